@@ -1,0 +1,192 @@
+//! Diagnostics: every problem sansho reports about a model, with a stable code, a severity, a
+//! message in both languages, the place in the user's file and a hint on how to fix it.
+//!
+//! Codes are never reused. The table in [`Code`] is the single place where they are declared;
+//! a test snapshots it so a change to the table is a visible review item.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::source::Span;
+use crate::text::Localized;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $name:literal, $severity:ident, $summary:literal; )*) => {
+        /// Every diagnostic code sansho can emit.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        pub enum Code {
+            $( #[serde(rename = $code)] #[doc = $summary] $variant, )*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The stable code, e.g. `M005`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// A kebab-case name that says what the code flags.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// One-line English summary, for listings.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+
+            pub fn from_str(code: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(code) || c.name() == code)
+            }
+        }
+    };
+}
+
+codes! {
+    // M: the model file itself (reading, YAML, structure, references).
+    InvalidUtf8 = "M001", "invalid-utf8", Error, "The file is not valid UTF-8.";
+    FileTooLarge = "M002", "file-too-large", Error, "The file exceeds the size limit.";
+    YamlSyntax = "M003", "yaml-syntax", Error, "The file is not well-formed YAML.";
+    YamlLimit = "M004", "yaml-limit", Error, "Nesting, aliases or events exceed the safety limits.";
+    UnknownKey = "M005", "unknown-key", Error, "A key that the model format does not define.";
+    InvalidValue = "M006", "invalid-value", Error, "A value outside the allowed set or range.";
+    WrongType = "M007", "wrong-type", Error, "A value of the wrong type (e.g. a list where a text is expected).";
+    MissingKey = "M008", "missing-key", Error, "A required key is missing.";
+    DuplicateId = "M009", "duplicate-id", Error, "Two elements share one id.";
+    UnknownReference = "M010", "unknown-reference", Error, "A reference to an id that no element has.";
+    WrongReferenceKind = "M011", "wrong-reference-kind", Error, "A reference to an element of the wrong kind.";
+    IncludeCycle = "M012", "include-cycle", Error, "Files include each other in a cycle.";
+    IncludeUnreadable = "M013", "include-unreadable", Error, "An included file cannot be read.";
+    InvalidId = "M014", "invalid-id", Error, "An id with characters other than ASCII letters, digits, '.', '_' and '-'.";
+    InvalidPath = "M015", "invalid-path", Error, "A flow path that is empty or does not start at the flow's device.";
+    NotApplicable = "M016", "not-applicable", Warning, "A setting that does not apply to this kind of element.";
+    UnknownEdition = "M017", "unknown-edition", Error, "A clause reference to a guideline edition the knowledge base does not know.";
+    DuplicateKey = "M018", "duplicate-key", Error, "The same key appears twice in one mapping.";
+    MissingSystem = "M019", "missing-system", Error, "The entry file has no `system:` section.";
+    UnsupportedVersion = "M020", "unsupported-version", Error, "The model declares a format version this sansho does not read.";
+    TooManyFiles = "M021", "too-many-files", Error, "Includes nest too deep or name too many files.";
+    EmptyModel = "M022", "empty-model", Warning, "The model has no information flows, so nothing can be assessed.";
+    UnknownThreat = "M023", "unknown-threat", Error, "A threat id that the knowledge base does not define.";
+    UnknownCatalogueControl = "M024", "unknown-catalogue-control", Error, "A control adopts a catalogue entry that does not exist.";
+    // K: knowledge-base override files.
+    KbInvalid = "K001", "kb-invalid", Error, "A knowledge-base override file is invalid.";
+    // P: the guideline's risk policy (5.1.3-5.1.5) applied to the assessed model.
+    UntreatedRisk = "P001", "untreated-risk", Error, "A risk whose rank requires treatment has no decision and no control.";
+    SRiskNeedsMultipleControls = "P002", "s-risk-needs-multiple-controls", Error, "An S-rank risk is reduced with fewer than two controls.";
+    AcceptanceIncomplete = "P003", "acceptance-incomplete", Error, "A risk acceptance without approver, date or reason.";
+    InstitutionControlNotRequested = "P004", "institution-control-not-requested", Error, "A control the institution must run is not listed as a request to it.";
+    ResidualNotAcceptable = "P005", "residual-not-acceptable", Warning, "After treatment the residual rank still requires treatment.";
+    DecisionMatchesNothing = "P006", "decision-matches-nothing", Warning, "A decision addresses no risk of the model (stale or mistyped id).";
+    ConflictingDecisions = "P007", "conflicting-decisions", Warning, "Several decisions address the same risk; the first one applies.";
+    SRiskAccepted = "P008", "s-risk-accepted", Warning, "An S-rank risk is accepted instead of treated.";
+    ControlUnused = "P009", "control-unused", Note, "A control that applies to no risk of the model.";
+    AvoidWithoutChange = "P010", "avoid-without-change", Warning, "A risk marked avoided whose flow is still in the model.";
+}
+
+/// One reported problem.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: Localized,
+    /// Where the problem is; `None` for problems about the model as a whole.
+    pub span: Option<Span>,
+    /// The id of the model element concerned, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub element: Option<String>,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Localized>,
+    /// Further places that explain the problem (e.g. the first definition of a duplicate id).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub related: Vec<Related>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Related {
+    pub span: Span,
+    pub message: Localized,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, message: Localized, span: Option<Span>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            message,
+            span,
+            element: None,
+            hint: None,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn with_hint(mut self, hint: Localized) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    pub fn with_element(mut self, id: impl Into<String>) -> Self {
+        self.element = Some(id.into());
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, message: Localized) -> Self {
+        self.related.push(Related { span, message });
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The closest candidate to `word`, for "did you mean" hints.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word_lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&word_lower, &c.to_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_listed() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert!(seen.insert(code.name()), "duplicate name {}", code.name());
+            assert_eq!(Code::from_str(code.as_str()), Some(*code));
+        }
+        let table: Vec<String> = Code::ALL
+            .iter()
+            .map(|c| format!("{} {} {:?}", c.as_str(), c.name(), c.default_severity()))
+            .collect();
+        insta::assert_snapshot!(table.join("\n"));
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_keys() {
+        assert_eq!(did_you_mean("phse", ["phase", "layer", "path"]), Some("phase"));
+        assert_eq!(did_you_mean("zzzzzz", ["phase", "layer"]), None);
+    }
+}

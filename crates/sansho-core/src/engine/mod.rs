@@ -1,0 +1,577 @@
+//! The engine: PGL 5.1.1–5.1.5 on a validated model.
+//!
+//! - 5.1.1 identify: [`segment::segments`] cuts each flow into segments; threat rules from the
+//!   knowledge base find the threats on each segment.
+//! - 5.1.2 analyse: likelihood from the facts of the segment ([`facts`]), impact from the
+//!   information's classification and the threat's C/I/A, both with a trace.
+//! - 5.1.3 evaluate: the matrix gives the rank, the policy whether treatment is required.
+//! - 5.1.4 options / 5.1.5 design: decisions and controls apply, residual risk is re-scored, and
+//!   [`policy`] reports what the policy demands but the model lacks.
+//!
+//! The engine is pure and deterministic: the same model and knowledge base give the same result.
+
+pub mod facts;
+mod factset;
+pub mod policy;
+pub mod segment;
+
+use std::collections::{BTreeMap, HashMap};
+
+use factset::{FactSet, Facts};
+use segment::{Segment, SegmentKind};
+
+use crate::kb::{KnowledgeBase, Rank, ScoreOp, ScoreRule, TreatmentNeed};
+use crate::model::{ElementRef, Flow, Model, TreatmentOption};
+use crate::result::*;
+use crate::source::Sources;
+
+/// Runs the assessment.
+pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessment {
+    let compiled = Compiled::new(kb);
+    let facts = Facts::new(model, kb);
+    let controls = ControlIndex::new(model, kb);
+    let decisions = DecisionIndex::new(model);
+
+    let mut flows = Vec::with_capacity(model.flows.len());
+    let mut risks = Vec::new();
+    let mut segments = Vec::new();
+    let mut tally = policy::Tally::new(model);
+    for (flow_ix, flow) in model.flows.iter().enumerate() {
+        segment::segments(model, flow, &mut segments);
+        let flow_facts = facts.flow(model, flow);
+        let first_risk = risks.len();
+        for segment in &segments {
+            let set = facts.segment(model, flow, segment, flow_facts);
+            for (threat_ix, rules) in compiled.threats_for(segment.kind, set) {
+                let risk = score_risk(
+                    model,
+                    kb,
+                    &compiled,
+                    flow_ix,
+                    flow,
+                    segment,
+                    threat_ix,
+                    rules,
+                    set,
+                    &controls,
+                    &decisions,
+                    &mut tally,
+                );
+                risks.push(risk);
+            }
+        }
+        flows.push(flow_result(model, flow, &segments, risks.len() - first_risk));
+    }
+
+    let findings = policy::findings(model, kb, &risks, &tally);
+    let summary = summarize(&flows, &risks, &findings);
+    let rules = compiled.rule_descriptions(kb);
+    Assessment {
+        format: RESULT_FORMAT,
+        generator: format!("sansho {}", env!("CARGO_PKG_VERSION")),
+        system: SystemInfo {
+            id: model.system.id.clone(),
+            name: model.system.name.clone(),
+            description: model.system.description.clone(),
+            provider: reference(model, ElementRef::Organization(model.system.provider)),
+            editions: model.system.editions.clone(),
+            as_of: model.system.as_of.clone(),
+        },
+        matrix: MatrixInfo { source: kb.matrix.source.clone(), rows: kb.matrix.rows.clone() },
+        summary,
+        flows,
+        risks,
+        findings,
+        rules,
+        threats: kb
+            .threats
+            .iter()
+            .map(|t| ThreatInfo { id: t.id.clone(), name: t.name.clone(), harms: t.harms.clone() })
+            .collect(),
+        files: sources.iter().map(|(_, f)| f.path.clone()).collect(),
+    }
+}
+
+/// The stable risk id: `flow/segment/element/threat`.
+pub fn risk_id(flow: &str, segment: SegmentKind, element: &str, threat: &str) -> String {
+    format!("{flow}/{}/{element}/{threat}", segment.as_str())
+}
+
+/// Matches a decision pattern against a risk id; `*` matches any run of characters.
+pub fn pattern_matches(pattern: &str, id: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == id;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else { return false };
+    if !id.starts_with(first) || id.len() < first.len() + last.len() || !id.ends_with(last) {
+        return false;
+    }
+    let mut rest = &id[first.len()..id.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+pub(crate) fn reference(model: &Model, element: ElementRef) -> Ref {
+    Ref { id: model.element_id(element).to_owned(), name: model.element_name(element).to_owned() }
+}
+
+fn flow_result(model: &Model, flow: &Flow, segments: &[Segment], risk_count: usize) -> FlowResult {
+    FlowResult {
+        id: flow.id.clone(),
+        phase: flow.phase,
+        layer: flow.layer,
+        who: flow.who.map(|a| reference(model, ElementRef::Actor(a))),
+        where_: reference(model, ElementRef::Location(flow.where_)),
+        which: reference(model, ElementRef::Asset(flow.which)),
+        what: flow.what.iter().map(|i| reference(model, ElementRef::Information(*i))).collect(),
+        how: flow.how.clone(),
+        path: flow.path.iter().map(|e| reference(model, *e)).collect(),
+        volume: flow.volume,
+        description: flow.description.clone(),
+        segments: segments.iter().map(|s| SegmentInfo { kind: s.kind, element: reference(model, s.element) }).collect(),
+        risk_count,
+        span: flow.span,
+    }
+}
+
+/// Rules of the knowledge base compiled to fact masks and threat indices.
+struct Compiled {
+    threat_rules: Vec<CompiledThreatRule>,
+    likelihood: Vec<CompiledScoreRule>,
+    impact: Vec<CompiledScoreRule>,
+    threat_count: usize,
+}
+
+struct CompiledThreatRule {
+    id: String,
+    segments: Vec<SegmentKind>,
+    when: FactSet,
+    unless: FactSet,
+    threats: Vec<usize>,
+}
+
+struct CompiledScoreRule {
+    id: String,
+    when: FactSet,
+    unless: FactSet,
+    /// Empty means every threat.
+    threats: Vec<usize>,
+    segments: Vec<SegmentKind>,
+    harms: Vec<crate::kb::Cia>,
+    op: ScoreOp,
+}
+
+impl Compiled {
+    fn new(kb: &KnowledgeBase) -> Self {
+        let index: HashMap<&str, usize> = kb.threats.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
+        let threats = |ids: &[String]| ids.iter().filter_map(|id| index.get(id.as_str()).copied()).collect::<Vec<_>>();
+        let score = |r: &ScoreRule| CompiledScoreRule {
+            id: r.id.clone(),
+            when: FactSet::of(&r.when),
+            unless: FactSet::of(&r.unless),
+            threats: threats(&r.threats),
+            segments: r.segments.clone(),
+            harms: r.harms.clone(),
+            op: r.op,
+        };
+        Compiled {
+            threat_rules: kb
+                .threat_rules
+                .iter()
+                .map(|r| CompiledThreatRule {
+                    id: r.id.clone(),
+                    segments: r.segments.clone(),
+                    when: FactSet::of(&r.when),
+                    unless: FactSet::of(&r.unless),
+                    threats: threats(&r.threats),
+                })
+                .collect(),
+            likelihood: kb.likelihood_rules.iter().map(score).collect(),
+            impact: kb.impact_rules.iter().map(score).collect(),
+            threat_count: kb.threats.len(),
+        }
+    }
+
+    /// Threats found on a segment, in catalogue order, each with the rules that found it.
+    fn threats_for(&self, kind: SegmentKind, facts: FactSet) -> Vec<(usize, Vec<&str>)> {
+        let mut found: Vec<Vec<&str>> = vec![Vec::new(); self.threat_count];
+        for rule in &self.threat_rules {
+            if rule.segments.contains(&kind) && facts.contains_all(rule.when) && !facts.intersects(rule.unless) {
+                for &t in &rule.threats {
+                    found[t].push(&rule.id);
+                }
+            }
+        }
+        found.into_iter().enumerate().filter(|(_, rules)| !rules.is_empty()).collect()
+    }
+
+    fn rule_descriptions(&self, kb: &KnowledgeBase) -> BTreeMap<String, crate::text::Localized> {
+        self.threat_rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(self.likelihood.iter().map(|r| r.id.as_str()))
+            .chain(self.impact.iter().map(|r| r.id.as_str()))
+            .filter_map(|id| kb.rule_description(id).map(|d| (id.to_owned(), d.clone())))
+            .collect()
+    }
+}
+
+/// Applies score rules: highest `at_least`, then lowest `at_most`, then every `shift`, kept in 1..=5.
+fn apply_rules<'a>(base: u8, rules: impl Iterator<Item = &'a CompiledScoreRule>) -> ScoreTrace {
+    let matched: Vec<&CompiledScoreRule> = rules.collect();
+    let mut value = base;
+    let mut steps = Vec::new();
+    let mut record = |rule: &CompiledScoreRule, from: u8, to: u8| {
+        steps.push(ScoreStep { rule: rule.id.clone(), op: rule.op, from, to });
+    };
+    if let Some(rule) = matched.iter().filter(|r| matches!(r.op, ScoreOp::AtLeast(_))).max_by_key(|r| match r.op {
+        ScoreOp::AtLeast(n) => n,
+        _ => 0,
+    }) {
+        if let ScoreOp::AtLeast(n) = rule.op {
+            let to = value.max(n);
+            record(rule, value, to);
+            value = to;
+        }
+    }
+    if let Some(rule) = matched.iter().filter(|r| matches!(r.op, ScoreOp::AtMost(_))).min_by_key(|r| match r.op {
+        ScoreOp::AtMost(n) => n,
+        _ => 5,
+    }) {
+        if let ScoreOp::AtMost(n) = rule.op {
+            let to = value.min(n);
+            record(rule, value, to);
+            value = to;
+        }
+    }
+    for rule in matched.iter().filter(|r| matches!(r.op, ScoreOp::Shift(_))) {
+        if let ScoreOp::Shift(n) = rule.op {
+            let to = i16::from(value).saturating_add(i16::from(n)).clamp(1, 5) as u8;
+            record(rule, value, to);
+            value = to;
+        }
+    }
+    ScoreTrace { base, steps, value: value.clamp(1, 5) }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn score_risk(
+    model: &Model,
+    kb: &KnowledgeBase,
+    compiled: &Compiled,
+    flow_ix: usize,
+    flow: &Flow,
+    segment: &Segment,
+    threat_ix: usize,
+    threat_rules: Vec<&str>,
+    facts: FactSet,
+    controls: &ControlIndex,
+    decisions: &DecisionIndex,
+    tally: &mut policy::Tally,
+) -> Risk {
+    let threat = &kb.threats[threat_ix];
+    let applies = |r: &&CompiledScoreRule| {
+        (r.threats.is_empty() || r.threats.contains(&threat_ix))
+            && (r.segments.is_empty() || r.segments.contains(&segment.kind))
+            && facts.contains_all(r.when)
+            && !facts.intersects(r.unless)
+    };
+
+    // 5.1.2 likelihood.
+    let likelihood = apply_rules(threat.base_likelihood.clamp(1, 5), compiled.likelihood.iter().filter(applies));
+
+    // 5.1.2 impact: the highest level of the flow's information among the aspects harmed.
+    let mut basis = ImpactBasis { information: String::new(), classification: String::new(), aspect: crate::kb::Cia::Confidentiality, level: 1 };
+    for &info_ix in &flow.what {
+        let info = &model.information[info_ix];
+        let class = &model.classifications[info.classification];
+        for &aspect in &threat.harms {
+            let level = match aspect {
+                crate::kb::Cia::Confidentiality => class.confidentiality,
+                crate::kb::Cia::Integrity => class.integrity,
+                crate::kb::Cia::Availability => class.availability,
+            };
+            if level > basis.level || basis.information.is_empty() {
+                basis = ImpactBasis { information: info.id.clone(), classification: class.id.clone(), aspect, level };
+            }
+        }
+    }
+    let impact = apply_rules(
+        basis.level.clamp(1, 5),
+        compiled.impact.iter().filter(applies).filter(|r| r.harms.is_empty() || r.harms.iter().any(|h| threat.harms.contains(h))),
+    );
+
+    // 5.1.3 evaluation.
+    let rank = kb.matrix.rank(impact.value, likelihood.value).unwrap_or(Rank::A);
+    let need = kb.matrix.policy(rank).map_or(TreatmentNeed::Required, |p| p.treatment);
+    let inherent = Score { likelihood: likelihood.value, impact: impact.value, rank };
+
+    // 5.1.4–5.1.5: decision, controls, residual.
+    let element_id = model.element_id(segment.element);
+    let id = risk_id(&flow.id, segment.kind, element_id, &threat.id);
+    let matched = decisions.find(&id);
+    tally.decisions(&id, &matched);
+    let decision = matched.first().copied();
+    let mut applied: Vec<(usize, ControlVia)> = Vec::new();
+    for c in controls.candidates(model, flow_ix, flow, segment.element) {
+        if model.controls[c].counters.iter().any(|t| *t == threat.id) && !applied.iter().any(|(x, _)| *x == c) {
+            applied.push((c, ControlVia::AppliesTo));
+        }
+    }
+    if let Some(d) = decision {
+        for &c in &model.decisions[d].controls {
+            if !applied.iter().any(|(x, _)| *x == c) {
+                applied.push((c, ControlVia::Decision));
+            }
+        }
+    }
+    applied.sort_by_key(|(c, _)| *c);
+    for (c, _) in &applied {
+        tally.control_hits[*c] += 1;
+    }
+    let mut residual_l = inherent.likelihood;
+    let mut residual_i = inherent.impact;
+    let mut residual_steps = Vec::new();
+    for (c, _) in &applied {
+        let control = &model.controls[*c];
+        residual_l = residual_l.saturating_sub(control.effect.likelihood).max(1);
+        residual_i = residual_i.saturating_sub(control.effect.impact).max(1);
+        residual_steps.push(ResidualStep { control: control.id.clone(), likelihood: residual_l, impact: residual_i });
+    }
+    let residual = Score {
+        likelihood: residual_l,
+        impact: residual_i,
+        rank: kb.matrix.rank(residual_i, residual_l).unwrap_or(rank),
+    };
+
+    let (status, treatment) = match decision {
+        Some(d) => {
+            let decision = &model.decisions[d];
+            let status = match decision.treatment {
+                TreatmentOption::Reduce => Status::Reduced,
+                TreatmentOption::Avoid => Status::Avoided,
+                TreatmentOption::Share => Status::Shared,
+                TreatmentOption::Accept => Status::Accepted,
+            };
+            (status, Some(treatment(model, Some(d), decision.treatment, &applied)))
+        }
+        None if !applied.is_empty() => (Status::Reduced, Some(treatment(model, None, TreatmentOption::Reduce, &applied))),
+        None => (Status::Open, None),
+    };
+
+    let element = reference(model, segment.element);
+    Risk {
+        id,
+        flow: flow.id.clone(),
+        phase: flow.phase,
+        layer: flow.layer,
+        segment: segment.kind,
+        element,
+        threat: threat.id.clone(),
+        classification: basis.classification.clone(),
+        rank,
+        inherent,
+        treatment_need: need,
+        status,
+        treatment,
+        residual,
+        trace: Trace {
+            facts: facts.iter().collect(),
+            threat_rules: threat_rules.into_iter().map(str::to_owned).collect(),
+            likelihood,
+            impact,
+            impact_basis: basis,
+            residual: residual_steps,
+        },
+        span: flow.span,
+    }
+}
+
+fn treatment(model: &Model, decision: Option<usize>, option: TreatmentOption, applied: &[(usize, ControlVia)]) -> Treatment {
+    let d = decision.map(|d| &model.decisions[d]);
+    Treatment {
+        option,
+        implied: d.is_none(),
+        decision: d.map(|d| DecisionRef { pattern: d.risk.clone(), span: d.span }),
+        controls: applied
+            .iter()
+            .map(|(c, via)| {
+                let control = &model.controls[*c];
+                AppliedControl {
+                    id: control.id.clone(),
+                    name: control.name.clone(),
+                    category: control.category,
+                    owner: reference(model, ElementRef::Organization(control.owner)),
+                    via: *via,
+                    likelihood_effect: control.effect.likelihood,
+                    impact_effect: control.effect.impact,
+                    references: control.references.iter().map(ToString::to_string).collect(),
+                }
+            })
+            .collect(),
+        requests: d
+            .map(|d| {
+                d.requests
+                    .iter()
+                    .map(|r| RequestInfo { control: r.control.map(|c| model.controls[c].id.clone()), text: r.text.clone() })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        acceptance: d.and_then(|d| d.acceptance.as_ref()).map(|a| AcceptanceInfo { by: a.by.clone(), date: a.date.clone(), reason: a.reason.clone() }),
+        rationale: d.and_then(|d| d.rationale.clone()),
+    }
+}
+
+/// Controls reachable from each element, flow, location and information kind.
+struct ControlIndex {
+    by_element: HashMap<ElementRef, Vec<usize>>,
+}
+
+impl ControlIndex {
+    fn new(model: &Model, _kb: &KnowledgeBase) -> Self {
+        let mut by_element: HashMap<ElementRef, Vec<usize>> = HashMap::new();
+        for (i, control) in model.controls.iter().enumerate() {
+            for target in &control.applies_to {
+                by_element.entry(*target).or_default().push(i);
+            }
+        }
+        ControlIndex { by_element }
+    }
+
+    fn candidates(&self, model: &Model, flow_ix: usize, flow: &Flow, element: ElementRef) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut add = |key: ElementRef| {
+            if let Some(list) = self.by_element.get(&key) {
+                out.extend_from_slice(list);
+            }
+        };
+        add(element);
+        add(ElementRef::Flow(flow_ix));
+        if let ElementRef::Asset(a) = element {
+            let mut location = Some(model.assets[a].location);
+            // A control on a building covers the rooms inside it.
+            for _ in 0..8 {
+                let Some(l) = location else { break };
+                add(ElementRef::Location(l));
+                location = model.locations[l].within;
+            }
+        }
+        for &info in &flow.what {
+            add(ElementRef::Information(info));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Decisions by exact risk id, plus the ones with `*` patterns.
+struct DecisionIndex {
+    exact: HashMap<String, Vec<usize>>,
+    patterns: Vec<usize>,
+    patterns_text: Vec<String>,
+}
+
+impl DecisionIndex {
+    fn new(model: &Model) -> Self {
+        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut patterns = Vec::new();
+        let mut patterns_text = Vec::new();
+        for (i, d) in model.decisions.iter().enumerate() {
+            if d.risk.contains('*') {
+                patterns.push(i);
+                patterns_text.push(d.risk.clone());
+            } else {
+                exact.entry(d.risk.clone()).or_default().push(i);
+            }
+        }
+        DecisionIndex { exact, patterns, patterns_text }
+    }
+
+    /// Every decision that matches, in model order; the first one applies.
+    fn find(&self, id: &str) -> Vec<usize> {
+        let mut matches: Vec<usize> = self.exact.get(id).cloned().unwrap_or_default();
+        for (i, pattern) in self.patterns.iter().zip(&self.patterns_text) {
+            if pattern_matches(pattern, id) {
+                matches.push(*i);
+            }
+        }
+        matches.sort_unstable();
+        matches
+    }
+}
+
+fn summarize(flows: &[FlowResult], risks: &[Risk], findings: &[crate::diagnostics::Diagnostic]) -> Summary {
+    let mut summary = Summary { flows: flows.len(), risks: risks.len(), ..Summary::default() };
+    for rank in Rank::ALL {
+        summary.inherent_by_rank.insert(rank.as_str().to_owned(), 0);
+        summary.residual_by_rank.insert(rank.as_str().to_owned(), 0);
+    }
+    for flow in flows {
+        *summary.flows_by_phase.entry(format!("{:?}", flow.phase).to_lowercase()).or_default() += 1;
+    }
+    for risk in risks {
+        *summary.inherent_by_rank.entry(risk.inherent.rank.as_str().to_owned()).or_default() += 1;
+        *summary.residual_by_rank.entry(risk.residual.rank.as_str().to_owned()).or_default() += 1;
+        *summary.by_status.entry(risk.status.as_str().to_owned()).or_default() += 1;
+        if risk.status == Status::Open && risk.treatment_need == TreatmentNeed::Required {
+            summary.untreated_required += 1;
+        }
+    }
+    for finding in findings {
+        *summary.findings_by_severity.entry(format!("{:?}", finding.severity).to_lowercase()).or_default() += 1;
+    }
+    summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_like_globs() {
+        assert!(pattern_matches("*/storage/ehr-db/T4", "OP-1/storage/ehr-db/T4"));
+        assert!(pattern_matches("OP-1/*/T1", "OP-1/entry/tablet/T1"));
+        assert!(pattern_matches("OP-1/entry/tablet/T1", "OP-1/entry/tablet/T1"));
+        assert!(!pattern_matches("OP-1/*/T1", "OP-10/entry/tablet/T1"));
+        assert!(!pattern_matches("*/T4", "OP-1/storage/db/T41"));
+        assert!(pattern_matches("*", "anything"));
+        assert!(pattern_matches("a*b*c", "aXbYc"));
+        assert!(!pattern_matches("a*b*c", "ac"));
+    }
+
+    fn rule(id: &str, op: ScoreOp) -> CompiledScoreRule {
+        CompiledScoreRule {
+            id: id.into(),
+            when: FactSet::default(),
+            unless: FactSet::default(),
+            threats: vec![],
+            segments: vec![],
+            harms: vec![],
+            op,
+        }
+    }
+
+    #[test]
+    fn score_rules_combine_floor_cap_shift_in_order() {
+        let rules = [rule("low", ScoreOp::AtLeast(3)), rule("high", ScoreOp::AtLeast(4)), rule("cap", ScoreOp::AtMost(4)), rule("mfa", ScoreOp::Shift(-1))];
+        let trace = apply_rules(2, rules.iter());
+        assert_eq!(trace.value, 3);
+        let applied: Vec<(&str, u8, u8)> = trace.steps.iter().map(|s| (s.rule.as_str(), s.from, s.to)).collect();
+        assert_eq!(applied, vec![("high", 2, 4), ("cap", 4, 4), ("mfa", 4, 3)]);
+    }
+
+    #[test]
+    fn shifts_stay_within_the_scale() {
+        let rules = [rule("up", ScoreOp::Shift(3))];
+        assert_eq!(apply_rules(4, rules.iter()).value, 5);
+        let rules = [rule("down", ScoreOp::Shift(-4))];
+        assert_eq!(apply_rules(2, rules.iter()).value, 1);
+    }
+}

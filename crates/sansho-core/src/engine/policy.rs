@@ -1,0 +1,195 @@
+//! The response policy (PGL 5.1.3–5.1.5) checked against the assessed risks: what the policy
+//! demands but the model lacks, and decisions or controls that no longer match anything.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::kb::{KnowledgeBase, Rank, TreatmentNeed};
+use crate::loc;
+use crate::model::{Model, OrganizationRole, TreatmentOption};
+use crate::result::{Risk, Status};
+
+/// Counts gathered while risks are scored.
+pub struct Tally {
+    pub decision_hits: Vec<usize>,
+    pub control_hits: Vec<usize>,
+    /// (applied decision, overridden decision) → (risks affected, one example risk id).
+    pub conflicts: BTreeMap<(usize, usize), (usize, String)>,
+}
+
+impl Tally {
+    pub fn new(model: &Model) -> Self {
+        Tally { decision_hits: vec![0; model.decisions.len()], control_hits: vec![0; model.controls.len()], conflicts: BTreeMap::new() }
+    }
+
+    pub fn decisions(&mut self, risk: &str, matched: &[usize]) {
+        for &m in matched {
+            self.decision_hits[m] += 1;
+        }
+        if let [first, rest @ ..] = matched {
+            for &other in rest {
+                let entry = self.conflicts.entry((*first, other)).or_insert_with(|| (0, risk.to_owned()));
+                entry.0 += 1;
+            }
+        }
+    }
+}
+
+pub fn findings(model: &Model, kb: &KnowledgeBase, risks: &[Risk], tally: &Tally) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for risk in risks {
+        let rank = risk.inherent.rank.as_str();
+        let id = &risk.id;
+        let controls = risk.treatment.as_ref().map_or(0, |t| t.controls.len());
+        let untreated = risk.status == Status::Open || (risk.status == Status::Reduced && controls == 0);
+        if untreated && risk.treatment_need == TreatmentNeed::Required {
+            out.push(
+                Diagnostic::new(
+                    Code::UntreatedRisk,
+                    loc!("{rank} ランクのリスク {id} に対応がありません (対応必須)", "rank {rank} risk {id} has no treatment (treatment required)"),
+                    Some(risk.span),
+                )
+                .with_element(id.clone())
+                .with_hint({
+                    let threat = &risk.threat;
+                    loc!(
+                        "controls: で脅威 {threat} に効く対策を適用するか、decisions: に対応方針を書いてください",
+                        "apply a control that counters {threat} (controls:), or record a decision (decisions:)"
+                    )
+                }),
+            );
+        }
+        let min = kb.matrix.policy(risk.inherent.rank).map_or(0, |p| usize::from(p.min_controls));
+        if min >= 2 && matches!(risk.status, Status::Reduced | Status::Shared) && controls > 0 && controls < min {
+            out.push(
+                Diagnostic::new(
+                    Code::SRiskNeedsMultipleControls,
+                    loc!("{rank} ランクのリスク {id} は複数の対策が必須ですが、対策は {controls} 件です", "rank {rank} risk {id} needs several controls but has {controls}"),
+                    Some(risk.span),
+                )
+                .with_element(id.clone())
+                .with_hint(loc!("{min} 件以上の対策を組み合わせてください (多層防御)", "combine at least {min} controls (defence in depth)")),
+            );
+        }
+        if risk.inherent.rank == Rank::S && risk.status == Status::Accepted {
+            out.push(
+                Diagnostic::new(
+                    Code::SRiskAccepted,
+                    loc!("S ランクのリスク {id} が受容されています", "rank S risk {id} is accepted"),
+                    Some(risk.treatment.as_ref().and_then(|t| t.decision.as_ref()).map_or(risk.span, |d| d.span)),
+                )
+                .with_element(id.clone())
+                .with_hint(loc!("方針では S は複数の対策による対応が必須です", "the policy requires S risks to be treated with several controls")),
+            );
+        }
+        let residual_need = kb.matrix.policy(risk.residual.rank).map_or(TreatmentNeed::Required, |p| p.treatment);
+        if matches!(risk.status, Status::Reduced | Status::Shared) && controls > 0 && residual_need == TreatmentNeed::Required {
+            let residual = risk.residual.rank.as_str();
+            out.push(
+                Diagnostic::new(
+                    Code::ResidualNotAcceptable,
+                    loc!("リスク {id} の残存リスクが {residual} ランクで、なお対応が必要です", "residual rank of risk {id} is {residual}, which still requires treatment"),
+                    Some(risk.span),
+                )
+                .with_element(id.clone())
+                .with_hint(loc!("対策を追加・見直すか、受容するなら決裁者と理由を記録してください (5.1.5(3))", "add or strengthen controls, or accept it with an approver and reason (5.1.5(3))")),
+            );
+        }
+    }
+
+    for (i, decision) in model.decisions.iter().enumerate() {
+        let pattern = &decision.risk;
+        let hits = tally.decision_hits[i];
+        if hits == 0 {
+            let closest = if pattern.contains('*') { None } else { did_you_mean(pattern, risks.iter().map(|r| r.id.as_str())) };
+            let hint = match closest {
+                Some(s) => loc!("`{s}` の誤りではありませんか", "did you mean `{s}`?"),
+                None => loc!("情報流や要素の id が変わった場合は決定を更新してください (`sansho assess --format json` でリスク id を確認)", "if a flow or element id changed, update the decision (see risk ids with `sansho assess --format json`)"),
+            };
+            out.push(
+                Diagnostic::new(Code::DecisionMatchesNothing, loc!("決定 `{pattern}` に該当するリスクがありません", "decision `{pattern}` matches no risk"), Some(decision.span))
+                    .with_hint(hint),
+            );
+            continue;
+        }
+        if decision.treatment == TreatmentOption::Accept {
+            let a = decision.acceptance.as_ref();
+            let mut missing = Vec::new();
+            if a.and_then(|a| a.by.as_ref()).is_none() {
+                missing.push("by");
+            }
+            if a.and_then(|a| a.date.as_ref()).is_none() {
+                missing.push("date");
+            }
+            if a.and_then(|a| a.reason.as_ref()).is_none() {
+                missing.push("reason");
+            }
+            if !missing.is_empty() {
+                let list = missing.join(", ");
+                out.push(
+                    Diagnostic::new(
+                        Code::AcceptanceIncomplete,
+                        loc!("リスク受容 `{pattern}` に決裁者・日付・理由が不足しています ({list})", "acceptance `{pattern}` lacks {list}"),
+                        Some(a.map_or(decision.span, |a| a.span)),
+                    )
+                    .with_hint(loc!("acceptance: {{by: 承認者, date: YYYY-MM-DD, reason: 理由}} を書いてください", "write acceptance: {{by: approver, date: YYYY-MM-DD, reason: why}}")),
+                );
+            }
+        }
+        if decision.treatment == TreatmentOption::Avoid {
+            out.push(
+                Diagnostic::new(
+                    Code::AvoidWithoutChange,
+                    loc!("回避とした `{pattern}` の情報流がまだモデルにあります ({hits} 件のリスク)", "`{pattern}` is avoided but its flow is still in the model ({hits} risks)"),
+                    Some(decision.span),
+                )
+                .with_hint(loc!("情報流を廃止・変更してモデルから除くと、この決定は不要になります", "remove or change the flow; the decision then becomes unnecessary")),
+            );
+        }
+    }
+
+    for ((first, other), (count, example)) in &tally.conflicts {
+        let (a, b) = (&model.decisions[*first].risk, &model.decisions[*other].risk);
+        out.push(
+            Diagnostic::new(
+                Code::ConflictingDecisions,
+                loc!("決定 `{b}` は先に書かれた `{a}` と同じリスク {count} 件 (例: {example}) に該当し、適用されません", "decision `{b}` matches {count} risks (e.g. {example}) already decided by `{a}` and does not apply"),
+                Some(model.decisions[*other].span),
+            )
+            .with_related(model.decisions[*first].span, loc!("適用される決定", "the decision that applies"))
+            .with_hint(loc!("パターンを絞るか、どちらかを削除してください", "narrow the pattern or remove one decision")),
+        );
+    }
+
+    for (i, control) in model.controls.iter().enumerate() {
+        let id = &control.id;
+        if tally.control_hits[i] == 0 {
+            out.push(
+                Diagnostic::new(Code::ControlUnused, loc!("対策 {id} はどのリスクにも適用されていません", "control {id} applies to no risk"), Some(control.span))
+                    .with_element(id.clone())
+                    .with_hint(loc!("applies_to と counters (脅威) の組合せを確認してください", "check that applies_to and counters (threats) meet a risk")),
+            );
+            continue;
+        }
+        let owner = &model.organizations[control.owner];
+        if owner.role == OrganizationRole::Institution {
+            let requested = model.decisions.iter().any(|d| d.requests.iter().any(|r| r.control == Some(i)));
+            if !requested {
+                let (hits, org) = (tally.control_hits[i], &owner.name);
+                out.push(
+                    Diagnostic::new(
+                        Code::InstitutionControlNotRequested,
+                        loc!("{org} が実施する対策 {id} ({hits} 件のリスクに適用) が医療機関等への依頼事項になっていません", "control {id}, run by {org} and applied to {hits} risks, is not listed as a request to the institution"),
+                        Some(control.span),
+                    )
+                    .with_element(id.clone())
+                    .with_hint(loc!(
+                        "いずれかの decisions の requests: に {{control: {id}, text: ...}} を加えてください (5.1.5(2))",
+                        "add {{control: {id}, text: ...}} to the requests: of a decision (5.1.5(2))"
+                    )),
+                );
+            }
+        }
+    }
+    out
+}

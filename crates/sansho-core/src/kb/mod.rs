@@ -1,0 +1,277 @@
+//! The knowledge base: threats, scales, rank matrix and policy, the rules that find threats and
+//! set likelihood and impact, clause references by edition, and the control catalogue.
+//!
+//! It is data: the defaults are YAML files embedded in the binary, and a user file can replace or
+//! add entries by id. Rules never hard-code what the knowledge base says.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::facts::Fact;
+use crate::engine::segment::SegmentKind;
+use crate::model::raw::{AuthMethod, ControlCategory, Layer};
+use crate::text::Localized;
+
+pub mod load;
+
+/// Confidentiality, integrity, availability.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Cia {
+    Confidentiality,
+    Integrity,
+    Availability,
+}
+
+/// S to D, S highest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub enum Rank {
+    D,
+    C,
+    B,
+    A,
+    S,
+}
+
+impl Rank {
+    pub const ALL: [Rank; 5] = [Rank::S, Rank::A, Rank::B, Rank::C, Rank::D];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rank::S => "S",
+            Rank::A => "A",
+            Rank::B => "B",
+            Rank::C => "C",
+            Rank::D => "D",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Rank> {
+        Rank::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// A guideline edition that clause references can name.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Edition {
+    /// Short id used in references, e.g. `PGL-1.1`.
+    pub id: String,
+    pub title: Localized,
+    /// Publication (year-month).
+    pub published: String,
+    /// Whether sansho's content for this edition was checked against the official text.
+    pub verified: bool,
+    #[serde(default)]
+    pub note: Option<Localized>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Threat {
+    pub id: String,
+    pub name: Localized,
+    pub description: Localized,
+    pub harms: Vec<Cia>,
+    /// Likelihood (1-5) before any condition of the model is considered.
+    pub base_likelihood: u8,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleLevel {
+    pub level: u8,
+    pub label: Localized,
+    pub criteria: Localized,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scales {
+    pub likelihood: Vec<ScaleLevel>,
+    pub impact: Vec<ScaleLevel>,
+}
+
+/// Whether the policy requires treatment of a rank.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TreatmentNeed {
+    Required,
+    Consider,
+    NotRequired,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RankPolicy {
+    pub rank: Rank,
+    pub treatment: TreatmentNeed,
+    /// Fewest distinct controls a reduced risk of this rank must have.
+    #[serde(default)]
+    pub min_controls: u8,
+    pub description: Localized,
+}
+
+/// The impact × likelihood matrix and the response policy.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Matrix {
+    /// Where the matrix comes from; reports print it.
+    pub source: Localized,
+    /// `rows[impact]` lists the ranks for likelihood 1..5, impact 5 first.
+    pub rows: BTreeMap<u8, Vec<Rank>>,
+    pub policy: Vec<RankPolicy>,
+}
+
+impl Matrix {
+    pub fn rank(&self, impact: u8, likelihood: u8) -> Option<Rank> {
+        self.rows.get(&impact)?.get(usize::from(likelihood).checked_sub(1)?).copied()
+    }
+
+    pub fn policy(&self, rank: Rank) -> Option<&RankPolicy> {
+        self.policy.iter().find(|p| p.rank == rank)
+    }
+}
+
+/// A rule that finds threats on segments.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThreatRule {
+    pub id: String,
+    /// Segment kinds it looks at.
+    pub segments: Vec<SegmentKind>,
+    /// Facts that must all hold.
+    #[serde(default)]
+    pub when: Vec<Fact>,
+    /// Facts of which none may hold.
+    #[serde(default)]
+    pub unless: Vec<Fact>,
+    pub threats: Vec<String>,
+    pub description: Localized,
+}
+
+/// How a condition moves a score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreOp {
+    /// Raise to at least this level.
+    AtLeast(u8),
+    /// Lower to at most this level.
+    AtMost(u8),
+    /// Move by this many levels (negative lowers).
+    Shift(i8),
+}
+
+/// A condition that sets likelihood or impact when its facts hold.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRule {
+    pub id: String,
+    #[serde(default)]
+    pub when: Vec<Fact>,
+    #[serde(default)]
+    pub unless: Vec<Fact>,
+    /// Threats it applies to; all when empty.
+    #[serde(default)]
+    pub threats: Vec<String>,
+    /// Segment kinds it applies to; all when empty.
+    #[serde(default)]
+    pub segments: Vec<SegmentKind>,
+    /// Impact rules only: applies when the threat harms one of these.
+    #[serde(default)]
+    pub harms: Vec<Cia>,
+    pub op: ScoreOp,
+    pub description: Localized,
+}
+
+/// A built-in information class.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassDefault {
+    pub id: String,
+    pub name: Localized,
+    pub medical: bool,
+    pub confidentiality: u8,
+    pub integrity: u8,
+    pub availability: u8,
+}
+
+/// A control of the catalogue, which models adopt with `catalogue: ID`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueControl {
+    pub id: String,
+    pub name: Localized,
+    pub category: ControlCategory,
+    pub counters: Vec<String>,
+    pub effect: crate::model::raw::RawEffect,
+    #[serde(default)]
+    pub typical_owner: Option<String>,
+    pub description: Localized,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// Factor type of each authentication method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthFactor {
+    Knowledge,
+    Possession,
+    Inherence,
+}
+
+/// The whole knowledge base.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeBase {
+    pub editions: Vec<Edition>,
+    pub threats: Vec<Threat>,
+    pub scales: Scales,
+    pub matrix: Matrix,
+    pub threat_rules: Vec<ThreatRule>,
+    pub likelihood_rules: Vec<ScoreRule>,
+    pub impact_rules: Vec<ScoreRule>,
+    pub classes: Vec<ClassDefault>,
+    pub auth_factors: BTreeMap<AuthMethod, AuthFactor>,
+    pub controls: Vec<CatalogueControl>,
+    /// Layers in the order reports list them.
+    #[serde(default = "default_layers")]
+    pub layers: Vec<Layer>,
+}
+
+fn default_layers() -> Vec<Layer> {
+    vec![Layer::Application, Layer::Platform, Layer::Infrastructure]
+}
+
+impl KnowledgeBase {
+    pub fn threat(&self, id: &str) -> Option<&Threat> {
+        self.threats.iter().find(|t| t.id == id)
+    }
+
+    pub fn edition(&self, id: &str) -> Option<&Edition> {
+        self.editions.iter().find(|e| e.id == id)
+    }
+
+    pub fn catalogue_control(&self, id: &str) -> Option<&CatalogueControl> {
+        self.controls.iter().find(|c| c.id == id)
+    }
+
+    pub fn class(&self, id: &str) -> Option<&ClassDefault> {
+        self.classes.iter().find(|c| c.id == id)
+    }
+
+    /// Description of a rule or condition by id, for traces.
+    pub fn rule_description(&self, id: &str) -> Option<&Localized> {
+        self.threat_rules
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| &r.description)
+            .or_else(|| self.likelihood_rules.iter().find(|r| r.id == id).map(|r| &r.description))
+            .or_else(|| self.impact_rules.iter().find(|r| r.id == id).map(|r| &r.description))
+    }
+}

@@ -1,0 +1,37 @@
+//! sansho-core: the system model, the knowledge base and the risk engine for the risk-based
+//! security process of Japan's medical-information guidelines (PGL ch.5 and MGL 6.0).
+//!
+//! Data flows one way: file text handed in by the caller → [`load::load`] (raw YAML types, then a
+//! validated [`model::Model`] and diagnostics) → [`engine::assess`] with a
+//! [`kb::KnowledgeBase`] → one serialisable [`result::Assessment`].
+//!
+//! The crate does no file or network I/O and knows nothing of output formats: callers read files
+//! (through [`load::SourceProvider`]) and render results.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod diagnostics;
+pub mod engine;
+pub mod kb;
+pub mod load;
+pub mod model;
+pub mod result;
+pub mod schema;
+pub mod source;
+pub mod text;
+
+pub use diagnostics::{Code, Diagnostic, Severity};
+pub use kb::{KnowledgeBase, Rank};
+pub use result::Assessment;
+pub use source::{FileId, SourceFile, Sources, Span};
+pub use text::{Lang, Localized};
+
+/// Loads a model and assesses it: the usual entry point.
+///
+/// Returns the loaded sources, the assessment when the model has no errors, and the load
+/// diagnostics (the assessment's own findings are inside the assessment).
+pub fn assess(entry: &str, provider: &dyn load::SourceProvider, kb: &KnowledgeBase, limits: &load::Limits) -> (Sources, Option<Assessment>, Vec<Diagnostic>) {
+    let loaded = load::load(entry, provider, kb, limits);
+    let assessment = loaded.model.as_ref().map(|m| engine::assess(m, kb, &loaded.sources));
+    (loaded.sources, assessment, loaded.diagnostics)
+}

@@ -1,0 +1,177 @@
+//! Parsing one YAML document into a typed value, with every problem reported.
+//!
+//! Fast path: serde-saphyr straight into `T`. If that fails, the slow path builds a span tree,
+//! checks it against `T`'s schema and reports all violations; serde-saphyr's own error is used
+//! only when the schema check finds nothing (a problem the schema cannot express).
+
+use serde::de::DeserializeOwned;
+use serde_saphyr::budget::{BudgetBreach, EnforcingPolicy, check_yaml_budget};
+
+use super::structure::SchemaChecker;
+use super::tree::{self, TreeProblem};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::loc;
+use crate::source::{FileId, Span, line_col};
+
+/// Limits that keep hostile or broken input from exhausting time or memory.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest file accepted, in bytes.
+    pub max_file_bytes: usize,
+    /// Deepest nesting of YAML collections.
+    pub max_depth: usize,
+    /// Most alias (`*name`) uses in one file.
+    pub max_aliases: usize,
+    /// Most files one model may include, directly or not.
+    pub max_files: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_file_bytes: 64 * 1024 * 1024, max_depth: 64, max_aliases: 10_000, max_files: 1_000 }
+    }
+}
+
+/// Checks bytes for UTF-8 and size, returning the text or a diagnostic.
+pub fn decode(file: FileId, bytes: Vec<u8>, limits: &Limits) -> Result<String, Diagnostic> {
+    if bytes.len() > limits.max_file_bytes {
+        let (size, limit) = (bytes.len(), limits.max_file_bytes);
+        return Err(Diagnostic::new(
+            Code::FileTooLarge,
+            loc!("ファイルが大きすぎます ({size} バイト、上限 {limit} バイト)", "file is too large ({size} bytes, limit {limit})"),
+            Some(Span::point(file, 1, 1, 0)),
+        )
+        .with_hint(loc!("モデルを include: で複数ファイルに分けてください", "split the model into several files with `include:`")));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let prefix = String::from_utf8_lossy(&bytes[..valid]);
+        let (line, column) = line_col(&prefix, prefix.len());
+        Diagnostic::new(
+            Code::InvalidUtf8,
+            loc!("UTF-8 として読めないバイトがあります (バイト位置 {valid})", "invalid UTF-8 at byte {valid}"),
+            Some(Span::point(file, line, column, u32::try_from(valid).unwrap_or(u32::MAX))),
+        )
+        .with_hint(loc!(
+            "ファイルを UTF-8 で保存し直してください (Shift_JIS などは読めません)",
+            "save the file as UTF-8 (Shift_JIS and other encodings are not read)"
+        ))
+    })
+}
+
+/// Parses `text` as `T`. Returns the value, or every problem found.
+pub fn parse<T: DeserializeOwned>(
+    file: FileId,
+    text: &str,
+    checker: &SchemaChecker,
+    limits: &Limits,
+) -> Result<T, Vec<Diagnostic>> {
+    check_budget(file, text, limits).map_err(|d| vec![d])?;
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: limits.max_depth,
+            max_aliases: limits.max_aliases,
+            max_events: event_budget(text),
+            max_nodes: event_budget(text),
+        },
+    };
+    // An empty document is an empty model file, not an error.
+    let effective = if text.trim().is_empty() { "{}" } else { text };
+    let error = match serde_saphyr::from_str_with_options::<T>(effective, options) {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    let mut diagnostics = Vec::new();
+    match tree::parse(effective, event_budget(text)) {
+        Err(problem) => diagnostics.push(tree_problem(file, problem)),
+        Ok((value, index, problems)) => {
+            diagnostics.extend(problems.into_iter().map(|p| tree_problem(file, p)));
+            checker.check(file, &value, &index, &mut diagnostics);
+        }
+    }
+    if diagnostics.is_empty() {
+        diagnostics.push(serde_error(file, &error));
+    }
+    Err(diagnostics)
+}
+
+/// Events grow with the file; a fixed cap would reject large real models.
+fn event_budget(text: &str) -> usize {
+    (text.len() / 2).max(100_000)
+}
+
+fn check_budget(file: FileId, text: &str, limits: &Limits) -> Result<(), Diagnostic> {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = limits.max_depth;
+    budget.max_aliases = limits.max_aliases;
+    budget.max_events = event_budget(text);
+    budget.max_nodes = event_budget(text);
+    match check_yaml_budget(text, budget, EnforcingPolicy::AllContent) {
+        Ok(report) => match report.breached {
+            None => Ok(()),
+            Some(breach) => Err(limit_diagnostic(file, &breach)),
+        },
+        // Syntax errors are reported with better positions by the parse that follows.
+        Err(_) => Ok(()),
+    }
+}
+
+fn limit_diagnostic(file: FileId, breach: &BudgetBreach) -> Diagnostic {
+    let what = format!("{breach:?}");
+    Diagnostic::new(
+        Code::YamlLimit,
+        loc!("YAML が安全上の上限を超えています: {what}", "YAML exceeds a safety limit: {what}"),
+        Some(Span::point(file, 1, 1, 0)),
+    )
+    .with_hint(loc!(
+        "入れ子を浅くし、アンカー (&) とエイリアス (*) の多重展開をやめてください",
+        "reduce nesting and avoid aliases (*) that expand anchors (&) many times over"
+    ))
+}
+
+fn tree_problem(file: FileId, problem: TreeProblem) -> Diagnostic {
+    let span = |p: crate::model::spanned::Pos| Some(Span { file, line: p.line, column: p.column, offset: p.offset, len: p.len });
+    match problem {
+        TreeProblem::Syntax { message, pos } => Diagnostic::new(
+            Code::YamlSyntax,
+            loc!("YAML の構文エラー: {message}", "YAML syntax error: {message}"),
+            span(pos),
+        )
+        .with_hint(loc!(
+            "インデント (空白のみ、タブ不可)、コロンの後の空白、引用符の閉じ忘れを確認してください",
+            "check indentation (spaces, no tabs), the space after each colon and unclosed quotes"
+        )),
+        TreeProblem::DuplicateKey { key, pos, first } => {
+            Diagnostic::new(Code::DuplicateKey, loc!("キー `{key}` が重複しています", "duplicate key `{key}`"), span(pos))
+                .with_related(
+                    Span { file, line: first.line, column: first.column, offset: first.offset, len: first.len },
+                    loc!("最初の定義", "first defined here"),
+                )
+                .with_hint(loc!("どちらか一方を削除してください", "remove one of them"))
+        }
+        TreeProblem::ComplexKey { pos } => Diagnostic::new(
+            Code::WrongType,
+            loc!("キーには文字列を書いてください", "mapping keys must be plain text"),
+            span(pos),
+        ),
+        TreeProblem::TooLarge { pos } => Diagnostic::new(
+            Code::YamlLimit,
+            loc!("エイリアスの展開が上限を超えました", "alias expansion exceeds the limit"),
+            span(pos),
+        ),
+    }
+}
+
+fn serde_error(file: FileId, error: &serde_saphyr::Error) -> Diagnostic {
+    let (line, column, offset) = error.location().map_or((1, 1, 0), |l| {
+        (
+            u32::try_from(l.line()).unwrap_or(1),
+            u32::try_from(l.column()).unwrap_or(1),
+            l.span().byte_offset().and_then(|o| u32::try_from(o).ok()).unwrap_or(0),
+        )
+    });
+    let message = error.without_snippet().to_string();
+    let code = if message.contains("budget") || message.contains("limit") { Code::YamlLimit } else { Code::YamlSyntax };
+    Diagnostic::new(code, loc!("YAML を読めません: {message}", "cannot read YAML: {message}"), Some(Span::point(file, line, column, offset)))
+}

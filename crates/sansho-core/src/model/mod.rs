@@ -1,0 +1,342 @@
+//! The validated model: every reference resolved to an index, every id checked, positions kept
+//! as [`Span`]s. The engine works only on this form.
+//!
+//! Raw files ([`raw`]) are turned into a [`Model`] by [`validate::build`], which reports every
+//! problem it finds instead of stopping at the first.
+
+mod labels;
+pub mod raw;
+pub mod spanned;
+pub mod validate;
+
+use crate::source::Span;
+pub use raw::{
+    ActorKind, AssetKind, AuthMethod, CertificationScheme, ConnectionKind, ControlCategory, Exposure, Layer, LocationKind,
+    MediaCarrier, Operation, OrganizationRole, Phase, PhysicalSafeguard, SslVpnType, TlsVersion, TreatmentOption, Volume,
+    WirelessAccessControl,
+};
+
+pub type OrgIx = usize;
+pub type LocationIx = usize;
+pub type AssetIx = usize;
+pub type ConnectionIx = usize;
+pub type ActorIx = usize;
+pub type InfoIx = usize;
+pub type FlowIx = usize;
+pub type ControlIx = usize;
+
+/// A reference to any element that has an id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ElementRef {
+    Organization(OrgIx),
+    Location(LocationIx),
+    Asset(AssetIx),
+    Connection(ConnectionIx),
+    Actor(ActorIx),
+    Classification(usize),
+    Information(InfoIx),
+    Flow(FlowIx),
+    Control(ControlIx),
+}
+
+impl ElementRef {
+    pub fn kind_name(self) -> crate::text::Localized {
+        let (ja, en) = match self {
+            ElementRef::Organization(_) => ("組織", "organization"),
+            ElementRef::Location(_) => ("場所", "location"),
+            ElementRef::Asset(_) => ("機器・媒体", "asset"),
+            ElementRef::Connection(_) => ("接続", "connection"),
+            ElementRef::Actor(_) => ("役割", "actor"),
+            ElementRef::Classification(_) => ("情報分類", "classification"),
+            ElementRef::Information(_) => ("情報", "information"),
+            ElementRef::Flow(_) => ("情報流", "flow"),
+            ElementRef::Control(_) => ("対策", "control"),
+        };
+        crate::text::Localized::new(ja, en)
+    }
+}
+
+/// An edition-qualified clause reference such as `MGL-6.0 システム運用編 14`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct ClauseRef {
+    pub edition: String,
+    pub clause: String,
+}
+
+impl ClauseRef {
+    /// Splits `"EDITION clause text"`; `None` when there is no clause after the edition.
+    pub fn parse(text: &str) -> Option<ClauseRef> {
+        let text = text.trim();
+        let (edition, clause) = text.split_once(char::is_whitespace)?;
+        let clause = clause.trim();
+        (!clause.is_empty()).then(|| ClauseRef { edition: edition.to_owned(), clause: clause.to_owned() })
+    }
+}
+
+impl std::fmt::Display for ClauseRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.edition, self.clause)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct System {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub provider: OrgIx,
+    pub editions: Vec<String>,
+    pub as_of: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Certification {
+    pub scheme: CertificationScheme,
+    pub id: Option<String>,
+    pub scope: Option<String>,
+    pub valid_until: Option<String>,
+    pub name: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    pub role: OrganizationRole,
+    pub layers: Vec<Layer>,
+    pub certifications: Vec<Certification>,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Location {
+    pub id: String,
+    pub name: String,
+    pub kind: LocationKind,
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub managed_by: Option<OrgIx>,
+    pub physical_safeguards: Vec<PhysicalSafeguard>,
+    pub public_access: bool,
+    pub within: Option<LocationIx>,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Asset {
+    pub id: String,
+    pub name: String,
+    pub kind: AssetKind,
+    pub layer: Option<Layer>,
+    pub location: LocationIx,
+    pub managed_by: Option<OrgIx>,
+    pub holds: Vec<InfoIx>,
+    pub exposure: Option<Exposure>,
+    /// `None` when the model does not say; `Some([])` never occurs (`[none]` is explicit).
+    pub authentication: Option<Vec<AuthMethod>>,
+    pub encrypted_at_rest: Option<bool>,
+    pub unpatched_vulnerabilities: Vec<String>,
+    pub default_credentials: bool,
+    pub taken_out: bool,
+    pub lent_to_patients: bool,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Tls {
+    pub versions: Vec<TlsVersion>,
+    pub cipher_suites: Vec<String>,
+    pub reason_for_tls12: Option<String>,
+    pub client_certificates: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Transport {
+    pub carrier: MediaCarrier,
+    pub sealed: bool,
+    pub encrypted: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub id: String,
+    pub name: String,
+    pub kind: ConnectionKind,
+    pub endpoints: Vec<AssetIx>,
+    pub managed_by: Option<OrgIx>,
+    pub tls: Option<Tls>,
+    pub ike: Option<bool>,
+    pub ssl_vpn: Option<SslVpnType>,
+    pub wireless_access_control: Vec<WirelessAccessControl>,
+    pub transport: Option<Transport>,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: String,
+    pub name: String,
+    pub organization: OrgIx,
+    pub kind: Option<ActorKind>,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+/// An information class: built-in (`medical`, `other`) or defined by the model.
+#[derive(Clone, Debug)]
+pub struct Classification {
+    pub id: String,
+    pub name: String,
+    pub medical: bool,
+    pub confidentiality: u8,
+    pub integrity: u8,
+    pub availability: u8,
+    /// `None` for built-in classes.
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Information {
+    pub id: String,
+    pub name: String,
+    pub classification: usize,
+    pub retention_years: Option<u32>,
+    pub retention_basis: Option<String>,
+    pub legal_record: bool,
+    pub requires_signature: bool,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub id: String,
+    pub phase: Phase,
+    pub layer: Layer,
+    pub who: Option<ActorIx>,
+    pub where_: LocationIx,
+    pub which: AssetIx,
+    pub what: Vec<InfoIx>,
+    pub how: Vec<Operation>,
+    /// Assets and connections, starting at `which`; `[which]` when the model gives no path.
+    pub path: Vec<ElementRef>,
+    pub volume: Volume,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Effect {
+    pub likelihood: u8,
+    pub impact: u8,
+}
+
+#[derive(Clone, Debug)]
+pub struct Control {
+    pub id: String,
+    pub catalogue: Option<String>,
+    pub name: String,
+    pub category: ControlCategory,
+    pub owner: OrgIx,
+    pub applies_to: Vec<ElementRef>,
+    pub counters: Vec<String>,
+    pub effect: Effect,
+    pub references: Vec<ClauseRef>,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub control: Option<ControlIx>,
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Acceptance {
+    pub by: Option<String>,
+    pub date: Option<String>,
+    pub reason: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Decision {
+    /// Risk id or `*` pattern.
+    pub risk: String,
+    pub treatment: TreatmentOption,
+    pub controls: Vec<ControlIx>,
+    pub requests: Vec<Request>,
+    pub acceptance: Option<Acceptance>,
+    pub rationale: Option<String>,
+    pub span: Span,
+}
+
+/// A validated model.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub system: System,
+    pub organizations: Vec<Organization>,
+    pub locations: Vec<Location>,
+    pub assets: Vec<Asset>,
+    pub connections: Vec<Connection>,
+    pub actors: Vec<Actor>,
+    pub classifications: Vec<Classification>,
+    pub information: Vec<Information>,
+    pub flows: Vec<Flow>,
+    pub controls: Vec<Control>,
+    pub decisions: Vec<Decision>,
+}
+
+impl Model {
+    /// Id of any element.
+    pub fn element_id(&self, element: ElementRef) -> &str {
+        match element {
+            ElementRef::Organization(i) => &self.organizations[i].id,
+            ElementRef::Location(i) => &self.locations[i].id,
+            ElementRef::Asset(i) => &self.assets[i].id,
+            ElementRef::Connection(i) => &self.connections[i].id,
+            ElementRef::Actor(i) => &self.actors[i].id,
+            ElementRef::Classification(i) => &self.classifications[i].id,
+            ElementRef::Information(i) => &self.information[i].id,
+            ElementRef::Flow(i) => &self.flows[i].id,
+            ElementRef::Control(i) => &self.controls[i].id,
+        }
+    }
+
+    /// Display name of any element.
+    pub fn element_name(&self, element: ElementRef) -> &str {
+        match element {
+            ElementRef::Organization(i) => &self.organizations[i].name,
+            ElementRef::Location(i) => &self.locations[i].name,
+            ElementRef::Asset(i) => &self.assets[i].name,
+            ElementRef::Connection(i) => &self.connections[i].name,
+            ElementRef::Actor(i) => &self.actors[i].name,
+            ElementRef::Classification(i) => &self.classifications[i].name,
+            ElementRef::Information(i) => &self.information[i].name,
+            ElementRef::Flow(i) => &self.flows[i].id,
+            ElementRef::Control(i) => &self.controls[i].name,
+        }
+    }
+
+    pub fn element_span(&self, element: ElementRef) -> Option<Span> {
+        match element {
+            ElementRef::Organization(i) => Some(self.organizations[i].span),
+            ElementRef::Location(i) => Some(self.locations[i].span),
+            ElementRef::Asset(i) => Some(self.assets[i].span),
+            ElementRef::Connection(i) => Some(self.connections[i].span),
+            ElementRef::Actor(i) => Some(self.actors[i].span),
+            ElementRef::Classification(i) => self.classifications[i].span,
+            ElementRef::Information(i) => Some(self.information[i].span),
+            ElementRef::Flow(i) => Some(self.flows[i].span),
+            ElementRef::Control(i) => Some(self.controls[i].span),
+        }
+    }
+}

@@ -1,0 +1,695 @@
+//! The model as written in YAML: one struct per section, unknown keys rejected.
+//!
+//! These types define the file format. The JSON Schema that editors use (`sansho schema`) is
+//! generated from them, so a doc comment here is what a user sees when hovering a key.
+//! Ids and references are [`Sp`] so that later checks can point at the exact place.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::spanned::Sp;
+
+/// One model file. The entry file holds `sansho` and `system`; included files hold any of the
+/// list sections, which are concatenated in include order.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "sansho model", description = "システム構成・情報流・対策のモデル (sansho model of a medical-information system)")]
+pub struct RawFile {
+    /// Model format version. The entry file must say `sansho: 1`.
+    pub sansho: Option<Sp<u32>>,
+    /// Further model files to read, relative to this file.
+    #[serde(default)]
+    pub include: Vec<Sp<String>>,
+    /// The system under assessment (entry file only).
+    pub system: Option<RawSystem>,
+    /// Organisations: the provider, subcontractors, other providers, medical institutions.
+    #[serde(default)]
+    pub organizations: Vec<RawOrganization>,
+    /// Places: data centres, clinics, rooms, cloud regions, patients' homes.
+    #[serde(default)]
+    pub locations: Vec<RawLocation>,
+    /// Devices, storage media and cloud services.
+    #[serde(default)]
+    pub assets: Vec<RawAsset>,
+    /// Networks, links and the physical transport of media.
+    #[serde(default)]
+    pub connections: Vec<RawConnection>,
+    /// People by role, belonging to organisations.
+    #[serde(default)]
+    pub actors: Vec<RawActor>,
+    /// Information classes of the institution, beyond the built-in `medical` and `other`.
+    #[serde(default)]
+    pub classifications: Vec<RawClassification>,
+    /// Kinds of information handled (診療録, レセプト, logs ...).
+    #[serde(default)]
+    pub information: Vec<RawInformation>,
+    /// Information flows (情報流), per phase and layer.
+    #[serde(default)]
+    pub flows: Vec<RawFlow>,
+    /// Security controls (対策).
+    #[serde(default)]
+    pub controls: Vec<RawControl>,
+    /// Decisions on risks (リスク対応): treatment option, controls, requests, acceptance.
+    #[serde(default)]
+    pub decisions: Vec<RawDecision>,
+}
+
+/// The system under assessment.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSystem {
+    /// Stable id of the system.
+    pub id: Sp<String>,
+    /// Name shown in reports (システム名).
+    pub name: Sp<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The organisation that carries out this assessment (対象事業者).
+    pub provider: Sp<String>,
+    /// Guideline editions this assessment follows, e.g. `[PGL-1.1, MGL-6.0]`.
+    pub editions: Vec<Sp<String>>,
+    /// Date of this version of the model (YYYY-MM-DD), shown in reports.
+    #[serde(default)]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrganization {
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    /// What the organisation is in this system.
+    pub role: Sp<OrganizationRole>,
+    /// Provision layers it supplies (アプリケーション / プラットフォーム / インフラ).
+    #[serde(default)]
+    pub layers: Vec<Sp<Layer>>,
+    /// Third-party certifications (Pマーク, ISMS, ISMAP ...).
+    #[serde(default)]
+    pub certifications: Vec<RawCertification>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationRole {
+    /// The provider that contracts with the institution (対象事業者).
+    Provider,
+    /// A provider working under the provider's contract (再委託先, supply chain).
+    Subcontractor,
+    /// Another provider the institution contracts with separately (水平・垂直連携).
+    OtherProvider,
+    /// A medical institution (医療機関等).
+    Institution,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCertification {
+    pub scheme: Sp<CertificationScheme>,
+    /// Certificate or registration number.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Scope as stated on the certificate.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Last day of validity (YYYY-MM-DD).
+    #[serde(default)]
+    pub valid_until: Option<Sp<String>>,
+    /// Name of the scheme when `scheme: other`.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificationScheme {
+    Pmark,
+    Isms,
+    IsmsCloud,
+    Ismap,
+    IsmapLiu,
+    Fedramp,
+    FedrampLiSaas,
+    Soc2,
+    Soc3,
+    CsGoldMark,
+    ExternalAudit,
+    Other,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    Application,
+    Platform,
+    Infrastructure,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLocation {
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    pub kind: Sp<LocationKind>,
+    /// ISO 3166-1 alpha-2 country code of the place, e.g. `JP`.
+    #[serde(default)]
+    pub country: Option<Sp<String>>,
+    /// Region or prefecture, e.g. 東京都.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Organisation that manages the place.
+    #[serde(default)]
+    pub managed_by: Option<Sp<String>>,
+    /// Physical safeguards in place (物理的安全管理措置).
+    #[serde(default)]
+    pub physical_safeguards: Vec<Sp<PhysicalSafeguard>>,
+    /// Whether patients or the public can enter (待合室, 受付).
+    #[serde(default)]
+    pub public_access: bool,
+    /// Enclosing location (a room inside a clinic).
+    #[serde(default)]
+    pub within: Option<Sp<String>>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationKind {
+    DataCenter,
+    CloudRegion,
+    Institution,
+    Room,
+    Office,
+    PatientHome,
+    Remote,
+    Storage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhysicalSafeguard {
+    EntryControl,
+    BiometricEntry,
+    SecurityGuard,
+    SurveillanceCamera,
+    LockedRoom,
+    LockedRack,
+    VisitorLog,
+    SeismicIsolation,
+    FireSuppression,
+    BackupPower,
+    FloodProtection,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAsset {
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    pub kind: Sp<AssetKind>,
+    /// Provision layer the asset belongs to.
+    #[serde(default)]
+    pub layer: Option<Sp<Layer>>,
+    /// Where it stands.
+    pub location: Sp<String>,
+    /// Organisation that manages it.
+    #[serde(default)]
+    pub managed_by: Option<Sp<String>>,
+    /// Information kinds it holds (ids of `information`).
+    #[serde(default)]
+    pub holds: Vec<Sp<String>>,
+    /// How far it can be reached over networks.
+    #[serde(default)]
+    pub exposure: Option<Sp<Exposure>>,
+    /// Authentication methods a person must pass to use it; `[none]` if there is none.
+    /// Leave out when the asset is not used by people directly.
+    #[serde(default)]
+    pub authentication: Option<Vec<Sp<AuthMethod>>>,
+    /// Whether stored data is encrypted (保存時の暗号化).
+    #[serde(default)]
+    pub encrypted_at_rest: Option<bool>,
+    /// Known vulnerabilities not yet fixed (CVE ids or descriptions).
+    #[serde(default)]
+    pub unpatched_vulnerabilities: Vec<Sp<String>>,
+    /// Whether initial or default passwords remain in use.
+    #[serde(default)]
+    pub default_credentials: bool,
+    /// Whether the device or medium is carried outside its location (持出し).
+    #[serde(default)]
+    pub taken_out: bool,
+    /// Whether the device is lent to patients (IoT, wearables).
+    #[serde(default)]
+    pub lent_to_patients: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssetKind {
+    Server,
+    Database,
+    LogServer,
+    BackupStorage,
+    Storage,
+    Terminal,
+    Tablet,
+    Smartphone,
+    Printer,
+    NetworkDevice,
+    IotDevice,
+    PortableMedia,
+    BackupMedia,
+    CloudService,
+}
+
+impl AssetKind {
+    /// Devices a person operates directly.
+    pub fn is_endpoint(self) -> bool {
+        matches!(self, AssetKind::Terminal | AssetKind::Tablet | AssetKind::Smartphone | AssetKind::IotDevice)
+    }
+
+    /// Things small enough to be carried away.
+    pub fn is_portable(self) -> bool {
+        matches!(
+            self,
+            AssetKind::Tablet | AssetKind::Smartphone | AssetKind::IotDevice | AssetKind::PortableMedia | AssetKind::BackupMedia
+        )
+    }
+
+    /// Assets whose purpose is to keep data.
+    pub fn is_storage(self) -> bool {
+        matches!(
+            self,
+            AssetKind::Database | AssetKind::BackupStorage | AssetKind::Storage | AssetKind::PortableMedia | AssetKind::BackupMedia
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exposure {
+    /// Reachable from the internet.
+    Internet,
+    /// Reachable only over a closed network, leased line or VPN.
+    ClosedNetwork,
+    /// Reachable only inside one site's internal network.
+    Internal,
+    /// Not networked: only physical access.
+    PhysicalOnly,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    None,
+    Password,
+    Pin,
+    IcCard,
+    HardwareToken,
+    Totp,
+    SmsCode,
+    ClientCertificate,
+    Biometric,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnection {
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    pub kind: Sp<ConnectionKind>,
+    /// Assets it links (for the configuration diagram).
+    #[serde(default)]
+    pub endpoints: Vec<Sp<String>>,
+    /// Organisation that manages the link.
+    #[serde(default)]
+    pub managed_by: Option<Sp<String>>,
+    /// TLS in use on this link (HTTPS, TLS-VPN).
+    #[serde(default)]
+    pub tls: Option<RawTls>,
+    /// IPsec only: whether keys are exchanged with IKE.
+    #[serde(default)]
+    pub ike: Option<Sp<bool>>,
+    /// SSL-VPN only: `client` (dedicated client software) or `clientless` (browser).
+    #[serde(default)]
+    pub ssl_vpn: Option<Sp<SslVpnType>>,
+    /// Wireless LAN only: how terminals are admitted.
+    #[serde(default)]
+    pub wireless_access_control: Vec<Sp<WirelessAccessControl>>,
+    /// Media transport only: how media are carried.
+    #[serde(default)]
+    pub transport: Option<RawTransport>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionKind {
+    Internet,
+    ClosedNetwork,
+    LeasedLine,
+    IpsecVpn,
+    SslVpn,
+    DirectConnect,
+    PrivateLink,
+    VpcPeering,
+    WirelessLan,
+    Lan,
+    MediaTransport,
+}
+
+impl ConnectionKind {
+    /// Networks the guideline counts as secure (セキュアなネットワーク).
+    pub fn is_secure_network(self) -> bool {
+        matches!(
+            self,
+            ConnectionKind::ClosedNetwork
+                | ConnectionKind::LeasedLine
+                | ConnectionKind::IpsecVpn
+                | ConnectionKind::SslVpn
+                | ConnectionKind::DirectConnect
+                | ConnectionKind::PrivateLink
+                | ConnectionKind::VpcPeering
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SslVpnType {
+    Client,
+    Clientless,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WirelessAccessControl {
+    None,
+    Psk,
+    MacFilter,
+    Ieee8021xPassword,
+    Ieee8021xCertificate,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    /// Protocol versions allowed, e.g. `[tls1.3, tls1.2]`.
+    pub versions: Vec<Sp<TlsVersion>>,
+    /// Cipher suites allowed (IANA names).
+    #[serde(default)]
+    pub cipher_suites: Vec<Sp<String>>,
+    /// Why TLS 1.2 is still allowed, when it is.
+    #[serde(default)]
+    pub reason_for_tls12: Option<String>,
+    /// Whether clients authenticate with certificates.
+    #[serde(default)]
+    pub client_certificates: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+pub enum TlsVersion {
+    #[serde(rename = "ssl3")]
+    Ssl3,
+    #[serde(rename = "tls1.0")]
+    Tls10,
+    #[serde(rename = "tls1.1")]
+    Tls11,
+    #[serde(rename = "tls1.2")]
+    Tls12,
+    #[serde(rename = "tls1.3")]
+    Tls13,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransport {
+    /// Who carries the media.
+    pub carrier: Sp<MediaCarrier>,
+    /// Whether media travel in locked or sealed cases.
+    #[serde(default)]
+    pub sealed: bool,
+    /// Whether media are encrypted while carried.
+    #[serde(default)]
+    pub encrypted: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaCarrier {
+    Staff,
+    SecureCourier,
+    Post,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawActor {
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    /// Organisation the role belongs to.
+    pub organization: Sp<String>,
+    #[serde(default)]
+    pub kind: Option<Sp<ActorKind>>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    Staff,
+    Patient,
+    Developer,
+    Operator,
+    Maintenance,
+}
+
+/// An information class with its own impact levels (1-5) for C, I and A.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawClassification {
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    /// Whether the class contains medical information (医療情報).
+    pub medical: bool,
+    #[schemars(range(min = 1, max = 5))]
+    pub confidentiality: Sp<u8>,
+    #[schemars(range(min = 1, max = 5))]
+    pub integrity: Sp<u8>,
+    #[schemars(range(min = 1, max = 5))]
+    pub availability: Sp<u8>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawInformation {
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    /// `medical`, `other`, or the id of a class under `classifications`.
+    pub classification: Sp<String>,
+    /// Legal retention period in years (法定保存年限).
+    #[serde(default)]
+    pub retention_years: Option<Sp<u32>>,
+    /// The law that sets the retention period.
+    #[serde(default)]
+    pub retention_basis: Option<String>,
+    /// Whether it is a legally kept record stored electronically (真正性・見読性・保存性 apply).
+    #[serde(default)]
+    pub legal_record: bool,
+    /// Whether law requires a signature or name and seal (記名・押印).
+    #[serde(default)]
+    pub requires_signature: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlow {
+    /// Stable id; risk ids are built from it, so do not reuse or renumber.
+    pub id: Sp<String>,
+    pub phase: Sp<Phase>,
+    pub layer: Sp<Layer>,
+    /// Who (誰が): actor id. Leave out for processing without a person.
+    #[serde(default)]
+    pub who: Option<Sp<String>>,
+    /// Where (どこの): location id.
+    #[serde(rename = "where")]
+    pub where_: Sp<String>,
+    /// Which (どの機器で・どの媒体で): asset id.
+    pub which: Sp<String>,
+    /// What (何を): information ids.
+    pub what: Vec<Sp<String>>,
+    /// How (どうする): operations.
+    pub how: Vec<Sp<Operation>>,
+    /// Route of the information through assets and connections, starting at `which`.
+    #[serde(default)]
+    pub path: Vec<Sp<String>>,
+    /// How much information one occurrence moves.
+    #[serde(default)]
+    pub volume: Option<Sp<Volume>>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// 開発フェーズ (incl. maintenance development and initial setup).
+    Development,
+    /// 運用フェーズ.
+    Operation,
+    /// 契約終了フェーズ.
+    Termination,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Create,
+    View,
+    Update,
+    Delete,
+    Store,
+    Transfer,
+    Print,
+    Backup,
+    Restore,
+    Export,
+    Import,
+    Carry,
+    Return,
+    Dispose,
+    Log,
+    Develop,
+    Deploy,
+    Maintain,
+    Monitor,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Volume {
+    /// One patient or record at a time.
+    Record,
+    /// Many records in one run (a day's claims).
+    Batch,
+    /// Whole databases or archives.
+    Bulk,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawControl {
+    pub id: Sp<String>,
+    /// Adopt a control from the knowledge-base catalogue; fields given here override it.
+    #[serde(default)]
+    pub catalogue: Option<Sp<String>>,
+    #[serde(default)]
+    pub name: Option<Sp<String>>,
+    /// 人的・組織的 / 物理的 / 技術的.
+    #[serde(default)]
+    pub category: Option<Sp<ControlCategory>>,
+    /// Organisation that runs the control (provider, subcontractor or institution).
+    pub owner: Sp<String>,
+    /// Elements it protects: asset, connection, location, flow or information ids.
+    #[serde(default)]
+    pub applies_to: Vec<Sp<String>>,
+    /// Threats it counters (T1-T11 or user-defined).
+    #[serde(default)]
+    pub counters: Option<Vec<Sp<String>>>,
+    /// How much it lowers likelihood and impact.
+    #[serde(default)]
+    pub effect: Option<RawEffect>,
+    /// Edition-qualified clause references, e.g. `MGL-6.0 システム運用編 14`.
+    #[serde(default)]
+    pub references: Option<Vec<Sp<String>>>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlCategory {
+    /// 人的・組織的対策.
+    HumanOrganizational,
+    /// 物理的対策.
+    Physical,
+    /// 技術的対策.
+    Technical,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEffect {
+    /// Levels by which likelihood drops (0-4).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 4))]
+    pub likelihood: u8,
+    /// Levels by which impact drops (0-4).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 4))]
+    pub impact: u8,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDecision {
+    /// Risk id, or a pattern with `*` (e.g. `*/storage/ehr-db/T4`).
+    pub risk: Sp<String>,
+    pub treatment: Sp<TreatmentOption>,
+    /// Controls chosen for this risk, in addition to those that apply by `applies_to`.
+    #[serde(default)]
+    pub controls: Vec<Sp<String>>,
+    /// What the institution itself must do (医療機関等へ対応を求める事項).
+    #[serde(default)]
+    pub requests: Vec<RawRequest>,
+    /// Required when `treatment: accept`.
+    #[serde(default)]
+    pub acceptance: Option<RawAcceptance>,
+    /// Why this treatment was chosen.
+    #[serde(default)]
+    pub rationale: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TreatmentOption {
+    /// リスク低減.
+    Reduce,
+    /// リスク回避.
+    Avoid,
+    /// リスク共有 (移転).
+    Share,
+    /// リスク受容 (保有).
+    Accept,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    /// The institution-owned control this request covers, if any.
+    #[serde(default)]
+    pub control: Option<Sp<String>>,
+    /// What is asked of the institution.
+    pub text: Sp<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAcceptance {
+    /// Who approved (name and role).
+    #[serde(default)]
+    pub by: Option<Sp<String>>,
+    /// When (YYYY-MM-DD).
+    #[serde(default)]
+    pub date: Option<Sp<String>>,
+    /// Why the residual risk is acceptable.
+    #[serde(default)]
+    pub reason: Option<Sp<String>>,
+}

@@ -1,0 +1,277 @@
+//! The assessment result: one serialisable value that reports, the CLI and the server read.
+//!
+//! Everything a reader needs is here (names as well as ids), so writers never need the model or
+//! the knowledge base. Rule descriptions are listed once in `rules` and referenced by id from each
+//! risk's trace, which keeps large results compact.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::Diagnostic;
+use crate::engine::segment::SegmentKind;
+use crate::kb::{Cia, Rank, ScoreOp, TreatmentNeed};
+use crate::model::raw::{ControlCategory, Layer, Operation, Phase, TreatmentOption, Volume};
+use crate::source::Span;
+use crate::text::Localized;
+
+/// Version of this result format; bumped on incompatible changes.
+pub const RESULT_FORMAT: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "sansho assessment result")]
+pub struct Assessment {
+    pub format: u32,
+    pub generator: String,
+    pub system: SystemInfo,
+    pub matrix: MatrixInfo,
+    pub summary: Summary,
+    pub flows: Vec<FlowResult>,
+    pub risks: Vec<Risk>,
+    /// Problems the policy or the rules find in the model (codes P…, and later rule packs).
+    pub findings: Vec<Diagnostic>,
+    /// Descriptions of every rule and condition referenced by the traces.
+    pub rules: BTreeMap<String, Localized>,
+    pub threats: Vec<ThreatInfo>,
+    /// Files of the model, indexed by `span.file`.
+    pub files: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Ref {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SystemInfo {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub provider: Ref,
+    pub editions: Vec<String>,
+    pub as_of: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct MatrixInfo {
+    pub source: Localized,
+    /// `rows[impact]` = ranks for likelihood 1..5.
+    pub rows: BTreeMap<u8, Vec<Rank>>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    pub flows: usize,
+    pub risks: usize,
+    pub flows_by_phase: BTreeMap<String, usize>,
+    pub inherent_by_rank: BTreeMap<String, usize>,
+    pub residual_by_rank: BTreeMap<String, usize>,
+    pub by_status: BTreeMap<String, usize>,
+    /// Risks whose inherent rank requires treatment but which have none.
+    pub untreated_required: usize,
+    pub findings_by_severity: BTreeMap<String, usize>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct FlowResult {
+    pub id: String,
+    pub phase: Phase,
+    pub layer: Layer,
+    pub who: Option<Ref>,
+    #[serde(rename = "where")]
+    pub where_: Ref,
+    pub which: Ref,
+    pub what: Vec<Ref>,
+    pub how: Vec<Operation>,
+    pub path: Vec<Ref>,
+    pub volume: Volume,
+    pub description: Option<String>,
+    pub segments: Vec<SegmentInfo>,
+    pub risk_count: usize,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SegmentInfo {
+    pub kind: SegmentKind,
+    pub element: Ref,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No decision and no control.
+    Open,
+    /// Controls lower the risk (decided, or implied by controls that apply).
+    Reduced,
+    Avoided,
+    Shared,
+    Accepted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Reduced => "reduced",
+            Status::Avoided => "avoided",
+            Status::Shared => "shared",
+            Status::Accepted => "accepted",
+        }
+    }
+
+    pub fn label(self) -> Localized {
+        let (ja, en) = match self {
+            Status::Open => ("未対応", "open"),
+            Status::Reduced => ("低減", "reduced"),
+            Status::Avoided => ("回避", "avoided"),
+            Status::Shared => ("共有", "shared"),
+            Status::Accepted => ("受容", "accepted"),
+        };
+        Localized::new(ja, en)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Score {
+    pub likelihood: u8,
+    pub impact: u8,
+    pub rank: Rank,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Risk {
+    /// Stable id: `flow/segment/element/threat`.
+    pub id: String,
+    pub flow: String,
+    pub phase: Phase,
+    pub layer: Layer,
+    pub segment: SegmentKind,
+    pub element: Ref,
+    pub threat: String,
+    /// Class of the flow's information that set the impact.
+    pub classification: String,
+    /// The rank of the risk as evaluated (5.1.3), before treatment: `inherent.rank`.
+    pub rank: Rank,
+    pub inherent: Score,
+    pub treatment_need: TreatmentNeed,
+    pub status: Status,
+    pub treatment: Option<Treatment>,
+    pub residual: Score,
+    pub trace: Trace,
+    /// The flow definition in the model.
+    pub span: Span,
+}
+
+impl Risk {
+    /// The rank that remains: residual for treated risks, inherent for open ones.
+    pub fn effective_rank(&self) -> Rank {
+        self.residual.rank
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Treatment {
+    pub option: TreatmentOption,
+    /// True when no decision names the risk and the option follows from controls that apply.
+    pub implied: bool,
+    /// The decision that applies (its risk pattern and place in the model).
+    pub decision: Option<DecisionRef>,
+    pub controls: Vec<AppliedControl>,
+    pub requests: Vec<RequestInfo>,
+    pub acceptance: Option<AcceptanceInfo>,
+    pub rationale: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct DecisionRef {
+    pub pattern: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct AppliedControl {
+    pub id: String,
+    pub name: String,
+    pub category: ControlCategory,
+    pub owner: Ref,
+    /// `applies_to` when the control reaches the risk by its scope, `decision` when a decision names it.
+    pub via: ControlVia,
+    pub likelihood_effect: u8,
+    pub impact_effect: u8,
+    pub references: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlVia {
+    AppliesTo,
+    Decision,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RequestInfo {
+    pub control: Option<String>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct AcceptanceInfo {
+    pub by: Option<String>,
+    pub date: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Why the risk exists and why it scores as it does.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Trace {
+    /// Facts that held for the segment (`sansho kb facts` explains each).
+    pub facts: Vec<crate::engine::facts::Fact>,
+    /// Threat rules that found this threat on this segment.
+    pub threat_rules: Vec<String>,
+    pub likelihood: ScoreTrace,
+    pub impact: ScoreTrace,
+    /// Which information, class and aspect set the starting impact.
+    pub impact_basis: ImpactBasis,
+    pub residual: Vec<ResidualStep>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ScoreTrace {
+    /// Starting level (threat base likelihood, or the information's C/I/A level).
+    pub base: u8,
+    pub steps: Vec<ScoreStep>,
+    pub value: u8,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ScoreStep {
+    pub rule: String,
+    pub op: ScoreOp,
+    pub from: u8,
+    pub to: u8,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ImpactBasis {
+    pub information: String,
+    pub classification: String,
+    pub aspect: Cia,
+    pub level: u8,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ResidualStep {
+    pub control: String,
+    pub likelihood: u8,
+    pub impact: u8,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ThreatInfo {
+    pub id: String,
+    pub name: Localized,
+    pub harms: Vec<Cia>,
+}

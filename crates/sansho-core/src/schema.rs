@@ -1,0 +1,27 @@
+//! JSON Schemas (draft-07, which editors support fully) of the model format, the knowledge-base
+//! override format and the assessment result. Committed copies live in `schemas/`; a test fails
+//! when they are stale.
+
+use schemars::generate::SchemaSettings;
+use serde_json::Value;
+
+fn generate<T: schemars::JsonSchema>() -> Value {
+    let generator = SchemaSettings::draft07().into_generator();
+    let schema = generator.into_root_schema_for::<T>();
+    serde_json::to_value(schema).unwrap_or(Value::Null)
+}
+
+/// Schema of a model file.
+pub fn model_schema() -> Value {
+    generate::<crate::model::raw::RawFile>()
+}
+
+/// Schema of a knowledge-base override file.
+pub fn kb_schema() -> Value {
+    generate::<crate::kb::load::KbFile>()
+}
+
+/// Schema of the assessment result (`sansho assess --format json`).
+pub fn result_schema() -> Value {
+    generate::<crate::result::Assessment>()
+}

@@ -1,0 +1,283 @@
+//! The `sansho` command: flags and wiring only. Files are read here; loading, checking and
+//! assessing happen in `sansho-core`; exit codes are decided here.
+
+mod explain;
+mod fs;
+mod kb;
+mod render;
+mod summary;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use sansho_core::load::{Limits, SourceProvider};
+use sansho_core::result::Status;
+use sansho_core::{Diagnostic, FileId, KnowledgeBase, Lang, Rank, Severity, Sources};
+
+/// Exit code when the model or the knowledge base cannot be loaded.
+const EXIT_INVALID: u8 = 2;
+/// Exit code when `--fail-on` finds a risk at or above the threshold.
+const EXIT_FAIL_ON: u8 = 1;
+
+#[derive(Parser)]
+#[command(name = "sansho", version, about = "医療情報システムのリスクアセスメント (3省2ガイドライン) / Risk assessment for medical-information systems under the Japanese guidelines")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Ja,
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Ja => Lang::Ja,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// Output language.
+    #[arg(long, value_enum, default_value = "ja", global = true)]
+    lang: LangArg,
+    /// Knowledge-base override files (YAML), applied in order.
+    #[arg(long = "kb", value_name = "FILE", global = true)]
+    kb_files: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Assess a model: risks by rank, the highest risks, and policy findings.
+    Assess {
+        /// Entry file of the model.
+        model: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Write the output to a file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Exit with 1 when a risk that is not accepted or avoided still ranks RANK or higher.
+        #[arg(long, value_name = "RANK", value_parser = parse_rank)]
+        fail_on: Option<Rank>,
+        /// How many of the highest risks the text summary lists.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Check a model and report every problem, without assessing it.
+    Check {
+        model: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Explain a risk (its trace), a diagnostic code, a rule of the knowledge base or a fact.
+    Explain {
+        /// A risk id (e.g. OP-APP-01/entry/waiting-tablet/T1), a code (e.g. P001) or a rule id.
+        id: String,
+        /// Entry file of the model (needed for risk ids).
+        #[arg(default_value = "sansho.yaml")]
+        model: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Write a starter model that passes validation.
+    Init {
+        /// Directory to write `sansho.yaml` into.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a JSON Schema (draft-07).
+    Schema {
+        #[arg(value_enum, default_value = "model")]
+        which: SchemaKind,
+    },
+    /// Show the knowledge base (threats, scales, matrix, rules, facts, controls, editions).
+    Kb {
+        #[arg(value_enum, default_value = "summary")]
+        section: kb::Section,
+        /// `yaml`-like JSON dump of the section instead of a table.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemaKind {
+    /// The model files.
+    Model,
+    /// Knowledge-base override files.
+    Kb,
+    /// The JSON result of `assess --format json`.
+    Result,
+}
+
+fn parse_rank(text: &str) -> Result<Rank, String> {
+    Rank::parse(text).ok_or_else(|| format!("`{text}` is not a rank (S, A, B, C or D)"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("sansho: {error:#}");
+            ExitCode::from(EXIT_INVALID)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Assess { model, format, output, fail_on, top, common } => assess(&model, format, output.as_deref(), fail_on, top, &common),
+        Command::Check { model, common } => check(&model, &common),
+        Command::Explain { id, model, common } => {
+            let kb = knowledge_base(&common)?;
+            explain::run(&id, &model, &kb, common.lang.into())
+        }
+        Command::Init { dir, force } => init(&dir, force),
+        Command::Schema { which } => {
+            let schema = match which {
+                SchemaKind::Model => sansho_core::schema::model_schema(),
+                SchemaKind::Kb => sansho_core::schema::kb_schema(),
+                SchemaKind::Result => sansho_core::schema::result_schema(),
+            };
+            println!("{}", serde_json::to_string_pretty(&schema)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Kb { section, format, common } => {
+            let kb = knowledge_base(&common)?;
+            kb::print(&kb, section, format == Format::Json, common.lang.into())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The built-in knowledge base with the user's override files merged in.
+fn knowledge_base(common: &Common) -> anyhow::Result<KnowledgeBase> {
+    let builtin = match sansho_core::kb::load::builtin() {
+        Ok(kb) => kb,
+        Err(diagnostics) => bail!("the built-in knowledge base is invalid: {diagnostics:?}"),
+    };
+    if common.kb_files.is_empty() {
+        return Ok(builtin.clone());
+    }
+    let mut sources = Sources::default();
+    let mut texts = Vec::new();
+    let provider = fs::FsProvider;
+    for path in &common.kb_files {
+        let display = path.to_string_lossy().into_owned();
+        let bytes = provider
+            .read(&display, Limits::default().max_file_bytes)
+            .map_err(|e| anyhow::anyhow!("cannot read knowledge-base file {display}: {e:?}"))?;
+        let text = String::from_utf8(bytes).with_context(|| format!("{display} is not UTF-8"))?;
+        let id = sources.add(sansho_core::SourceFile { path: display, text: text.clone() });
+        texts.push((id, text));
+    }
+    let files: Vec<(FileId, &str)> = texts.iter().map(|(id, t)| (*id, t.as_str())).collect();
+    match sansho_core::kb::load::with_overrides(builtin, &files) {
+        Ok(kb) => Ok(kb),
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, &sources, common.lang.into());
+            bail!("the knowledge-base override is invalid")
+        }
+    }
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic], sources: &Sources, lang: Lang) {
+    let mut stderr = std::io::stderr().lock();
+    for d in diagnostics {
+        let _ = writeln!(stderr, "{}", render::render(d, sources, lang));
+    }
+}
+
+fn load_counts(diagnostics: &[Diagnostic], lang: Lang) -> String {
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    match lang {
+        Lang::Ja => format!("エラー {errors} 件、警告 {warnings} 件"),
+        Lang::En => format!("{errors} errors, {warnings} warnings"),
+    }
+}
+
+fn check(model: &Path, common: &Common) -> anyhow::Result<ExitCode> {
+    let kb = knowledge_base(common)?;
+    let lang: Lang = common.lang.into();
+    let loaded = sansho_core::load::load(&model.to_string_lossy(), &fs::FsProvider, &kb, &Limits::default());
+    print_diagnostics(&loaded.diagnostics, &loaded.sources, lang);
+    eprintln!("{}: {}", model.display(), load_counts(&loaded.diagnostics, lang));
+    Ok(if loaded.model.is_some() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INVALID) })
+}
+
+fn assess(model: &Path, format: Format, output: Option<&Path>, fail_on: Option<Rank>, top: usize, common: &Common) -> anyhow::Result<ExitCode> {
+    let kb = knowledge_base(common)?;
+    let lang: Lang = common.lang.into();
+    let (sources, assessment, diagnostics) = sansho_core::assess(&model.to_string_lossy(), &fs::FsProvider, &kb, &Limits::default());
+    print_diagnostics(&diagnostics, &sources, lang);
+    let Some(assessment) = assessment else {
+        eprintln!("{}: {}", model.display(), load_counts(&diagnostics, lang));
+        return Ok(ExitCode::from(EXIT_INVALID));
+    };
+    let mut text = Vec::new();
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut text, &assessment)?;
+            text.push(b'\n');
+        }
+        Format::Text => summary::write(&mut text, &assessment, &sources, lang, top)?,
+    }
+    match output {
+        Some(path) => std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(&text)?,
+    }
+    if let Some(threshold) = fail_on {
+        let remaining = assessment
+            .risks
+            .iter()
+            .filter(|r| !matches!(r.status, Status::Accepted | Status::Avoided) && r.effective_rank() >= threshold)
+            .count();
+        if remaining > 0 {
+            let t = threshold.as_str();
+            match lang {
+                Lang::Ja => eprintln!("--fail-on {t}: 受容・回避されていない {t} ランク以上のリスクが {remaining} 件残っています"),
+                Lang::En => eprintln!("--fail-on {t}: {remaining} risks at rank {t} or above remain (not accepted or avoided)"),
+            }
+            return Ok(ExitCode::from(EXIT_FAIL_ON));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+const STARTER: &str = include_str!("../templates/starter.yaml");
+
+fn init(dir: &Path, force: bool) -> anyhow::Result<ExitCode> {
+    let path = dir.join("sansho.yaml");
+    if path.exists() && !force {
+        bail!("{} already exists (use --force to overwrite)", path.display());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(&path, STARTER).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("wrote {}", path.display());
+    println!("next: sansho assess {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
