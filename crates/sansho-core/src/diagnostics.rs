@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::source::Span;
 use crate::text::Localized;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Note,
@@ -155,14 +157,29 @@ impl Diagnostic {
 }
 
 /// The closest candidate to `word`, for "did you mean" hints.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let word_lower = word.to_lowercase();
+///
+/// Edit distance with transpositions catches short typos (`hwo` → `how`); Jaro-Winkler catches
+/// longer ids that share a prefix (`ehr-srv` → `ehr-server`).
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    let allowed_edits = match word.chars().count() {
+        0..=4 => 1,
+        5..=8 => 2,
+        _ => 3,
+    };
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&word_lower, &c.to_lowercase()), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+        .filter_map(|candidate| {
+            let lower = candidate.to_lowercase();
+            let edits = strsim::osa_distance(&word, &lower);
+            let similarity = strsim::jaro_winkler(&word, &lower);
+            (edits <= allowed_edits || similarity >= 0.9).then_some((edits, similarity, candidate))
+        })
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(b.2)))
+        .map(|(_, _, candidate)| candidate)
 }
 
 #[cfg(test)]
@@ -173,7 +190,11 @@ mod tests {
     fn codes_are_unique_and_listed() {
         let mut seen = std::collections::BTreeSet::new();
         for code in Code::ALL {
-            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert!(
+                seen.insert(code.as_str()),
+                "duplicate code {}",
+                code.as_str()
+            );
             assert!(seen.insert(code.name()), "duplicate name {}", code.name());
             assert_eq!(Code::from_str(code.as_str()), Some(*code));
         }
@@ -186,7 +207,19 @@ mod tests {
 
     #[test]
     fn did_you_mean_finds_close_keys() {
-        assert_eq!(did_you_mean("phse", ["phase", "layer", "path"]), Some("phase"));
+        assert_eq!(
+            did_you_mean("phse", ["phase", "layer", "path"]),
+            Some("phase")
+        );
+        assert_eq!(did_you_mean("hwo", ["who", "how", "what"]), Some("how"));
+        assert_eq!(
+            did_you_mean("ehr-srv", ["ehr-server", "ehr-db"]),
+            Some("ehr-server")
+        );
+        assert_eq!(
+            did_you_mean("operations", ["development", "operation", "termination"]),
+            Some("operation")
+        );
         assert_eq!(did_you_mean("zzzzzz", ["phase", "layer"]), None);
     }
 }

@@ -30,8 +30,16 @@ pub use text::{Lang, Localized};
 ///
 /// Returns the loaded sources, the assessment when the model has no errors, and the load
 /// diagnostics (the assessment's own findings are inside the assessment).
-pub fn assess(entry: &str, provider: &dyn load::SourceProvider, kb: &KnowledgeBase, limits: &load::Limits) -> (Sources, Option<Assessment>, Vec<Diagnostic>) {
+pub fn assess(
+    entry: &str,
+    provider: &dyn load::SourceProvider,
+    kb: &KnowledgeBase,
+    limits: &load::Limits,
+) -> (Sources, Option<Assessment>, Vec<Diagnostic>) {
     let loaded = load::load(entry, provider, kb, limits);
-    let assessment = loaded.model.as_ref().map(|m| engine::assess(m, kb, &loaded.sources));
+    let assessment = loaded
+        .model
+        .as_ref()
+        .map(|m| engine::assess(m, kb, &loaded.sources));
     (loaded.sources, assessment, loaded.diagnostics)
 }

@@ -21,7 +21,10 @@ pub struct Localized {
 
 impl Localized {
     pub fn new(ja: impl Into<String>, en: impl Into<String>) -> Self {
-        Localized { ja: ja.into(), en: en.into() }
+        Localized {
+            ja: ja.into(),
+            en: en.into(),
+        }
     }
 
     pub fn get(&self, lang: Lang) -> &str {

@@ -16,7 +16,14 @@ use crate::{EXIT_INVALID, fs, print_diagnostics};
 pub fn run(id: &str, model: &Path, kb: &KnowledgeBase, lang: Lang) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if let Some(code) = Code::from_str(id) {
-        writeln!(out, "{} {} ({:?})\n{}", code.as_str(), code.name(), code.default_severity(), code.summary())?;
+        writeln!(
+            out,
+            "{} {} ({:?})\n{}",
+            code.as_str(),
+            code.name(),
+            code.default_severity(),
+            code.summary()
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(text) = kb_entry(kb, id, lang) {
@@ -27,7 +34,12 @@ pub fn run(id: &str, model: &Path, kb: &KnowledgeBase, lang: Lang) -> anyhow::Re
         writeln!(out, "{}: {}", fact.name(), fact.doc())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (sources, assessment, diagnostics) = sansho_core::assess(&model.to_string_lossy(), &fs::FsProvider, kb, &Limits::default());
+    let (sources, assessment, diagnostics) = sansho_core::assess(
+        &model.to_string_lossy(),
+        &fs::FsProvider,
+        kb,
+        &Limits::default(),
+    );
     let Some(assessment) = assessment else {
         print_diagnostics(&diagnostics, &sources, lang);
         return Ok(ExitCode::from(EXIT_INVALID));
@@ -35,14 +47,29 @@ pub fn run(id: &str, model: &Path, kb: &KnowledgeBase, lang: Lang) -> anyhow::Re
     let Some(risk) = assessment.risks.iter().find(|r| r.id == id) else {
         let hint = did_you_mean(id, assessment.risks.iter().map(|r| r.id.as_str()));
         match (lang, hint) {
-            (Lang::Ja, Some(h)) => eprintln!("リスク {id} は {} にありません。`{h}` の誤りではありませんか", model.display()),
-            (Lang::Ja, None) => eprintln!("リスク・コード・ルール {id} が見つかりません ({})", model.display()),
-            (Lang::En, Some(h)) => eprintln!("no risk {id} in {}; did you mean `{h}`?", model.display()),
-            (Lang::En, None) => eprintln!("no risk, code or rule named {id} (model {})", model.display()),
+            (Lang::Ja, Some(h)) => eprintln!(
+                "リスク {id} は {} にありません。`{h}` の誤りではありませんか",
+                model.display()
+            ),
+            (Lang::Ja, None) => eprintln!(
+                "リスク・コード・ルール {id} が見つかりません ({})",
+                model.display()
+            ),
+            (Lang::En, Some(h)) => {
+                eprintln!("no risk {id} in {}; did you mean `{h}`?", model.display())
+            }
+            (Lang::En, None) => eprintln!(
+                "no risk, code or rule named {id} (model {})",
+                model.display()
+            ),
         }
         return Ok(ExitCode::from(EXIT_INVALID));
     };
-    write!(out, "{}", explain_risk(risk, &assessment, kb, &sources, lang))?;
+    write!(
+        out,
+        "{}",
+        explain_risk(risk, &assessment, kb, &sources, lang)
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -92,7 +119,12 @@ fn kb_entry(kb: &KnowledgeBase, id: &str, lang: Lang) -> Option<String> {
             r.threats.join(", ")
         ));
     }
-    let score = kb.likelihood_rules.iter().map(|r| ("likelihood", r)).chain(kb.impact_rules.iter().map(|r| ("impact", r))).find(|(_, r)| r.id == id);
+    let score = kb
+        .likelihood_rules
+        .iter()
+        .map(|r| ("likelihood", r))
+        .chain(kb.impact_rules.iter().map(|r| ("impact", r)))
+        .find(|(_, r)| r.id == id);
     if let Some((what, r)) = score {
         let when: Vec<&str> = r.when.iter().map(|f| f.name()).collect();
         let unless: Vec<&str> = r.unless.iter().map(|f| f.name()).collect();
@@ -123,14 +155,32 @@ fn kb_entry(kb: &KnowledgeBase, id: &str, lang: Lang) -> Option<String> {
 }
 
 /// The full explanation of one risk.
-pub fn explain_risk(risk: &Risk, a: &Assessment, kb: &KnowledgeBase, sources: &sansho_core::Sources, lang: Lang) -> String {
+pub fn explain_risk(
+    risk: &Risk,
+    a: &Assessment,
+    kb: &KnowledgeBase,
+    sources: &sansho_core::Sources,
+    lang: Lang,
+) -> String {
     let ja = lang == Lang::Ja;
     let t = |j: &'static str, e: &'static str| if ja { j } else { e };
-    let rule = |id: &str| a.rules.get(id).map_or(String::new(), |d| d.get(lang).to_owned());
-    let label = |scale: &[sansho_core::kb::ScaleLevel], level: u8| {
-        scale.iter().find(|s| s.level == level).map_or(String::new(), |s| s.label.get(lang).to_owned())
+    let rule = |id: &str| {
+        a.rules
+            .get(id)
+            .map_or(String::new(), |d| d.get(lang).to_owned())
     };
-    let location = format!("{}:{}:{}", sources.path(risk.span.file), risk.span.line, risk.span.column);
+    let label = |scale: &[sansho_core::kb::ScaleLevel], level: u8| {
+        scale
+            .iter()
+            .find(|s| s.level == level)
+            .map_or(String::new(), |s| s.label.get(lang).to_owned())
+    };
+    let location = format!(
+        "{}:{}:{}",
+        sources.path(risk.span.file),
+        risk.span.line,
+        risk.span.column
+    );
     let threat = a.threats.iter().find(|th| th.id == risk.threat);
     let mut s = String::new();
     let mut line = |text: String| {
@@ -138,28 +188,77 @@ pub fn explain_risk(risk: &Risk, a: &Assessment, kb: &KnowledgeBase, sources: &s
         s.push('\n');
     };
     line(format!("{} {}", t("リスク", "Risk"), risk.id));
-    line(format!("  {}: {} ({} / {})  {location}", t("情報流", "flow"), risk.flow, risk.phase.label().get(lang), risk.layer.label().get(lang)));
-    line(format!("  {}: {} @ {} ({})", t("断面", "segment"), risk.segment.label().get(lang), risk.element.name, risk.element.id));
+    line(format!(
+        "  {}: {} ({} / {})  {location}",
+        t("情報流", "flow"),
+        risk.flow,
+        risk.phase.label().get(lang),
+        risk.layer.label().get(lang)
+    ));
+    line(format!(
+        "  {}: {} @ {} ({})",
+        t("断面", "segment"),
+        risk.segment.label().get(lang),
+        risk.element.name,
+        risk.element.id
+    ));
     if let Some(th) = threat {
         let harms: Vec<&str> = th.harms.iter().map(|c| cia(*c, lang)).collect();
-        line(format!("  {}: {} {} ({})", t("脅威", "threat"), th.id, th.name.get(lang), harms.join(", ")));
+        line(format!(
+            "  {}: {} {} ({})",
+            t("脅威", "threat"),
+            th.id,
+            th.name.get(lang),
+            harms.join(", ")
+        ));
     }
     for r in &risk.trace.threat_rules {
-        line(format!("  {}: {r} — {}", t("検出ルール", "found by"), rule(r)));
+        line(format!(
+            "  {}: {r} — {}",
+            t("検出ルール", "found by"),
+            rule(r)
+        ));
     }
     let facts: Vec<&str> = risk.trace.facts.iter().map(|f| f.name()).collect();
-    line(format!("  {}: {}", t("成り立つ事実", "facts"), facts.join(", ")));
+    line(format!(
+        "  {}: {}",
+        t("成り立つ事実", "facts"),
+        facts.join(", ")
+    ));
     line(String::new());
 
     let l = &risk.trace.likelihood;
-    line(format!("{} {} ({})", t("顕在化率", "Likelihood"), l.value, label(&kb.scales.likelihood, l.value)));
-    line(format!("  {} {} ({} {})", t("基準値", "base"), l.base, t("脅威の基準値", "base of threat"), risk.threat));
+    line(format!(
+        "{} {} ({})",
+        t("顕在化率", "Likelihood"),
+        l.value,
+        label(&kb.scales.likelihood, l.value)
+    ));
+    line(format!(
+        "  {} {} ({} {})",
+        t("基準値", "base"),
+        l.base,
+        t("脅威の基準値", "base of threat"),
+        risk.threat
+    ));
     for step in &l.steps {
-        line(format!("  {} [{}] {} → {}  {}", step.rule, op_text(step.op), step.from, step.to, rule(&step.rule)));
+        line(format!(
+            "  {} [{}] {} → {}  {}",
+            step.rule,
+            op_text(step.op),
+            step.from,
+            step.to,
+            rule(&step.rule)
+        ));
     }
     let i = &risk.trace.impact;
     let basis = &risk.trace.impact_basis;
-    line(format!("{} {} ({})", t("影響度", "Impact"), i.value, label(&kb.scales.impact, i.value)));
+    line(format!(
+        "{} {} ({})",
+        t("影響度", "Impact"),
+        i.value,
+        label(&kb.scales.impact, i.value)
+    ));
     line(format!(
         "  {} {}: {} ({}) {} {}",
         t("基準値", "base"),
@@ -170,9 +269,19 @@ pub fn explain_risk(risk: &Risk, a: &Assessment, kb: &KnowledgeBase, sources: &s
         cia(basis.aspect, lang)
     ));
     for step in &i.steps {
-        line(format!("  {} [{}] {} → {}  {}", step.rule, op_text(step.op), step.from, step.to, rule(&step.rule)));
+        line(format!(
+            "  {} [{}] {} → {}  {}",
+            step.rule,
+            op_text(step.op),
+            step.from,
+            step.to,
+            rule(&step.rule)
+        ));
     }
-    let policy = kb.matrix.policy(risk.inherent.rank).map_or(String::new(), |p| p.description.get(lang).to_owned());
+    let policy = kb
+        .matrix
+        .policy(risk.inherent.rank)
+        .map_or(String::new(), |p| p.description.get(lang).to_owned());
     line(format!(
         "{} {} ({} {} × {} {}; {})  {}: {policy}",
         t("ランク", "Rank"),
@@ -186,17 +295,40 @@ pub fn explain_risk(risk: &Risk, a: &Assessment, kb: &KnowledgeBase, sources: &s
     ));
     line(String::new());
     match &risk.treatment {
-        None => line(format!("{}: {}", t("対応", "Treatment"), t("なし (未対応)", "none (open)"))),
+        None => line(format!(
+            "{}: {}",
+            t("対応", "Treatment"),
+            t("なし (未対応)", "none (open)")
+        )),
         Some(tr) => {
             let origin = match &tr.decision {
-                Some(d) => format!("{} {} {}:{}:{}", t("決定", "decision"), d.pattern, sources.path(d.span.file), d.span.line, d.span.column),
-                None => t("決定なし。適用範囲の対策による低減", "no decision; reduced by controls in scope").to_owned(),
+                Some(d) => format!(
+                    "{} {} {}:{}:{}",
+                    t("決定", "decision"),
+                    d.pattern,
+                    sources.path(d.span.file),
+                    d.span.line,
+                    d.span.column
+                ),
+                None => t(
+                    "決定なし。適用範囲の対策による低減",
+                    "no decision; reduced by controls in scope",
+                )
+                .to_owned(),
             };
-            line(format!("{}: {} ({origin})", t("対応", "Treatment"), tr.option.label().get(lang)));
+            line(format!(
+                "{}: {} ({origin})",
+                t("対応", "Treatment"),
+                tr.option.label().get(lang)
+            ));
             for c in &tr.controls {
                 let mut effects = Vec::new();
                 if c.likelihood_effect > 0 {
-                    effects.push(format!("{} -{}", t("顕在化率", "likelihood"), c.likelihood_effect));
+                    effects.push(format!(
+                        "{} -{}",
+                        t("顕在化率", "likelihood"),
+                        c.likelihood_effect
+                    ));
                 }
                 if c.impact_effect > 0 {
                     effects.push(format!("{} -{}", t("影響度", "impact"), c.impact_effect));
@@ -213,7 +345,14 @@ pub fn explain_risk(risk: &Risk, a: &Assessment, kb: &KnowledgeBase, sources: &s
                 ));
             }
             for r in &tr.requests {
-                line(format!("  {}: {}{}", t("医療機関等への依頼", "request to institution"), r.text, r.control.as_ref().map_or(String::new(), |c| format!(" ({c})"))));
+                line(format!(
+                    "  {}: {}{}",
+                    t("医療機関等への依頼", "request to institution"),
+                    r.text,
+                    r.control
+                        .as_ref()
+                        .map_or(String::new(), |c| format!(" ({c})"))
+                ));
             }
             if let Some(acc) = &tr.acceptance {
                 line(format!(
@@ -239,7 +378,14 @@ pub fn explain_risk(risk: &Risk, a: &Assessment, kb: &KnowledgeBase, sources: &s
         risk.residual.rank.as_str()
     ));
     for step in &risk.trace.residual {
-        line(format!("  {}: {} {}, {} {}", step.control, t("顕在化率", "likelihood"), step.likelihood, t("影響度", "impact"), step.impact));
+        line(format!(
+            "  {}: {} {}, {} {}",
+            step.control,
+            t("顕在化率", "likelihood"),
+            step.likelihood,
+            t("影響度", "impact"),
+            step.impact
+        ));
     }
     s
 }

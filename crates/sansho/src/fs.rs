@@ -14,18 +14,26 @@ impl SourceProvider for FsProvider {
             std::io::ErrorKind::NotFound => ReadError::NotFound,
             _ => ReadError::Other(e.to_string()),
         })?;
-        let metadata = file.metadata().map_err(|e| ReadError::Other(e.to_string()))?;
+        let metadata = file
+            .metadata()
+            .map_err(|e| ReadError::Other(e.to_string()))?;
         if metadata.is_dir() {
             return Err(ReadError::Other("is a directory".into()));
         }
         if metadata.len() > max_bytes as u64 {
-            return Err(ReadError::TooLarge { size: metadata.len() });
+            return Err(ReadError::TooLarge {
+                size: metadata.len(),
+            });
         }
         let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
         // Read one byte past the limit so a file that grew after `metadata` is still caught.
-        file.take(max_bytes as u64 + 1).read_to_end(&mut bytes).map_err(|e| ReadError::Other(e.to_string()))?;
+        file.take(max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| ReadError::Other(e.to_string()))?;
         if bytes.len() > max_bytes {
-            return Err(ReadError::TooLarge { size: bytes.len() as u64 });
+            return Err(ReadError::TooLarge {
+                size: bytes.len() as u64,
+            });
         }
         Ok(bytes)
     }

@@ -33,7 +33,12 @@ pub fn print(kb: &KnowledgeBase, section: Section, json: bool, lang: Lang) -> an
             Section::Likelihood => serde_json::to_value(&kb.likelihood_rules)?,
             Section::Impact => serde_json::to_value(&kb.impact_rules)?,
             Section::Controls => serde_json::to_value(&kb.controls)?,
-            Section::Facts => serde_json::to_value(Fact::ALL.iter().map(|f| (f.name(), f.doc())).collect::<Vec<_>>())?,
+            Section::Facts => serde_json::to_value(
+                Fact::ALL
+                    .iter()
+                    .map(|f| (f.name(), f.doc()))
+                    .collect::<Vec<_>>(),
+            )?,
             Section::Summary | Section::All => serde_json::to_value(kb)?,
         };
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
@@ -53,25 +58,49 @@ pub fn print(kb: &KnowledgeBase, section: Section, json: bool, lang: Lang) -> an
             Fact::ALL.len()
         )?;
         writeln!(out, "{}", kb.matrix.source.get(lang))?;
-        writeln!(out, "sansho kb threats | matrix | scales | threat-rules | likelihood | impact | controls | facts | editions | all")?;
+        writeln!(
+            out,
+            "sansho kb threats | matrix | scales | threat-rules | likelihood | impact | controls | facts | editions | all"
+        )?;
         return Ok(());
     }
     if all || matches!(section, Section::Editions) {
         for e in &kb.editions {
             let status = if e.verified { "verified" } else { "UNVERIFIED" };
-            writeln!(out, "{:<8} {} ({}, {status})", e.id, e.title.get(lang), e.published)?;
+            writeln!(
+                out,
+                "{:<8} {} ({}, {status})",
+                e.id,
+                e.title.get(lang),
+                e.published
+            )?;
         }
     }
     if all || matches!(section, Section::Threats) {
         for t in &kb.threats {
-            writeln!(out, "{:<4} {}  — {}", t.id, t.name.get(lang), t.description.get(lang))?;
+            writeln!(
+                out,
+                "{:<4} {}  — {}",
+                t.id,
+                t.name.get(lang),
+                t.description.get(lang)
+            )?;
         }
     }
     if all || matches!(section, Section::Scales) {
-        for (name, scale) in [("likelihood", &kb.scales.likelihood), ("impact", &kb.scales.impact)] {
+        for (name, scale) in [
+            ("likelihood", &kb.scales.likelihood),
+            ("impact", &kb.scales.impact),
+        ] {
             writeln!(out, "{name}:")?;
             for level in scale {
-                writeln!(out, "  {} {}: {}", level.level, level.label.get(lang), level.criteria.get(lang))?;
+                writeln!(
+                    out,
+                    "  {} {}: {}",
+                    level.level,
+                    level.label.get(lang),
+                    level.criteria.get(lang)
+                )?;
             }
         }
     }
@@ -79,7 +108,9 @@ pub fn print(kb: &KnowledgeBase, section: Section, json: bool, lang: Lang) -> an
         writeln!(out, "{}", kb.matrix.source.get(lang))?;
         writeln!(out, "impact \\ likelihood   1  2  3  4  5")?;
         for impact in (1..=5u8).rev() {
-            let row: Vec<&str> = (1..=5u8).map(|l| kb.matrix.rank(impact, l).map_or("?", Rank::as_str)).collect();
+            let row: Vec<&str> = (1..=5u8)
+                .map(|l| kb.matrix.rank(impact, l).map_or("?", Rank::as_str))
+                .collect();
             writeln!(out, "  {impact}                   {}", row.join("  "))?;
         }
         for p in &kb.matrix.policy {
@@ -88,7 +119,13 @@ pub fn print(kb: &KnowledgeBase, section: Section, json: bool, lang: Lang) -> an
     }
     if all || matches!(section, Section::ThreatRules) {
         for r in &kb.threat_rules {
-            writeln!(out, "{:<24} {} → {}", r.id, r.description.get(lang), r.threats.join(", "))?;
+            writeln!(
+                out,
+                "{:<24} {} → {}",
+                r.id,
+                r.description.get(lang),
+                r.threats.join(", ")
+            )?;
         }
     }
     if all || matches!(section, Section::Likelihood) {
@@ -103,7 +140,14 @@ pub fn print(kb: &KnowledgeBase, section: Section, json: bool, lang: Lang) -> an
     }
     if all || matches!(section, Section::Controls) {
         for c in &kb.controls {
-            writeln!(out, "{:<30} {} [{}]  {}", c.id, c.name.get(lang), c.counters.join(","), c.references.join("; "))?;
+            writeln!(
+                out,
+                "{:<30} {} [{}]  {}",
+                c.id,
+                c.name.get(lang),
+                c.counters.join(","),
+                c.references.join("; ")
+            )?;
         }
     }
     if all || matches!(section, Section::Facts) {

@@ -23,7 +23,11 @@ const EXIT_INVALID: u8 = 2;
 const EXIT_FAIL_ON: u8 = 1;
 
 #[derive(Parser)]
-#[command(name = "sansho", version, about = "医療情報システムのリスクアセスメント (3省2ガイドライン) / Risk assessment for medical-information systems under the Japanese guidelines")]
+#[command(
+    name = "sansho",
+    version,
+    about = "医療情報システムのリスクアセスメント (3省2ガイドライン) / Risk assessment for medical-information systems under the Japanese guidelines"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -149,7 +153,14 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Assess { model, format, output, fail_on, top, common } => assess(&model, format, output.as_deref(), fail_on, top, &common),
+        Command::Assess {
+            model,
+            format,
+            output,
+            fail_on,
+            top,
+            common,
+        } => assess(&model, format, output.as_deref(), fail_on, top, &common),
         Command::Check { model, common } => check(&model, &common),
         Command::Explain { id, model, common } => {
             let kb = knowledge_base(&common)?;
@@ -165,7 +176,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Kb { section, format, common } => {
+        Command::Kb {
+            section,
+            format,
+            common,
+        } => {
             let kb = knowledge_base(&common)?;
             kb::print(&kb, section, format == Format::Json, common.lang.into())?;
             Ok(ExitCode::SUCCESS)
@@ -191,7 +206,10 @@ fn knowledge_base(common: &Common) -> anyhow::Result<KnowledgeBase> {
             .read(&display, Limits::default().max_file_bytes)
             .map_err(|e| anyhow::anyhow!("cannot read knowledge-base file {display}: {e:?}"))?;
         let text = String::from_utf8(bytes).with_context(|| format!("{display} is not UTF-8"))?;
-        let id = sources.add(sansho_core::SourceFile { path: display, text: text.clone() });
+        let id = sources.add(sansho_core::SourceFile {
+            path: display,
+            text: text.clone(),
+        });
         texts.push((id, text));
     }
     let files: Vec<(FileId, &str)> = texts.iter().map(|(id, t)| (*id, t.as_str())).collect();
@@ -212,8 +230,14 @@ fn print_diagnostics(diagnostics: &[Diagnostic], sources: &Sources, lang: Lang) 
 }
 
 fn load_counts(diagnostics: &[Diagnostic], lang: Lang) -> String {
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     match lang {
         Lang::Ja => format!("エラー {errors} 件、警告 {warnings} 件"),
         Lang::En => format!("{errors} errors, {warnings} warnings"),
@@ -223,16 +247,41 @@ fn load_counts(diagnostics: &[Diagnostic], lang: Lang) -> String {
 fn check(model: &Path, common: &Common) -> anyhow::Result<ExitCode> {
     let kb = knowledge_base(common)?;
     let lang: Lang = common.lang.into();
-    let loaded = sansho_core::load::load(&model.to_string_lossy(), &fs::FsProvider, &kb, &Limits::default());
+    let loaded = sansho_core::load::load(
+        &model.to_string_lossy(),
+        &fs::FsProvider,
+        &kb,
+        &Limits::default(),
+    );
     print_diagnostics(&loaded.diagnostics, &loaded.sources, lang);
-    eprintln!("{}: {}", model.display(), load_counts(&loaded.diagnostics, lang));
-    Ok(if loaded.model.is_some() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INVALID) })
+    eprintln!(
+        "{}: {}",
+        model.display(),
+        load_counts(&loaded.diagnostics, lang)
+    );
+    Ok(if loaded.model.is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_INVALID)
+    })
 }
 
-fn assess(model: &Path, format: Format, output: Option<&Path>, fail_on: Option<Rank>, top: usize, common: &Common) -> anyhow::Result<ExitCode> {
+fn assess(
+    model: &Path,
+    format: Format,
+    output: Option<&Path>,
+    fail_on: Option<Rank>,
+    top: usize,
+    common: &Common,
+) -> anyhow::Result<ExitCode> {
     let kb = knowledge_base(common)?;
     let lang: Lang = common.lang.into();
-    let (sources, assessment, diagnostics) = sansho_core::assess(&model.to_string_lossy(), &fs::FsProvider, &kb, &Limits::default());
+    let (sources, assessment, diagnostics) = sansho_core::assess(
+        &model.to_string_lossy(),
+        &fs::FsProvider,
+        &kb,
+        &Limits::default(),
+    );
     print_diagnostics(&diagnostics, &sources, lang);
     let Some(assessment) = assessment else {
         eprintln!("{}: {}", model.display(), load_counts(&diagnostics, lang));
@@ -247,20 +296,28 @@ fn assess(model: &Path, format: Format, output: Option<&Path>, fail_on: Option<R
         Format::Text => summary::write(&mut text, &assessment, &sources, lang, top)?,
     }
     match output {
-        Some(path) => std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => std::fs::write(path, &text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
         None => std::io::stdout().lock().write_all(&text)?,
     }
     if let Some(threshold) = fail_on {
         let remaining = assessment
             .risks
             .iter()
-            .filter(|r| !matches!(r.status, Status::Accepted | Status::Avoided) && r.effective_rank() >= threshold)
+            .filter(|r| {
+                !matches!(r.status, Status::Accepted | Status::Avoided)
+                    && r.effective_rank() >= threshold
+            })
             .count();
         if remaining > 0 {
             let t = threshold.as_str();
             match lang {
-                Lang::Ja => eprintln!("--fail-on {t}: 受容・回避されていない {t} ランク以上のリスクが {remaining} 件残っています"),
-                Lang::En => eprintln!("--fail-on {t}: {remaining} risks at rank {t} or above remain (not accepted or avoided)"),
+                Lang::Ja => eprintln!(
+                    "--fail-on {t}: 受容・回避されていない {t} ランク以上のリスクが {remaining} 件残っています"
+                ),
+                Lang::En => eprintln!(
+                    "--fail-on {t}: {remaining} risks at rank {t} or above remain (not accepted or avoided)"
+                ),
             }
             return Ok(ExitCode::from(EXIT_FAIL_ON));
         }
@@ -273,7 +330,10 @@ const STARTER: &str = include_str!("../templates/starter.yaml");
 fn init(dir: &Path, force: bool) -> anyhow::Result<ExitCode> {
     let path = dir.join("sansho.yaml");
     if path.exists() && !force {
-        bail!("{} already exists (use --force to overwrite)", path.display());
+        bail!(
+            "{} already exists (use --force to overwrite)",
+            path.display()
+        );
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     std::fs::write(&path, STARTER).with_context(|| format!("cannot write {}", path.display()))?;

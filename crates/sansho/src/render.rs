@@ -3,7 +3,9 @@
 
 use std::io::IsTerminal;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+};
 use sansho_core::{Diagnostic, Lang, Severity, Sources};
 
 pub fn severity_word(severity: Severity, lang: Lang) -> &'static str {
@@ -36,7 +38,15 @@ pub fn render(diagnostic: &Diagnostic, sources: &Sources, lang: Lang) -> String 
     if let Some(snippet) = snippet(diagnostic, sources, lang) {
         out.push_str(&snippet);
     } else if let Some(hint) = &diagnostic.hint {
-        out.push_str(&format!("  = {}: {}\n", if lang == Lang::Ja { "ヒント" } else { "help" }, hint.get(lang)));
+        out.push_str(&format!(
+            "  = {}: {}\n",
+            if lang == Lang::Ja {
+                "ヒント"
+            } else {
+                "help"
+            },
+            hint.get(lang)
+        ));
     }
     out
 }
@@ -48,33 +58,58 @@ fn snippet(diagnostic: &Diagnostic, sources: &Sources, lang: Lang) -> Option<Str
         return None;
     }
     let offset = (span.offset as usize).min(file.text.len());
-    let len = if span.len == 0 { token_len(&file.text[offset..]) } else { span.len as usize };
-    let mut labels = vec![LabeledSpan::new_primary_with_span(Some(diagnostic.code.name().to_owned()), (offset, len))];
+    let len = if span.len == 0 {
+        token_len(&file.text[offset..])
+    } else {
+        span.len as usize
+    };
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(diagnostic.code.name().to_owned()),
+        (offset, len),
+    )];
     for related in &diagnostic.related {
         if related.span.file == span.file {
             let o = (related.span.offset as usize).min(file.text.len());
-            let l = if related.span.len == 0 { token_len(&file.text[o..]) } else { related.span.len as usize };
-            labels.push(LabeledSpan::new_with_span(Some(related.message.get(lang).to_owned()), (o, l)));
+            let l = if related.span.len == 0 {
+                token_len(&file.text[o..])
+            } else {
+                related.span.len as usize
+            };
+            labels.push(LabeledSpan::new_with_span(
+                Some(related.message.get(lang).to_owned()),
+                (o, l),
+            ));
         }
     }
-    let mut report = MietteDiagnostic::new(diagnostic.message.get(lang).to_owned()).with_labels(labels);
+    let mut report =
+        MietteDiagnostic::new(diagnostic.message.get(lang).to_owned()).with_labels(labels);
     if let Some(hint) = &diagnostic.hint {
         report = report.with_help(hint.get(lang).to_owned());
     }
-    let report = Report::new(report).with_source_code(NamedSource::new(file.path.clone(), file.text.clone()));
+    let report = Report::new(report)
+        .with_source_code(NamedSource::new(file.path.clone(), file.text.clone()));
     let theme = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     let mut out = String::new();
-    GraphicalReportHandler::new_themed(theme).with_context_lines(1).render_report(&mut out, report.as_ref()).ok()?;
+    GraphicalReportHandler::new_themed(theme)
+        .with_context_lines(1)
+        .render_report(&mut out, report.as_ref())
+        .ok()?;
     // The header line already carries the message; keep miette's source view and help.
-    let body: Vec<&str> = out.lines().skip_while(|l| !l.trim_start().starts_with('╭') && !l.contains("[")).collect();
+    let body: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with('╭') && !l.contains("["))
+        .collect();
     Some(body.join("\n") + "\n")
 }
 
 /// Length of the token at the start of `text`, so a point span still underlines a word.
 fn token_len(text: &str) -> usize {
-    text.find(|c: char| c.is_whitespace() || c == ',' || c == ']' || c == '}').unwrap_or(text.len()).max(1).min(text.len().max(1))
+    text.find(|c: char| c.is_whitespace() || c == ',' || c == ']' || c == '}')
+        .unwrap_or(text.len())
+        .max(1)
+        .min(text.len().max(1))
 }

@@ -7,15 +7,50 @@ use sansho_core::{Lang, Rank, Severity, Sources};
 
 use crate::render;
 
-pub fn write(out: &mut dyn Write, a: &Assessment, sources: &Sources, lang: Lang, top: usize) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    a: &Assessment,
+    sources: &Sources,
+    lang: Lang,
+    top: usize,
+) -> std::io::Result<()> {
     let ja = lang == Lang::Ja;
     let t = |ja_text: &'static str, en_text: &'static str| if ja { ja_text } else { en_text };
-    writeln!(out, "{} — {}", a.generator, t("リスクアセスメント結果", "risk assessment"))?;
-    writeln!(out, "{}: {} ({})", t("システム", "System"), a.system.name, a.system.id)?;
-    writeln!(out, "{}: {} ({})", t("対象事業者", "Provider"), a.system.provider.name, a.system.provider.id)?;
+    writeln!(
+        out,
+        "{} — {}",
+        a.generator,
+        t("リスクアセスメント結果", "risk assessment")
+    )?;
+    writeln!(
+        out,
+        "{}: {} ({})",
+        t("システム", "System"),
+        a.system.name,
+        a.system.id
+    )?;
+    writeln!(
+        out,
+        "{}: {} ({})",
+        t("対象事業者", "Provider"),
+        a.system.provider.name,
+        a.system.provider.id
+    )?;
     let as_of = a.system.as_of.as_deref().unwrap_or("-");
-    writeln!(out, "{}: {}   {}: {}", t("準拠する版", "Editions"), a.system.editions.join(", "), t("基準日", "As of"), as_of)?;
-    writeln!(out, "{}: {}", t("ランク表", "Matrix"), a.matrix.source.get(lang))?;
+    writeln!(
+        out,
+        "{}: {}   {}: {}",
+        t("準拠する版", "Editions"),
+        a.system.editions.join(", "),
+        t("基準日", "As of"),
+        as_of
+    )?;
+    writeln!(
+        out,
+        "{}: {}",
+        t("ランク表", "Matrix"),
+        a.matrix.source.get(lang)
+    )?;
     writeln!(out)?;
 
     let phase = |p: &str| a.summary.flows_by_phase.get(p).copied().unwrap_or(0);
@@ -34,7 +69,13 @@ pub fn write(out: &mut dyn Write, a: &Assessment, sources: &Sources, lang: Lang,
         a.summary.risks
     )?;
     writeln!(out)?;
-    writeln!(out, "  {:<6}{:>8}{:>8}", t("ランク", "rank"), t("固有", "inherent"), t("残存", "residual"))?;
+    writeln!(
+        out,
+        "  {:<6}{:>8}{:>8}",
+        t("ランク", "rank"),
+        t("固有", "inherent"),
+        t("残存", "residual")
+    )?;
     for rank in Rank::ALL {
         let r = rank.as_str();
         writeln!(
@@ -46,33 +87,80 @@ pub fn write(out: &mut dyn Write, a: &Assessment, sources: &Sources, lang: Lang,
         )?;
     }
     writeln!(out)?;
-    let statuses: Vec<String> = [Status::Open, Status::Reduced, Status::Shared, Status::Accepted, Status::Avoided]
-        .iter()
-        .map(|s| format!("{} {}", s.label().get(lang), a.summary.by_status.get(s.as_str()).copied().unwrap_or(0)))
-        .collect();
-    writeln!(out, "{}: {}", t("対応状況", "Treatment"), statuses.join(" / "))?;
-    writeln!(out, "{}: {}", t("対応必須で未対応", "Untreated but required"), a.summary.untreated_required)?;
+    let statuses: Vec<String> = [
+        Status::Open,
+        Status::Reduced,
+        Status::Shared,
+        Status::Accepted,
+        Status::Avoided,
+    ]
+    .iter()
+    .map(|s| {
+        format!(
+            "{} {}",
+            s.label().get(lang),
+            a.summary.by_status.get(s.as_str()).copied().unwrap_or(0)
+        )
+    })
+    .collect();
+    writeln!(
+        out,
+        "{}: {}",
+        t("対応状況", "Treatment"),
+        statuses.join(" / ")
+    )?;
+    writeln!(
+        out,
+        "{}: {}",
+        t("対応必須で未対応", "Untreated but required"),
+        a.summary.untreated_required
+    )?;
     writeln!(out)?;
 
     let mut ranked: Vec<&Risk> = a.risks.iter().collect();
     // Highest remaining rank first, then highest inherent, then model order (stable sort).
-    ranked.sort_by(|x, y| y.residual.rank.cmp(&x.residual.rank).then(y.inherent.rank.cmp(&x.inherent.rank)));
-    writeln!(out, "{} ({}):", t("上位のリスク", "Highest risks"), t("残存ランク順、同じ要素・脅威はまとめて表示", "by residual rank; same element and threat grouped"))?;
+    ranked.sort_by(|x, y| {
+        y.residual
+            .rank
+            .cmp(&x.residual.rank)
+            .then(y.inherent.rank.cmp(&x.inherent.rank))
+    });
+    writeln!(
+        out,
+        "{} ({}):",
+        t("上位のリスク", "Highest risks"),
+        t(
+            "残存ランク順、同じ要素・脅威はまとめて表示",
+            "by residual rank; same element and threat grouped"
+        )
+    )?;
     // The same threat on the same element recurs in every flow through it: show it once.
     let mut groups: Vec<(&Risk, usize)> = Vec::new();
     for risk in &ranked {
-        match groups.iter_mut().find(|(r, _)| r.element.id == risk.element.id && r.threat == risk.threat && r.residual.rank == risk.residual.rank) {
+        match groups.iter_mut().find(|(r, _)| {
+            r.element.id == risk.element.id
+                && r.threat == risk.threat
+                && r.residual.rank == risk.residual.rank
+        }) {
             Some((_, n)) => *n += 1,
             None => groups.push((risk, 1)),
         }
     }
     for (risk, count) in groups.iter().take(top) {
         let others = if *count > 1 {
-            if ja { format!(" (他 {} 件の情報流)", count - 1) } else { format!(" (+{} flows)", count - 1) }
+            if ja {
+                format!(" (他 {} 件の情報流)", count - 1)
+            } else {
+                format!(" (+{} flows)", count - 1)
+            }
         } else {
             String::new()
         };
-        let threat = a.threats.iter().find(|th| th.id == risk.threat).map_or(risk.threat.as_str(), |th| th.name.get(lang));
+        let threat = a
+            .threats
+            .iter()
+            .find(|th| th.id == risk.threat)
+            .map_or(risk.threat.as_str(), |th| th.name.get(lang));
         writeln!(
             out,
             "  {}→{}  {}{others}  {} [{}: {}×{}: {}]  {}",
@@ -87,7 +175,14 @@ pub fn write(out: &mut dyn Write, a: &Assessment, sources: &Sources, lang: Lang,
             risk.status.label().get(lang)
         )?;
     }
-    writeln!(out, "  {}", t("(詳しくは: sansho explain <リスクID> <モデル>)", "(details: sansho explain <risk id> <model>)"))?;
+    writeln!(
+        out,
+        "  {}",
+        t(
+            "(詳しくは: sansho explain <リスクID> <モデル>)",
+            "(details: sansho explain <risk id> <model>)"
+        )
+    )?;
     writeln!(out)?;
 
     let count = |s: Severity| a.findings.iter().filter(|f| f.severity == s).count();

@@ -4,8 +4,9 @@ use super::facts::Fact;
 use super::segment::{Segment, SegmentKind};
 use crate::kb::{AuthFactor, KnowledgeBase};
 use crate::model::{
-    ActorKind, AssetKind, AuthMethod, ConnectionKind, ElementRef, Exposure, Flow, LocationKind, MediaCarrier, Model, Operation,
-    OrganizationRole, PhysicalSafeguard, SslVpnType, TlsVersion, Volume, WirelessAccessControl,
+    ActorKind, AssetKind, AuthMethod, ConnectionKind, ElementRef, Exposure, Flow, LocationKind,
+    MediaCarrier, Model, Operation, OrganizationRole, PhysicalSafeguard, SslVpnType, TlsVersion,
+    Volume, WirelessAccessControl,
 };
 
 const _: () = assert!(Fact::ALL.len() <= 64, "FactSet is a u64");
@@ -61,7 +62,9 @@ impl Facts {
             assets: model
                 .assets
                 .iter()
-                .map(|a| asset_facts(a, kb).union(locations.get(a.location).copied().unwrap_or_default()))
+                .map(|a| {
+                    asset_facts(a, kb).union(locations.get(a.location).copied().unwrap_or_default())
+                })
                 .collect(),
             connections: model.connections.iter().map(connection_facts).collect(),
         }
@@ -87,7 +90,10 @@ impl Facts {
                 if actor.kind == Some(ActorKind::Patient) {
                     set.insert(Fact::ActorPatient);
                 }
-                if matches!(model.organizations[actor.organization].role, OrganizationRole::Subcontractor | OrganizationRole::OtherProvider) {
+                if matches!(
+                    model.organizations[actor.organization].role,
+                    OrganizationRole::Subcontractor | OrganizationRole::OtherProvider
+                ) {
                     set.insert(Fact::ActorExternal);
                 }
             }
@@ -116,7 +122,13 @@ impl Facts {
     }
 
     /// Facts of one segment: its element, the element's location, the flow, and the segment kind.
-    pub fn segment(&self, model: &Model, _flow: &Flow, segment: &Segment, flow_facts: FactSet) -> FactSet {
+    pub fn segment(
+        &self,
+        model: &Model,
+        _flow: &Flow,
+        segment: &Segment,
+        flow_facts: FactSet,
+    ) -> FactSet {
         let mut set = flow_facts;
         match segment.element {
             ElementRef::Asset(a) => {
@@ -147,16 +159,22 @@ fn location_facts(location: &crate::model::Location) -> FactSet {
         set.insert(Fact::PatientHome);
     }
     let safeguards = &location.physical_safeguards;
-    if safeguards
-        .iter()
-        .any(|s| matches!(s, PhysicalSafeguard::EntryControl | PhysicalSafeguard::BiometricEntry | PhysicalSafeguard::SecurityGuard))
-    {
+    if safeguards.iter().any(|s| {
+        matches!(
+            s,
+            PhysicalSafeguard::EntryControl
+                | PhysicalSafeguard::BiometricEntry
+                | PhysicalSafeguard::SecurityGuard
+        )
+    }) {
         set.insert(Fact::EntryControlled);
     }
     if safeguards.is_empty() {
         set.insert(Fact::NoPhysicalSafeguards);
     }
-    if safeguards.contains(&PhysicalSafeguard::SeismicIsolation) && safeguards.contains(&PhysicalSafeguard::BackupPower) {
+    if safeguards.contains(&PhysicalSafeguard::SeismicIsolation)
+        && safeguards.contains(&PhysicalSafeguard::BackupPower)
+    {
         set.insert(Fact::DisasterResilient);
     }
     if location.country.as_deref().is_some_and(|c| c != "JP") {
@@ -178,11 +196,18 @@ fn asset_facts(asset: &crate::model::Asset, kb: &KnowledgeBase) -> FactSet {
         if methods.contains(&AuthMethod::None) {
             set.insert(Fact::AuthNone);
         } else {
-            let mut factors: Vec<AuthFactor> = methods.iter().filter_map(|m| kb.auth_factors.get(m).copied()).collect();
+            let mut factors: Vec<AuthFactor> = methods
+                .iter()
+                .filter_map(|m| kb.auth_factors.get(m).copied())
+                .collect();
             factors.sort_unstable();
             factors.dedup();
             // Two steps of the same factor type are still one factor (MGL 6.0 企画管理編 13).
-            set.insert(if factors.len() >= 2 { Fact::AuthMultiFactor } else { Fact::AuthSingleFactor });
+            set.insert(if factors.len() >= 2 {
+                Fact::AuthMultiFactor
+            } else {
+                Fact::AuthSingleFactor
+            });
         }
     }
     if !asset.unpatched_vulnerabilities.is_empty() {
@@ -240,7 +265,11 @@ fn connection_facts(connection: &crate::model::Connection) -> FactSet {
         set.insert(Fact::TlsMissing);
     }
     if let Some(tls) = &connection.tls {
-        if tls.versions.iter().any(|v| matches!(v, TlsVersion::Ssl3 | TlsVersion::Tls10 | TlsVersion::Tls11)) {
+        if tls
+            .versions
+            .iter()
+            .any(|v| matches!(v, TlsVersion::Ssl3 | TlsVersion::Tls10 | TlsVersion::Tls11))
+        {
             set.insert(Fact::TlsLegacy);
         }
     }
@@ -252,7 +281,13 @@ fn connection_facts(connection: &crate::model::Connection) -> FactSet {
         set.insert(Fact::IpsecWithoutIke);
     }
     if connection.kind == ConnectionKind::WirelessLan
-        && !connection.wireless_access_control.iter().any(|w| matches!(w, WirelessAccessControl::Ieee8021xCertificate | WirelessAccessControl::Ieee8021xPassword))
+        && !connection.wireless_access_control.iter().any(|w| {
+            matches!(
+                w,
+                WirelessAccessControl::Ieee8021xCertificate
+                    | WirelessAccessControl::Ieee8021xPassword
+            )
+        })
     {
         set.insert(Fact::WirelessWeakAccessControl);
     }

@@ -44,23 +44,18 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
             let set = facts.segment(model, flow, segment, flow_facts);
             for (threat_ix, rules) in compiled.threats_for(segment.kind, set) {
                 let risk = score_risk(
-                    model,
-                    kb,
-                    &compiled,
-                    flow_ix,
-                    flow,
-                    segment,
-                    threat_ix,
-                    rules,
-                    set,
-                    &controls,
-                    &decisions,
-                    &mut tally,
+                    model, kb, &compiled, flow_ix, flow, segment, threat_ix, rules, set, &controls,
+                    &decisions, &mut tally,
                 );
                 risks.push(risk);
             }
         }
-        flows.push(flow_result(model, flow, &segments, risks.len() - first_risk));
+        flows.push(flow_result(
+            model,
+            flow,
+            &segments,
+            risks.len() - first_risk,
+        ));
     }
 
     let findings = policy::findings(model, kb, &risks, &tally);
@@ -77,7 +72,10 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
             editions: model.system.editions.clone(),
             as_of: model.system.as_of.clone(),
         },
-        matrix: MatrixInfo { source: kb.matrix.source.clone(), rows: kb.matrix.rows.clone() },
+        matrix: MatrixInfo {
+            source: kb.matrix.source.clone(),
+            rows: kb.matrix.rows.clone(),
+        },
         summary,
         flows,
         risks,
@@ -86,7 +84,11 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
         threats: kb
             .threats
             .iter()
-            .map(|t| ThreatInfo { id: t.id.clone(), name: t.name.clone(), harms: t.harms.clone() })
+            .map(|t| ThreatInfo {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                harms: t.harms.clone(),
+            })
             .collect(),
         files: sources.iter().map(|(_, f)| f.path.clone()).collect(),
     }
@@ -103,7 +105,9 @@ pub fn pattern_matches(pattern: &str, id: &str) -> bool {
         return pattern == id;
     }
     let parts: Vec<&str> = pattern.split('*').collect();
-    let (Some(first), Some(last)) = (parts.first(), parts.last()) else { return false };
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
     if !id.starts_with(first) || id.len() < first.len() + last.len() || !id.ends_with(last) {
         return false;
     }
@@ -118,7 +122,10 @@ pub fn pattern_matches(pattern: &str, id: &str) -> bool {
 }
 
 pub(crate) fn reference(model: &Model, element: ElementRef) -> Ref {
-    Ref { id: model.element_id(element).to_owned(), name: model.element_name(element).to_owned() }
+    Ref {
+        id: model.element_id(element).to_owned(),
+        name: model.element_name(element).to_owned(),
+    }
 }
 
 fn flow_result(model: &Model, flow: &Flow, segments: &[Segment], risk_count: usize) -> FlowResult {
@@ -129,12 +136,22 @@ fn flow_result(model: &Model, flow: &Flow, segments: &[Segment], risk_count: usi
         who: flow.who.map(|a| reference(model, ElementRef::Actor(a))),
         where_: reference(model, ElementRef::Location(flow.where_)),
         which: reference(model, ElementRef::Asset(flow.which)),
-        what: flow.what.iter().map(|i| reference(model, ElementRef::Information(*i))).collect(),
+        what: flow
+            .what
+            .iter()
+            .map(|i| reference(model, ElementRef::Information(*i)))
+            .collect(),
         how: flow.how.clone(),
         path: flow.path.iter().map(|e| reference(model, *e)).collect(),
         volume: flow.volume,
         description: flow.description.clone(),
-        segments: segments.iter().map(|s| SegmentInfo { kind: s.kind, element: reference(model, s.element) }).collect(),
+        segments: segments
+            .iter()
+            .map(|s| SegmentInfo {
+                kind: s.kind,
+                element: reference(model, s.element),
+            })
+            .collect(),
         risk_count,
         span: flow.span,
     }
@@ -169,8 +186,17 @@ struct CompiledScoreRule {
 
 impl Compiled {
     fn new(kb: &KnowledgeBase) -> Self {
-        let index: HashMap<&str, usize> = kb.threats.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
-        let threats = |ids: &[String]| ids.iter().filter_map(|id| index.get(id.as_str()).copied()).collect::<Vec<_>>();
+        let index: HashMap<&str, usize> = kb
+            .threats
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.as_str(), i))
+            .collect();
+        let threats = |ids: &[String]| {
+            ids.iter()
+                .filter_map(|id| index.get(id.as_str()).copied())
+                .collect::<Vec<_>>()
+        };
         let score = |r: &ScoreRule| CompiledScoreRule {
             id: r.id.clone(),
             when: FactSet::of(&r.when),
@@ -202,13 +228,20 @@ impl Compiled {
     fn threats_for(&self, kind: SegmentKind, facts: FactSet) -> Vec<(usize, Vec<&str>)> {
         let mut found: Vec<Vec<&str>> = vec![Vec::new(); self.threat_count];
         for rule in &self.threat_rules {
-            if rule.segments.contains(&kind) && facts.contains_all(rule.when) && !facts.intersects(rule.unless) {
+            if rule.segments.contains(&kind)
+                && facts.contains_all(rule.when)
+                && !facts.intersects(rule.unless)
+            {
                 for &t in &rule.threats {
                     found[t].push(&rule.id);
                 }
             }
         }
-        found.into_iter().enumerate().filter(|(_, rules)| !rules.is_empty()).collect()
+        found
+            .into_iter()
+            .enumerate()
+            .filter(|(_, rules)| !rules.is_empty())
+            .collect()
     }
 
     fn rule_descriptions(&self, kb: &KnowledgeBase) -> BTreeMap<String, crate::text::Localized> {
@@ -228,22 +261,35 @@ fn apply_rules<'a>(base: u8, rules: impl Iterator<Item = &'a CompiledScoreRule>)
     let mut value = base;
     let mut steps = Vec::new();
     let mut record = |rule: &CompiledScoreRule, from: u8, to: u8| {
-        steps.push(ScoreStep { rule: rule.id.clone(), op: rule.op, from, to });
+        steps.push(ScoreStep {
+            rule: rule.id.clone(),
+            op: rule.op,
+            from,
+            to,
+        });
     };
-    if let Some(rule) = matched.iter().filter(|r| matches!(r.op, ScoreOp::AtLeast(_))).max_by_key(|r| match r.op {
-        ScoreOp::AtLeast(n) => n,
-        _ => 0,
-    }) {
+    if let Some(rule) = matched
+        .iter()
+        .filter(|r| matches!(r.op, ScoreOp::AtLeast(_)))
+        .max_by_key(|r| match r.op {
+            ScoreOp::AtLeast(n) => n,
+            _ => 0,
+        })
+    {
         if let ScoreOp::AtLeast(n) = rule.op {
             let to = value.max(n);
             record(rule, value, to);
             value = to;
         }
     }
-    if let Some(rule) = matched.iter().filter(|r| matches!(r.op, ScoreOp::AtMost(_))).min_by_key(|r| match r.op {
-        ScoreOp::AtMost(n) => n,
-        _ => 5,
-    }) {
+    if let Some(rule) = matched
+        .iter()
+        .filter(|r| matches!(r.op, ScoreOp::AtMost(_)))
+        .min_by_key(|r| match r.op {
+            ScoreOp::AtMost(n) => n,
+            _ => 5,
+        })
+    {
         if let ScoreOp::AtMost(n) = rule.op {
             let to = value.min(n);
             record(rule, value, to);
@@ -257,7 +303,11 @@ fn apply_rules<'a>(base: u8, rules: impl Iterator<Item = &'a CompiledScoreRule>)
             value = to;
         }
     }
-    ScoreTrace { base, steps, value: value.clamp(1, 5) }
+    ScoreTrace {
+        base,
+        steps,
+        value: value.clamp(1, 5),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -284,10 +334,18 @@ fn score_risk(
     };
 
     // 5.1.2 likelihood.
-    let likelihood = apply_rules(threat.base_likelihood.clamp(1, 5), compiled.likelihood.iter().filter(applies));
+    let likelihood = apply_rules(
+        threat.base_likelihood.clamp(1, 5),
+        compiled.likelihood.iter().filter(applies),
+    );
 
     // 5.1.2 impact: the highest level of the flow's information among the aspects harmed.
-    let mut basis = ImpactBasis { information: String::new(), classification: String::new(), aspect: crate::kb::Cia::Confidentiality, level: 1 };
+    let mut basis = ImpactBasis {
+        information: String::new(),
+        classification: String::new(),
+        aspect: crate::kb::Cia::Confidentiality,
+        level: 1,
+    };
     for &info_ix in &flow.what {
         let info = &model.information[info_ix];
         let class = &model.classifications[info.classification];
@@ -298,19 +356,38 @@ fn score_risk(
                 crate::kb::Cia::Availability => class.availability,
             };
             if level > basis.level || basis.information.is_empty() {
-                basis = ImpactBasis { information: info.id.clone(), classification: class.id.clone(), aspect, level };
+                basis = ImpactBasis {
+                    information: info.id.clone(),
+                    classification: class.id.clone(),
+                    aspect,
+                    level,
+                };
             }
         }
     }
     let impact = apply_rules(
         basis.level.clamp(1, 5),
-        compiled.impact.iter().filter(applies).filter(|r| r.harms.is_empty() || r.harms.iter().any(|h| threat.harms.contains(h))),
+        compiled
+            .impact
+            .iter()
+            .filter(applies)
+            .filter(|r| r.harms.is_empty() || r.harms.iter().any(|h| threat.harms.contains(h))),
     );
 
     // 5.1.3 evaluation.
-    let rank = kb.matrix.rank(impact.value, likelihood.value).unwrap_or(Rank::A);
-    let need = kb.matrix.policy(rank).map_or(TreatmentNeed::Required, |p| p.treatment);
-    let inherent = Score { likelihood: likelihood.value, impact: impact.value, rank };
+    let rank = kb
+        .matrix
+        .rank(impact.value, likelihood.value)
+        .unwrap_or(Rank::A);
+    let need = kb
+        .matrix
+        .policy(rank)
+        .map_or(TreatmentNeed::Required, |p| p.treatment);
+    let inherent = Score {
+        likelihood: likelihood.value,
+        impact: impact.value,
+        rank,
+    };
 
     // 5.1.4–5.1.5: decision, controls, residual.
     let element_id = model.element_id(segment.element);
@@ -320,7 +397,9 @@ fn score_risk(
     let decision = matched.first().copied();
     let mut applied: Vec<(usize, ControlVia)> = Vec::new();
     for c in controls.candidates(model, flow_ix, flow, segment.element) {
-        if model.controls[c].counters.iter().any(|t| *t == threat.id) && !applied.iter().any(|(x, _)| *x == c) {
+        if model.controls[c].counters.iter().any(|t| *t == threat.id)
+            && !applied.iter().any(|(x, _)| *x == c)
+        {
             applied.push((c, ControlVia::AppliesTo));
         }
     }
@@ -342,7 +421,11 @@ fn score_risk(
         let control = &model.controls[*c];
         residual_l = residual_l.saturating_sub(control.effect.likelihood).max(1);
         residual_i = residual_i.saturating_sub(control.effect.impact).max(1);
-        residual_steps.push(ResidualStep { control: control.id.clone(), likelihood: residual_l, impact: residual_i });
+        residual_steps.push(ResidualStep {
+            control: control.id.clone(),
+            likelihood: residual_l,
+            impact: residual_i,
+        });
     }
     let residual = Score {
         likelihood: residual_l,
@@ -359,9 +442,15 @@ fn score_risk(
                 TreatmentOption::Share => Status::Shared,
                 TreatmentOption::Accept => Status::Accepted,
             };
-            (status, Some(treatment(model, Some(d), decision.treatment, &applied)))
+            (
+                status,
+                Some(treatment(model, Some(d), decision.treatment, &applied)),
+            )
         }
-        None if !applied.is_empty() => (Status::Reduced, Some(treatment(model, None, TreatmentOption::Reduce, &applied))),
+        None if !applied.is_empty() => (
+            Status::Reduced,
+            Some(treatment(model, None, TreatmentOption::Reduce, &applied)),
+        ),
         None => (Status::Open, None),
     };
 
@@ -393,12 +482,20 @@ fn score_risk(
     }
 }
 
-fn treatment(model: &Model, decision: Option<usize>, option: TreatmentOption, applied: &[(usize, ControlVia)]) -> Treatment {
+fn treatment(
+    model: &Model,
+    decision: Option<usize>,
+    option: TreatmentOption,
+    applied: &[(usize, ControlVia)],
+) -> Treatment {
     let d = decision.map(|d| &model.decisions[d]);
     Treatment {
         option,
         implied: d.is_none(),
-        decision: d.map(|d| DecisionRef { pattern: d.risk.clone(), span: d.span }),
+        decision: d.map(|d| DecisionRef {
+            pattern: d.risk.clone(),
+            span: d.span,
+        }),
         controls: applied
             .iter()
             .map(|(c, via)| {
@@ -419,11 +516,20 @@ fn treatment(model: &Model, decision: Option<usize>, option: TreatmentOption, ap
             .map(|d| {
                 d.requests
                     .iter()
-                    .map(|r| RequestInfo { control: r.control.map(|c| model.controls[c].id.clone()), text: r.text.clone() })
+                    .map(|r| RequestInfo {
+                        control: r.control.map(|c| model.controls[c].id.clone()),
+                        text: r.text.clone(),
+                    })
                     .collect()
             })
             .unwrap_or_default(),
-        acceptance: d.and_then(|d| d.acceptance.as_ref()).map(|a| AcceptanceInfo { by: a.by.clone(), date: a.date.clone(), reason: a.reason.clone() }),
+        acceptance: d
+            .and_then(|d| d.acceptance.as_ref())
+            .map(|a| AcceptanceInfo {
+                by: a.by.clone(),
+                date: a.date.clone(),
+                reason: a.reason.clone(),
+            }),
         rationale: d.and_then(|d| d.rationale.clone()),
     }
 }
@@ -444,7 +550,13 @@ impl ControlIndex {
         ControlIndex { by_element }
     }
 
-    fn candidates(&self, model: &Model, flow_ix: usize, flow: &Flow, element: ElementRef) -> Vec<usize> {
+    fn candidates(
+        &self,
+        model: &Model,
+        flow_ix: usize,
+        flow: &Flow,
+        element: ElementRef,
+    ) -> Vec<usize> {
         let mut out = Vec::new();
         let mut add = |key: ElementRef| {
             if let Some(list) = self.by_element.get(&key) {
@@ -491,7 +603,11 @@ impl DecisionIndex {
                 exact.entry(d.risk.clone()).or_default().push(i);
             }
         }
-        DecisionIndex { exact, patterns, patterns_text }
+        DecisionIndex {
+            exact,
+            patterns,
+            patterns_text,
+        }
     }
 
     /// Every decision that matches, in model order; the first one applies.
@@ -507,25 +623,48 @@ impl DecisionIndex {
     }
 }
 
-fn summarize(flows: &[FlowResult], risks: &[Risk], findings: &[crate::diagnostics::Diagnostic]) -> Summary {
-    let mut summary = Summary { flows: flows.len(), risks: risks.len(), ..Summary::default() };
+fn summarize(
+    flows: &[FlowResult],
+    risks: &[Risk],
+    findings: &[crate::diagnostics::Diagnostic],
+) -> Summary {
+    let mut summary = Summary {
+        flows: flows.len(),
+        risks: risks.len(),
+        ..Summary::default()
+    };
     for rank in Rank::ALL {
         summary.inherent_by_rank.insert(rank.as_str().to_owned(), 0);
         summary.residual_by_rank.insert(rank.as_str().to_owned(), 0);
     }
     for flow in flows {
-        *summary.flows_by_phase.entry(format!("{:?}", flow.phase).to_lowercase()).or_default() += 1;
+        *summary
+            .flows_by_phase
+            .entry(format!("{:?}", flow.phase).to_lowercase())
+            .or_default() += 1;
     }
     for risk in risks {
-        *summary.inherent_by_rank.entry(risk.inherent.rank.as_str().to_owned()).or_default() += 1;
-        *summary.residual_by_rank.entry(risk.residual.rank.as_str().to_owned()).or_default() += 1;
-        *summary.by_status.entry(risk.status.as_str().to_owned()).or_default() += 1;
+        *summary
+            .inherent_by_rank
+            .entry(risk.inherent.rank.as_str().to_owned())
+            .or_default() += 1;
+        *summary
+            .residual_by_rank
+            .entry(risk.residual.rank.as_str().to_owned())
+            .or_default() += 1;
+        *summary
+            .by_status
+            .entry(risk.status.as_str().to_owned())
+            .or_default() += 1;
         if risk.status == Status::Open && risk.treatment_need == TreatmentNeed::Required {
             summary.untreated_required += 1;
         }
     }
     for finding in findings {
-        *summary.findings_by_severity.entry(format!("{:?}", finding.severity).to_lowercase()).or_default() += 1;
+        *summary
+            .findings_by_severity
+            .entry(format!("{:?}", finding.severity).to_lowercase())
+            .or_default() += 1;
     }
     summary
 }
@@ -536,9 +675,15 @@ mod tests {
 
     #[test]
     fn patterns_match_like_globs() {
-        assert!(pattern_matches("*/storage/ehr-db/T4", "OP-1/storage/ehr-db/T4"));
+        assert!(pattern_matches(
+            "*/storage/ehr-db/T4",
+            "OP-1/storage/ehr-db/T4"
+        ));
         assert!(pattern_matches("OP-1/*/T1", "OP-1/entry/tablet/T1"));
-        assert!(pattern_matches("OP-1/entry/tablet/T1", "OP-1/entry/tablet/T1"));
+        assert!(pattern_matches(
+            "OP-1/entry/tablet/T1",
+            "OP-1/entry/tablet/T1"
+        ));
         assert!(!pattern_matches("OP-1/*/T1", "OP-10/entry/tablet/T1"));
         assert!(!pattern_matches("*/T4", "OP-1/storage/db/T41"));
         assert!(pattern_matches("*", "anything"));
@@ -560,10 +705,19 @@ mod tests {
 
     #[test]
     fn score_rules_combine_floor_cap_shift_in_order() {
-        let rules = [rule("low", ScoreOp::AtLeast(3)), rule("high", ScoreOp::AtLeast(4)), rule("cap", ScoreOp::AtMost(4)), rule("mfa", ScoreOp::Shift(-1))];
+        let rules = [
+            rule("low", ScoreOp::AtLeast(3)),
+            rule("high", ScoreOp::AtLeast(4)),
+            rule("cap", ScoreOp::AtMost(4)),
+            rule("mfa", ScoreOp::Shift(-1)),
+        ];
         let trace = apply_rules(2, rules.iter());
         assert_eq!(trace.value, 3);
-        let applied: Vec<(&str, u8, u8)> = trace.steps.iter().map(|s| (s.rule.as_str(), s.from, s.to)).collect();
+        let applied: Vec<(&str, u8, u8)> = trace
+            .steps
+            .iter()
+            .map(|s| (s.rule.as_str(), s.from, s.to))
+            .collect();
         assert_eq!(applied, vec![("high", 2, 4), ("cap", 4, 4), ("mfa", 4, 3)]);
     }
 

@@ -19,7 +19,11 @@ pub struct Tally {
 
 impl Tally {
     pub fn new(model: &Model) -> Self {
-        Tally { decision_hits: vec![0; model.decisions.len()], control_hits: vec![0; model.controls.len()], conflicts: BTreeMap::new() }
+        Tally {
+            decision_hits: vec![0; model.decisions.len()],
+            control_hits: vec![0; model.controls.len()],
+            conflicts: BTreeMap::new(),
+        }
     }
 
     pub fn decisions(&mut self, risk: &str, matched: &[usize]) {
@@ -28,20 +32,29 @@ impl Tally {
         }
         if let [first, rest @ ..] = matched {
             for &other in rest {
-                let entry = self.conflicts.entry((*first, other)).or_insert_with(|| (0, risk.to_owned()));
+                let entry = self
+                    .conflicts
+                    .entry((*first, other))
+                    .or_insert_with(|| (0, risk.to_owned()));
                 entry.0 += 1;
             }
         }
     }
 }
 
-pub fn findings(model: &Model, kb: &KnowledgeBase, risks: &[Risk], tally: &Tally) -> Vec<Diagnostic> {
+pub fn findings(
+    model: &Model,
+    kb: &KnowledgeBase,
+    risks: &[Risk],
+    tally: &Tally,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for risk in risks {
         let rank = risk.inherent.rank.as_str();
         let id = &risk.id;
         let controls = risk.treatment.as_ref().map_or(0, |t| t.controls.len());
-        let untreated = risk.status == Status::Open || (risk.status == Status::Reduced && controls == 0);
+        let untreated =
+            risk.status == Status::Open || (risk.status == Status::Reduced && controls == 0);
         if untreated && risk.treatment_need == TreatmentNeed::Required {
             out.push(
                 Diagnostic::new(
@@ -59,8 +72,15 @@ pub fn findings(model: &Model, kb: &KnowledgeBase, risks: &[Risk], tally: &Tally
                 }),
             );
         }
-        let min = kb.matrix.policy(risk.inherent.rank).map_or(0, |p| usize::from(p.min_controls));
-        if min >= 2 && matches!(risk.status, Status::Reduced | Status::Shared) && controls > 0 && controls < min {
+        let min = kb
+            .matrix
+            .policy(risk.inherent.rank)
+            .map_or(0, |p| usize::from(p.min_controls));
+        if min >= 2
+            && matches!(risk.status, Status::Reduced | Status::Shared)
+            && controls > 0
+            && controls < min
+        {
             out.push(
                 Diagnostic::new(
                     Code::SRiskNeedsMultipleControls,
@@ -75,15 +95,32 @@ pub fn findings(model: &Model, kb: &KnowledgeBase, risks: &[Risk], tally: &Tally
             out.push(
                 Diagnostic::new(
                     Code::SRiskAccepted,
-                    loc!("S ランクのリスク {id} が受容されています", "rank S risk {id} is accepted"),
-                    Some(risk.treatment.as_ref().and_then(|t| t.decision.as_ref()).map_or(risk.span, |d| d.span)),
+                    loc!(
+                        "S ランクのリスク {id} が受容されています",
+                        "rank S risk {id} is accepted"
+                    ),
+                    Some(
+                        risk.treatment
+                            .as_ref()
+                            .and_then(|t| t.decision.as_ref())
+                            .map_or(risk.span, |d| d.span),
+                    ),
                 )
                 .with_element(id.clone())
-                .with_hint(loc!("方針では S は複数の対策による対応が必須です", "the policy requires S risks to be treated with several controls")),
+                .with_hint(loc!(
+                    "方針では S は複数の対策による対応が必須です",
+                    "the policy requires S risks to be treated with several controls"
+                )),
             );
         }
-        let residual_need = kb.matrix.policy(risk.residual.rank).map_or(TreatmentNeed::Required, |p| p.treatment);
-        if matches!(risk.status, Status::Reduced | Status::Shared) && controls > 0 && residual_need == TreatmentNeed::Required {
+        let residual_need = kb
+            .matrix
+            .policy(risk.residual.rank)
+            .map_or(TreatmentNeed::Required, |p| p.treatment);
+        if matches!(risk.status, Status::Reduced | Status::Shared)
+            && controls > 0
+            && residual_need == TreatmentNeed::Required
+        {
             let residual = risk.residual.rank.as_str();
             out.push(
                 Diagnostic::new(
@@ -101,14 +138,28 @@ pub fn findings(model: &Model, kb: &KnowledgeBase, risks: &[Risk], tally: &Tally
         let pattern = &decision.risk;
         let hits = tally.decision_hits[i];
         if hits == 0 {
-            let closest = if pattern.contains('*') { None } else { did_you_mean(pattern, risks.iter().map(|r| r.id.as_str())) };
+            let closest = if pattern.contains('*') {
+                None
+            } else {
+                did_you_mean(pattern, risks.iter().map(|r| r.id.as_str()))
+            };
             let hint = match closest {
                 Some(s) => loc!("`{s}` の誤りではありませんか", "did you mean `{s}`?"),
-                None => loc!("情報流や要素の id が変わった場合は決定を更新してください (`sansho assess --format json` でリスク id を確認)", "if a flow or element id changed, update the decision (see risk ids with `sansho assess --format json`)"),
+                None => loc!(
+                    "情報流や要素の id が変わった場合は決定を更新してください (`sansho assess --format json` でリスク id を確認)",
+                    "if a flow or element id changed, update the decision (see risk ids with `sansho assess --format json`)"
+                ),
             };
             out.push(
-                Diagnostic::new(Code::DecisionMatchesNothing, loc!("決定 `{pattern}` に該当するリスクがありません", "decision `{pattern}` matches no risk"), Some(decision.span))
-                    .with_hint(hint),
+                Diagnostic::new(
+                    Code::DecisionMatchesNothing,
+                    loc!(
+                        "決定 `{pattern}` に該当するリスクがありません",
+                        "decision `{pattern}` matches no risk"
+                    ),
+                    Some(decision.span),
+                )
+                .with_hint(hint),
             );
             continue;
         }
@@ -140,10 +191,16 @@ pub fn findings(model: &Model, kb: &KnowledgeBase, risks: &[Risk], tally: &Tally
             out.push(
                 Diagnostic::new(
                     Code::AvoidWithoutChange,
-                    loc!("回避とした `{pattern}` の情報流がまだモデルにあります ({hits} 件のリスク)", "`{pattern}` is avoided but its flow is still in the model ({hits} risks)"),
+                    loc!(
+                        "回避とした `{pattern}` の情報流がまだモデルにあります ({hits} 件のリスク)",
+                        "`{pattern}` is avoided but its flow is still in the model ({hits} risks)"
+                    ),
                     Some(decision.span),
                 )
-                .with_hint(loc!("情報流を廃止・変更してモデルから除くと、この決定は不要になります", "remove or change the flow; the decision then becomes unnecessary")),
+                .with_hint(loc!(
+                    "情報流を廃止・変更してモデルから除くと、この決定は不要になります",
+                    "remove or change the flow; the decision then becomes unnecessary"
+                )),
             );
         }
     }
@@ -165,15 +222,28 @@ pub fn findings(model: &Model, kb: &KnowledgeBase, risks: &[Risk], tally: &Tally
         let id = &control.id;
         if tally.control_hits[i] == 0 {
             out.push(
-                Diagnostic::new(Code::ControlUnused, loc!("対策 {id} はどのリスクにも適用されていません", "control {id} applies to no risk"), Some(control.span))
-                    .with_element(id.clone())
-                    .with_hint(loc!("applies_to と counters (脅威) の組合せを確認してください", "check that applies_to and counters (threats) meet a risk")),
+                Diagnostic::new(
+                    Code::ControlUnused,
+                    loc!(
+                        "対策 {id} はどのリスクにも適用されていません",
+                        "control {id} applies to no risk"
+                    ),
+                    Some(control.span),
+                )
+                .with_element(id.clone())
+                .with_hint(loc!(
+                    "applies_to と counters (脅威) の組合せを確認してください",
+                    "check that applies_to and counters (threats) meet a risk"
+                )),
             );
             continue;
         }
         let owner = &model.organizations[control.owner];
         if owner.role == OrganizationRole::Institution {
-            let requested = model.decisions.iter().any(|d| d.requests.iter().any(|r| r.control == Some(i)));
+            let requested = model
+                .decisions
+                .iter()
+                .any(|d| d.requests.iter().any(|r| r.control == Some(i)));
             if !requested {
                 let (hits, org) = (tally.control_hits[i], &owner.name);
                 out.push(

@@ -7,7 +7,9 @@ use crate::model::raw::{AssetKind, ConnectionKind, Operation};
 use crate::model::{ElementRef, Flow, Model};
 
 /// The kind of cross-section of a flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SegmentKind {
     /// Where a person enters, views or operates the information (入力・受付・閲覧).
@@ -76,7 +78,12 @@ pub fn segments(model: &Model, flow: &Flow, out: &mut Vec<Segment>) {
             out.push(segment);
         }
     };
-    let stores = flow.how.iter().any(|op| matches!(op, Operation::Store | Operation::Backup | Operation::Create | Operation::Update));
+    let stores = flow.how.iter().any(|op| {
+        matches!(
+            op,
+            Operation::Store | Operation::Backup | Operation::Create | Operation::Update
+        )
+    });
     let last_asset = flow.path.iter().rev().find_map(|e| match e {
         ElementRef::Asset(a) => Some(*a),
         _ => None,
@@ -102,7 +109,9 @@ pub fn segments(model: &Model, flow: &Flow, out: &mut Vec<Segment>) {
                     AssetKind::LogServer => SegmentKind::Logging,
                     _ if is_first && flow.who.is_some() => SegmentKind::Entry,
                     k if k.is_storage() => SegmentKind::Storage,
-                    _ if Some(a) == last_asset && stores && flow.path.len() > 1 => SegmentKind::Storage,
+                    _ if Some(a) == last_asset && stores && flow.path.len() > 1 => {
+                        SegmentKind::Storage
+                    }
                     _ => SegmentKind::Processing,
                 };
                 push(out, kind, *element);
@@ -116,7 +125,9 @@ pub fn segments(model: &Model, flow: &Flow, out: &mut Vec<Segment>) {
         }
     }
     if flow.how.contains(&Operation::Dispose) {
-        let target = last_asset.map(ElementRef::Asset).unwrap_or(ElementRef::Asset(flow.which));
+        let target = last_asset
+            .map(ElementRef::Asset)
+            .unwrap_or(ElementRef::Asset(flow.which));
         push(out, SegmentKind::Disposal, target);
     }
 }

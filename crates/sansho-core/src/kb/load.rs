@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{
-    AuthFactor, CatalogueControl, ClassDefault, Edition, KnowledgeBase, Matrix, Rank, Scales, ScoreOp, ScoreRule, Threat,
-    ThreatRule,
+    AuthFactor, CatalogueControl, ClassDefault, Edition, KnowledgeBase, Matrix, Rank, Scales,
+    ScoreOp, ScoreRule, Threat, ThreatRule,
 };
 use crate::diagnostics::{Code, Diagnostic};
 use crate::load::document::{self, Limits};
@@ -23,8 +23,14 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("kb/threats.yaml", include_str!("../../kb/threats.yaml")),
     ("kb/scales.yaml", include_str!("../../kb/scales.yaml")),
     ("kb/matrix.yaml", include_str!("../../kb/matrix.yaml")),
-    ("kb/threat-rules.yaml", include_str!("../../kb/threat-rules.yaml")),
-    ("kb/likelihood.yaml", include_str!("../../kb/likelihood.yaml")),
+    (
+        "kb/threat-rules.yaml",
+        include_str!("../../kb/threat-rules.yaml"),
+    ),
+    (
+        "kb/likelihood.yaml",
+        include_str!("../../kb/likelihood.yaml"),
+    ),
     ("kb/impact.yaml", include_str!("../../kb/impact.yaml")),
     ("kb/controls.yaml", include_str!("../../kb/controls.yaml")),
 ];
@@ -66,19 +72,33 @@ fn checker() -> &'static Result<SchemaChecker, String> {
 pub fn builtin() -> &'static Result<KnowledgeBase, Vec<Diagnostic>> {
     static BUILTIN: OnceLock<Result<KnowledgeBase, Vec<Diagnostic>>> = OnceLock::new();
     BUILTIN.get_or_init(|| {
-        let files: Vec<(FileId, &str)> =
-            BUILTIN_FILES.iter().enumerate().map(|(i, (_, text))| (FileId(u32::try_from(i).unwrap_or(0)), *text)).collect();
+        let files: Vec<(FileId, &str)> = BUILTIN_FILES
+            .iter()
+            .enumerate()
+            .map(|(i, (_, text))| (FileId(u32::try_from(i).unwrap_or(0)), *text))
+            .collect();
         merge_files(None, &files)
     })
 }
 
 /// Merges override files (already read by the caller) into `base`.
-pub fn with_overrides(base: &KnowledgeBase, files: &[(FileId, &str)]) -> Result<KnowledgeBase, Vec<Diagnostic>> {
+pub fn with_overrides(
+    base: &KnowledgeBase,
+    files: &[(FileId, &str)],
+) -> Result<KnowledgeBase, Vec<Diagnostic>> {
     merge_files(Some(base.clone()), files)
 }
 
-fn merge_files(base: Option<KnowledgeBase>, files: &[(FileId, &str)]) -> Result<KnowledgeBase, Vec<Diagnostic>> {
-    let checker = checker().as_ref().map_err(|e| vec![kb_error(None, loc!("スキーマを作れません: {e}", "cannot build schema: {e}"))])?;
+fn merge_files(
+    base: Option<KnowledgeBase>,
+    files: &[(FileId, &str)],
+) -> Result<KnowledgeBase, Vec<Diagnostic>> {
+    let checker = checker().as_ref().map_err(|e| {
+        vec![kb_error(
+            None,
+            loc!("スキーマを作れません: {e}", "cannot build schema: {e}"),
+        )]
+    })?;
     let mut diagnostics = Vec::new();
     let mut parsed = Vec::new();
     for (file, text) in files {
@@ -96,18 +116,31 @@ fn merge_files(base: Option<KnowledgeBase>, files: &[(FileId, &str)]) -> Result<
     }
     let first_file = files.first().map(|(f, _)| *f);
     let kb = acc.finish().map_err(|missing| {
-        vec![kb_error(first_file, loc!("知識ベースに {missing} がありません", "the knowledge base lacks `{missing}`"))]
+        vec![kb_error(
+            first_file,
+            loc!(
+                "知識ベースに {missing} がありません",
+                "the knowledge base lacks `{missing}`"
+            ),
+        )]
     })?;
     let problems = validate(&kb);
     if problems.is_empty() {
         Ok(kb)
     } else {
-        Err(problems.into_iter().map(|p| kb_error(first_file, p)).collect())
+        Err(problems
+            .into_iter()
+            .map(|p| kb_error(first_file, p))
+            .collect())
     }
 }
 
 fn kb_error(file: Option<FileId>, message: crate::text::Localized) -> Diagnostic {
-    Diagnostic::new(Code::KbInvalid, message, file.map(|f| Span::point(f, 1, 1, 0)))
+    Diagnostic::new(
+        Code::KbInvalid,
+        message,
+        file.map(|f| Span::point(f, 1, 1, 0)),
+    )
 }
 
 #[derive(Default)]
@@ -198,7 +231,10 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<crate::text::Localized> {
     for t in &kb.threats {
         if !(1..=5).contains(&t.base_likelihood) {
             let id = &t.id;
-            problems.push(loc!("脅威 {id} の base_likelihood は 1〜5 にしてください", "threat {id}: base_likelihood must be 1-5"));
+            problems.push(loc!(
+                "脅威 {id} の base_likelihood は 1〜5 にしてください",
+                "threat {id}: base_likelihood must be 1-5"
+            ));
         }
     }
     for impact in 1..=5u8 {
@@ -213,13 +249,19 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<crate::text::Localized> {
     for rank in Rank::ALL {
         if kb.matrix.policy(rank).is_none() {
             let r = rank.as_str();
-            problems.push(loc!("ランク {r} の対応方針がありません", "no policy for rank {r}"));
+            problems.push(loc!(
+                "ランク {r} の対応方針がありません",
+                "no policy for rank {r}"
+            ));
         }
     }
     let mut check_threats = |owner: &str, ids: &[String]| {
         for id in ids {
             if !threats.contains(id.as_str()) {
-                problems.push(loc!("{owner} が未定義の脅威 {id} を参照しています", "{owner} refers to unknown threat {id}"));
+                problems.push(loc!(
+                    "{owner} が未定義の脅威 {id} を参照しています",
+                    "{owner} refers to unknown threat {id}"
+                ));
             }
         }
     };
@@ -239,13 +281,22 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<crate::text::Localized> {
         };
         if bad {
             let id = &r.id;
-            problems.push(loc!("{id} の op が範囲外です (at_least/at_most は 1〜5、shift は -4〜4)", "{id}: op out of range (at_least/at_most 1-5, shift -4..4)"));
+            problems.push(loc!(
+                "{id} の op が範囲外です (at_least/at_most は 1〜5、shift は -4〜4)",
+                "{id}: op out of range (at_least/at_most 1-5, shift -4..4)"
+            ));
         }
     }
     for c in &kb.classes {
-        if [c.confidentiality, c.integrity, c.availability].iter().any(|l| !(1..=5).contains(l)) {
+        if [c.confidentiality, c.integrity, c.availability]
+            .iter()
+            .any(|l| !(1..=5).contains(l))
+        {
             let id = &c.id;
-            problems.push(loc!("情報分類 {id} の水準は 1〜5 にしてください", "class {id}: levels must be 1-5"));
+            problems.push(loc!(
+                "情報分類 {id} の水準は 1〜5 にしてください",
+                "class {id}: levels must be 1-5"
+            ));
         }
     }
     let editions: BTreeSet<&str> = kb.editions.iter().map(|e| e.id.as_str()).collect();
@@ -254,7 +305,10 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<crate::text::Localized> {
             let edition = reference.split_whitespace().next().unwrap_or("");
             if !editions.contains(edition) {
                 let id = &c.id;
-                problems.push(loc!("{id} の参照 `{reference}` の版が未定義です", "{id}: reference `{reference}` names an unknown edition"));
+                problems.push(loc!(
+                    "{id} の参照 `{reference}` の版が未定義です",
+                    "{id}: reference `{reference}` names an unknown edition"
+                ));
             }
         }
     }
@@ -278,7 +332,9 @@ mod tests {
 
     #[test]
     fn override_replaces_by_id_and_adds_new_entries() {
-        let Ok(base) = builtin() else { panic!("builtin") };
+        let Ok(base) = builtin() else {
+            panic!("builtin")
+        };
         let text = "threats:\n  - id: T1\n    name: {ja: 上書き, en: Overridden}\n    description: {ja: x, en: x}\n    harms: [confidentiality]\n    base_likelihood: 4\n  - id: X1\n    name: {ja: 独自, en: Own}\n    description: {ja: y, en: y}\n    harms: [availability]\n    base_likelihood: 2\n";
         let kb = with_overrides(base, &[(FileId(0), text)]).unwrap();
         assert_eq!(kb.threat("T1").map(|t| t.base_likelihood), Some(4));
@@ -287,8 +343,12 @@ mod tests {
 
     #[test]
     fn override_errors_point_into_the_user_file() {
-        let Ok(base) = builtin() else { panic!("builtin") };
-        let errors = with_overrides(base, &[(FileId(7), "threats:\n  - id: T1\n    nmae: x\n")]).unwrap_err();
-        assert!(errors.iter().any(|d| d.code == Code::UnknownKey && d.span.map(|s| (s.file, s.line)) == Some((FileId(7), 3))));
+        let Ok(base) = builtin() else {
+            panic!("builtin")
+        };
+        let errors = with_overrides(base, &[(FileId(7), "threats:\n  - id: T1\n    nmae: x\n")])
+            .unwrap_err();
+        assert!(errors.iter().any(|d| d.code == Code::UnknownKey
+            && d.span.map(|s| (s.file, s.line)) == Some((FileId(7), 3))));
     }
 }

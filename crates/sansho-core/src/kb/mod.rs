@@ -17,7 +17,9 @@ use crate::text::Localized;
 pub mod load;
 
 /// Confidentiality, integrity, availability.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Cia {
     Confidentiality,
@@ -26,7 +28,9 @@ pub enum Cia {
 }
 
 /// S to D, S highest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Rank {
     D,
     C,
@@ -49,7 +53,9 @@ impl Rank {
     }
 
     pub fn parse(text: &str) -> Option<Rank> {
-        Rank::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(text.trim()))
+        Rank::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(text.trim()))
     }
 }
 
@@ -129,7 +135,10 @@ pub struct Matrix {
 
 impl Matrix {
     pub fn rank(&self, impact: u8, likelihood: u8) -> Option<Rank> {
-        self.rows.get(&impact)?.get(usize::from(likelihood).checked_sub(1)?).copied()
+        self.rows
+            .get(&impact)?
+            .get(usize::from(likelihood).checked_sub(1)?)
+            .copied()
     }
 
     pub fn policy(&self, rank: Rank) -> Option<&RankPolicy> {
@@ -217,7 +226,9 @@ pub struct CatalogueControl {
 }
 
 /// Factor type of each authentication method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthFactor {
     Knowledge,
@@ -271,7 +282,17 @@ impl KnowledgeBase {
             .iter()
             .find(|r| r.id == id)
             .map(|r| &r.description)
-            .or_else(|| self.likelihood_rules.iter().find(|r| r.id == id).map(|r| &r.description))
-            .or_else(|| self.impact_rules.iter().find(|r| r.id == id).map(|r| &r.description))
+            .or_else(|| {
+                self.likelihood_rules
+                    .iter()
+                    .find(|r| r.id == id)
+                    .map(|r| &r.description)
+            })
+            .or_else(|| {
+                self.impact_rules
+                    .iter()
+                    .find(|r| r.id == id)
+                    .map(|r| &r.description)
+            })
     }
 }

@@ -28,7 +28,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_file_bytes: 64 * 1024 * 1024, max_depth: 64, max_aliases: 10_000, max_files: 1_000 }
+        Limits {
+            max_file_bytes: 64 * 1024 * 1024,
+            max_depth: 64,
+            max_aliases: 10_000,
+            max_files: 1_000,
+        }
     }
 }
 
@@ -38,10 +43,16 @@ pub fn decode(file: FileId, bytes: Vec<u8>, limits: &Limits) -> Result<String, D
         let (size, limit) = (bytes.len(), limits.max_file_bytes);
         return Err(Diagnostic::new(
             Code::FileTooLarge,
-            loc!("ファイルが大きすぎます ({size} バイト、上限 {limit} バイト)", "file is too large ({size} bytes, limit {limit})"),
+            loc!(
+                "ファイルが大きすぎます ({size} バイト、上限 {limit} バイト)",
+                "file is too large ({size} bytes, limit {limit})"
+            ),
             Some(Span::point(file, 1, 1, 0)),
         )
-        .with_hint(loc!("モデルを include: で複数ファイルに分けてください", "split the model into several files with `include:`")));
+        .with_hint(loc!(
+            "モデルを include: で複数ファイルに分けてください",
+            "split the model into several files with `include:`"
+        )));
     }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -50,8 +61,16 @@ pub fn decode(file: FileId, bytes: Vec<u8>, limits: &Limits) -> Result<String, D
         let (line, column) = line_col(&prefix, prefix.len());
         Diagnostic::new(
             Code::InvalidUtf8,
-            loc!("UTF-8 として読めないバイトがあります (バイト位置 {valid})", "invalid UTF-8 at byte {valid}"),
-            Some(Span::point(file, line, column, u32::try_from(valid).unwrap_or(u32::MAX))),
+            loc!(
+                "UTF-8 として読めないバイトがあります (バイト位置 {valid})",
+                "invalid UTF-8 at byte {valid}"
+            ),
+            Some(Span::point(
+                file,
+                line,
+                column,
+                u32::try_from(valid).unwrap_or(u32::MAX),
+            )),
         )
         .with_hint(loc!(
             "ファイルを UTF-8 で保存し直してください (Shift_JIS などは読めません)",
@@ -121,7 +140,10 @@ fn limit_diagnostic(file: FileId, breach: &BudgetBreach) -> Diagnostic {
     let what = format!("{breach:?}");
     Diagnostic::new(
         Code::YamlLimit,
-        loc!("YAML が安全上の上限を超えています: {what}", "YAML exceeds a safety limit: {what}"),
+        loc!(
+            "YAML が安全上の上限を超えています: {what}",
+            "YAML exceeds a safety limit: {what}"
+        ),
         Some(Span::point(file, 1, 1, 0)),
     )
     .with_hint(loc!(
@@ -131,33 +153,58 @@ fn limit_diagnostic(file: FileId, breach: &BudgetBreach) -> Diagnostic {
 }
 
 fn tree_problem(file: FileId, problem: TreeProblem) -> Diagnostic {
-    let span = |p: crate::model::spanned::Pos| Some(Span { file, line: p.line, column: p.column, offset: p.offset, len: p.len });
+    let span = |p: crate::model::spanned::Pos| {
+        Some(Span {
+            file,
+            line: p.line,
+            column: p.column,
+            offset: p.offset,
+            len: p.len,
+        })
+    };
     match problem {
         TreeProblem::Syntax { message, pos } => Diagnostic::new(
             Code::YamlSyntax,
-            loc!("YAML の構文エラー: {message}", "YAML syntax error: {message}"),
+            loc!(
+                "YAML の構文エラー: {message}",
+                "YAML syntax error: {message}"
+            ),
             span(pos),
         )
         .with_hint(loc!(
             "インデント (空白のみ、タブ不可)、コロンの後の空白、引用符の閉じ忘れを確認してください",
             "check indentation (spaces, no tabs), the space after each colon and unclosed quotes"
         )),
-        TreeProblem::DuplicateKey { key, pos, first } => {
-            Diagnostic::new(Code::DuplicateKey, loc!("キー `{key}` が重複しています", "duplicate key `{key}`"), span(pos))
-                .with_related(
-                    Span { file, line: first.line, column: first.column, offset: first.offset, len: first.len },
-                    loc!("最初の定義", "first defined here"),
-                )
-                .with_hint(loc!("どちらか一方を削除してください", "remove one of them"))
-        }
+        TreeProblem::DuplicateKey { key, pos, first } => Diagnostic::new(
+            Code::DuplicateKey,
+            loc!("キー `{key}` が重複しています", "duplicate key `{key}`"),
+            span(pos),
+        )
+        .with_related(
+            Span {
+                file,
+                line: first.line,
+                column: first.column,
+                offset: first.offset,
+                len: first.len,
+            },
+            loc!("最初の定義", "first defined here"),
+        )
+        .with_hint(loc!("どちらか一方を削除してください", "remove one of them")),
         TreeProblem::ComplexKey { pos } => Diagnostic::new(
             Code::WrongType,
-            loc!("キーには文字列を書いてください", "mapping keys must be plain text"),
+            loc!(
+                "キーには文字列を書いてください",
+                "mapping keys must be plain text"
+            ),
             span(pos),
         ),
         TreeProblem::TooLarge { pos } => Diagnostic::new(
             Code::YamlLimit,
-            loc!("エイリアスの展開が上限を超えました", "alias expansion exceeds the limit"),
+            loc!(
+                "エイリアスの展開が上限を超えました",
+                "alias expansion exceeds the limit"
+            ),
             span(pos),
         ),
     }
@@ -168,10 +215,24 @@ fn serde_error(file: FileId, error: &serde_saphyr::Error) -> Diagnostic {
         (
             u32::try_from(l.line()).unwrap_or(1),
             u32::try_from(l.column()).unwrap_or(1),
-            l.span().byte_offset().and_then(|o| u32::try_from(o).ok()).unwrap_or(0),
+            l.span()
+                .byte_offset()
+                .and_then(|o| u32::try_from(o).ok())
+                .unwrap_or(0),
         )
     });
     let message = error.without_snippet().to_string();
-    let code = if message.contains("budget") || message.contains("limit") { Code::YamlLimit } else { Code::YamlSyntax };
-    Diagnostic::new(code, loc!("YAML を読めません: {message}", "cannot read YAML: {message}"), Some(Span::point(file, line, column, offset)))
+    let code = if message.contains("budget") || message.contains("limit") {
+        Code::YamlLimit
+    } else {
+        Code::YamlSyntax
+    };
+    Diagnostic::new(
+        code,
+        loc!(
+            "YAML を読めません: {message}",
+            "cannot read YAML: {message}"
+        ),
+        Some(Span::point(file, line, column, offset)),
+    )
 }

@@ -58,7 +58,9 @@ impl SourceProvider for MemoryProvider {
     fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
         let bytes = self.files.get(path).ok_or(ReadError::NotFound)?;
         if bytes.len() > max_bytes {
-            return Err(ReadError::TooLarge { size: bytes.len() as u64 });
+            return Err(ReadError::TooLarge {
+                size: bytes.len() as u64,
+            });
         }
         Ok(bytes.clone())
     }
@@ -95,27 +97,59 @@ pub fn normalize(path: &Path) -> String {
 }
 
 /// Loads the model whose entry file is `entry`.
-pub fn load(entry: &str, provider: &dyn SourceProvider, kb: &KnowledgeBase, limits: &Limits) -> Loaded {
+pub fn load(
+    entry: &str,
+    provider: &dyn SourceProvider,
+    kb: &KnowledgeBase,
+    limits: &Limits,
+) -> Loaded {
     let mut sources = Sources::default();
     let mut diagnostics = Vec::new();
     let checker = match model_checker() {
         Ok(c) => c,
         Err(e) => {
-            diagnostics.push(Diagnostic::new(Code::KbInvalid, loc!("モデルのスキーマを作れません: {e}", "cannot build the model schema: {e}"), None));
-            return Loaded { sources, model: None, diagnostics };
+            diagnostics.push(Diagnostic::new(
+                Code::KbInvalid,
+                loc!(
+                    "モデルのスキーマを作れません: {e}",
+                    "cannot build the model schema: {e}"
+                ),
+                None,
+            ));
+            return Loaded {
+                sources,
+                model: None,
+                diagnostics,
+            };
         }
     };
     let mut parsed: Vec<(FileId, RawFile)> = Vec::new();
     let mut failed = false;
     // Depth-first, in include order; `stack` holds the chain for cycle detection.
     let mut visited: BTreeMap<String, FileId> = BTreeMap::new();
-    let mut work: Vec<(String, Option<Span>, Vec<String>)> = vec![(normalize(Path::new(entry)), None, Vec::new())];
+    let mut work: Vec<(String, Option<Span>, Vec<String>)> =
+        vec![(normalize(Path::new(entry)), None, Vec::new())];
     while let Some((path, included_at, chain)) = work.pop() {
         if chain.contains(&path) {
-            let cycle = chain.iter().chain(std::iter::once(&path)).cloned().collect::<Vec<_>>().join(" → ");
+            let cycle = chain
+                .iter()
+                .chain(std::iter::once(&path))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" → ");
             diagnostics.push(
-                Diagnostic::new(Code::IncludeCycle, loc!("include が循環しています: {cycle}", "include cycle: {cycle}"), included_at)
-                    .with_hint(loc!("どちらかの include: を削除してください", "remove one of the `include:` entries")),
+                Diagnostic::new(
+                    Code::IncludeCycle,
+                    loc!(
+                        "include が循環しています: {cycle}",
+                        "include cycle: {cycle}"
+                    ),
+                    included_at,
+                )
+                .with_hint(loc!(
+                    "どちらかの include: を削除してください",
+                    "remove one of the `include:` entries"
+                )),
             );
             failed = true;
             continue;
@@ -128,7 +162,10 @@ pub fn load(entry: &str, provider: &dyn SourceProvider, kb: &KnowledgeBase, limi
             let max = limits.max_files;
             diagnostics.push(Diagnostic::new(
                 Code::TooManyFiles,
-                loc!("include のファイル数または深さが上限 ({max} ファイル / 32 階層) を超えました", "includes exceed the limit ({max} files / 32 levels)"),
+                loc!(
+                    "include のファイル数または深さが上限 ({max} ファイル / 32 階層) を超えました",
+                    "includes exceed the limit ({max} files / 32 levels)"
+                ),
                 included_at,
             ));
             failed = true;
@@ -142,7 +179,10 @@ pub fn load(entry: &str, provider: &dyn SourceProvider, kb: &KnowledgeBase, limi
                 continue;
             }
         };
-        let file = sources.add(SourceFile { path: path.clone(), text: String::new() });
+        let file = sources.add(SourceFile {
+            path: path.clone(),
+            text: String::new(),
+        });
         visited.insert(path.clone(), file);
         let text = match document::decode(file, bytes, limits) {
             Ok(text) => text,
@@ -160,13 +200,22 @@ pub fn load(entry: &str, provider: &dyn SourceProvider, kb: &KnowledgeBase, limi
                 failed = true;
             }
             Ok(raw) => {
-                let dir = Path::new(&path).parent().map(Path::to_path_buf).unwrap_or_default();
+                let dir = Path::new(&path)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
                 let mut next_chain = chain.clone();
                 next_chain.push(path.clone());
                 // Push in reverse so includes are read in the order written.
                 for include in raw.include.iter().rev() {
                     let target = normalize(&dir.join(&include.value));
-                    let at = Span { file, line: include.pos.line, column: include.pos.column, offset: include.pos.offset, len: include.pos.len };
+                    let at = Span {
+                        file,
+                        line: include.pos.line,
+                        column: include.pos.column,
+                        offset: include.pos.offset,
+                        len: include.pos.len,
+                    };
                     work.push((target, Some(at), next_chain.clone()));
                 }
                 parsed.push((file, raw));
@@ -174,13 +223,31 @@ pub fn load(entry: &str, provider: &dyn SourceProvider, kb: &KnowledgeBase, limi
         }
     }
     if failed {
-        return Loaded { sources, model: None, diagnostics };
+        sort(&mut diagnostics);
+        return Loaded {
+            sources,
+            model: None,
+            diagnostics,
+        };
     }
     // Files were parsed depth-first; their ids give the order in which lists are concatenated.
     parsed.sort_by_key(|(file, _)| *file);
     let (model, mut more) = validate::build(parsed, kb);
     diagnostics.append(&mut more);
-    Loaded { sources, model, diagnostics }
+    sort(&mut diagnostics);
+    Loaded {
+        sources,
+        model,
+        diagnostics,
+    }
+}
+
+/// Orders diagnostics as a reader meets them: by file, line and column (stable for ties).
+fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|d| {
+        d.span
+            .map_or((u32::MAX, 0, 0), |s| (s.file.0, s.line, s.column))
+    });
 }
 
 fn set_text(sources: &mut Sources, file: FileId, text: String) {
@@ -191,22 +258,37 @@ fn read_error(path: &str, error: &ReadError, at: Option<Span>, limits: &Limits) 
     match error {
         ReadError::NotFound => Diagnostic::new(
             Code::IncludeUnreadable,
-            loc!("ファイル `{path}` が見つかりません", "file `{path}` not found"),
+            loc!(
+                "ファイル `{path}` が見つかりません",
+                "file `{path}` not found"
+            ),
             at,
         )
-        .with_hint(loc!("パスは include を書いたファイルからの相対パスです", "paths are relative to the file that includes them")),
+        .with_hint(loc!(
+            "パスは include を書いたファイルからの相対パスです",
+            "paths are relative to the file that includes them"
+        )),
         ReadError::TooLarge { size } => {
             let limit = limits.max_file_bytes;
             Diagnostic::new(
                 Code::FileTooLarge,
-                loc!("ファイル `{path}` が大きすぎます ({size} バイト、上限 {limit} バイト)", "file `{path}` is too large ({size} bytes, limit {limit})"),
+                loc!(
+                    "ファイル `{path}` が大きすぎます ({size} バイト、上限 {limit} バイト)",
+                    "file `{path}` is too large ({size} bytes, limit {limit})"
+                ),
                 at,
             )
-            .with_hint(loc!("モデルを include: で複数ファイルに分けてください", "split the model into several files with `include:`"))
+            .with_hint(loc!(
+                "モデルを include: で複数ファイルに分けてください",
+                "split the model into several files with `include:`"
+            ))
         }
         ReadError::Other(message) => Diagnostic::new(
             Code::IncludeUnreadable,
-            loc!("ファイル `{path}` を読めません: {message}", "cannot read `{path}`: {message}"),
+            loc!(
+                "ファイル `{path}` を読めません: {message}",
+                "cannot read `{path}`: {message}"
+            ),
             at,
         ),
     }

@@ -25,11 +25,26 @@ impl SchemaChecker {
         Ok(SchemaChecker { schema, validator })
     }
 
-    pub fn check(&self, file: FileId, instance: &Value, index: &PosIndex, out: &mut Vec<Diagnostic>) {
+    pub fn check(
+        &self,
+        file: FileId,
+        instance: &Value,
+        index: &PosIndex,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let mut found = Vec::new();
         for error in self.validator.iter_errors(instance) {
             let path = error.instance_path().to_string();
-            self.report(file, &path, error.kind(), instance, index, out);
+            self.report(file, &path, error.kind(), instance, index, &mut found);
         }
+        // A value outside an enumeration also fails its type check; one message is enough.
+        let invalid: Vec<Option<Span>> = found
+            .iter()
+            .filter(|d| d.code == Code::InvalidValue)
+            .map(|d| d.span)
+            .collect();
+        found.retain(|d| !(d.code == Code::WrongType && invalid.contains(&d.span)));
+        out.append(&mut found);
     }
 
     fn report(
@@ -58,8 +73,12 @@ impl SchemaChecker {
                         }
                     };
                     out.push(
-                        Diagnostic::new(Code::UnknownKey, loc!("不明なキー `{key}`", "unknown key `{key}`"), span)
-                            .with_hint(hint),
+                        Diagnostic::new(
+                            Code::UnknownKey,
+                            loc!("不明なキー `{key}`", "unknown key `{key}`"),
+                            span,
+                        )
+                        .with_hint(hint),
                     );
                 }
             }
@@ -67,26 +86,44 @@ impl SchemaChecker {
                 let given = display_value(pointer(instance, path));
                 let options: Vec<String> = options
                     .as_array()
-                    .map(|a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let list = options.join(", ");
                 let hint = match did_you_mean(&given, options.iter().map(String::as_str)) {
-                    Some(s) => loc!("`{s}` の誤りではありませんか (使える値: {list})", "did you mean `{s}`? (allowed: {list})"),
+                    Some(s) => loc!(
+                        "`{s}` の誤りではありませんか (使える値: {list})",
+                        "did you mean `{s}`? (allowed: {list})"
+                    ),
                     None => loc!("使える値: {list}", "allowed values: {list}"),
                 };
                 out.push(
                     Diagnostic::new(
                         Code::InvalidValue,
-                        loc!("`{field}` に `{given}` は使えません", "`{given}` is not a valid value for `{field}`"),
+                        loc!(
+                            "`{field}` に `{given}` は使えません",
+                            "`{given}` is not a valid value for `{field}`"
+                        ),
                         value_span,
                     )
                     .with_hint(hint),
                 );
             }
             K::Required { property } => {
-                let name = property.as_str().map_or_else(|| property.to_string(), str::to_owned);
-                let Some(object) = pointer(instance, path) else { return };
-                let what = if path.is_empty() { "(top level)".to_owned() } else { field.clone() };
+                let name = property
+                    .as_str()
+                    .map_or_else(|| property.to_string(), str::to_owned);
+                let Some(object) = pointer(instance, path) else {
+                    return;
+                };
+                let what = if path.is_empty() {
+                    "(top level)".to_owned()
+                } else {
+                    field.clone()
+                };
                 let example = match object.get("id").and_then(Value::as_str) {
                     Some(id) => format!("`{id}`"),
                     None => what,
@@ -94,19 +131,29 @@ impl SchemaChecker {
                 out.push(
                     Diagnostic::new(
                         Code::MissingKey,
-                        loc!("{example} に必須キー `{name}` がありません", "{example} lacks the required key `{name}`"),
+                        loc!(
+                            "{example} に必須キー `{name}` がありません",
+                            "{example} lacks the required key `{name}`"
+                        ),
                         value_span,
                     )
                     .with_hint(loc!("`{name}:` を追加してください", "add `{name}:`")),
                 );
             }
             K::Type { kind } => {
-                let expected = format!("{kind:?}").to_lowercase().replace("single(", "").replace("multiple(", "").replace(')', "");
+                let expected = format!("{kind:?}")
+                    .to_lowercase()
+                    .replace("single(", "")
+                    .replace("multiple(", "")
+                    .replace(')', "");
                 let found = json_type(pointer(instance, path));
                 out.push(
                     Diagnostic::new(
                         Code::WrongType,
-                        loc!("`{field}` の型が違います: {found} ではなく {expected} が必要です", "`{field}` has the wrong type: expected {expected}, found {found}"),
+                        loc!(
+                            "`{field}` の型が違います: {found} ではなく {expected} が必要です",
+                            "`{field}` has the wrong type: expected {expected}, found {found}"
+                        ),
                         value_span,
                     )
                     .with_hint(type_hint(&expected)),
@@ -122,12 +169,22 @@ impl SchemaChecker {
                         )),
                 );
             }
-            K::Minimum { limit } | K::Maximum { limit } | K::ExclusiveMinimum { limit } | K::ExclusiveMaximum { limit } => {
+            K::Minimum { limit }
+            | K::Maximum { limit }
+            | K::ExclusiveMinimum { limit }
+            | K::ExclusiveMaximum { limit } => {
                 let given = display_value(pointer(instance, path));
                 let range = self.range_text(path).unwrap_or_else(|| limit.to_string());
                 out.push(
-                    Diagnostic::new(Code::InvalidValue, loc!("`{field}` の値 {given} は範囲外です", "`{field}` value {given} is out of range"), value_span)
-                        .with_hint(loc!("範囲: {range}", "allowed range: {range}")),
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        loc!(
+                            "`{field}` の値 {given} は範囲外です",
+                            "`{field}` value {given} is out of range"
+                        ),
+                        value_span,
+                    )
+                    .with_hint(loc!("範囲: {range}", "allowed range: {range}")),
                 );
             }
             K::AnyOf { context } | K::OneOfNotValid { context } => {
@@ -139,7 +196,14 @@ impl SchemaChecker {
                 match best {
                     Some(branch) if !branch.is_empty() => {
                         for e in branch {
-                            self.report(file, &e.instance_path().to_string(), e.kind(), instance, index, out);
+                            self.report(
+                                file,
+                                &e.instance_path().to_string(),
+                                e.kind(),
+                                instance,
+                                index,
+                                out,
+                            );
                         }
                     }
                     _ => out.push(Diagnostic::new(
@@ -151,7 +215,10 @@ impl SchemaChecker {
             }
             other => out.push(Diagnostic::new(
                 Code::InvalidValue,
-                loc!("`{field}` の値が不正です ({other:?})", "`{field}` has an invalid value ({other:?})"),
+                loc!(
+                    "`{field}` の値が不正です ({other:?})",
+                    "`{field}` has an invalid value ({other:?})"
+                ),
                 value_span,
             )),
         }
@@ -159,7 +226,9 @@ impl SchemaChecker {
 
     /// Keys the schema allows on the object at `path`.
     fn allowed_keys(&self, path: &str) -> Vec<String> {
-        let Some(schema) = self.schema_at(path) else { return Vec::new() };
+        let Some(schema) = self.schema_at(path) else {
+            return Vec::new();
+        };
         schema
             .get("properties")
             .and_then(Value::as_object)
@@ -195,7 +264,9 @@ impl SchemaChecker {
                 let pointer = reference.strip_prefix('#')?;
                 schema = self.schema.pointer(pointer)?;
             } else if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
-                schema = branches.iter().find(|b| b.get("type") != Some(&Value::from("null")))?;
+                schema = branches
+                    .iter()
+                    .find(|b| b.get("type") != Some(&Value::from("null")))?;
             } else {
                 return Some(schema);
             }
@@ -207,19 +278,22 @@ impl SchemaChecker {
 fn flatten_const_one_of(schema: &mut Value) {
     match schema {
         Value::Object(map) => {
-            let consts: Option<Vec<Value>> = map.get("oneOf").and_then(Value::as_array).and_then(|branches| {
-                let mut values = Vec::new();
-                for b in branches {
-                    if let Some(c) = b.get("const") {
-                        values.push(c.clone());
-                    } else if let Some(e) = b.get("enum").and_then(Value::as_array) {
-                        values.extend(e.iter().cloned());
-                    } else {
-                        return None;
-                    }
-                }
-                Some(values)
-            });
+            let consts: Option<Vec<Value>> =
+                map.get("oneOf")
+                    .and_then(Value::as_array)
+                    .and_then(|branches| {
+                        let mut values = Vec::new();
+                        for b in branches {
+                            if let Some(c) = b.get("const") {
+                                values.push(c.clone());
+                            } else if let Some(e) = b.get("enum").and_then(Value::as_array) {
+                                values.extend(e.iter().cloned());
+                            } else {
+                                return None;
+                            }
+                        }
+                        Some(values)
+                    });
             if let Some(values) = consts {
                 map.remove("oneOf");
                 map.insert("enum".into(), Value::Array(values));
@@ -234,17 +308,30 @@ fn flatten_const_one_of(schema: &mut Value) {
 }
 
 fn span_at(file: FileId, pos: Option<&Pos>) -> Option<Span> {
-    pos.map(|p| Span { file, line: p.line, column: p.column, offset: p.offset, len: p.len })
+    pos.map(|p| Span {
+        file,
+        line: p.line,
+        column: p.column,
+        offset: p.offset,
+        len: p.len,
+    })
 }
 
 fn pointer<'a>(instance: &'a Value, path: &str) -> Option<&'a Value> {
-    if path.is_empty() { Some(instance) } else { instance.pointer(path) }
+    if path.is_empty() {
+        Some(instance)
+    } else {
+        instance.pointer(path)
+    }
 }
 
 fn field_name(path: &str) -> String {
     path.rsplit('/')
         .find(|s| !s.is_empty() && s.parse::<usize>().is_err())
-        .map_or_else(|| "(top level)".to_owned(), |s| s.replace("~1", "/").replace("~0", "~"))
+        .map_or_else(
+            || "(top level)".to_owned(),
+            |s| s.replace("~1", "/").replace("~0", "~"),
+        )
 }
 
 fn display_value(value: Option<&Value>) -> String {
@@ -268,14 +355,23 @@ fn json_type(value: Option<&Value>) -> &'static str {
 
 fn type_hint(expected: &str) -> crate::text::Localized {
     if expected.contains("array") {
-        loc!("リストで書いてください (例: `[a, b]` または `- a` の行)", "write a list (e.g. `[a, b]` or lines starting with `- `)")
+        loc!(
+            "リストで書いてください (例: `[a, b]` または `- a` の行)",
+            "write a list (e.g. `[a, b]` or lines starting with `- `)"
+        )
     } else if expected.contains("object") {
-        loc!("`key: value` の組で書いてください", "write a mapping of `key: value` pairs")
+        loc!(
+            "`key: value` の組で書いてください",
+            "write a mapping of `key: value` pairs"
+        )
     } else if expected.contains("boolean") {
         loc!("true か false を書いてください", "write true or false")
     } else if expected.contains("integer") || expected.contains("number") {
         loc!("数値を書いてください", "write a number")
     } else {
-        loc!("文字列を書いてください (必要なら引用符で囲む)", "write a text (quote it if needed)")
+        loc!(
+            "文字列を書いてください (必要なら引用符で囲む)",
+            "write a text (quote it if needed)"
+        )
     }
 }

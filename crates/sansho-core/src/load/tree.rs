@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan};
 use serde_json::{Map, Number, Value};
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan};
 
 use crate::model::spanned::Pos;
 
@@ -29,9 +29,19 @@ pub struct PosIndex {
 
 #[derive(Clone, Debug)]
 enum Node {
-    Scalar { text: String, plain: bool, pos: Pos },
-    Seq { items: Vec<Node>, pos: Pos },
-    Map { entries: Vec<(String, Pos, Node)>, pos: Pos },
+    Scalar {
+        text: String,
+        plain: bool,
+        pos: Pos,
+    },
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+    },
+    Map {
+        entries: Vec<(String, Pos, Node)>,
+        pos: Pos,
+    },
 }
 
 impl Node {
@@ -43,8 +53,17 @@ impl Node {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, pos: Pos, anchor: usize },
-    Map { entries: Vec<(String, Pos, Node)>, pending_key: Option<(String, Pos)>, pos: Pos, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(String, Pos, Node)>,
+        pending_key: Option<(String, Pos)>,
+        pos: Pos,
+        anchor: usize,
+    },
 }
 
 fn pos_of(span: &YamlSpan) -> Pos {
@@ -71,7 +90,10 @@ fn scan_pos(error: &ScanError) -> Pos {
 }
 
 /// Parses `text` into JSON plus a position index. `max_nodes` bounds alias expansion.
-pub fn parse(text: &str, max_nodes: usize) -> Result<(Value, PosIndex, Vec<TreeProblem>), TreeProblem> {
+pub fn parse(
+    text: &str,
+    max_nodes: usize,
+) -> Result<(Value, PosIndex, Vec<TreeProblem>), TreeProblem> {
     let mut problems = Vec::new();
     let root = build(text, max_nodes, &mut problems)?;
     let mut index = PosIndex::default();
@@ -82,41 +104,82 @@ pub fn parse(text: &str, max_nodes: usize) -> Result<(Value, PosIndex, Vec<TreeP
     Ok((value, index, problems))
 }
 
-fn build(text: &str, max_nodes: usize, problems: &mut Vec<TreeProblem>) -> Result<Option<Node>, TreeProblem> {
+fn build(
+    text: &str,
+    max_nodes: usize,
+    problems: &mut Vec<TreeProblem>,
+) -> Result<Option<Node>, TreeProblem> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut root: Option<Node> = None;
     let mut nodes = 0usize;
 
     for item in Parser::new_from_str(text) {
-        let (event, span) = item.map_err(|e| TreeProblem::Syntax { message: e.info(), pos: scan_pos(&e) })?;
+        let (event, span) = item.map_err(|e| TreeProblem::Syntax {
+            message: e.info(),
+            pos: scan_pos(&e),
+        })?;
         let pos = pos_of(&span);
         let (node, anchor) = match event {
             Event::SequenceStart(_, anchor, _) => {
-                stack.push(Frame::Seq { items: Vec::new(), pos, anchor });
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    pos,
+                    anchor,
+                });
                 continue;
             }
             Event::MappingStart(_, anchor, _) => {
-                stack.push(Frame::Map { entries: Vec::new(), pending_key: None, pos, anchor });
+                stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    pos,
+                    anchor,
+                });
                 continue;
             }
             Event::SequenceEnd => match stack.pop() {
                 Some(Frame::Seq { items, pos, anchor }) => (Node::Seq { items, pos }, anchor),
-                _ => return Err(TreeProblem::Syntax { message: "unbalanced sequence".into(), pos }),
+                _ => {
+                    return Err(TreeProblem::Syntax {
+                        message: "unbalanced sequence".into(),
+                        pos,
+                    });
+                }
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { entries, pos, anchor, .. }) => (Node::Map { entries, pos }, anchor),
-                _ => return Err(TreeProblem::Syntax { message: "unbalanced mapping".into(), pos }),
+                Some(Frame::Map {
+                    entries,
+                    pos,
+                    anchor,
+                    ..
+                }) => (Node::Map { entries, pos }, anchor),
+                _ => {
+                    return Err(TreeProblem::Syntax {
+                        message: "unbalanced mapping".into(),
+                        pos,
+                    });
+                }
             },
-            Event::Scalar(text, style, anchor, _) => {
-                (Node::Scalar { text: text.into_owned(), plain: matches!(style, ScalarStyle::Plain), pos }, anchor)
-            }
+            Event::Scalar(text, style, anchor, _) => (
+                Node::Scalar {
+                    text: text.into_owned(),
+                    plain: matches!(style, ScalarStyle::Plain),
+                    pos,
+                },
+                anchor,
+            ),
             Event::Alias(id) => match anchors.get(&id) {
                 Some(node) => {
                     nodes = nodes.saturating_add(count(node));
                     (node.clone(), 0)
                 }
-                None => return Err(TreeProblem::Syntax { message: "alias to an unknown anchor".into(), pos }),
+                None => {
+                    return Err(TreeProblem::Syntax {
+                        message: "alias to an unknown anchor".into(),
+                        pos,
+                    });
+                }
             },
             _ => continue,
         };
@@ -134,7 +197,11 @@ fn build(text: &str, max_nodes: usize, problems: &mut Vec<TreeProblem>) -> Resul
                 }
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
                 None => match node {
                     Node::Scalar { text, pos, .. } => *pending_key = Some((text, pos)),
                     other => {
@@ -144,7 +211,11 @@ fn build(text: &str, max_nodes: usize, problems: &mut Vec<TreeProblem>) -> Resul
                 },
                 Some((key, key_pos)) => {
                     if let Some((_, first, _)) = entries.iter().find(|(k, _, _)| *k == key) {
-                        problems.push(TreeProblem::DuplicateKey { key: key.clone(), pos: key_pos, first: *first });
+                        problems.push(TreeProblem::DuplicateKey {
+                            key: key.clone(),
+                            pos: key_pos,
+                            first: *first,
+                        });
                     } else {
                         entries.push((key, key_pos, node));
                     }
@@ -219,7 +290,9 @@ fn resolve_plain(text: &str) -> Value {
     if let Ok(u) = text.parse::<u64>() {
         return Value::Number(u.into());
     }
-    let looks_numeric = text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+    let looks_numeric = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
         && text.bytes().any(|b| b.is_ascii_digit());
     if looks_numeric {
         if let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64) {
@@ -236,7 +309,8 @@ mod tests {
     #[test]
     fn builds_positions_for_keys_and_values() {
         let text = "a: 1\nlist:\n  - name: 電子カルテ\n    ok: true\n";
-        let (value, index, problems) = parse(text, 1000).unwrap_or_else(|_| (Value::Null, PosIndex::default(), vec![]));
+        let (value, index, problems) =
+            parse(text, 1000).unwrap_or_else(|_| (Value::Null, PosIndex::default(), vec![]));
         assert!(problems.is_empty());
         assert_eq!(value["a"], Value::from(1));
         assert_eq!(value["list"][0]["ok"], Value::Bool(true));
@@ -248,19 +322,26 @@ mod tests {
 
     #[test]
     fn reports_duplicate_keys() {
-        let Ok((_, _, problems)) = parse("a: 1\na: 2\n", 100) else { panic!("parse failed") };
+        let Ok((_, _, problems)) = parse("a: 1\na: 2\n", 100) else {
+            panic!("parse failed")
+        };
         assert!(matches!(&problems[..], [TreeProblem::DuplicateKey { key, .. }] if key == "a"));
     }
 
     #[test]
     fn alias_expansion_is_bounded() {
         let text = "a: &a [1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b]\n";
-        assert!(matches!(parse(text, 100), Err(TreeProblem::TooLarge { .. })));
+        assert!(matches!(
+            parse(text, 100),
+            Err(TreeProblem::TooLarge { .. })
+        ));
     }
 
     #[test]
     fn quoted_scalars_stay_text() {
-        let Ok((value, _, _)) = parse("a: '1'\nb: 1.5\nc: tls1.3\n", 100) else { panic!("parse failed") };
+        let Ok((value, _, _)) = parse("a: '1'\nb: 1.5\nc: tls1.3\n", 100) else {
+            panic!("parse failed")
+        };
         assert_eq!(value["a"], Value::from("1"));
         assert_eq!(value["b"], Value::from(1.5));
         assert_eq!(value["c"], Value::from("tls1.3"));

@@ -11,9 +11,9 @@ pub mod validate;
 
 use crate::source::Span;
 pub use raw::{
-    ActorKind, AssetKind, AuthMethod, CertificationScheme, ConnectionKind, ControlCategory, Exposure, Layer, LocationKind,
-    MediaCarrier, Operation, OrganizationRole, Phase, PhysicalSafeguard, SslVpnType, TlsVersion, TreatmentOption, Volume,
-    WirelessAccessControl,
+    ActorKind, AssetKind, AuthMethod, CertificationScheme, ConnectionKind, ControlCategory,
+    Exposure, Layer, LocationKind, MediaCarrier, Operation, OrganizationRole, Phase,
+    PhysicalSafeguard, SslVpnType, TlsVersion, TreatmentOption, Volume, WirelessAccessControl,
 };
 
 pub type OrgIx = usize;
@@ -57,7 +57,9 @@ impl ElementRef {
 }
 
 /// An edition-qualified clause reference such as `MGL-6.0 システム運用編 14`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct ClauseRef {
     pub edition: String,
     pub clause: String,
@@ -69,7 +71,10 @@ impl ClauseRef {
         let text = text.trim();
         let (edition, clause) = text.split_once(char::is_whitespace)?;
         let clause = clause.trim();
-        (!clause.is_empty()).then(|| ClauseRef { edition: edition.to_owned(), clause: clause.to_owned() })
+        (!clause.is_empty()).then(|| ClauseRef {
+            edition: edition.to_owned(),
+            clause: clause.to_owned(),
+        })
     }
 }
 

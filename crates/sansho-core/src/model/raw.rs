@@ -13,7 +13,10 @@ use super::spanned::Sp;
 /// list sections, which are concatenated in include order.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "sansho model", description = "システム構成・情報流・対策のモデル (sansho model of a medical-information system)")]
+#[schemars(
+    title = "sansho model",
+    description = "システム構成・情報流・対策のモデル (sansho model of a medical-information system)"
+)]
 pub struct RawFile {
     /// Model format version. The entry file must say `sansho: 1`.
     pub sansho: Option<Sp<u32>>,
@@ -138,7 +141,19 @@ pub enum CertificationScheme {
     Other,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    JsonSchema,
+    serde::Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
     Application,
@@ -268,14 +283,21 @@ pub enum AssetKind {
 impl AssetKind {
     /// Devices a person operates directly.
     pub fn is_endpoint(self) -> bool {
-        matches!(self, AssetKind::Terminal | AssetKind::Tablet | AssetKind::Smartphone | AssetKind::IotDevice)
+        matches!(
+            self,
+            AssetKind::Terminal | AssetKind::Tablet | AssetKind::Smartphone | AssetKind::IotDevice
+        )
     }
 
     /// Things small enough to be carried away.
     pub fn is_portable(self) -> bool {
         matches!(
             self,
-            AssetKind::Tablet | AssetKind::Smartphone | AssetKind::IotDevice | AssetKind::PortableMedia | AssetKind::BackupMedia
+            AssetKind::Tablet
+                | AssetKind::Smartphone
+                | AssetKind::IotDevice
+                | AssetKind::PortableMedia
+                | AssetKind::BackupMedia
         )
     }
 
@@ -283,7 +305,11 @@ impl AssetKind {
     pub fn is_storage(self) -> bool {
         matches!(
             self,
-            AssetKind::Database | AssetKind::BackupStorage | AssetKind::Storage | AssetKind::PortableMedia | AssetKind::BackupMedia
+            AssetKind::Database
+                | AssetKind::BackupStorage
+                | AssetKind::Storage
+                | AssetKind::PortableMedia
+                | AssetKind::BackupMedia
         )
     }
 }
@@ -301,7 +327,19 @@ pub enum Exposure {
     PhysicalOnly,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    JsonSchema,
+    serde::Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
     None,
@@ -411,7 +449,19 @@ pub struct RawTls {
     pub client_certificates: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    JsonSchema,
+    serde::Serialize,
+)]
 pub enum TlsVersion {
     #[serde(rename = "ssl3")]
     Ssl3,
@@ -537,7 +587,19 @@ pub struct RawFlow {
     pub description: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    JsonSchema,
+    serde::Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// 開発フェーズ (incl. maintenance development and initial setup).
@@ -548,7 +610,19 @@ pub enum Phase {
     Termination,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    JsonSchema,
+    serde::Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
     Create,
@@ -572,7 +646,19 @@ pub enum Operation {
     Monitor,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    JsonSchema,
+    serde::Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Volume {
     /// One patient or record at a time.
@@ -613,7 +699,19 @@ pub struct RawControl {
     pub description: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    JsonSchema,
+    serde::Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ControlCategory {
     /// 人的・組織的対策.

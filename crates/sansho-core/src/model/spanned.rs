@@ -43,10 +43,19 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
         let pos = Pos {
             line: u32::try_from(location.line()).unwrap_or(u32::MAX),
             column: u32::try_from(location.column()).unwrap_or(u32::MAX),
-            offset: span.byte_offset().and_then(|o| u32::try_from(o).ok()).unwrap_or(0),
-            len: span.byte_len().and_then(|l| u32::try_from(l).ok()).unwrap_or(0),
+            offset: span
+                .byte_offset()
+                .and_then(|o| u32::try_from(o).ok())
+                .unwrap_or(0),
+            len: span
+                .byte_len()
+                .and_then(|l| u32::try_from(l).ok())
+                .unwrap_or(0),
         };
-        Ok(Sp { value: spanned.value, pos })
+        Ok(Sp {
+            value: spanned.value,
+            pos,
+        })
     }
 }
 

@@ -78,7 +78,13 @@ pub fn is_valid_id(id: &str) -> bool {
 }
 
 fn span(file: FileId, pos: Pos) -> Span {
-    Span { file, line: pos.line, column: pos.column, offset: pos.offset, len: pos.len }
+    Span {
+        file,
+        line: pos.line,
+        column: pos.column,
+        offset: pos.offset,
+        len: pos.len,
+    }
 }
 
 impl Ctx<'_> {
@@ -103,21 +109,40 @@ impl Ctx<'_> {
             let (ja_kind, en_kind) = first.kind.names();
             let mut d = Diagnostic::new(
                 Code::DuplicateId,
-                loc!("id `{v}` はすでに {ja_kind} で使われています", "id `{v}` is already used by a {en_kind}"),
+                loc!(
+                    "id `{v}` はすでに {ja_kind} で使われています",
+                    "id `{v}` is already used by another {en_kind}"
+                ),
                 Some(here),
             )
-            .with_hint(loc!("id はモデル全体で一意にしてください", "ids must be unique across the whole model"));
+            .with_hint(loc!(
+                "id はモデル全体で一意にしてください",
+                "ids must be unique across the whole model"
+            ));
             if let Some(first_span) = first.span {
                 d = d.with_related(first_span, loc!("最初の定義", "first defined here"));
             }
             self.push(d);
             return;
         }
-        self.ids.insert(id.value.clone(), Entry { kind, index, span: Some(here) });
+        self.ids.insert(
+            id.value.clone(),
+            Entry {
+                kind,
+                index,
+                span: Some(here),
+            },
+        );
     }
 
     /// Resolves a reference that must name one of `expected`.
-    fn resolve(&mut self, reference: &Sp<String>, file: FileId, expected: &[Kind], field: &str) -> Option<ElementRef> {
+    fn resolve(
+        &mut self,
+        reference: &Sp<String>,
+        file: FileId,
+        expected: &[Kind],
+        field: &str,
+    ) -> Option<ElementRef> {
         let here = span(file, reference.pos);
         let value = &reference.value;
         let expected_ja: Vec<&str> = expected.iter().map(|k| k.names().0).collect();
@@ -129,7 +154,10 @@ impl Ctx<'_> {
                 let (ja_kind, en_kind) = entry.kind.names();
                 let mut d = Diagnostic::new(
                     Code::WrongReferenceKind,
-                    loc!("`{field}` の `{value}` は {ja_kind} です。{ja_list} の id が必要です", "`{field}` refers to `{value}`, a {en_kind}; it needs a {en_list} id"),
+                    loc!(
+                        "`{field}` の `{value}` は {ja_kind} です。{ja_list} の id が必要です",
+                        "`{field}` refers to the {en_kind} `{value}`; it needs a {en_list} id"
+                    ),
                     Some(here),
                 );
                 if let Some(s) = entry.span {
@@ -139,16 +167,26 @@ impl Ctx<'_> {
                 None
             }
             None => {
-                let candidates: Vec<&str> =
-                    self.ids.iter().filter(|(_, e)| expected.contains(&e.kind)).map(|(id, _)| id.as_str()).collect();
+                let candidates: Vec<&str> = self
+                    .ids
+                    .iter()
+                    .filter(|(_, e)| expected.contains(&e.kind))
+                    .map(|(id, _)| id.as_str())
+                    .collect();
                 let hint = match did_you_mean(value, candidates.iter().copied()) {
                     Some(s) => loc!("`{s}` の誤りではありませんか", "did you mean `{s}`?"),
-                    None => loc!("{ja_list} に id `{value}` を定義するか、既存の id を指定してください", "define a {en_list} with id `{value}` or use an existing id"),
+                    None => loc!(
+                        "{ja_list} に id `{value}` を定義するか、既存の id を指定してください",
+                        "define a {en_list} with id `{value}` or use an existing id"
+                    ),
                 };
                 self.push(
                     Diagnostic::new(
                         Code::UnknownReference,
-                        loc!("`{field}` の `{value}` が見つかりません", "`{field}` refers to `{value}`, which is not defined"),
+                        loc!(
+                            "`{field}` の `{value}` が見つかりません",
+                            "`{field}` refers to `{value}`, which is not defined"
+                        ),
                         Some(here),
                     )
                     .with_hint(hint),
@@ -158,32 +196,53 @@ impl Ctx<'_> {
         }
     }
 
-    fn resolve_index(&mut self, reference: &Sp<String>, file: FileId, kind: Kind, field: &str) -> Option<usize> {
-        self.resolve(reference, file, &[kind], field).map(|e| match e {
-            ElementRef::Organization(i)
-            | ElementRef::Location(i)
-            | ElementRef::Asset(i)
-            | ElementRef::Connection(i)
-            | ElementRef::Actor(i)
-            | ElementRef::Classification(i)
-            | ElementRef::Information(i)
-            | ElementRef::Flow(i)
-            | ElementRef::Control(i) => i,
-        })
+    fn resolve_index(
+        &mut self,
+        reference: &Sp<String>,
+        file: FileId,
+        kind: Kind,
+        field: &str,
+    ) -> Option<usize> {
+        self.resolve(reference, file, &[kind], field)
+            .map(|e| match e {
+                ElementRef::Organization(i)
+                | ElementRef::Location(i)
+                | ElementRef::Asset(i)
+                | ElementRef::Connection(i)
+                | ElementRef::Actor(i)
+                | ElementRef::Classification(i)
+                | ElementRef::Information(i)
+                | ElementRef::Flow(i)
+                | ElementRef::Control(i) => i,
+            })
     }
 
-    fn invalid(&mut self, file: FileId, pos: Pos, message: crate::text::Localized, hint: crate::text::Localized) {
-        self.push(Diagnostic::new(Code::InvalidValue, message, Some(span(file, pos))).with_hint(hint));
+    fn invalid(
+        &mut self,
+        file: FileId,
+        pos: Pos,
+        message: crate::text::Localized,
+        hint: crate::text::Localized,
+    ) {
+        self.push(
+            Diagnostic::new(Code::InvalidValue, message, Some(span(file, pos))).with_hint(hint),
+        );
     }
 
     fn not_applicable(&mut self, file: FileId, pos: Pos, key: &str, kind: &str) {
         self.push(
             Diagnostic::new(
                 Code::NotApplicable,
-                loc!("`{key}` は接続種別 `{kind}` には適用されません (無視します)", "`{key}` does not apply to a `{kind}` connection and is ignored"),
+                loc!(
+                    "`{key}` は接続種別 `{kind}` には適用されません (無視します)",
+                    "`{key}` does not apply to a `{kind}` connection and is ignored"
+                ),
                 Some(span(file, pos)),
             )
-            .with_hint(loc!("`kind` を見直すか `{key}` を削除してください", "check `kind`, or remove `{key}`")),
+            .with_hint(loc!(
+                "`kind` を見直すか `{key}` を削除してください",
+                "check `kind`, or remove `{key}`"
+            )),
         );
     }
 
@@ -193,7 +252,10 @@ impl Ctx<'_> {
             self.invalid(
                 file,
                 value.pos,
-                loc!("`{field}` の日付 `{v}` が YYYY-MM-DD 形式ではありません", "`{field}` date `{v}` is not YYYY-MM-DD"),
+                loc!(
+                    "`{field}` の日付 `{v}` が YYYY-MM-DD 形式ではありません",
+                    "`{field}` date `{v}` is not YYYY-MM-DD"
+                ),
                 loc!("例: 2027-03-31", "e.g. 2027-03-31"),
             );
         }
@@ -205,8 +267,14 @@ impl Ctx<'_> {
             self.invalid(
                 file,
                 text.pos,
-                loc!("条項参照 `{v}` に版と条項の両方が必要です", "clause reference `{v}` needs an edition and a clause"),
-                loc!("例: \"MGL-6.0 システム運用編 14\"", "e.g. \"MGL-6.0 システム運用編 14\""),
+                loc!(
+                    "条項参照 `{v}` に版と条項の両方が必要です",
+                    "clause reference `{v}` needs an edition and a clause"
+                ),
+                loc!(
+                    "例: \"MGL-6.0 システム運用編 14\"",
+                    "e.g. \"MGL-6.0 システム運用編 14\""
+                ),
             );
             return None;
         };
@@ -215,12 +283,25 @@ impl Ctx<'_> {
             let editions: Vec<&str> = self.kb.editions.iter().map(|e| e.id.as_str()).collect();
             let list = editions.join(", ");
             let hint = match did_you_mean(e, editions.iter().copied()) {
-                Some(s) => loc!("`{s}` の誤りではありませんか (既知の版: {list})", "did you mean `{s}`? (known editions: {list})"),
-                None => loc!("既知の版: {list} (知識ベースに版を追加することもできます)", "known editions: {list} (or add the edition to the knowledge base)"),
+                Some(s) => loc!(
+                    "`{s}` の誤りではありませんか (既知の版: {list})",
+                    "did you mean `{s}`? (known editions: {list})"
+                ),
+                None => loc!(
+                    "既知の版: {list} (知識ベースに版を追加することもできます)",
+                    "known editions: {list} (or add the edition to the knowledge base)"
+                ),
             };
             self.push(
-                Diagnostic::new(Code::UnknownEdition, loc!("未知のガイドライン版 `{e}`", "unknown guideline edition `{e}`"), Some(span(file, text.pos)))
-                    .with_hint(hint),
+                Diagnostic::new(
+                    Code::UnknownEdition,
+                    loc!(
+                        "未知のガイドライン版 `{e}`",
+                        "unknown guideline edition `{e}`"
+                    ),
+                    Some(span(file, text.pos)),
+                )
+                .with_hint(hint),
             );
             return None;
         }
@@ -237,10 +318,18 @@ impl Ctx<'_> {
                 let known: Vec<&str> = self.kb.threats.iter().map(|t| t.id.as_str()).collect();
                 let hint = match did_you_mean(v, known.iter().copied()) {
                     Some(s) => loc!("`{s}` の誤りではありませんか", "did you mean `{s}`?"),
-                    None => loc!("T1〜T11 か、知識ベースに追加した脅威の id を指定してください", "use T1-T11 or a threat added to the knowledge base"),
+                    None => loc!(
+                        "T1〜T11 か、知識ベースに追加した脅威の id を指定してください",
+                        "use T1-T11 or a threat added to the knowledge base"
+                    ),
                 };
                 self.push(
-                    Diagnostic::new(Code::UnknownThreat, loc!("未知の脅威 `{v}`", "unknown threat `{v}`"), Some(span(file, id.pos))).with_hint(hint),
+                    Diagnostic::new(
+                        Code::UnknownThreat,
+                        loc!("未知の脅威 `{v}`", "unknown threat `{v}`"),
+                        Some(span(file, id.pos)),
+                    )
+                    .with_hint(hint),
                 );
             }
         }
@@ -251,14 +340,30 @@ impl Ctx<'_> {
 /// Whether `text` is a calendar-plausible `YYYY-MM-DD` date.
 pub fn is_date(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else { return false };
-    let num = |s: &str, len: usize| (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten();
-    matches!((num(y, 4), num(m, 2), num(d, 2)), (Some(_), Some(1..=12), Some(1..=31)))
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    let num = |s: &str, len: usize| {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    matches!(
+        (num(y, 4), num(m, 2), num(d, 2)),
+        (Some(_), Some(1..=12), Some(1..=31))
+    )
 }
 
 /// Builds the validated model from parsed files (entry file first).
-pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model>, Vec<Diagnostic>) {
-    let mut ctx = Ctx { kb, ids: HashMap::new(), diagnostics: Vec::new() };
+pub fn build(
+    files: Vec<(FileId, RawFile)>,
+    kb: &KnowledgeBase,
+) -> (Option<Model>, Vec<Diagnostic>) {
+    let mut ctx = Ctx {
+        kb,
+        ids: HashMap::new(),
+        diagnostics: Vec::new(),
+    };
     let Some((entry_file, _)) = files.first() else {
         return (None, Vec::new());
     };
@@ -272,14 +377,34 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
             if version.value != FORMAT_VERSION {
                 let v = version.value;
                 ctx.push(
-                    Diagnostic::new(Code::UnsupportedVersion, loc!("形式バージョン {v} は読めません", "format version {v} is not supported"), Some(span(file, version.pos)))
-                        .with_hint(loc!("`sansho: {FORMAT_VERSION}` と書いてください", "write `sansho: {FORMAT_VERSION}`")),
+                    Diagnostic::new(
+                        Code::UnsupportedVersion,
+                        loc!(
+                            "形式バージョン {v} は読めません",
+                            "format version {v} is not supported"
+                        ),
+                        Some(span(file, version.pos)),
+                    )
+                    .with_hint(loc!(
+                        "`sansho: {FORMAT_VERSION}` と書いてください",
+                        "write `sansho: {FORMAT_VERSION}`"
+                    )),
                 );
             }
         } else if index == 0 {
             ctx.push(
-                Diagnostic::new(Code::MissingKey, loc!("エントリファイルに `sansho:` (形式バージョン) がありません", "the entry file lacks `sansho:` (format version)"), Some(Span::point(file, 1, 1, 0)))
-                    .with_hint(loc!("先頭に `sansho: {FORMAT_VERSION}` を追加してください", "add `sansho: {FORMAT_VERSION}` at the top")),
+                Diagnostic::new(
+                    Code::MissingKey,
+                    loc!(
+                        "エントリファイルに `sansho:` (形式バージョン) がありません",
+                        "the entry file lacks `sansho:` (format version)"
+                    ),
+                    Some(Span::point(file, 1, 1, 0)),
+                )
+                .with_hint(loc!(
+                    "先頭に `sansho: {FORMAT_VERSION}` を追加してください",
+                    "add `sansho: {FORMAT_VERSION}` at the top"
+                )),
             );
         }
         if let Some(system) = raw.system.take() {
@@ -287,8 +412,18 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
                 system_raw = Some((file, system));
             } else {
                 ctx.push(
-                    Diagnostic::new(Code::NotApplicable, loc!("`system:` はエントリファイルにだけ書けます (無視します)", "`system:` belongs in the entry file and is ignored here"), Some(span(file, system.id.pos)))
-                        .with_hint(loc!("エントリファイルへ移してください", "move it to the entry file")),
+                    Diagnostic::new(
+                        Code::NotApplicable,
+                        loc!(
+                            "`system:` はエントリファイルにだけ書けます (無視します)",
+                            "`system:` belongs in the entry file and is ignored here"
+                        ),
+                        Some(span(file, system.id.pos)),
+                    )
+                    .with_hint(loc!(
+                        "エントリファイルへ移してください",
+                        "move it to the entry file"
+                    )),
                 );
             }
         }
@@ -296,8 +431,18 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
     }
     let Some((system_file, system_raw)) = system_raw else {
         ctx.push(
-            Diagnostic::new(Code::MissingSystem, loc!("エントリファイルに `system:` がありません", "the entry file has no `system:` section"), Some(Span::point(entry_file, 1, 1, 0)))
-                .with_hint(loc!("`sansho init` の雛形を参考に system: を書いてください", "add a `system:` section (see `sansho init`)")),
+            Diagnostic::new(
+                Code::MissingSystem,
+                loc!(
+                    "エントリファイルに `system:` がありません",
+                    "the entry file has no `system:` section"
+                ),
+                Some(Span::point(entry_file, 1, 1, 0)),
+            )
+            .with_hint(loc!(
+                "`sansho init` の雛形を参考に system: を書いてください",
+                "add a `system:` section (see `sansho init`)"
+            )),
         );
         return (None, ctx.diagnostics);
     };
@@ -332,7 +477,14 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
         })
         .collect();
     for (i, c) in classifications.iter().enumerate() {
-        ctx.ids.insert(c.id.clone(), Entry { kind: Kind::Classification, index: i, span: None });
+        ctx.ids.insert(
+            c.id.clone(),
+            Entry {
+                kind: Kind::Classification,
+                index: i,
+                span: None,
+            },
+        );
     }
     let builtin_classes = classifications.len();
     for (i, (f, c)) in sections.classifications.iter().enumerate() {
@@ -348,7 +500,12 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
         ctx.register(Kind::Control, i, &x.id, *f);
     }
 
-    let provider = ctx.resolve_index(&system_raw.provider, system_file, Kind::Organization, "provider");
+    let provider = ctx.resolve_index(
+        &system_raw.provider,
+        system_file,
+        Kind::Organization,
+        "provider",
+    );
     let mut editions = Vec::new();
     for e in &system_raw.editions {
         let text = Sp::new(format!("{} -", e.value), e.pos);
@@ -357,7 +514,11 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
         }
     }
     if let Some(as_of) = &system_raw.as_of {
-        ctx.check_date(system_file, &Sp::new(as_of.clone(), system_raw.id.pos), "as_of");
+        ctx.check_date(
+            system_file,
+            &Sp::new(as_of.clone(), system_raw.id.pos),
+            "as_of",
+        );
     }
 
     let organizations: Vec<Organization> = sections
@@ -398,9 +559,19 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
         .iter()
         .map(|(f, l)| {
             if let Some(country) = &l.country {
-                if !(country.value.len() == 2 && country.value.bytes().all(|b| b.is_ascii_uppercase())) {
+                if !(country.value.len() == 2
+                    && country.value.bytes().all(|b| b.is_ascii_uppercase()))
+                {
                     let v = &country.value;
-                    ctx.invalid(*f, country.pos, loc!("国コード `{v}` は ISO 3166-1 の 2 文字 (例: JP) で書いてください", "country `{v}` must be an ISO 3166-1 alpha-2 code (e.g. JP)"), loc!("例: JP, US, SG", "e.g. JP, US, SG"));
+                    ctx.invalid(
+                        *f,
+                        country.pos,
+                        loc!(
+                            "国コード `{v}` は ISO 3166-1 の 2 文字 (例: JP) で書いてください",
+                            "country `{v}` must be an ISO 3166-1 alpha-2 code (e.g. JP)"
+                        ),
+                        loc!("例: JP, US, SG", "e.g. JP, US, SG"),
+                    );
                 }
             }
             Location {
@@ -409,10 +580,16 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
                 kind: l.kind.value,
                 country: l.country.as_ref().map(|c| c.value.clone()),
                 region: l.region.clone(),
-                managed_by: l.managed_by.as_ref().and_then(|m| ctx.resolve_index(m, *f, Kind::Organization, "managed_by")),
+                managed_by: l
+                    .managed_by
+                    .as_ref()
+                    .and_then(|m| ctx.resolve_index(m, *f, Kind::Organization, "managed_by")),
                 physical_safeguards: l.physical_safeguards.iter().map(|p| p.value).collect(),
                 public_access: l.public_access,
-                within: l.within.as_ref().and_then(|w| ctx.resolve_index(w, *f, Kind::Location, "within")),
+                within: l
+                    .within
+                    .as_ref()
+                    .and_then(|w| ctx.resolve_index(w, *f, Kind::Location, "within")),
                 description: l.description.clone(),
                 span: span(*f, l.id.pos),
             }
@@ -424,20 +601,49 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
         let authentication = match &a.authentication {
             None => None,
             Some(methods) if methods.is_empty() => {
-                ctx.invalid(*f, a.id.pos, loc!("`authentication` が空です", "`authentication` is empty"), loc!("認証がないなら `[none]` と書いてください", "write `[none]` if there is no authentication"));
+                ctx.invalid(
+                    *f,
+                    a.id.pos,
+                    loc!("`authentication` が空です", "`authentication` is empty"),
+                    loc!(
+                        "認証がないなら `[none]` と書いてください",
+                        "write `[none]` if there is no authentication"
+                    ),
+                );
                 None
             }
             Some(methods) => {
                 if methods.len() > 1 && methods.iter().any(|m| m.value == AuthMethod::None) {
-                    let pos = methods.iter().find(|m| m.value == AuthMethod::None).map_or(a.id.pos, |m| m.pos);
-                    ctx.invalid(*f, pos, loc!("`none` は他の認証方式と組み合わせられません", "`none` cannot be combined with other methods"), loc!("`none` を削除するか、他の方式を削除してください", "remove `none` or the other methods"));
+                    let pos = methods
+                        .iter()
+                        .find(|m| m.value == AuthMethod::None)
+                        .map_or(a.id.pos, |m| m.pos);
+                    ctx.invalid(
+                        *f,
+                        pos,
+                        loc!(
+                            "`none` は他の認証方式と組み合わせられません",
+                            "`none` cannot be combined with other methods"
+                        ),
+                        loc!(
+                            "`none` を削除するか、他の方式を削除してください",
+                            "remove `none` or the other methods"
+                        ),
+                    );
                 }
                 Some(methods.iter().map(|m| m.value).collect())
             }
         };
         let location = ctx.resolve_index(&a.location, *f, Kind::Location, "location");
-        let managed_by = a.managed_by.as_ref().and_then(|m| ctx.resolve_index(m, *f, Kind::Organization, "managed_by"));
-        let holds = a.holds.iter().filter_map(|h| ctx.resolve_index(h, *f, Kind::Information, "holds")).collect();
+        let managed_by = a
+            .managed_by
+            .as_ref()
+            .and_then(|m| ctx.resolve_index(m, *f, Kind::Organization, "managed_by"));
+        let holds = a
+            .holds
+            .iter()
+            .filter_map(|h| ctx.resolve_index(h, *f, Kind::Information, "holds"))
+            .collect();
         assets.push(Asset {
             id: a.id.value.clone(),
             name: a.name.value.clone(),
@@ -449,7 +655,11 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
             exposure: a.exposure.as_ref().map(|e| e.value),
             authentication,
             encrypted_at_rest: a.encrypted_at_rest,
-            unpatched_vulnerabilities: a.unpatched_vulnerabilities.iter().map(|v| v.value.clone()).collect(),
+            unpatched_vulnerabilities: a
+                .unpatched_vulnerabilities
+                .iter()
+                .map(|v| v.value.clone())
+                .collect(),
             default_credentials: a.default_credentials,
             taken_out: a.taken_out,
             lent_to_patients: a.lent_to_patients,
@@ -461,7 +671,10 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
     let mut connections = Vec::new();
     for (f, c) in &sections.connections {
         let kind = c.kind.value;
-        let kind_name = format!("{kind:?}");
+        let kind_name = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
         if let Some(ike) = &c.ike {
             if kind != ConnectionKind::IpsecVpn {
                 ctx.not_applicable(*f, ike.pos, "ike", &kind_name);
@@ -484,7 +697,12 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
         }
         let tls = c.tls.as_ref().map(|t| {
             if t.versions.is_empty() {
-                ctx.invalid(*f, c.id.pos, loc!("`tls.versions` が空です", "`tls.versions` is empty"), loc!("例: [tls1.3]", "e.g. [tls1.3]"));
+                ctx.invalid(
+                    *f,
+                    c.id.pos,
+                    loc!("`tls.versions` が空です", "`tls.versions` is empty"),
+                    loc!("例: [tls1.3]", "e.g. [tls1.3]"),
+                );
             }
             Tls {
                 versions: t.versions.iter().map(|v| v.value).collect(),
@@ -497,13 +715,24 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
             id: c.id.value.clone(),
             name: c.name.value.clone(),
             kind,
-            endpoints: c.endpoints.iter().filter_map(|e| ctx.resolve_index(e, *f, Kind::Asset, "endpoints")).collect(),
-            managed_by: c.managed_by.as_ref().and_then(|m| ctx.resolve_index(m, *f, Kind::Organization, "managed_by")),
+            endpoints: c
+                .endpoints
+                .iter()
+                .filter_map(|e| ctx.resolve_index(e, *f, Kind::Asset, "endpoints"))
+                .collect(),
+            managed_by: c
+                .managed_by
+                .as_ref()
+                .and_then(|m| ctx.resolve_index(m, *f, Kind::Organization, "managed_by")),
             tls,
             ike: c.ike.as_ref().map(|i| i.value),
             ssl_vpn: c.ssl_vpn.as_ref().map(|s| s.value),
             wireless_access_control: c.wireless_access_control.iter().map(|w| w.value).collect(),
-            transport: c.transport.as_ref().map(|t| Transport { carrier: t.carrier.value, sealed: t.sealed, encrypted: t.encrypted }),
+            transport: c.transport.as_ref().map(|t| Transport {
+                carrier: t.carrier.value,
+                sealed: t.sealed,
+                encrypted: t.encrypted,
+            }),
             description: c.description.clone(),
             span: span(*f, c.id.pos),
         });
@@ -515,7 +744,9 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
         .map(|(f, a)| Actor {
             id: a.id.value.clone(),
             name: a.name.value.clone(),
-            organization: ctx.resolve_index(&a.organization, *f, Kind::Organization, "organization").unwrap_or(usize::MAX),
+            organization: ctx
+                .resolve_index(&a.organization, *f, Kind::Organization, "organization")
+                .unwrap_or(usize::MAX),
             kind: a.kind.as_ref().map(|k| k.value),
             description: a.description.clone(),
             span: span(*f, a.id.pos),
@@ -523,10 +754,22 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
         .collect();
 
     for (f, c) in &sections.classifications {
-        for (name, level) in [("confidentiality", &c.confidentiality), ("integrity", &c.integrity), ("availability", &c.availability)] {
+        for (name, level) in [
+            ("confidentiality", &c.confidentiality),
+            ("integrity", &c.integrity),
+            ("availability", &c.availability),
+        ] {
             if !(1..=5).contains(&level.value) {
                 let v = level.value;
-                ctx.invalid(*f, level.pos, loc!("`{name}` の水準 {v} は範囲外です", "`{name}` level {v} is out of range"), loc!("1〜5 で書いてください", "use 1-5"));
+                ctx.invalid(
+                    *f,
+                    level.pos,
+                    loc!(
+                        "`{name}` の水準 {v} は範囲外です",
+                        "`{name}` level {v} is out of range"
+                    ),
+                    loc!("1〜5 で書いてください", "use 1-5"),
+                );
             }
         }
         classifications.push(Classification {
@@ -546,7 +789,14 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
         .map(|(f, x)| Information {
             id: x.id.value.clone(),
             name: x.name.value.clone(),
-            classification: ctx.resolve_index(&x.classification, *f, Kind::Classification, "classification").unwrap_or(usize::MAX),
+            classification: ctx
+                .resolve_index(
+                    &x.classification,
+                    *f,
+                    Kind::Classification,
+                    "classification",
+                )
+                .unwrap_or(usize::MAX),
             retention_years: x.retention_years.as_ref().map(|r| r.value),
             retention_basis: x.retention_basis.clone(),
             legal_record: x.legal_record,
@@ -559,8 +809,11 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
     let mut flows = Vec::new();
     for (f, x) in &sections.flows {
         let which = ctx.resolve_index(&x.which, *f, Kind::Asset, "which");
-        let mut path: Vec<ElementRef> =
-            x.path.iter().filter_map(|p| ctx.resolve(p, *f, &[Kind::Asset, Kind::Connection], "path")).collect();
+        let mut path: Vec<ElementRef> = x
+            .path
+            .iter()
+            .filter_map(|p| ctx.resolve(p, *f, &[Kind::Asset, Kind::Connection], "path"))
+            .collect();
         if x.path.is_empty() {
             if let Some(w) = which {
                 path.push(ElementRef::Asset(w));
@@ -569,32 +822,68 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
             if first.value != x.which.value {
                 let (p0, wv) = (&first.value, &x.which.value);
                 ctx.push(
-                    Diagnostic::new(Code::InvalidPath, loc!("`path` は `which` の `{wv}` から始めてください (先頭が `{p0}`)", "`path` must start at `which` (`{wv}`), not at `{p0}`"), Some(span(*f, first.pos)))
-                        .with_hint(loc!("path の先頭に `{wv}` を置いてください", "put `{wv}` first in `path`")),
+                    Diagnostic::new(
+                        Code::InvalidPath,
+                        loc!(
+                            "`path` は `which` の `{wv}` から始めてください (先頭が `{p0}`)",
+                            "`path` must start at `which` (`{wv}`), not at `{p0}`"
+                        ),
+                        Some(span(*f, first.pos)),
+                    )
+                    .with_hint(loc!(
+                        "path の先頭に `{wv}` を置いてください",
+                        "put `{wv}` first in `path`"
+                    )),
                 );
             }
             let _ = w;
         }
         if x.what.is_empty() {
             ctx.push(
-                Diagnostic::new(Code::MissingKey, loc!("`what` が空です: 情報流には扱う情報が必要です", "`what` is empty: a flow needs the information it handles"), Some(span(*f, x.id.pos)))
-                    .with_hint(loc!("information の id を列挙してください", "list information ids")),
+                Diagnostic::new(
+                    Code::MissingKey,
+                    loc!(
+                        "`what` が空です: 情報流には扱う情報が必要です",
+                        "`what` is empty: a flow needs the information it handles"
+                    ),
+                    Some(span(*f, x.id.pos)),
+                )
+                .with_hint(loc!(
+                    "information の id を列挙してください",
+                    "list information ids"
+                )),
             );
         }
         if x.how.is_empty() {
             ctx.push(
-                Diagnostic::new(Code::MissingKey, loc!("`how` が空です: 情報流には操作が必要です", "`how` is empty: a flow needs at least one operation"), Some(span(*f, x.id.pos)))
-                    .with_hint(loc!("例: [view, update]", "e.g. [view, update]")),
+                Diagnostic::new(
+                    Code::MissingKey,
+                    loc!(
+                        "`how` が空です: 情報流には操作が必要です",
+                        "`how` is empty: a flow needs at least one operation"
+                    ),
+                    Some(span(*f, x.id.pos)),
+                )
+                .with_hint(loc!("例: [view, update]", "e.g. [view, update]")),
             );
         }
         flows.push(Flow {
             id: x.id.value.clone(),
             phase: x.phase.value,
             layer: x.layer.value,
-            who: x.who.as_ref().and_then(|w| ctx.resolve_index(w, *f, Kind::Actor, "who")),
-            where_: ctx.resolve_index(&x.where_, *f, Kind::Location, "where").unwrap_or(usize::MAX),
+            who: x
+                .who
+                .as_ref()
+                .and_then(|w| ctx.resolve_index(w, *f, Kind::Actor, "who")),
+            where_: ctx
+                .resolve_index(&x.where_, *f, Kind::Location, "where")
+                .unwrap_or(usize::MAX),
             which: which.unwrap_or(usize::MAX),
-            what: x.what.iter().filter_map(|w| ctx.resolve_index(w, *f, Kind::Information, "what")).collect(),
+            what: x
+                .what
+                .iter()
+                .filter_map(|w| ctx.resolve_index(w, *f, Kind::Information, "what"))
+                .collect(),
             how: x.how.iter().map(|h| h.value).collect(),
             path,
             volume: x.volume.as_ref().map_or(Volume::Record, |v| v.value),
@@ -611,7 +900,11 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
     let mut decisions = Vec::new();
     for (f, d) in &sections.decisions {
         let risk = &d.risk.value;
-        if risk.is_empty() || !risk.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '*')) {
+        if risk.is_empty()
+            || !risk
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '*'))
+        {
             ctx.invalid(
                 *f,
                 d.risk.pos,
@@ -624,21 +917,42 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
                 ctx.check_date(*f, date, "acceptance.date");
             }
             Acceptance {
-                by: a.by.as_ref().map(|b| b.value.clone()).filter(|s| !s.trim().is_empty()),
+                by: a
+                    .by
+                    .as_ref()
+                    .map(|b| b.value.clone())
+                    .filter(|s| !s.trim().is_empty()),
                 date: a.date.as_ref().map(|b| b.value.clone()),
-                reason: a.reason.as_ref().map(|b| b.value.clone()).filter(|s| !s.trim().is_empty()),
-                span: span(*f, a.by.as_ref().or(a.reason.as_ref()).or(a.date.as_ref()).map_or(d.risk.pos, |s| s.pos)),
+                reason: a
+                    .reason
+                    .as_ref()
+                    .map(|b| b.value.clone())
+                    .filter(|s| !s.trim().is_empty()),
+                span: span(
+                    *f,
+                    a.by.as_ref()
+                        .or(a.reason.as_ref())
+                        .or(a.date.as_ref())
+                        .map_or(d.risk.pos, |s| s.pos),
+                ),
             }
         });
         decisions.push(Decision {
             risk: risk.clone(),
             treatment: d.treatment.value,
-            controls: d.controls.iter().filter_map(|c| ctx.resolve_index(c, *f, Kind::Control, "controls")).collect(),
+            controls: d
+                .controls
+                .iter()
+                .filter_map(|c| ctx.resolve_index(c, *f, Kind::Control, "controls"))
+                .collect(),
             requests: d
                 .requests
                 .iter()
                 .map(|r| Request {
-                    control: r.control.as_ref().and_then(|c| ctx.resolve_index(c, *f, Kind::Control, "requests.control")),
+                    control: r
+                        .control
+                        .as_ref()
+                        .and_then(|c| ctx.resolve_index(c, *f, Kind::Control, "requests.control")),
                     text: r.text.value.clone(),
                     span: span(*f, r.text.pos),
                 })
@@ -651,16 +965,28 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
 
     if flows.is_empty() {
         ctx.push(
-            Diagnostic::new(Code::EmptyModel, loc!("情報流 (flows) がありません", "the model has no flows"), Some(span(system_file, system_raw.id.pos)))
-                .with_hint(loc!("flows: に情報流を追加してください", "add information flows under `flows:`")),
+            Diagnostic::new(
+                Code::EmptyModel,
+                loc!("情報流 (flows) がありません", "the model has no flows"),
+                Some(span(system_file, system_raw.id.pos)),
+            )
+            .with_hint(loc!(
+                "flows: に情報流を追加してください",
+                "add information flows under `flows:`"
+            )),
         );
     }
 
-    let has_error = ctx.diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let has_error = ctx
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error);
     if has_error {
         return (None, ctx.diagnostics);
     }
-    let Some(provider) = provider else { return (None, ctx.diagnostics) };
+    let Some(provider) = provider else {
+        return (None, ctx.diagnostics);
+    };
     let model = Model {
         system: System {
             id: system_raw.id.value.clone(),
@@ -686,6 +1012,7 @@ pub fn build(files: Vec<(FileId, RawFile)>, kb: &KnowledgeBase) -> (Option<Model
 }
 
 fn build_control(ctx: &mut Ctx<'_>, f: FileId, c: &raw::RawControl) -> Control {
+    let mut catalogue_unknown = false;
     let catalogue = match &c.catalogue {
         None => None,
         Some(id) => match ctx.kb.catalogue_control(&id.value) {
@@ -694,23 +1021,51 @@ fn build_control(ctx: &mut Ctx<'_>, f: FileId, c: &raw::RawControl) -> Control {
                 let v = &id.value;
                 let known: Vec<&str> = ctx.kb.controls.iter().map(|c| c.id.as_str()).collect();
                 let hint = match did_you_mean(v, known.iter().copied()) {
-                    Some(s) => loc!("`{s}` の誤りではありませんか (`sansho kb controls` で一覧)", "did you mean `{s}`? (`sansho kb controls` lists them)"),
-                    None => loc!("`sansho kb controls` でカタログの一覧を確認してください", "run `sansho kb controls` to list the catalogue"),
+                    Some(s) => loc!(
+                        "`{s}` の誤りではありませんか (`sansho kb controls` で一覧)",
+                        "did you mean `{s}`? (`sansho kb controls` lists them)"
+                    ),
+                    None => loc!(
+                        "`sansho kb controls` でカタログの一覧を確認してください",
+                        "run `sansho kb controls` to list the catalogue"
+                    ),
                 };
                 ctx.push(
-                    Diagnostic::new(Code::UnknownCatalogueControl, loc!("カタログに対策 `{v}` がありません", "the catalogue has no control `{v}`"), Some(span(f, id.pos)))
-                        .with_hint(hint),
+                    Diagnostic::new(
+                        Code::UnknownCatalogueControl,
+                        loc!(
+                            "カタログに対策 `{v}` がありません",
+                            "the catalogue has no control `{v}`"
+                        ),
+                        Some(span(f, id.pos)),
+                    )
+                    .with_hint(hint),
                 );
+                catalogue_unknown = true;
                 None
             }
         },
     };
     let id_span = span(f, c.id.pos);
     let missing = |ctx: &mut Ctx<'_>, key: &str| {
+        // An unknown catalogue entry is the real problem; do not pile on its consequences.
+        if catalogue_unknown {
+            return;
+        }
         let id = &c.id.value;
         ctx.push(
-            Diagnostic::new(Code::MissingKey, loc!("対策 `{id}` に `{key}` がありません", "control `{id}` lacks `{key}`"), Some(id_span))
-                .with_hint(loc!("`{key}:` を書くか、`catalogue:` でカタログの対策を採用してください", "write `{key}:` or adopt a catalogue control with `catalogue:`")),
+            Diagnostic::new(
+                Code::MissingKey,
+                loc!(
+                    "対策 `{id}` に `{key}` がありません",
+                    "control `{id}` lacks `{key}`"
+                ),
+                Some(id_span),
+            )
+            .with_hint(loc!(
+                "`{key}:` を書くか、`catalogue:` でカタログの対策を採用してください",
+                "write `{key}:` or adopt a catalogue control with `catalogue:`"
+            )),
         );
     };
     let name = match (&c.name, &catalogue) {
@@ -740,31 +1095,70 @@ fn build_control(ctx: &mut Ctx<'_>, f: FileId, c: &raw::RawControl) -> Control {
     let effect = match (&c.effect, &catalogue) {
         (Some(e), _) => e.clone(),
         (None, Some(cat)) => cat.effect.clone(),
-        (None, None) => raw::RawEffect { likelihood: 1, impact: 0 },
+        (None, None) => raw::RawEffect {
+            likelihood: 1,
+            impact: 0,
+        },
     };
     if effect.likelihood > 4 || effect.impact > 4 {
         let id = &c.id.value;
-        ctx.invalid(f, c.id.pos, loc!("対策 `{id}` の effect は 0〜4 にしてください", "control `{id}`: effect must be 0-4"), loc!("例: effect: {{likelihood: 1, impact: 0}}", "e.g. effect: {{likelihood: 1, impact: 0}}"));
+        ctx.invalid(
+            f,
+            c.id.pos,
+            loc!(
+                "対策 `{id}` の effect は 0〜4 にしてください",
+                "control `{id}`: effect must be 0-4"
+            ),
+            loc!(
+                "例: effect: {{likelihood: 1, impact: 0}}",
+                "e.g. effect: {{likelihood: 1, impact: 0}}"
+            ),
+        );
     }
     let references = match (&c.references, &catalogue) {
-        (Some(refs), _) => refs.iter().filter_map(|r| ctx.check_reference(f, r)).collect(),
-        (None, Some(cat)) => cat.references.iter().filter_map(|r| ClauseRef::parse(r)).collect(),
+        (Some(refs), _) => refs
+            .iter()
+            .filter_map(|r| ctx.check_reference(f, r))
+            .collect(),
+        (None, Some(cat)) => cat
+            .references
+            .iter()
+            .filter_map(|r| ClauseRef::parse(r))
+            .collect(),
         (None, None) => Vec::new(),
     };
     let applies_to = c
         .applies_to
         .iter()
-        .filter_map(|a| ctx.resolve(a, f, &[Kind::Asset, Kind::Connection, Kind::Location, Kind::Flow, Kind::Information], "applies_to"))
+        .filter_map(|a| {
+            ctx.resolve(
+                a,
+                f,
+                &[
+                    Kind::Asset,
+                    Kind::Connection,
+                    Kind::Location,
+                    Kind::Flow,
+                    Kind::Information,
+                ],
+                "applies_to",
+            )
+        })
         .collect();
     Control {
         id: c.id.value.clone(),
         catalogue: c.catalogue.as_ref().map(|c| c.value.clone()),
         name,
         category,
-        owner: ctx.resolve_index(&c.owner, f, Kind::Organization, "owner").unwrap_or(usize::MAX),
+        owner: ctx
+            .resolve_index(&c.owner, f, Kind::Organization, "owner")
+            .unwrap_or(usize::MAX),
         applies_to,
         counters,
-        effect: Effect { likelihood: effect.likelihood.min(4), impact: effect.impact.min(4) },
+        effect: Effect {
+            likelihood: effect.likelihood.min(4),
+            impact: effect.impact.min(4),
+        },
         references,
         description: c.description.clone(),
         span: id_span,
@@ -790,14 +1184,22 @@ impl Sections {
     fn add(&mut self, file: FileId, raw: RawFile) {
         let tag = |v: Vec<_>| v.into_iter().map(move |x| (file, x));
         self.organizations.extend(tag(raw.organizations));
-        self.locations.extend(raw.locations.into_iter().map(|x| (file, x)));
-        self.assets.extend(raw.assets.into_iter().map(|x| (file, x)));
-        self.connections.extend(raw.connections.into_iter().map(|x| (file, x)));
-        self.actors.extend(raw.actors.into_iter().map(|x| (file, x)));
-        self.classifications.extend(raw.classifications.into_iter().map(|x| (file, x)));
-        self.information.extend(raw.information.into_iter().map(|x| (file, x)));
+        self.locations
+            .extend(raw.locations.into_iter().map(|x| (file, x)));
+        self.assets
+            .extend(raw.assets.into_iter().map(|x| (file, x)));
+        self.connections
+            .extend(raw.connections.into_iter().map(|x| (file, x)));
+        self.actors
+            .extend(raw.actors.into_iter().map(|x| (file, x)));
+        self.classifications
+            .extend(raw.classifications.into_iter().map(|x| (file, x)));
+        self.information
+            .extend(raw.information.into_iter().map(|x| (file, x)));
         self.flows.extend(raw.flows.into_iter().map(|x| (file, x)));
-        self.controls.extend(raw.controls.into_iter().map(|x| (file, x)));
-        self.decisions.extend(raw.decisions.into_iter().map(|x| (file, x)));
+        self.controls
+            .extend(raw.controls.into_iter().map(|x| (file, x)));
+        self.decisions
+            .extend(raw.decisions.into_iter().map(|x| (file, x)));
     }
 }

@@ -1,0 +1,408 @@
+//! Engine behaviour on small models written inline: matrix, scoring traces, treatment, policy
+//! findings and the stability of risk ids.
+
+use sansho_core::engine;
+use sansho_core::kb::{KnowledgeBase, Rank, ScoreOp, TreatmentNeed};
+use sansho_core::load::{Limits, MemoryProvider};
+use sansho_core::result::{Assessment, Risk, Status};
+use sansho_core::{Code, Diagnostic};
+
+fn kb() -> &'static KnowledgeBase {
+    sansho_core::kb::load::builtin().as_ref().unwrap()
+}
+
+/// A small, valid model; tests append sections or replace lines.
+const BASE: &str = r#"sansho: 1
+system:
+  id: demo
+  name: デモ
+  provider: acme
+  editions: [PGL-1.1]
+organizations:
+  - {id: acme, name: 提供事業者, role: provider}
+  - {id: clinic, name: 診療所, role: institution}
+locations:
+  - {id: room, name: 診察室, kind: room, country: JP}
+  - {id: dc, name: DC, kind: data_center, country: JP, physical_safeguards: [entry_control, seismic_isolation, backup_power]}
+assets:
+  - {id: terminal, name: 端末, kind: terminal, location: room, exposure: internal, authentication: [password]}
+  - {id: app, name: アプリ, kind: server, location: dc, exposure: closed_network}
+  - {id: db, name: DB, kind: database, location: dc, exposure: internal}
+connections:
+  - {id: vpn, name: VPN, kind: ipsec_vpn, ike: true}
+  - {id: lan, name: LAN, kind: lan}
+actors:
+  - {id: doctor, name: 医師, organization: clinic, kind: staff}
+information:
+  - {id: record, name: 診療録, classification: medical, retention_years: 5, legal_record: true}
+flows:
+  - id: OP-01
+    phase: operation
+    layer: application
+    who: doctor
+    where: room
+    which: terminal
+    what: [record]
+    how: [view, update]
+    path: [terminal, vpn, app, lan, db]
+"#;
+
+fn run(text: &str) -> (Option<Assessment>, Vec<Diagnostic>) {
+    let provider = MemoryProvider::new().with("m.yaml", text);
+    let (_, assessment, diagnostics) =
+        sansho_core::assess("m.yaml", &provider, kb(), &Limits::default());
+    (assessment, diagnostics)
+}
+
+fn assess(text: &str) -> Assessment {
+    let (assessment, diagnostics) = run(text);
+    assessment.unwrap_or_else(|| panic!("model failed to load: {diagnostics:#?}"))
+}
+
+fn risk<'a>(a: &'a Assessment, id: &str) -> &'a Risk {
+    a.risks.iter().find(|r| r.id == id).unwrap_or_else(|| {
+        let ids: Vec<&str> = a.risks.iter().map(|r| r.id.as_str()).collect();
+        panic!("no risk {id}; risks: {ids:#?}")
+    })
+}
+
+fn codes(a: &Assessment) -> Vec<Code> {
+    a.findings.iter().map(|f| f.code).collect()
+}
+
+#[test]
+fn every_cell_of_the_default_matrix() {
+    // DOMAIN.md §4: rows impact 5..1, columns likelihood 1..5.
+    let expected = [
+        (5, ["C", "B", "A", "S", "S"]),
+        (4, ["C", "B", "A", "A", "S"]),
+        (3, ["D", "C", "B", "A", "A"]),
+        (2, ["D", "C", "C", "B", "B"]),
+        (1, ["D", "D", "D", "C", "C"]),
+    ];
+    for (impact, row) in expected {
+        for (l, rank) in row.iter().enumerate() {
+            let likelihood = u8::try_from(l + 1).unwrap();
+            assert_eq!(
+                kb().matrix.rank(impact, likelihood),
+                Rank::parse(rank),
+                "impact {impact} likelihood {likelihood}"
+            );
+        }
+    }
+    assert_eq!(kb().matrix.rank(0, 3), None);
+    assert_eq!(kb().matrix.rank(3, 6), None);
+    let need = |r| kb().matrix.policy(r).map(|p| (p.treatment, p.min_controls));
+    assert_eq!(need(Rank::S), Some((TreatmentNeed::Required, 2)));
+    assert_eq!(need(Rank::A), Some((TreatmentNeed::Required, 1)));
+    assert_eq!(need(Rank::B).map(|n| n.0), Some(TreatmentNeed::Consider));
+    assert_eq!(need(Rank::C).map(|n| n.0), Some(TreatmentNeed::Consider));
+    assert_eq!(need(Rank::D).map(|n| n.0), Some(TreatmentNeed::NotRequired));
+}
+
+#[test]
+fn segments_and_stable_ids_follow_the_path() {
+    let a = assess(BASE);
+    let kinds: Vec<String> = a.flows[0]
+        .segments
+        .iter()
+        .map(|s| format!("{:?}@{}", s.kind, s.element.id))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Entry@terminal",
+            "Transfer@vpn",
+            "Processing@app",
+            "Transfer@lan",
+            "Storage@db"
+        ]
+    );
+    for r in &a.risks {
+        assert_eq!(
+            r.id,
+            engine::risk_id(&r.flow, r.segment, &r.element.id, &r.threat)
+        );
+    }
+    assert!(a.risks.iter().any(|r| r.id == "OP-01/storage/db/T4"));
+}
+
+#[test]
+fn single_factor_terminal_scores_from_threat_base_with_trace() {
+    let a = assess(BASE);
+    let r = risk(&a, "OP-01/entry/terminal/T1");
+    assert_eq!(r.trace.likelihood.base, 3);
+    assert!(
+        r.trace.likelihood.steps.is_empty(),
+        "{:?}",
+        r.trace.likelihood.steps
+    );
+    assert_eq!(r.trace.impact_basis.information, "record");
+    assert_eq!(r.trace.impact_basis.classification, "medical");
+    assert_eq!(
+        (r.inherent.impact, r.inherent.likelihood, r.inherent.rank),
+        (4, 3, Rank::A)
+    );
+    assert_eq!(r.rank, Rank::A);
+    assert_eq!(r.trace.threat_rules, ["TR-ENTRY-ACCESS"]);
+    assert_eq!(r.status, Status::Open);
+    assert!(a.findings.iter().any(|f| f.code == Code::UntreatedRisk
+        && f.element.as_deref() == Some("OP-01/entry/terminal/T1")));
+}
+
+#[test]
+fn multi_factor_lowers_likelihood_and_same_factor_twice_does_not() {
+    let mfa = assess(&BASE.replace(
+        "authentication: [password]",
+        "authentication: [password, ic_card]",
+    ));
+    let r = risk(&mfa, "OP-01/entry/terminal/T1");
+    let steps: Vec<(&str, ScoreOp, u8, u8)> = r
+        .trace
+        .likelihood
+        .steps
+        .iter()
+        .map(|s| (s.rule.as_str(), s.op, s.from, s.to))
+        .collect();
+    assert_eq!(steps, [("LK-MULTI-FACTOR", ScoreOp::Shift(-1), 3, 2)]);
+    assert_eq!(r.inherent.rank, Rank::B);
+
+    // Password plus PIN are two steps of one factor (knowledge): not multi-factor.
+    let two_knowledge = assess(&BASE.replace(
+        "authentication: [password]",
+        "authentication: [password, pin]",
+    ));
+    let r = risk(&two_knowledge, "OP-01/entry/terminal/T1");
+    assert_eq!(r.inherent.likelihood, 3);
+    assert!(
+        r.trace
+            .facts
+            .iter()
+            .any(|f| f.name() == "auth_single_factor")
+    );
+}
+
+#[test]
+fn internet_exposure_and_vulnerabilities_raise_likelihood() {
+    let text = BASE.replace(
+        "{id: app, name: アプリ, kind: server, location: dc, exposure: closed_network}",
+        "{id: app, name: アプリ, kind: server, location: dc, exposure: internet, unpatched_vulnerabilities: [CVE-2025-0001]}",
+    );
+    let a = assess(&text);
+    let r = risk(&a, "OP-01/processing/app/T8");
+    assert_eq!(r.inherent.likelihood, 5);
+    assert_eq!(r.trace.likelihood.steps[0].rule, "LK-PUBLIC-AND-VULNERABLE");
+    assert_eq!(r.inherent.rank, Rank::S);
+}
+
+#[test]
+fn storage_is_bulk_and_disaster_resilience_caps_likelihood() {
+    let a = assess(BASE);
+    let leak = risk(&a, "OP-01/storage/db/T5");
+    assert_eq!(leak.inherent.impact, 5);
+    assert!(
+        leak.trace
+            .impact
+            .steps
+            .iter()
+            .any(|s| s.rule == "IM-BULK-MEDICAL-LEAK")
+    );
+    let disaster = risk(&a, "OP-01/storage/db/T11");
+    assert_eq!(disaster.inherent.likelihood, 1);
+    assert_eq!(
+        disaster.trace.likelihood.steps[0].rule,
+        "LK-DISASTER-RESILIENT"
+    );
+}
+
+#[test]
+fn controls_in_scope_reduce_residual_risk_implicitly() {
+    let text = format!(
+        "{BASE}controls:\n  - {{id: C-EDR, name: EDR, category: technical, owner: acme, applies_to: [db], counters: [T4], effect: {{likelihood: 1, impact: 1}}}}\n"
+    );
+    let a = assess(&text);
+    let r = risk(&a, "OP-01/storage/db/T4");
+    assert_eq!(r.status, Status::Reduced);
+    let t = r.treatment.as_ref().unwrap();
+    assert!(t.implied);
+    assert_eq!(t.controls.len(), 1);
+    assert_eq!(
+        (r.residual.impact, r.residual.likelihood),
+        (r.inherent.impact - 1, r.inherent.likelihood - 1)
+    );
+    assert_eq!(r.trace.residual[0].control, "C-EDR");
+    // The control does not counter T5, so the leak risk stays open.
+    assert_eq!(risk(&a, "OP-01/storage/db/T5").status, Status::Open);
+}
+
+#[test]
+fn s_risk_with_one_control_is_flagged_and_two_controls_satisfy_the_policy() {
+    let exposed = BASE.replace(
+        "{id: app, name: アプリ, kind: server, location: dc, exposure: closed_network}",
+        "{id: app, name: アプリ, kind: server, location: dc, exposure: internet, unpatched_vulnerabilities: [CVE-2025-0001]}",
+    );
+    let one = format!(
+        "{exposed}controls:\n  - {{id: C-PATCH, name: パッチ, category: technical, owner: acme, applies_to: [app], counters: [T8]}}\n"
+    );
+    let a = assess(&one);
+    assert!(
+        a.findings
+            .iter()
+            .any(|f| f.code == Code::SRiskNeedsMultipleControls
+                && f.element.as_deref() == Some("OP-01/processing/app/T8"))
+    );
+    let two = format!(
+        "{one}  - {{id: C-WAF, name: WAF, category: technical, owner: acme, applies_to: [app], counters: [T8]}}\n"
+    );
+    let a = assess(&two);
+    assert!(
+        !a.findings
+            .iter()
+            .any(|f| f.code == Code::SRiskNeedsMultipleControls)
+    );
+    assert_eq!(risk(&a, "OP-01/processing/app/T8").residual.likelihood, 3);
+}
+
+#[test]
+fn acceptance_needs_approver_date_and_reason() {
+    let text = format!(
+        "{BASE}decisions:\n  - risk: OP-01/entry/terminal/T1\n    treatment: accept\n    acceptance: {{by: 情報セキュリティ責任者}}\n"
+    );
+    let a = assess(&text);
+    assert_eq!(risk(&a, "OP-01/entry/terminal/T1").status, Status::Accepted);
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.code == Code::AcceptanceIncomplete)
+        .unwrap();
+    assert!(f.message.en.contains("date, reason"), "{}", f.message.en);
+    let complete = text.replace(
+        "{by: 情報セキュリティ責任者}",
+        "{by: 情報セキュリティ責任者, date: 2026-10-01, reason: 院内ネットワークのみ}",
+    );
+    assert!(!codes(&assess(&complete)).contains(&Code::AcceptanceIncomplete));
+}
+
+#[test]
+fn institution_controls_must_be_requested() {
+    let text = format!(
+        "{BASE}controls:\n  - {{id: C-LOCK, name: 画面ロック, category: human_organizational, owner: clinic, applies_to: [terminal], counters: [T1]}}\n"
+    );
+    let a = assess(&text);
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.code == Code::InstitutionControlNotRequested)
+        .unwrap();
+    assert_eq!(f.element.as_deref(), Some("C-LOCK"));
+    let requested = format!(
+        "{text}decisions:\n  - risk: OP-01/entry/terminal/T1\n    treatment: reduce\n    controls: [C-LOCK]\n    requests: [{{control: C-LOCK, text: 離席時は画面をロックしてください}}]\n"
+    );
+    let a = assess(&requested);
+    assert!(!codes(&a).contains(&Code::InstitutionControlNotRequested));
+    let t = risk(&a, "OP-01/entry/terminal/T1")
+        .treatment
+        .as_ref()
+        .unwrap();
+    assert_eq!(t.requests[0].control.as_deref(), Some("C-LOCK"));
+}
+
+#[test]
+fn stale_decisions_are_reported_with_a_suggestion() {
+    let text =
+        format!("{BASE}decisions:\n  - risk: OP-01/entry/terminal/T11\n    treatment: reduce\n");
+    let a = assess(&text);
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.code == Code::DecisionMatchesNothing)
+        .unwrap();
+    assert!(
+        f.hint
+            .as_ref()
+            .unwrap()
+            .en
+            .contains("OP-01/entry/terminal/T1"),
+        "{:?}",
+        f.hint
+    );
+}
+
+#[test]
+fn first_matching_decision_applies_and_conflicts_are_reported() {
+    let text = format!(
+        "{BASE}decisions:\n  - risk: OP-01/*/T1\n    treatment: accept\n    acceptance: {{by: 責任者, date: 2026-01-01, reason: 理由}}\n  - risk: \"*/entry/terminal/*\"\n    treatment: share\n"
+    );
+    let a = assess(&text);
+    assert_eq!(risk(&a, "OP-01/entry/terminal/T1").status, Status::Accepted);
+    assert_eq!(risk(&a, "OP-01/entry/terminal/T3").status, Status::Shared);
+    assert!(codes(&a).contains(&Code::ConflictingDecisions));
+}
+
+#[test]
+fn unused_controls_are_noted() {
+    let text = format!(
+        "{BASE}controls:\n  - {{id: C-X, name: 無関係, category: physical, owner: acme, applies_to: [terminal], counters: [T11]}}\n"
+    );
+    assert!(codes(&assess(&text)).contains(&Code::ControlUnused));
+}
+
+#[test]
+fn catalogue_controls_are_adopted_with_their_references() {
+    let text = format!(
+        "{BASE}controls:\n  - {{id: C-MFA, catalogue: CTL-MFA, owner: acme, applies_to: [terminal]}}\n"
+    );
+    let a = assess(&text);
+    let t = risk(&a, "OP-01/entry/terminal/T1")
+        .treatment
+        .as_ref()
+        .unwrap();
+    assert_eq!(t.controls[0].id, "C-MFA");
+    assert!(
+        t.controls[0]
+            .references
+            .iter()
+            .any(|r| r.starts_with("PGL-1.1"))
+    );
+}
+
+#[test]
+fn unrelated_edits_do_not_change_risk_ids_or_scores() {
+    let before = assess(BASE);
+    // An unrelated asset and flow inserted before the existing ones.
+    let edited = BASE
+        .replace("assets:\n", "assets:\n  - {id: printer, name: プリンタ, kind: printer, location: room}\n")
+        .replace(
+            "flows:\n",
+            "flows:\n  - {id: OP-00, phase: operation, layer: application, who: doctor, where: room, which: printer, what: [record], how: [print]}\n",
+        );
+    let after = assess(&edited);
+    for r in &before.risks {
+        let same = risk(&after, &r.id);
+        assert_eq!(
+            (same.inherent, same.residual),
+            (r.inherent, r.residual),
+            "{}",
+            r.id
+        );
+    }
+    assert!(after.risks.len() > before.risks.len());
+}
+
+#[test]
+fn assessment_is_deterministic() {
+    let a = serde_json::to_string(&assess(BASE)).unwrap();
+    let b = serde_json::to_string(&assess(BASE)).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn invalid_models_yield_no_assessment() {
+    let broken = BASE
+        .replace("which: terminal", "which: termnal")
+        .replace("path: [terminal,", "path: [termnal,")
+        .replace("kind: room", "kind: rooom");
+    let (assessment, diagnostics) = run(&broken);
+    assert!(assessment.is_none());
+    assert!(diagnostics.iter().any(|d| d.code == Code::InvalidValue));
+}

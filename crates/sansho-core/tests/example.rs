@@ -1,0 +1,131 @@
+//! Integration tests on the bundled example `examples/ehr-saas`, and the committed schemas.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use sansho_core::load::Limits;
+use sansho_core::model::{Layer, Phase};
+use sansho_core::result::Assessment;
+use sansho_core::{Code, Rank, Severity};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example() -> Assessment {
+    let kb = sansho_core::kb::load::builtin().as_ref().unwrap();
+    let entry = repo().join("examples/ehr-saas/sansho.yaml");
+    let (_, assessment, diagnostics) = sansho_core::assess(
+        &entry.to_string_lossy(),
+        &common::DiskProvider,
+        kb,
+        &Limits::default(),
+    );
+    assert!(
+        diagnostics.iter().all(|d| d.severity != Severity::Error),
+        "{diagnostics:#?}"
+    );
+    assessment.unwrap()
+}
+
+#[test]
+fn example_covers_every_phase_and_layer_with_at_least_30_flows() {
+    let a = example();
+    assert!(a.flows.len() >= 30, "{} flows", a.flows.len());
+    let phases: BTreeSet<Phase> = a.flows.iter().map(|f| f.phase).collect();
+    assert_eq!(phases.len(), 3);
+    let layers: BTreeSet<Layer> = a.flows.iter().map(|f| f.layer).collect();
+    assert_eq!(layers.len(), 3);
+    assert!(
+        a.flows.iter().any(|f| f.who.is_none()),
+        "flows without a person (servers) are part of the example"
+    );
+}
+
+#[test]
+fn example_produces_a_believable_spread_of_ranks() {
+    let a = example();
+    for rank in Rank::ALL {
+        let inherent = a.risks.iter().filter(|r| r.inherent.rank == rank).count();
+        assert!(inherent > 0, "no inherent {rank:?} risk");
+    }
+    // Treatment moves risks down: fewer S and A remain after controls than before.
+    let high = |f: &dyn Fn(&sansho_core::result::Risk) -> Rank| {
+        a.risks.iter().filter(|r| f(r) >= Rank::A).count()
+    };
+    assert!(high(&|r| r.residual.rank) < high(&|r| r.inherent.rank));
+    assert_eq!(
+        a.risks
+            .iter()
+            .filter(|r| r.residual.rank == Rank::S)
+            .count(),
+        0,
+        "the example treats every S risk"
+    );
+}
+
+#[test]
+fn every_decision_and_control_of_the_example_is_in_use() {
+    let a = example();
+    let stale: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| matches!(f.code, Code::DecisionMatchesNothing | Code::ControlUnused))
+        .collect();
+    assert!(stale.is_empty(), "{stale:#?}");
+}
+
+#[test]
+fn example_risk_ids_are_unique() {
+    let a = example();
+    let ids: BTreeSet<&str> = a.risks.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), a.risks.len());
+}
+
+#[test]
+fn example_result_validates_against_the_published_schema() {
+    let a = example();
+    let instance = serde_json::to_value(&a).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schemas/result.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .take(5)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The top level the issue promises: flows with a phase, risks with a rank S-D.
+    assert!(instance["flows"][0]["phase"].is_string());
+    assert!(["S", "A", "B", "C", "D"].contains(&instance["risks"][0]["rank"].as_str().unwrap()));
+}
+
+/// The committed schemas must match the types. Regenerate with
+/// `SANSHO_BLESS=1 cargo test -p sansho-core --test example schemas`.
+#[test]
+fn schemas_are_fresh() {
+    let bless = std::env::var_os("SANSHO_BLESS").is_some();
+    let mut stale = Vec::new();
+    for (name, schema) in [
+        ("model.schema.json", sansho_core::schema::model_schema()),
+        ("kb.schema.json", sansho_core::schema::kb_schema()),
+        ("result.schema.json", sansho_core::schema::result_schema()),
+    ] {
+        let path = repo().join("schemas").join(name);
+        let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+        if bless {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(name);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale schemas {stale:?}: run SANSHO_BLESS=1 cargo test -p sansho-core --test example schemas"
+    );
+}
