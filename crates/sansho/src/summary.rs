@@ -69,18 +69,20 @@ pub fn write(
         a.summary.risks
     )?;
     writeln!(out)?;
+    // Japanese headers are twice as wide as their character count, so they are laid out by hand.
     writeln!(
         out,
-        "  {:<6}{:>8}{:>8}",
-        t("ランク", "rank"),
-        t("固有", "inherent"),
-        t("残存", "residual")
+        "{}",
+        t(
+            "  ランク      固有      残存",
+            "  rank    inherent  residual"
+        )
     )?;
     for rank in Rank::ALL {
         let r = rank.as_str();
         writeln!(
             out,
-            "  {:<6}{:>8}{:>8}",
+            "  {:<6}{:>10}{:>10}",
             r,
             a.summary.inherent_by_rank.get(r).copied().unwrap_or(0),
             a.summary.residual_by_rank.get(r).copied().unwrap_or(0)

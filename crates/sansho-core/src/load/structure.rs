@@ -32,9 +32,32 @@ impl SchemaChecker {
         index: &PosIndex,
         out: &mut Vec<Diagnostic>,
     ) {
+        use jsonschema::error::ValidationErrorKind as K;
+        // A misspelt key (`nmae`) also leaves its required key (`name`) missing: the typo alone
+        // explains both, so the missing-key error is left out.
+        let mut typos: Vec<(String, String)> = Vec::new();
+        for error in self.validator.iter_errors(instance) {
+            if let K::AdditionalProperties { unexpected } = error.kind() {
+                let path = error.instance_path().to_string();
+                let allowed = self.allowed_keys(&path);
+                for key in unexpected {
+                    if let Some(s) = did_you_mean(key, allowed.iter().map(String::as_str)) {
+                        typos.push((path.clone(), s.to_owned()));
+                    }
+                }
+            }
+        }
         let mut found = Vec::new();
         for error in self.validator.iter_errors(instance) {
             let path = error.instance_path().to_string();
+            if let K::Required { property } = error.kind() {
+                if typos
+                    .iter()
+                    .any(|(p, k)| *p == path && property.as_str() == Some(k.as_str()))
+                {
+                    continue;
+                }
+            }
             self.report(file, &path, error.kind(), instance, index, &mut found);
         }
         // A value outside an enumeration also fails its type check; one message is enough.

@@ -1,0 +1,258 @@
+//! The `sansho` binary end to end: real files, real process, exit codes and output.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn sansho() -> Command {
+    let mut cmd = Command::cargo_bin("sansho").unwrap();
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn example() -> String {
+    repo()
+        .join("examples/ehr-saas/sansho.yaml")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn stdout(cmd: &mut Command) -> (i32, String, String) {
+    let output = cmd.output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn assess_prints_a_japanese_summary_of_the_example() {
+    let (code, out, _) = stdout(sansho().args(["assess", &example()]));
+    assert_eq!(code, 0);
+    assert!(out.contains("リスクアセスメント結果"), "{out}");
+    assert!(out.contains("さくらクラウドカルテ"));
+    assert!(
+        out.contains("sansho 既定のマトリクス"),
+        "every output names the matrix source"
+    );
+    for rank in ["S", "A", "B", "C", "D"] {
+        assert!(
+            out.lines().any(|l| l.trim_start().starts_with(rank)),
+            "rank {rank} row missing"
+        );
+    }
+    assert!(out.contains("上位のリスク"));
+}
+
+#[test]
+fn assess_speaks_english_on_request() {
+    let (code, out, _) = stdout(sansho().args(["assess", &example(), "--lang", "en"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("risk assessment") && out.contains("Highest risks"),
+        "{out}"
+    );
+}
+
+#[test]
+fn json_output_validates_against_the_result_schema_from_sansho_schema() {
+    let (code, json, _) = stdout(sansho().args(["assess", &example(), "--format", "json"]));
+    assert_eq!(code, 0);
+    let (_, schema, _) = stdout(sansho().args(["schema", "result"]));
+    let instance: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&instance));
+    assert!(instance["flows"].as_array().unwrap().len() >= 30);
+    assert!(
+        instance["risks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["rank"].is_string() && r["id"].is_string())
+    );
+}
+
+#[test]
+fn fail_on_sets_the_exit_code_by_remaining_rank() {
+    // The example treats every S risk but leaves some A risks.
+    let (code, _, _) = stdout(sansho().args(["assess", &example(), "--fail-on", "S"]));
+    assert_eq!(code, 0);
+    let (code, _, err) = stdout(sansho().args(["assess", &example(), "--fail-on", "A"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("--fail-on A"), "{err}");
+    let (code, _, err) = stdout(sansho().args(["assess", &example(), "--fail-on", "Z"]));
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn broken_models_exit_2_and_point_into_the_file() {
+    let broken = repo().join("crates/sansho-core/tests/broken/unknown-key-nested.yaml");
+    let (code, out, err) =
+        stdout(sansho().args(["assess", &broken.to_string_lossy(), "--lang", "en"]));
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("unknown-key-nested.yaml:33:5"), "{err}");
+    assert!(err.contains("unknown key `nmae`"), "{err}");
+    assert!(err.contains("did you mean `name`?"), "{err}");
+    let (code, _, err) = stdout(sansho().args(["check", &broken.to_string_lossy()]));
+    assert_eq!(code, 2);
+    assert!(err.contains("不明なキー"), "{err}");
+}
+
+#[test]
+fn missing_model_file_is_a_clear_error() {
+    let (code, _, err) = stdout(sansho().args(["assess", "no-such-model.yaml", "--lang", "en"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no-such-model.yaml") && err.contains("not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn init_writes_a_starter_that_assesses_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, _) = stdout(sansho().current_dir(dir.path()).args(["init"]));
+    assert_eq!(code, 0);
+    let (code, out, err) = stdout(
+        sansho()
+            .current_dir(dir.path())
+            .args(["check", "sansho.yaml"]),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = stdout(
+        sansho()
+            .current_dir(dir.path())
+            .args(["assess", "sansho.yaml"]),
+    );
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("starter_summary", out);
+    // A second init refuses to overwrite.
+    let (code, _, err) = stdout(sansho().current_dir(dir.path()).args(["init"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn explain_prints_the_trace_of_a_risk() {
+    let (code, out, _) =
+        stdout(sansho().args(["explain", "OP-APP-01/entry/waiting-tablet/T1", &example()]));
+    assert_eq!(code, 0, "{out}");
+    for needle in [
+        "顕在化率",
+        "影響度",
+        "LK-PUBLIC-AREA",
+        "TR-ENTRY-ACCESS",
+        "残存リスク",
+        "ランク",
+    ] {
+        assert!(out.contains(needle), "missing {needle} in\n{out}");
+    }
+}
+
+#[test]
+fn explain_suggests_the_closest_risk_id() {
+    let (code, _, err) = stdout(sansho().args([
+        "explain",
+        "OP-APP-01/entry/waiting-tablet/T2",
+        &example(),
+        "--lang",
+        "en",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("did you mean `OP-APP-01/entry/waiting-tablet/T"),
+        "{err}"
+    );
+}
+
+#[test]
+fn explain_knows_codes_rules_threats_and_facts() {
+    for (id, needle) in [
+        ("P001", "untreated-risk"),
+        ("LK-MULTI-FACTOR", "shift -1"),
+        ("T4", "ランサムウェア"),
+        ("auth_multi_factor", "two or more"),
+    ] {
+        let (code, out, _) = stdout(sansho().args(["explain", id]));
+        assert_eq!(code, 0, "{id}");
+        assert!(out.contains(needle), "{id}: {out}");
+    }
+}
+
+#[test]
+fn schema_kb_and_version_commands_work() {
+    for which in ["model", "kb", "result"] {
+        let (code, out, _) = stdout(sansho().args(["schema", which]));
+        assert_eq!(code, 0);
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value["$schema"], "http://json-schema.org/draft-07/schema#");
+    }
+    let (code, out, _) = stdout(sansho().args(["kb", "matrix"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("5                   C  B  A  S  S"), "{out}");
+    let (code, out, _) = stdout(sansho().args(["kb", "threats", "--format", "json"]));
+    assert_eq!(code, 0);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        11
+    );
+}
+
+#[test]
+fn kb_overrides_change_the_assessment_and_bad_overrides_point_into_their_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let strict = dir.path().join("strict.yaml");
+    // A stricter matrix: every cell S.
+    let rows = (1..=5)
+        .map(|i| format!("    {i}: [S, S, S, S, S]\n"))
+        .collect::<String>();
+    std::fs::write(
+        &strict,
+        format!("matrix:\n  source: {{ja: 社内基準, en: in-house matrix}}\n  rows:\n{rows}  policy:\n{}", policy()),
+    )
+    .unwrap();
+    let (code, out, err) = stdout(sansho().args([
+        "assess",
+        &example(),
+        "--kb",
+        &strict.to_string_lossy(),
+        "--fail-on",
+        "S",
+    ]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("社内基準"));
+
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "threats:\n  - id: T1\n    nmae: x\n").unwrap();
+    let (code, _, err) = stdout(sansho().args([
+        "assess",
+        &example(),
+        "--kb",
+        &bad.to_string_lossy(),
+        "--lang",
+        "en",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("bad.yaml:3:5") && err.contains("unknown key `nmae`"),
+        "{err}"
+    );
+}
+
+fn policy() -> String {
+    ["S", "A", "B", "C", "D"]
+        .iter()
+        .map(|r| format!("    - {{rank: {r}, treatment: required, min_controls: 1, description: {{ja: 対応, en: treat}}}}\n"))
+        .collect()
+}
