@@ -50,7 +50,7 @@ macro_rules! codes {
                 match self { $(Code::$variant => $summary,)* }
             }
 
-            pub fn from_str(code: &str) -> Option<Code> {
+            pub fn parse(code: &str) -> Option<Code> {
                 Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(code) || c.name() == code)
             }
         }
@@ -196,7 +196,7 @@ mod tests {
                 code.as_str()
             );
             assert!(seen.insert(code.name()), "duplicate name {}", code.name());
-            assert_eq!(Code::from_str(code.as_str()), Some(*code));
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
         }
         let table: Vec<String> = Code::ALL
             .iter()

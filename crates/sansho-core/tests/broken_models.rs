@@ -9,6 +9,8 @@
 //! The test fails when an expected diagnostic is missing, or when an error is reported that the
 //! header does not expect.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! Engine behaviour on small models written inline: matrix, scoring traces, treatment, policy
 //! findings and the stability of risk ids.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
+
 use sansho_core::engine;
 use sansho_core::kb::{KnowledgeBase, Rank, ScoreOp, TreatmentNeed};
 use sansho_core::load::{Limits, MemoryProvider};

@@ -1,5 +1,7 @@
 //! Integration tests on the bundled example `examples/ehr-saas`, and the committed schemas.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
+
 mod common;
 
 use std::collections::BTreeSet;

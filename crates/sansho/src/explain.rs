@@ -15,7 +15,7 @@ use crate::{EXIT_INVALID, fs, print_diagnostics};
 
 pub fn run(id: &str, model: &Path, kb: &KnowledgeBase, lang: Lang) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
-    if let Some(code) = Code::from_str(id) {
+    if let Some(code) = Code::parse(id) {
         writeln!(
             out,
             "{} {} ({:?})\n{}",

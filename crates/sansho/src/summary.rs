@@ -200,7 +200,7 @@ pub fn write(
         count(Severity::Note)
     )?;
     let mut findings: Vec<_> = a.findings.iter().collect();
-    findings.sort_by(|x, y| y.severity.cmp(&x.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     const SHOWN: usize = 15;
     for f in findings.iter().take(SHOWN) {
         writeln!(

@@ -1,5 +1,7 @@
 //! The `sansho` binary end to end: real files, real process, exit codes and output.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

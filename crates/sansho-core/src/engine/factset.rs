@@ -264,14 +264,13 @@ fn connection_facts(connection: &crate::model::Connection) -> FactSet {
     if connection.kind == ConnectionKind::Internet && connection.tls.is_none() {
         set.insert(Fact::TlsMissing);
     }
-    if let Some(tls) = &connection.tls {
-        if tls
+    if let Some(tls) = &connection.tls
+        && tls
             .versions
             .iter()
             .any(|v| matches!(v, TlsVersion::Ssl3 | TlsVersion::Tls10 | TlsVersion::Tls11))
-        {
-            set.insert(Fact::TlsLegacy);
-        }
+    {
+        set.insert(Fact::TlsLegacy);
     }
     if connection.kind == ConnectionKind::SslVpn && connection.ssl_vpn != Some(SslVpnType::Client) {
         // An SSL-VPN that is not stated to be client-type is treated as clientless (PGL 5.1.5(イ)③).

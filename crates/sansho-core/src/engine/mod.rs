@@ -275,12 +275,11 @@ fn apply_rules<'a>(base: u8, rules: impl Iterator<Item = &'a CompiledScoreRule>)
             ScoreOp::AtLeast(n) => n,
             _ => 0,
         })
+        && let ScoreOp::AtLeast(n) = rule.op
     {
-        if let ScoreOp::AtLeast(n) = rule.op {
-            let to = value.max(n);
-            record(rule, value, to);
-            value = to;
-        }
+        let to = value.max(n);
+        record(rule, value, to);
+        value = to;
     }
     if let Some(rule) = matched
         .iter()
@@ -289,12 +288,11 @@ fn apply_rules<'a>(base: u8, rules: impl Iterator<Item = &'a CompiledScoreRule>)
             ScoreOp::AtMost(n) => n,
             _ => 5,
         })
+        && let ScoreOp::AtMost(n) = rule.op
     {
-        if let ScoreOp::AtMost(n) = rule.op {
-            let to = value.min(n);
-            record(rule, value, to);
-            value = to;
-        }
+        let to = value.min(n);
+        record(rule, value, to);
+        value = to;
     }
     for rule in matched.iter().filter(|r| matches!(r.op, ScoreOp::Shift(_))) {
         if let ScoreOp::Shift(n) = rule.op {
@@ -397,8 +395,7 @@ fn score_risk(
     let decision = matched.first().copied();
     let mut applied: Vec<(usize, ControlVia)> = Vec::new();
     for c in controls.candidates(model, flow_ix, flow, segment.element) {
-        if model.controls[c].counters.iter().any(|t| *t == threat.id)
-            && !applied.iter().any(|(x, _)| *x == c)
+        if model.controls[c].counters.contains(&threat.id) && !applied.iter().any(|(x, _)| *x == c)
         {
             applied.push((c, ControlVia::AppliesTo));
         }

@@ -38,21 +38,23 @@ impl Default for Limits {
 }
 
 /// Checks bytes for UTF-8 and size, returning the text or a diagnostic.
-pub fn decode(file: FileId, bytes: Vec<u8>, limits: &Limits) -> Result<String, Diagnostic> {
+pub fn decode(file: FileId, bytes: Vec<u8>, limits: &Limits) -> Result<String, Box<Diagnostic>> {
     if bytes.len() > limits.max_file_bytes {
         let (size, limit) = (bytes.len(), limits.max_file_bytes);
-        return Err(Diagnostic::new(
-            Code::FileTooLarge,
-            loc!(
-                "ファイルが大きすぎます ({size} バイト、上限 {limit} バイト)",
-                "file is too large ({size} bytes, limit {limit})"
-            ),
-            Some(Span::point(file, 1, 1, 0)),
-        )
-        .with_hint(loc!(
-            "モデルを include: で複数ファイルに分けてください",
-            "split the model into several files with `include:`"
-        )));
+        return Err(Box::new(
+            Diagnostic::new(
+                Code::FileTooLarge,
+                loc!(
+                    "ファイルが大きすぎます ({size} バイト、上限 {limit} バイト)",
+                    "file is too large ({size} bytes, limit {limit})"
+                ),
+                Some(Span::point(file, 1, 1, 0)),
+            )
+            .with_hint(loc!(
+                "モデルを include: で複数ファイルに分けてください",
+                "split the model into several files with `include:`"
+            )),
+        ));
     }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -76,6 +78,7 @@ pub fn decode(file: FileId, bytes: Vec<u8>, limits: &Limits) -> Result<String, D
             "ファイルを UTF-8 で保存し直してください (Shift_JIS などは読めません)",
             "save the file as UTF-8 (Shift_JIS and other encodings are not read)"
         ))
+        .into()
     })
 }
 
@@ -86,7 +89,9 @@ pub fn parse<T: DeserializeOwned>(
     checker: &SchemaChecker,
     limits: &Limits,
 ) -> Result<T, Vec<Diagnostic>> {
-    check_budget(file, text, limits).map_err(|d| vec![d])?;
+    if let Some(breach) = budget_breach(file, text, limits) {
+        return Err(vec![breach]);
+    }
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: limits.max_depth,
@@ -120,19 +125,19 @@ fn event_budget(text: &str) -> usize {
     (text.len() / 2).max(100_000)
 }
 
-fn check_budget(file: FileId, text: &str, limits: &Limits) -> Result<(), Diagnostic> {
+/// The first safety limit the text breaks, if any.
+fn budget_breach(file: FileId, text: &str, limits: &Limits) -> Option<Diagnostic> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = limits.max_depth;
     budget.max_aliases = limits.max_aliases;
     budget.max_events = event_budget(text);
     budget.max_nodes = event_budget(text);
     match check_yaml_budget(text, budget, EnforcingPolicy::AllContent) {
-        Ok(report) => match report.breached {
-            None => Ok(()),
-            Some(breach) => Err(limit_diagnostic(file, &breach)),
-        },
+        Ok(report) => report
+            .breached
+            .map(|breach| limit_diagnostic(file, &breach)),
         // Syntax errors are reported with better positions by the parse that follows.
-        Err(_) => Ok(()),
+        Err(_) => None,
     }
 }
 

@@ -187,7 +187,7 @@ pub fn load(
         let text = match document::decode(file, bytes, limits) {
             Ok(text) => text,
             Err(d) => {
-                diagnostics.push(d);
+                diagnostics.push(*d);
                 failed = true;
                 continue;
             }

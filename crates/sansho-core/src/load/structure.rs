@@ -50,13 +50,12 @@ impl SchemaChecker {
         let mut found = Vec::new();
         for error in self.validator.iter_errors(instance) {
             let path = error.instance_path().to_string();
-            if let K::Required { property } = error.kind() {
-                if typos
+            if let K::Required { property } = error.kind()
+                && typos
                     .iter()
                     .any(|(p, k)| *p == path && property.as_str() == Some(k.as_str()))
-                {
-                    continue;
-                }
+            {
+                continue;
             }
             self.report(file, &path, error.kind(), instance, index, &mut found);
         }

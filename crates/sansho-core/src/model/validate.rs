@@ -558,21 +558,20 @@ pub fn build(
         .locations
         .iter()
         .map(|(f, l)| {
-            if let Some(country) = &l.country {
-                if !(country.value.len() == 2
+            if let Some(country) = &l.country
+                && !(country.value.len() == 2
                     && country.value.bytes().all(|b| b.is_ascii_uppercase()))
-                {
-                    let v = &country.value;
-                    ctx.invalid(
-                        *f,
-                        country.pos,
-                        loc!(
-                            "国コード `{v}` は ISO 3166-1 の 2 文字 (例: JP) で書いてください",
-                            "country `{v}` must be an ISO 3166-1 alpha-2 code (e.g. JP)"
-                        ),
-                        loc!("例: JP, US, SG", "e.g. JP, US, SG"),
-                    );
-                }
+            {
+                let v = &country.value;
+                ctx.invalid(
+                    *f,
+                    country.pos,
+                    loc!(
+                        "国コード `{v}` は ISO 3166-1 の 2 文字 (例: JP) で書いてください",
+                        "country `{v}` must be an ISO 3166-1 alpha-2 code (e.g. JP)"
+                    ),
+                    loc!("例: JP, US, SG", "e.g. JP, US, SG"),
+                );
             }
             Location {
                 id: l.id.value.clone(),
@@ -675,25 +674,25 @@ pub fn build(
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        if let Some(ike) = &c.ike {
-            if kind != ConnectionKind::IpsecVpn {
-                ctx.not_applicable(*f, ike.pos, "ike", &kind_name);
-            }
+        if let Some(ike) = &c.ike
+            && kind != ConnectionKind::IpsecVpn
+        {
+            ctx.not_applicable(*f, ike.pos, "ike", &kind_name);
         }
-        if let Some(t) = &c.ssl_vpn {
-            if kind != ConnectionKind::SslVpn {
-                ctx.not_applicable(*f, t.pos, "ssl_vpn", &kind_name);
-            }
+        if let Some(t) = &c.ssl_vpn
+            && kind != ConnectionKind::SslVpn
+        {
+            ctx.not_applicable(*f, t.pos, "ssl_vpn", &kind_name);
         }
-        if let Some(first) = c.wireless_access_control.first() {
-            if kind != ConnectionKind::WirelessLan {
-                ctx.not_applicable(*f, first.pos, "wireless_access_control", &kind_name);
-            }
+        if let Some(first) = c.wireless_access_control.first()
+            && kind != ConnectionKind::WirelessLan
+        {
+            ctx.not_applicable(*f, first.pos, "wireless_access_control", &kind_name);
         }
-        if let Some(t) = &c.transport {
-            if kind != ConnectionKind::MediaTransport {
-                ctx.not_applicable(*f, t.carrier.pos, "transport", &kind_name);
-            }
+        if let Some(t) = &c.transport
+            && kind != ConnectionKind::MediaTransport
+        {
+            ctx.not_applicable(*f, t.carrier.pos, "transport", &kind_name);
         }
         let tls = c.tls.as_ref().map(|t| {
             if t.versions.is_empty() {
