@@ -52,7 +52,7 @@ fn cases() -> Vec<(PathBuf, PathBuf)> {
     // Relative to the crate (the working directory of integration tests), so messages that quote
     // paths read the same on every machine.
     let dir = Path::new("tests/broken");
-    let mut cases: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(&dir)
+    let mut cases: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .map(|p| {
