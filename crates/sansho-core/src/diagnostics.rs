@@ -50,6 +50,13 @@ macro_rules! codes {
                 match self { $(Code::$variant => $summary,)* }
             }
 
+            /// Whether the code belongs to the guideline rule pack (documented in kb/rules.yaml):
+            /// rule families have prefixes of two letters or more (`AUTH001`), the model and
+            /// policy codes a single letter (`M005`, `P001`).
+            pub fn is_rule(self) -> bool {
+                self.as_str().bytes().take(2).all(|b| b.is_ascii_alphabetic())
+            }
+
             pub fn parse(code: &str) -> Option<Code> {
                 Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(code) || c.name() == code)
             }
@@ -92,10 +99,66 @@ codes! {
     InstitutionControlNotRequested = "P004", "institution-control-not-requested", Error, "A control the institution must run is not listed as a request to it.";
     ResidualNotAcceptable = "P005", "residual-not-acceptable", Warning, "After treatment the residual rank still requires treatment.";
     DecisionMatchesNothing = "P006", "decision-matches-nothing", Warning, "A decision addresses no risk of the model (stale or mistyped id).";
-    ConflictingDecisions = "P007", "conflicting-decisions", Warning, "Several decisions address the same risk; the first one applies.";
+    ConflictingDecisions = "P007", "conflicting-decisions", Warning, "A decision never applies: earlier decisions take every risk it matches.";
     SRiskAccepted = "P008", "s-risk-accepted", Warning, "An S-rank risk is accepted instead of treated.";
     ControlUnused = "P009", "control-unused", Note, "A control that applies to no risk of the model.";
     AvoidWithoutChange = "P010", "avoid-without-change", Warning, "A risk marked avoided whose flow is still in the model.";
+    // Guideline rule pack: one family per area of the guidelines. Titles, explanations,
+    // clauses, severity and rank are data in kb/rules.yaml.
+    // AUTH: user authentication (PGL 5.1.5(イ)①).
+    HumanAccessWithoutMfa = "AUTH001", "human-access-without-mfa", Error, "People reach medical information without multi-factor authentication.";
+    // LOG: log retention (PGL 5.1.5(イ)②).
+    LogRetentionTooShort = "LOG001", "log-retention-too-short", Error, "Logs are kept shorter than the legal retention of what they record.";
+    LogRetentionUnknown = "LOG002", "log-retention-unknown", Warning, "Logs of legally kept information without a stated retention.";
+    // NET: network routes (PGL 5.1.5(イ)③).
+    MedicalOverInternetWithoutTls = "NET001", "medical-over-internet-without-tls", Error, "Medical information crosses the internet without TLS.";
+    TlsVersionNotAllowed = "NET002", "tls-version-not-allowed", Error, "TLS versions below 1.2, or 1.2 without a recorded reason.";
+    TlsCipherNotAllowed = "NET003", "tls-cipher-not-allowed", Error, "A cipher suite outside the high-security allow-list.";
+    ClientlessSslVpn = "NET004", "clientless-ssl-vpn", Error, "An SSL-VPN that is not client-type.";
+    IpsecWithoutIke = "NET005", "ipsec-without-ike", Error, "IPsec without IKE (or IKE not stated).";
+    InsecureRouteForStaff = "NET006", "insecure-route-for-staff", Warning, "Staff or vendors reach medical information over the open internet instead of a secure network.";
+    // WLAN: wireless LAN (PGL 5.1.5(イ)④).
+    WirelessWeakAccessControl = "WLAN001", "wireless-weak-access-control", Error, "Wireless LAN admission by MAC filter or shared key only.";
+    // MEDIA: small media and cloud storage (PGL 5.1.5(イ)⑤).
+    FlashMediaWithMedicalInformation = "MEDIA001", "flash-media-with-medical-information", Error, "Portable flash media hold medical information.";
+    CloudStorageNotPermitted = "MEDIA002", "cloud-storage-not-permitted", Error, "A cloud storage service that is not on the permitted list.";
+    NoEgressSeparation = "MEDIA003", "no-egress-separation", Warning, "Nothing stops important data from being sent out.";
+    // BCP: continuity (PGL 5.1.5(イ)⑥).
+    ContinuityScenarioMissing = "BCP001", "continuity-scenario-missing", Error, "A BCP scenario (outage, surge, inconsistency on recovery) is not planned.";
+    BackupGenerationsTooFew = "BCP002", "backup-generations-too-few", Error, "A backup keeps too few generations.";
+    BackupNotOffline = "BCP003", "backup-not-offline", Error, "Medical data have no offline or write-once backup copy.";
+    StoreWithoutBackup = "BCP004", "store-without-backup", Error, "A store of medical information is not backed up.";
+    // OPS: information management in operation (MGL 6.0 システム運用編 7).
+    TakenOutUnencrypted = "OPS001", "taken-out-unencrypted", Error, "A device or medium taken out is not encrypted.";
+    TakenOutNotInLedger = "OPS002", "taken-out-not-in-ledger", Error, "A device or medium taken out is not in the ledger.";
+    VendorTakeOutWithoutApproval = "OPS003", "vendor-take-out-without-approval", Error, "A maintenance vendor takes medical information out without approval.";
+    RemoteMaintenanceUnrestricted = "OPS004", "remote-maintenance-unrestricted", Error, "Remote login is not restricted to managed maintenance.";
+    StaffRemoteWithoutVdi = "OPS005", "staff-remote-without-vdi", Error, "Staff remote access without a virtual desktop over a VPN.";
+    PatientViewingNotSeparated = "OPS006", "patient-viewing-not-separated", Error, "Patient-facing viewing is not separated from internal systems.";
+    LentDeviceWithoutConsent = "OPS007", "lent-device-without-consent", Error, "Devices lent to patients without explanation and consent.";
+    DisposalProcedureMissing = "OPS008", "disposal-procedure-missing", Warning, "An information kind has no disposal procedure.";
+    OutsourcedDisposalWithoutEvidence = "OPS009", "outsourced-disposal-without-evidence", Error, "Disposal by another organisation without evidence.";
+    // INST: institutional requirements (PGL ch.6).
+    ForeignStorageUndisclosed = "INST001", "foreign-storage-undisclosed", Error, "Storage outside Japan or foreign-law exposure is not disclosed.";
+    StoragePrincipleMissing = "INST002", "storage-principle-missing", Error, "A legally kept record lacks measures for 真正性, 見読性 or 保存性.";
+    SignatureNotQualified = "INST003", "signature-not-qualified", Error, "A signature-requiring document lacks a qualification-verifiable signature or an accredited timestamp.";
+    UnencryptedByLawWithoutCountermeasure = "INST004", "unencrypted-by-law-without-countermeasure", Error, "Transmission unencrypted by law without eavesdropping countermeasures.";
+    // AGR: agreement readiness (PGL ch.4).
+    CertificationMissing = "AGR001", "certification-missing", Error, "The provider has no Pマーク or ISMS and no accepted alternative.";
+    CertificationExpired = "AGR002", "certification-expired", Error, "A certificate expired before the model's date.";
+    IsmsScopeNarrow = "AGR003", "isms-scope-narrow", Warning, "The ISMS scope does not cover the data from entry to exit.";
+    EvaluationMissing = "AGR004", "evaluation-missing", Error, "No evaluation of the safety management, or one done by people involved.";
+    OperatingRuleItemMissing = "AGR005", "operating-rule-item-missing", Error, "An item of the 運用管理規程 is not covered.";
+    VendorSelectionItemMissing = "AGR006", "vendor-selection-item-missing", Error, "A vendor-selection item is not answered.";
+    // MULTI: several providers.
+    ResponsibilitySplitMissing = "MULTI001", "responsibility-split-missing", Error, "An asset run by another organisation has no recorded responsibility split.";
+    IncidentLeadMissing = "MULTI002", "incident-lead-missing", Error, "Several organisations and no lead for incident investigation.";
+    CooperationSplitMissing = "MULTI003", "cooperation-split-missing", Error, "A cooperation with another provider has no agreed split for the joint parts.";
+    RequirementUncovered = "MULTI004", "requirement-uncovered", Error, "A requirement area is covered by no party.";
+    // LIFE: lifecycle.
+    TerminationFlowsMissing = "LIFE001", "termination-flows-missing", Error, "No termination-phase flow returns, transfers or disposes of the data.";
+    TerminationEvidenceMissing = "LIFE002", "termination-evidence-missing", Warning, "A termination flow plans no evidence.";
+    PeriodicReportsMissing = "LIFE003", "periodic-reports-missing", Warning, "No periodic operation reports or self-inspection.";
 }
 
 /// One reported problem.
@@ -115,6 +178,12 @@ pub struct Diagnostic {
     /// Further places that explain the problem (e.g. the first definition of a duplicate id).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub related: Vec<Related>,
+    /// Edition-qualified clauses the finding rests on.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub references: Vec<String>,
+    /// For rule findings: the rank of the gap, which `--fail-on` compares like a risk's rank.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rank: Option<crate::kb::Rank>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -133,6 +202,8 @@ impl Diagnostic {
             element: None,
             hint: None,
             related: Vec::new(),
+            references: Vec::new(),
+            rank: None,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod kb;
 pub mod load;
 pub mod model;
 pub mod result;
+pub mod rules;
 pub mod schema;
 pub mod source;
 pub mod text;

@@ -338,7 +338,16 @@ fn first_matching_decision_applies_and_conflicts_are_reported() {
     let a = assess(&text);
     assert_eq!(risk(&a, "OP-01/entry/terminal/T1").status, Status::Accepted);
     assert_eq!(risk(&a, "OP-01/entry/terminal/T3").status, Status::Shared);
-    assert!(codes(&a).contains(&Code::ConflictingDecisions));
+    // The second decision still applies to T3 and others: precedence, not a conflict.
+    assert!(!codes(&a).contains(&Code::ConflictingDecisions));
+    // A decision that earlier ones shadow completely never applies and is reported.
+    let shadowed = format!("{text}  - risk: OP-01/entry/terminal/T1\n    treatment: reduce\n");
+    let f = assess(&shadowed)
+        .findings
+        .into_iter()
+        .find(|f| f.code == Code::ConflictingDecisions)
+        .unwrap();
+    assert!(f.message.en.contains("applies to none"), "{}", f.message.en);
 }
 
 #[test]

@@ -131,3 +131,34 @@ fn schemas_are_fresh() {
         "stale schemas {stale:?}: run SANSHO_BLESS=1 cargo test -p sansho-core --test example schemas"
     );
 }
+
+/// `docs/rules.md` is generated from the knowledge base; regenerate with
+/// `SANSHO_BLESS=1 cargo test -p sansho-core --test example rules_doc`.
+#[test]
+fn rules_doc_is_fresh() {
+    let kb = sansho_core::kb::load::builtin().as_ref().unwrap();
+    let mut text = String::from(
+        "# Guideline rules\n\nGenerated from `crates/sansho-core/kb/rules.yaml` (do not edit by hand; see `sansho rules` and `sansho explain CODE`).\nSeverity and rank are data: override them in a knowledge-base file.\n\n| code | name | title | severity / rank | clauses |\n|---|---|---|---|---|\n",
+    );
+    for r in &kb.rules {
+        text.push_str(&format!(
+            "| {} | `{}` | {}<br>{} | {:?} / {} | {} |\n",
+            r.code.as_str(),
+            r.code.name(),
+            r.title.ja,
+            r.title.en,
+            r.severity,
+            r.rank.as_str(),
+            r.references.join("<br>")
+        ));
+    }
+    let path = repo().join("docs/rules.md");
+    if std::env::var_os("SANSHO_BLESS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).ok().as_deref(),
+        Some(text.as_str()),
+        "stale docs/rules.md: run SANSHO_BLESS=1 cargo test -p sansho-core --test example rules_doc"
+    );
+}

@@ -15,6 +15,49 @@ use crate::{EXIT_INVALID, fs, print_diagnostics};
 
 pub fn run(id: &str, model: &Path, kb: &KnowledgeBase, lang: Lang) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
+    if let Some(doc) = Code::parse(id).and_then(|c| kb.rule(c)) {
+        let t = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
+        writeln!(
+            out,
+            "{} {} — {}",
+            doc.code.as_str(),
+            doc.code.name(),
+            doc.title.get(lang)
+        )?;
+        writeln!(
+            out,
+            "{}: {:?}  {}: {}",
+            t("重大度", "severity"),
+            doc.severity,
+            t("ランク", "rank"),
+            doc.rank.as_str()
+        )?;
+        writeln!(
+            out,
+            "\n{}\n  {}",
+            t("何を検査するか", "What it checks"),
+            doc.what.get(lang)
+        )?;
+        writeln!(
+            out,
+            "\n{}\n  {}",
+            t("なぜ重要か", "Why it matters"),
+            doc.why.get(lang)
+        )?;
+        writeln!(
+            out,
+            "\n{}\n  {}",
+            t("対応", "How to fix it"),
+            doc.fix.get(lang)
+        )?;
+        writeln!(
+            out,
+            "\n{}\n  {}",
+            t("参照条項", "References"),
+            doc.references.join("\n  ")
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(code) = Code::parse(id) {
         writeln!(
             out,

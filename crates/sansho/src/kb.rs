@@ -18,6 +18,10 @@ pub enum Section {
     Impact,
     Controls,
     Facts,
+    Retention,
+    OperatingRules,
+    VendorSelection,
+    Areas,
     All,
 }
 
@@ -39,6 +43,10 @@ pub fn print(kb: &KnowledgeBase, section: Section, json: bool, lang: Lang) -> an
                     .map(|f| (f.name(), f.doc()))
                     .collect::<Vec<_>>(),
             )?,
+            Section::Retention => serde_json::to_value(&kb.tables.retention)?,
+            Section::OperatingRules => serde_json::to_value(&kb.tables.operating_rule_items)?,
+            Section::VendorSelection => serde_json::to_value(&kb.tables.vendor_selection_items)?,
+            Section::Areas => serde_json::to_value(&kb.tables.requirement_areas)?,
             Section::Summary | Section::All => serde_json::to_value(kb)?,
         };
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
@@ -154,6 +162,68 @@ pub fn print(kb: &KnowledgeBase, section: Section, json: bool, lang: Lang) -> an
         for f in Fact::ALL {
             writeln!(out, "{:<30} {}", f.name(), f.doc())?;
         }
+    }
+    if all || matches!(section, Section::Retention) {
+        for e in &kb.tables.retention {
+            let mark = if e.verified { "" } else { "  (unverified)" };
+            writeln!(
+                out,
+                "{:<30} {:>3}  {}  {}{mark}",
+                e.id,
+                e.years,
+                e.name.get(lang),
+                e.law
+            )?;
+        }
+    }
+    let lists = [
+        (
+            matches!(section, Section::OperatingRules),
+            &kb.tables.operating_rule_items,
+        ),
+        (
+            matches!(section, Section::VendorSelection),
+            &kb.tables.vendor_selection_items,
+        ),
+        (
+            matches!(section, Section::Areas),
+            &kb.tables.requirement_areas,
+        ),
+    ];
+    for (wanted, items) in lists {
+        if all || wanted {
+            for i in items {
+                writeln!(
+                    out,
+                    "{:<22} {} {}",
+                    i.id,
+                    i.label.as_deref().unwrap_or(""),
+                    i.name.get(lang)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `sansho rules`: every guideline rule with severity, rank and clauses.
+pub fn rules(kb: &KnowledgeBase, json: bool, lang: Lang) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&kb.rules)?)?;
+        return Ok(());
+    }
+    for r in &kb.rules {
+        let level = format!("{:?}/{}", r.severity, r.rank.as_str()).to_lowercase();
+        writeln!(
+            out,
+            "{:<9} {:<10} {:<40} {}",
+            r.code.as_str(),
+            level,
+            r.code.name(),
+            r.title.get(lang)
+        )?;
+        writeln!(out, "{:<9} {}", "", r.references.join("; "))?;
     }
     Ok(())
 }

@@ -75,7 +75,8 @@ enum Command {
         /// Write the output to a file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// Exit with 1 when a risk that is not accepted or avoided still ranks RANK or higher.
+        /// Exit with 1 when a risk that is not accepted or avoided still ranks RANK or higher, or a
+        /// guideline finding has rank RANK or higher.
         #[arg(long, value_name = "RANK", value_parser = parse_rank)]
         fail_on: Option<Rank>,
         /// How many of the highest risks the text summary lists.
@@ -97,6 +98,13 @@ enum Command {
         /// Entry file of the model (needed for risk ids).
         #[arg(default_value = "sansho.yaml")]
         model: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List the guideline rules with their clauses.
+    Rules {
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
         #[command(flatten)]
         common: Common,
     },
@@ -167,6 +175,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             explain::run(&id, &model, &kb, common.lang.into())
         }
         Command::Init { dir, force } => init(&dir, force),
+        Command::Rules { format, common } => {
+            let kb = knowledge_base(&common)?;
+            kb::rules(&kb, format == Format::Json, common.lang.into())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Model => sansho_core::schema::model_schema(),
@@ -309,14 +322,19 @@ fn assess(
                     && r.effective_rank() >= threshold
             })
             .count();
-        if remaining > 0 {
+        let gaps = assessment
+            .findings
+            .iter()
+            .filter(|f| f.rank.is_some_and(|r| r >= threshold))
+            .count();
+        if remaining > 0 || gaps > 0 {
             let t = threshold.as_str();
             match lang {
                 Lang::Ja => eprintln!(
-                    "--fail-on {t}: 受容・回避されていない {t} ランク以上のリスクが {remaining} 件残っています"
+                    "--fail-on {t}: 受容・回避されていない {t} ランク以上のリスクが {remaining} 件、{t} ランク以上のガイドライン指摘が {gaps} 件あります"
                 ),
                 Lang::En => eprintln!(
-                    "--fail-on {t}: {remaining} risks at rank {t} or above remain (not accepted or avoided)"
+                    "--fail-on {t}: {remaining} risks at rank {t} or above remain (not accepted or avoided), and {gaps} guideline findings rank {t} or above"
                 ),
             }
             return Ok(ExitCode::from(EXIT_FAIL_ON));

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use sansho_core::result::{Assessment, Risk, Status};
-use sansho_core::{Lang, Rank, Severity, Sources};
+use sansho_core::{Diagnostic, Lang, Rank, Severity, Sources};
 
 use crate::render;
 
@@ -187,11 +187,54 @@ pub fn write(
     )?;
     writeln!(out)?;
 
-    let count = |s: Severity| a.findings.iter().filter(|f| f.severity == s).count();
+    // Guideline findings (what the guidelines demand of the system) and policy findings (what
+    // the risk treatment still lacks) answer different questions, so they are listed apart.
+    let (rules, policy): (Vec<&Diagnostic>, Vec<&Diagnostic>) =
+        a.findings.iter().partition(|f| f.code.is_rule());
+    section(
+        out,
+        t("ガイドライン指摘", "Guideline findings"),
+        &rules,
+        20,
+        sources,
+        lang,
+    )?;
+    writeln!(out)?;
+    section(
+        out,
+        t("リスク対応の指摘", "Risk-treatment findings"),
+        &policy,
+        8,
+        sources,
+        lang,
+    )?;
+    let mut by_code: Vec<(&str, usize)> = Vec::new();
+    for f in &policy {
+        match by_code.iter_mut().find(|(c, _)| *c == f.code.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => by_code.push((f.code.as_str(), 1)),
+        }
+    }
+    if !by_code.is_empty() {
+        let counts: Vec<String> = by_code.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        writeln!(out, "  {}: {}", t("内訳", "by code"), counts.join(", "))?;
+    }
+    Ok(())
+}
+
+/// One block of findings: counts by severity, then the most severe first, up to `shown`.
+fn section(
+    out: &mut dyn Write,
+    title: &str,
+    findings: &[&Diagnostic],
+    shown: usize,
+    sources: &Sources,
+    lang: Lang,
+) -> std::io::Result<()> {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     writeln!(
         out,
-        "{}: {} {} / {} {} / {} {}",
-        t("指摘", "Findings"),
+        "{title}: {} {} / {} {} / {} {}",
         render::severity_word(Severity::Error, lang),
         count(Severity::Error),
         render::severity_word(Severity::Warning, lang),
@@ -199,10 +242,9 @@ pub fn write(
         render::severity_word(Severity::Note, lang),
         count(Severity::Note)
     )?;
-    let mut findings: Vec<_> = a.findings.iter().collect();
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    const SHOWN: usize = 15;
-    for f in findings.iter().take(SHOWN) {
+    let mut sorted: Vec<&&Diagnostic> = findings.iter().collect();
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    for f in sorted.iter().take(shown) {
         writeln!(
             out,
             "  {}[{}] {}: {}",
@@ -212,12 +254,11 @@ pub fn write(
             f.message.get(lang)
         )?;
     }
-    if findings.len() > SHOWN {
-        let more = findings.len() - SHOWN;
-        if ja {
-            writeln!(out, "  … ほか {more} 件 (--format json ですべて出力)")?;
-        } else {
-            writeln!(out, "  … {more} more (--format json lists them all)")?;
+    if sorted.len() > shown {
+        let more = sorted.len() - shown;
+        match lang {
+            Lang::Ja => writeln!(out, "  … ほか {more} 件 (--format json ですべて出力)")?,
+            Lang::En => writeln!(out, "  … {more} more (--format json lists them all)")?,
         }
     }
     Ok(())

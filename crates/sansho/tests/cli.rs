@@ -258,3 +258,62 @@ fn policy() -> String {
         .map(|r| format!("    - {{rank: {r}, treatment: required, min_controls: 1, description: {{ja: 対応, en: treat}}}}\n"))
         .collect()
 }
+
+#[test]
+fn rules_lists_every_rule_with_clauses_and_explain_documents_each() {
+    let (code, out, _) = stdout(sansho().args(["rules"]));
+    assert_eq!(code, 0);
+    let (_, json, _) = stdout(sansho().args(["rules", "--format", "json"]));
+    let rules: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert!(rules.len() >= 40);
+    for rule in &rules {
+        let id = rule["code"].as_str().unwrap();
+        assert!(out.contains(id), "{id} missing from `sansho rules`");
+        let first_reference = rule["references"][0].as_str().unwrap();
+        assert!(
+            out.contains(first_reference),
+            "{id}: clause {first_reference} not listed"
+        );
+        let (code, text, _) = stdout(sansho().args(["explain", id, "--lang", "en"]));
+        assert_eq!(code, 0, "{id}");
+        for section in [
+            "What it checks",
+            "Why it matters",
+            "How to fix it",
+            "References",
+            first_reference,
+        ] {
+            assert!(text.contains(section), "{id}: `{section}` missing");
+        }
+    }
+}
+
+#[test]
+fn rule_findings_appear_in_text_and_json_and_count_for_fail_on() {
+    let (_, out, _) = stdout(sansho().args(["assess", &example()]));
+    assert!(
+        out.contains("[AUTH001]") && out.contains("reception-terminal"),
+        "{out}"
+    );
+    let (_, json, _) = stdout(sansho().args(["assess", &example(), "--format", "json"]));
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let auth = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "AUTH001")
+        .unwrap();
+    assert_eq!(auth["element"], "reception-terminal");
+    assert_eq!(auth["rank"], "A");
+    assert!(
+        auth["references"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().starts_with("PGL-1.1 5.1.5"))
+    );
+    // The example treats every S risk, so only its rank-A rule findings and risks fail `--fail-on A`;
+    // `--fail-on S` passes because no rule finding ranks S.
+    let (code, _, _) = stdout(sansho().args(["assess", &example(), "--fail-on", "S"]));
+    assert_eq!(code, 0);
+}

@@ -58,7 +58,8 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
         ));
     }
 
-    let findings = policy::findings(model, kb, &risks, &tally);
+    let mut findings = policy::findings(model, kb, &risks, &tally);
+    crate::rules::check(model, kb, &mut findings);
     let summary = summarize(&flows, &risks, &findings);
     let rules = compiled.rule_descriptions(kb);
     Assessment {

@@ -12,6 +12,8 @@ use crate::result::{Risk, Status};
 /// Counts gathered while risks are scored.
 pub struct Tally {
     pub decision_hits: Vec<usize>,
+    /// Risks each decision actually applies to (it was the first match).
+    pub decision_applied: Vec<usize>,
     pub control_hits: Vec<usize>,
     /// (applied decision, overridden decision) → (risks affected, one example risk id).
     pub conflicts: BTreeMap<(usize, usize), (usize, String)>,
@@ -21,6 +23,7 @@ impl Tally {
     pub fn new(model: &Model) -> Self {
         Tally {
             decision_hits: vec![0; model.decisions.len()],
+            decision_applied: vec![0; model.decisions.len()],
             control_hits: vec![0; model.controls.len()],
             conflicts: BTreeMap::new(),
         }
@@ -31,6 +34,7 @@ impl Tally {
             self.decision_hits[m] += 1;
         }
         if let [first, rest @ ..] = matched {
+            self.decision_applied[*first] += 1;
             for &other in rest {
                 let entry = self
                     .conflicts
@@ -205,12 +209,22 @@ pub fn findings(
         }
     }
 
-    for ((first, other), (count, example)) in &tally.conflicts {
+    // A specific decision before a general pattern is ordinary precedence; a decision that
+    // earlier ones shadow completely never applies and is reported.
+    for other in 0..model.decisions.len() {
+        if tally.decision_hits[other] == 0 || tally.decision_applied[other] > 0 {
+            continue;
+        }
+        let Some(((first, other), (count, example))) =
+            tally.conflicts.iter().find(|((_, o), _)| *o == other)
+        else {
+            continue;
+        };
         let (a, b) = (&model.decisions[*first].risk, &model.decisions[*other].risk);
         out.push(
             Diagnostic::new(
                 Code::ConflictingDecisions,
-                loc!("決定 `{b}` は先に書かれた `{a}` と同じリスク {count} 件 (例: {example}) に該当し、適用されません", "decision `{b}` matches {count} risks (e.g. {example}) already decided by `{a}` and does not apply"),
+                loc!("決定 `{b}` は先に書かれた `{a}` と同じリスク (例: {example}、{count} 件) にしか該当せず、どのリスクにも適用されません", "decision `{b}` only matches risks already decided by `{a}` (e.g. {example}, {count} risks) and applies to none"),
                 Some(model.decisions[*other].span),
             )
             .with_related(model.decisions[*first].span, loc!("適用される決定", "the decision that applies"))

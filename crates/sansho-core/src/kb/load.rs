@@ -7,14 +7,14 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{
-    AuthFactor, CatalogueControl, ClassDefault, Edition, KnowledgeBase, Matrix, Rank, Scales,
-    ScoreOp, ScoreRule, Threat, ThreatRule,
+    AuthFactor, CatalogueControl, ClassDefault, Edition, KnowledgeBase, Matrix, NamedItem, Rank,
+    RetentionEntry, RuleDoc, Scales, ScoreOp, ScoreRule, Tables, Threat, ThreatRule,
 };
 use crate::diagnostics::{Code, Diagnostic};
 use crate::load::document::{self, Limits};
 use crate::load::structure::SchemaChecker;
 use crate::loc;
-use crate::model::raw::AuthMethod;
+use crate::model::raw::{AuditorQualification, AuthMethod, CertificationScheme};
 use crate::source::{FileId, Span};
 
 /// The embedded default files, in merge order.
@@ -33,6 +33,8 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("kb/impact.yaml", include_str!("../../kb/impact.yaml")),
     ("kb/controls.yaml", include_str!("../../kb/controls.yaml")),
+    ("kb/rules.yaml", include_str!("../../kb/rules.yaml")),
+    ("kb/tables.yaml", include_str!("../../kb/tables.yaml")),
 ];
 
 /// One knowledge-base file: any subset of the sections. Lists merge by `id` (an entry with an
@@ -61,6 +63,36 @@ pub struct KbFile {
     pub auth_factors: Option<BTreeMap<AuthMethod, AuthFactor>>,
     #[serde(default)]
     pub controls: Option<Vec<CatalogueControl>>,
+    #[serde(default)]
+    pub rules: Option<Vec<RuleDoc>>,
+    #[serde(default)]
+    pub tables: Option<TablesFile>,
+}
+
+/// `tables:` in a knowledge-base file: each table given replaces the built-in one.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TablesFile {
+    #[serde(default)]
+    pub retention: Option<Vec<RetentionEntry>>,
+    #[serde(default)]
+    pub tls_cipher_suites: Option<Vec<String>>,
+    #[serde(default)]
+    pub tls_cipher_suites_verified: Option<bool>,
+    #[serde(default)]
+    pub certifications: Option<Vec<CertificationScheme>>,
+    #[serde(default)]
+    pub alternative_certifications: Option<Vec<CertificationScheme>>,
+    #[serde(default)]
+    pub auditor_qualifications: Option<Vec<AuditorQualification>>,
+    #[serde(default)]
+    pub operating_rule_items: Option<Vec<NamedItem>>,
+    #[serde(default)]
+    pub vendor_selection_items: Option<Vec<NamedItem>>,
+    #[serde(default)]
+    pub requirement_areas: Option<Vec<NamedItem>>,
+    #[serde(default)]
+    pub min_backup_generations: Option<u32>,
 }
 
 fn checker() -> &'static Result<SchemaChecker, String> {
@@ -155,6 +187,8 @@ struct Accumulator {
     classes: Vec<ClassDefault>,
     auth_factors: Option<BTreeMap<AuthMethod, AuthFactor>>,
     controls: Vec<CatalogueControl>,
+    rules: Vec<RuleDoc>,
+    tables: TablesFile,
 }
 
 impl From<Option<KnowledgeBase>> for Accumulator {
@@ -172,6 +206,19 @@ impl From<Option<KnowledgeBase>> for Accumulator {
                 classes: kb.classes,
                 auth_factors: Some(kb.auth_factors),
                 controls: kb.controls,
+                rules: kb.rules,
+                tables: TablesFile {
+                    retention: Some(kb.tables.retention),
+                    tls_cipher_suites: Some(kb.tables.tls_cipher_suites),
+                    tls_cipher_suites_verified: Some(kb.tables.tls_cipher_suites_verified),
+                    certifications: Some(kb.tables.certifications),
+                    alternative_certifications: Some(kb.tables.alternative_certifications),
+                    auditor_qualifications: Some(kb.tables.auditor_qualifications),
+                    operating_rule_items: Some(kb.tables.operating_rule_items),
+                    vendor_selection_items: Some(kb.tables.vendor_selection_items),
+                    requirement_areas: Some(kb.tables.requirement_areas),
+                    min_backup_generations: Some(kb.tables.min_backup_generations),
+                },
             },
         }
     }
@@ -196,6 +243,25 @@ impl Accumulator {
         merge_by_id(&mut self.impact_rules, file.impact_rules, |r| &r.id);
         merge_by_id(&mut self.classes, file.classes, |c| &c.id);
         merge_by_id(&mut self.controls, file.controls, |c| &c.id);
+        merge_by_id(&mut self.rules, file.rules, |r| r.code.as_str());
+        if let Some(t) = file.tables {
+            let into = &mut self.tables;
+            macro_rules! take {
+                ($($field:ident),*) => { $( if t.$field.is_some() { into.$field = t.$field; } )* };
+            }
+            take!(
+                retention,
+                tls_cipher_suites,
+                tls_cipher_suites_verified,
+                certifications,
+                alternative_certifications,
+                auditor_qualifications,
+                operating_rule_items,
+                vendor_selection_items,
+                requirement_areas,
+                min_backup_generations
+            );
+        }
         if file.scales.is_some() {
             self.scales = file.scales;
         }
@@ -219,6 +285,34 @@ impl Accumulator {
             classes: self.classes,
             auth_factors: self.auth_factors.ok_or("auth_factors")?,
             controls: self.controls,
+            rules: self.rules,
+            tables: Tables {
+                retention: self.tables.retention.ok_or("tables.retention")?,
+                tls_cipher_suites: self
+                    .tables
+                    .tls_cipher_suites
+                    .ok_or("tables.tls_cipher_suites")?,
+                tls_cipher_suites_verified: self.tables.tls_cipher_suites_verified.unwrap_or(false),
+                certifications: self.tables.certifications.ok_or("tables.certifications")?,
+                alternative_certifications: self
+                    .tables
+                    .alternative_certifications
+                    .unwrap_or_default(),
+                auditor_qualifications: self.tables.auditor_qualifications.unwrap_or_default(),
+                operating_rule_items: self
+                    .tables
+                    .operating_rule_items
+                    .ok_or("tables.operating_rule_items")?,
+                vendor_selection_items: self
+                    .tables
+                    .vendor_selection_items
+                    .ok_or("tables.vendor_selection_items")?,
+                requirement_areas: self
+                    .tables
+                    .requirement_areas
+                    .ok_or("tables.requirement_areas")?,
+                min_backup_generations: self.tables.min_backup_generations.unwrap_or(3),
+            },
             layers: super::default_layers(),
         })
     }
@@ -300,6 +394,18 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<crate::text::Localized> {
         }
     }
     let editions: BTreeSet<&str> = kb.editions.iter().map(|e| e.id.as_str()).collect();
+    for r in &kb.rules {
+        for reference in &r.references {
+            let edition = reference.split_whitespace().next().unwrap_or("");
+            if !editions.contains(edition) {
+                let code = r.code.as_str();
+                problems.push(loc!(
+                    "{code} の参照 `{reference}` の版が未定義です",
+                    "{code}: reference `{reference}` names an unknown edition"
+                ));
+            }
+        }
+    }
     for c in &kb.controls {
         for reference in &c.references {
             let edition = reference.split_whitespace().next().unwrap_or("");

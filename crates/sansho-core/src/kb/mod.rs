@@ -236,6 +236,71 @@ pub enum AuthFactor {
     Inherence,
 }
 
+/// Documentation and settings of one guideline rule (`sansho explain AUTH001`).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub code: crate::diagnostics::Code,
+    pub title: Localized,
+    /// What it checks.
+    pub what: Localized,
+    /// Why it matters (threat, impact).
+    pub why: Localized,
+    /// How to fix it, including the institution's part where there is one.
+    pub fix: Localized,
+    /// Edition-qualified clause references.
+    pub references: Vec<String>,
+    pub severity: crate::diagnostics::Severity,
+    /// Rank of the gap, compared by `--fail-on` like a risk's rank.
+    pub rank: Rank,
+}
+
+/// A legal retention period for one kind of record.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionEntry {
+    pub id: String,
+    pub name: Localized,
+    pub years: u32,
+    /// The law that sets it.
+    pub law: String,
+    /// Whether the period was checked against the law's text.
+    pub verified: bool,
+}
+
+/// An item of a required list (運用管理規程 items, vendor-selection items, requirement areas).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedItem {
+    pub id: String,
+    /// The guideline's own label, e.g. `(ア)`.
+    #[serde(default)]
+    pub label: Option<String>,
+    pub name: Localized,
+}
+
+/// Thresholds, allow-lists and tables the rules read.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tables {
+    pub retention: Vec<RetentionEntry>,
+    /// Cipher suites allowed (IANA names), after the CRYPTREC TLS guideline's high-security type.
+    pub tls_cipher_suites: Vec<String>,
+    /// Whether the suite list was checked against the CRYPTREC text.
+    pub tls_cipher_suites_verified: bool,
+    /// Certifications that satisfy PGL 4.4 themselves.
+    pub certifications: Vec<crate::model::raw::CertificationScheme>,
+    /// Accepted alternatives (cloud security certifications).
+    pub alternative_certifications: Vec<crate::model::raw::CertificationScheme>,
+    /// Auditor qualifications accepted for an external audit when no certification is held.
+    pub auditor_qualifications: Vec<crate::model::raw::AuditorQualification>,
+    pub operating_rule_items: Vec<NamedItem>,
+    pub vendor_selection_items: Vec<NamedItem>,
+    pub requirement_areas: Vec<NamedItem>,
+    /// Fewest restorable backup generations counted as "several".
+    pub min_backup_generations: u32,
+}
+
 /// The whole knowledge base.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -250,6 +315,8 @@ pub struct KnowledgeBase {
     pub classes: Vec<ClassDefault>,
     pub auth_factors: BTreeMap<AuthMethod, AuthFactor>,
     pub controls: Vec<CatalogueControl>,
+    pub rules: Vec<RuleDoc>,
+    pub tables: Tables,
     /// Layers in the order reports list them.
     #[serde(default = "default_layers")]
     pub layers: Vec<Layer>,
@@ -270,6 +337,10 @@ impl KnowledgeBase {
 
     pub fn catalogue_control(&self, id: &str) -> Option<&CatalogueControl> {
         self.controls.iter().find(|c| c.id == id)
+    }
+
+    pub fn rule(&self, code: crate::diagnostics::Code) -> Option<&RuleDoc> {
+        self.rules.iter().find(|r| r.code == code)
     }
 
     pub fn class(&self, id: &str) -> Option<&ClassDefault> {

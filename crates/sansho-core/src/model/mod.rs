@@ -11,9 +11,11 @@ pub mod validate;
 
 use crate::source::Span;
 pub use raw::{
-    ActorKind, AssetKind, AuthMethod, CertificationScheme, ConnectionKind, ControlCategory,
-    Exposure, Layer, LocationKind, MediaCarrier, Operation, OrganizationRole, Phase,
-    PhysicalSafeguard, SslVpnType, TlsVersion, TreatmentOption, Volume, WirelessAccessControl,
+    ActorKind, AssetKind, AuditorQualification, AuthMethod, CertificationScheme, ConnectionKind,
+    ContinuityScenario, ControlCategory, CooperationKind, EgressControl, Evaluator, Exposure,
+    Layer, LocationKind, MediaCarrier, Operation, OrganizationRole, Phase, PhysicalSafeguard,
+    RemotePurpose, SignatureMethod, SslVpnType, StoragePrinciple, TimestampKind, TlsVersion,
+    TreatmentOption, Volume, WirelessAccessControl,
 };
 
 pub type OrgIx = usize;
@@ -92,6 +94,7 @@ pub struct System {
     pub provider: OrgIx,
     pub editions: Vec<String>,
     pub as_of: Option<String>,
+    pub data_egress_controls: Vec<EgressControl>,
     pub span: Span,
 }
 
@@ -102,6 +105,8 @@ pub struct Certification {
     pub scope: Option<String>,
     pub valid_until: Option<String>,
     pub name: Option<String>,
+    pub covers_data_lifecycle: Option<bool>,
+    pub auditor: Option<AuditorQualification>,
     pub span: Span,
 }
 
@@ -148,6 +153,8 @@ pub struct Asset {
     pub default_credentials: bool,
     pub taken_out: bool,
     pub lent_to_patients: bool,
+    pub patient_consent: bool,
+    pub cloud_permitted: Option<bool>,
     pub description: Option<String>,
     pub span: Span,
 }
@@ -158,6 +165,10 @@ pub struct Tls {
     pub cipher_suites: Vec<String>,
     pub reason_for_tls12: Option<String>,
     pub client_certificates: bool,
+    /// Place of `versions` in the model.
+    pub versions_span: Span,
+    /// Place of each cipher suite, in order.
+    pub cipher_suite_spans: Vec<Span>,
 }
 
 #[derive(Clone, Debug)]
@@ -179,7 +190,19 @@ pub struct Connection {
     pub ssl_vpn: Option<SslVpnType>,
     pub wireless_access_control: Vec<WirelessAccessControl>,
     pub transport: Option<Transport>,
+    pub remote_access: Option<RemoteAccess>,
+    pub unencrypted_by_law: bool,
+    pub eavesdropping_countermeasures: Vec<String>,
     pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct RemoteAccess {
+    pub purpose: RemotePurpose,
+    pub restricted: bool,
+    pub vdi: bool,
+    pub separated: bool,
     pub span: Span,
 }
 
@@ -215,7 +238,27 @@ pub struct Information {
     pub retention_basis: Option<String>,
     pub legal_record: bool,
     pub requires_signature: bool,
+    pub record_type: Option<String>,
+    pub log_of: Vec<InfoIx>,
+    pub kept_years: Option<u32>,
+    pub kept_span: Option<Span>,
+    pub agreed_retention: Option<AgreedRetention>,
+    pub signature: Option<Signature>,
     pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct AgreedRetention {
+    pub years: u32,
+    pub with: OrgIx,
+    pub date: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Signature {
+    pub method: SignatureMethod,
+    pub timestamp: TimestampKind,
     pub span: Span,
 }
 
@@ -232,6 +275,8 @@ pub struct Flow {
     /// Assets and connections, starting at `which`; `[which]` when the model gives no path.
     pub path: Vec<ElementRef>,
     pub volume: Volume,
+    pub approval: Option<String>,
+    pub evidence: Option<String>,
     pub description: Option<String>,
     pub span: Span,
 }
@@ -253,6 +298,7 @@ pub struct Control {
     pub counters: Vec<String>,
     pub effect: Effect,
     pub references: Vec<ClauseRef>,
+    pub principles: Vec<StoragePrinciple>,
     pub description: Option<String>,
     pub span: Span,
 }
@@ -298,6 +344,89 @@ pub struct Model {
     pub flows: Vec<Flow>,
     pub controls: Vec<Control>,
     pub decisions: Vec<Decision>,
+    pub backups: Vec<Backup>,
+    pub continuity: Vec<Continuity>,
+    pub ledger: Vec<LedgerEntry>,
+    pub disposal_procedures: Vec<DisposalProcedure>,
+    pub responsibilities: Vec<Responsibility>,
+    pub cooperations: Vec<Cooperation>,
+    pub agreement: Option<Agreement>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Backup {
+    pub id: String,
+    pub of: Vec<AssetIx>,
+    pub to: Option<AssetIx>,
+    pub generations: u32,
+    pub offline: bool,
+    pub write_once: bool,
+    pub schedule: Option<String>,
+    pub span: Span,
+    pub generations_span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Continuity {
+    pub scenario: ContinuityScenario,
+    pub plan: String,
+    pub last_drill: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct LedgerEntry {
+    pub asset: AssetIx,
+    pub last_inventory: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct DisposalProcedure {
+    pub information: Vec<InfoIx>,
+    pub conditions: String,
+    pub by: Vec<ActorIx>,
+    pub method: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Responsibility {
+    pub organization: OrgIx,
+    pub assets: Vec<AssetIx>,
+    pub covers: Vec<String>,
+    pub incident_lead: bool,
+    pub duties: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cooperation {
+    pub with: OrgIx,
+    pub kind: CooperationKind,
+    pub split: Option<String>,
+    pub agreed: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Agreement {
+    pub evaluation: Option<Evaluation>,
+    /// Item id → (where the 運用管理規程 covers it, place in the model).
+    pub operating_rules: std::collections::BTreeMap<String, (String, Span)>,
+    /// Item id → (answer, place in the model).
+    pub vendor_selection: std::collections::BTreeMap<String, (String, Span)>,
+    pub reports_operation: Option<String>,
+    pub reports_self_inspection: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    pub by: Evaluator,
+    pub evaluator: Option<String>,
+    pub involved_in_system: bool,
+    pub date: Option<String>,
+    pub span: Span,
 }
 
 impl Model {

@@ -55,6 +55,27 @@ pub struct RawFile {
     /// Decisions on risks (リスク対応): treatment option, controls, requests, acceptance.
     #[serde(default)]
     pub decisions: Vec<RawDecision>,
+    /// Backups (バックアップ): what is copied, how many generations, offline or write-once.
+    #[serde(default)]
+    pub backups: Vec<RawBackup>,
+    /// Business continuity (BCP) scenarios (entry file or any file; lists are concatenated).
+    #[serde(default)]
+    pub continuity: Vec<RawContinuityScenario>,
+    /// Ledger of devices and media (台帳): assets registered, with the last inventory.
+    #[serde(default)]
+    pub ledger: Vec<RawLedgerEntry>,
+    /// Disposal procedures per information kind (破棄の手順).
+    #[serde(default)]
+    pub disposal_procedures: Vec<RawDisposalProcedure>,
+    /// Split of responsibility between organisations (責任分界).
+    #[serde(default)]
+    pub responsibilities: Vec<RawResponsibility>,
+    /// Cooperation with other providers the institution contracts separately (水平・垂直連携).
+    #[serde(default)]
+    pub cooperations: Vec<RawCooperation>,
+    /// What the provider gives the institution to reach agreement (PGL ch.4).
+    #[serde(default)]
+    pub agreement: Option<RawAgreement>,
 }
 
 /// The system under assessment.
@@ -71,9 +92,22 @@ pub struct RawSystem {
     pub provider: Sp<String>,
     /// Guideline editions this assessment follows, e.g. `[PGL-1.1, MGL-6.0]`.
     pub editions: Vec<Sp<String>>,
-    /// Date of this version of the model (YYYY-MM-DD), shown in reports.
+    /// Date of this version of the model (YYYY-MM-DD), shown in reports; certificate validity is
+    /// checked against it.
     #[serde(default)]
     pub as_of: Option<String>,
+    /// Measures that stop important data leaving (PGL 5.1.5(イ)⑤).
+    #[serde(default)]
+    pub data_egress_controls: Vec<Sp<EgressControl>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EgressControl {
+    NetworkSeparation,
+    ProxyAllowlist,
+    Dlp,
+    UsbBlock,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -122,6 +156,24 @@ pub struct RawCertification {
     /// Name of the scheme when `scheme: other`.
     #[serde(default)]
     pub name: Option<String>,
+    /// ISMS: whether the scope covers the medical data from entry to exit (入口から出口まで).
+    #[serde(default)]
+    pub covers_data_lifecycle: Option<bool>,
+    /// External audit: the auditor's qualification.
+    #[serde(default)]
+    pub auditor: Option<Sp<AuditorQualification>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditorQualification {
+    /// システム監査技術者.
+    SystemAuditor,
+    /// ISACA CISA.
+    Cisa,
+    /// HISPRO evaluation of cloud services.
+    Hispro,
+    Other,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
@@ -257,6 +309,12 @@ pub struct RawAsset {
     /// Whether the device is lent to patients (IoT, wearables).
     #[serde(default)]
     pub lent_to_patients: bool,
+    /// Lent devices: whether patients are told the risks and consent (説明と同意).
+    #[serde(default)]
+    pub patient_consent: bool,
+    /// Cloud services: whether the service is on the permitted list.
+    #[serde(default)]
+    pub cloud_permitted: Option<bool>,
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -275,7 +333,10 @@ pub enum AssetKind {
     Printer,
     NetworkDevice,
     IotDevice,
+    /// Small flash media: USB memory, SD cards (小型半導体メモリ).
     PortableMedia,
+    /// Portable hard disks and SSD enclosures.
+    PortableDisk,
     BackupMedia,
     CloudService,
 }
@@ -297,6 +358,7 @@ impl AssetKind {
                 | AssetKind::Smartphone
                 | AssetKind::IotDevice
                 | AssetKind::PortableMedia
+                | AssetKind::PortableDisk
                 | AssetKind::BackupMedia
         )
     }
@@ -309,6 +371,20 @@ impl AssetKind {
                 | AssetKind::BackupStorage
                 | AssetKind::Storage
                 | AssetKind::PortableMedia
+                | AssetKind::PortableDisk
+                | AssetKind::BackupMedia
+        )
+    }
+
+    /// Assets a person logs in to (terminals, servers, stores, cloud services); not printers,
+    /// network devices or media.
+    pub fn has_login(self) -> bool {
+        !matches!(
+            self,
+            AssetKind::Printer
+                | AssetKind::NetworkDevice
+                | AssetKind::PortableMedia
+                | AssetKind::PortableDisk
                 | AssetKind::BackupMedia
         )
     }
@@ -380,8 +456,41 @@ pub struct RawConnection {
     /// Media transport only: how media are carried.
     #[serde(default)]
     pub transport: Option<RawTransport>,
+    /// Remote access over this connection (外部からの接続).
+    #[serde(default)]
+    pub remote_access: Option<RawRemoteAccess>,
+    /// Whether law requires transmission without encryption on this route.
+    #[serde(default)]
+    pub unencrypted_by_law: bool,
+    /// Countermeasures against eavesdropping where transmission is unencrypted by law.
+    #[serde(default)]
+    pub eavesdropping_countermeasures: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRemoteAccess {
+    /// Who connects from outside: maintenance vendors, staff, or patients.
+    pub purpose: Sp<RemotePurpose>,
+    /// Maintenance: login restricted to managed, approved maintenance (申請・承認、記録).
+    #[serde(default)]
+    pub restricted: bool,
+    /// Staff: access through a virtual desktop together with a VPN.
+    #[serde(default)]
+    pub vdi: bool,
+    /// Patients: viewing system separated from internal systems (分離・FW・監視).
+    #[serde(default)]
+    pub separated: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemotePurpose {
+    Maintenance,
+    Staff,
+    Patient,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
@@ -554,8 +663,63 @@ pub struct RawInformation {
     /// Whether law requires a signature or name and seal (記名・押印).
     #[serde(default)]
     pub requires_signature: bool,
+    /// Record type in the retention table (`sansho kb retention`), which gives the legal period
+    /// when `retention_years` is left out.
+    #[serde(default)]
+    pub record_type: Option<Sp<String>>,
+    /// Logs only: the information this log records (e.g. access to 診療録).
+    #[serde(default)]
+    pub log_of: Vec<Sp<String>>,
+    /// How long the information is actually kept, in years.
+    #[serde(default)]
+    pub kept_years: Option<Sp<u32>>,
+    /// A period agreed with the institution instead of the legal one (PGL 5.1.5(イ)②).
+    #[serde(default)]
+    pub agreed_retention: Option<RawAgreedRetention>,
+    /// Signature-requiring documents: how they are signed and time-stamped.
+    #[serde(default)]
+    pub signature: Option<RawSignature>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgreedRetention {
+    pub years: Sp<u32>,
+    /// Organisation it was agreed with.
+    pub with: Sp<String>,
+    /// Date of the agreement (YYYY-MM-DD).
+    #[serde(default)]
+    pub date: Option<Sp<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignature {
+    pub method: Sp<SignatureMethod>,
+    pub timestamp: Sp<TimestampKind>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureMethod {
+    /// HPKI certificate carrying the medical qualification.
+    Hpki,
+    /// Another signature whose signer's qualification can be verified electronically.
+    QualifiedOther,
+    /// A signature that does not verify the qualification.
+    Unqualified,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampKind {
+    /// From a time-stamping authority accredited by MIC (総務大臣認定).
+    Accredited,
+    Other,
+    None,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -583,6 +747,12 @@ pub struct RawFlow {
     /// How much information one occurrence moves.
     #[serde(default)]
     pub volume: Option<Sp<Volume>>,
+    /// Approval for taking information out (e.g. by the institution's planning manager).
+    #[serde(default)]
+    pub approval: Option<Sp<String>>,
+    /// Evidence kept for the flow (e.g. a certificate of destruction).
+    #[serde(default)]
+    pub evidence: Option<Sp<String>>,
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -695,8 +865,34 @@ pub struct RawControl {
     /// Edition-qualified clause references, e.g. `MGL-6.0 システム運用編 14`.
     #[serde(default)]
     pub references: Option<Vec<Sp<String>>>,
+    /// Principles of electronic storage the control secures (真正性・見読性・保存性).
+    #[serde(default)]
+    pub principles: Vec<Sp<StoragePrinciple>>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    JsonSchema,
+    serde::Serialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StoragePrinciple {
+    /// 真正性.
+    Authenticity,
+    /// 見読性.
+    Readability,
+    /// 保存性.
+    Preservability,
 }
 
 #[derive(
@@ -790,4 +986,175 @@ pub struct RawAcceptance {
     /// Why the residual risk is acceptable.
     #[serde(default)]
     pub reason: Option<Sp<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBackup {
+    pub id: Sp<String>,
+    /// Assets whose data are copied.
+    pub of: Vec<Sp<String>>,
+    /// Where the copies are kept (asset id).
+    #[serde(default)]
+    pub to: Option<Sp<String>>,
+    /// Restorable generations kept.
+    pub generations: Sp<u32>,
+    /// Whether one copy is disconnected from networks (offline).
+    #[serde(default)]
+    pub offline: bool,
+    /// Whether one copy is on write-once media (追記不能).
+    #[serde(default)]
+    pub write_once: bool,
+    /// How often, e.g. 毎日差分・毎週フル.
+    #[serde(default)]
+    pub schedule: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawContinuityScenario {
+    pub scenario: Sp<ContinuityScenario>,
+    /// Where the plan is written (document and section).
+    pub plan: Sp<String>,
+    /// Date of the last drill (YYYY-MM-DD).
+    #[serde(default)]
+    pub last_drill: Option<Sp<String>>,
+}
+
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    JsonSchema,
+    serde::Serialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ContinuityScenario {
+    /// System outage, e.g. in a disaster (システム停止).
+    Outage,
+    /// Surge of demand with many casualties (災害時の需要急増).
+    DemandSurge,
+    /// Inconsistency when restarting after an outage (復旧・再開時の不整合).
+    RecoveryInconsistency,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLedgerEntry {
+    /// Asset registered in the ledger.
+    pub asset: Sp<String>,
+    /// Date of the last inventory (棚卸, YYYY-MM-DD).
+    #[serde(default)]
+    pub last_inventory: Option<Sp<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDisposalProcedure {
+    /// Information kinds it covers.
+    pub information: Vec<Sp<String>>,
+    /// When information may be disposed of.
+    pub conditions: Sp<String>,
+    /// Who may dispose of it (actor ids).
+    pub by: Vec<Sp<String>>,
+    /// How (e.g. 消磁・物理破壊、証明書の受領).
+    pub method: Sp<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawResponsibility {
+    /// The responsible organisation.
+    pub organization: Sp<String>,
+    /// Assets it is responsible for.
+    #[serde(default)]
+    pub assets: Vec<Sp<String>>,
+    /// Requirement areas it covers (`sansho kb areas`).
+    #[serde(default)]
+    pub covers: Vec<Sp<String>>,
+    /// Whether it leads the investigation of incidents (原因調査の主導).
+    #[serde(default)]
+    pub incident_lead: bool,
+    /// Its duties in normal times and emergencies.
+    #[serde(default)]
+    pub duties: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCooperation {
+    /// The other provider.
+    pub with: Sp<String>,
+    pub kind: Sp<CooperationKind>,
+    /// The agreed split for the joint parts (連携部分の責任分界).
+    #[serde(default)]
+    pub split: Option<Sp<String>>,
+    /// Date of agreement (YYYY-MM-DD).
+    #[serde(default)]
+    pub agreed: Option<Sp<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CooperationKind {
+    /// The institution contracts each provider separately and they cooperate (水平連携).
+    Horizontal,
+    /// One provider's application runs on another's platform under a separate contract (垂直連携).
+    Vertical,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgreement {
+    /// Evaluation of the safety management (安全管理に係る評価, PGL 4.3).
+    #[serde(default)]
+    pub evaluation: Option<RawEvaluation>,
+    /// Where the 運用管理規程 covers each required item, keyed by item (`sansho kb operating-rules`).
+    #[serde(default)]
+    pub operating_rules: std::collections::BTreeMap<String, Sp<String>>,
+    /// Answers to the vendor-selection items, keyed by item (`sansho kb vendor-selection`).
+    #[serde(default)]
+    pub vendor_selection: std::collections::BTreeMap<String, Sp<String>>,
+    /// Periodic reports to the institution.
+    #[serde(default)]
+    pub reports: Option<RawReports>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvaluation {
+    pub by: Sp<Evaluator>,
+    /// Name of the auditing body or department.
+    #[serde(default)]
+    pub evaluator: Option<String>,
+    /// Whether the evaluators work on the system themselves.
+    #[serde(default)]
+    pub involved_in_system: bool,
+    #[serde(default)]
+    pub date: Option<Sp<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evaluator {
+    ThirdParty,
+    InternalAudit,
+    SelfAssessment,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawReports {
+    /// How often the operation status is reported, e.g. 月次.
+    #[serde(default)]
+    pub operation: Option<Sp<String>>,
+    /// How often security measures are self-inspected, e.g. 年次.
+    #[serde(default)]
+    pub self_inspection: Option<Sp<String>>,
 }

@@ -371,6 +371,7 @@ pub fn build(
 
     // Version and system.
     let mut system_raw: Option<(FileId, raw::RawSystem)> = None;
+    let mut agreement_raw: Option<(FileId, raw::RawAgreement)> = None;
     let mut sections = Sections::default();
     for (index, (file, mut raw)) in files.into_iter().enumerate() {
         if let Some(version) = &raw.sansho {
@@ -406,6 +407,20 @@ pub fn build(
                     "add `sansho: {FORMAT_VERSION}` at the top"
                 )),
             );
+        }
+        if let Some(agreement) = raw.agreement.take() {
+            if agreement_raw.is_some() {
+                ctx.push(Diagnostic::new(
+                    Code::NotApplicable,
+                    loc!(
+                        "`agreement:` が複数のファイルにあります (最初のものを使います)",
+                        "`agreement:` appears in several files; the first one is used"
+                    ),
+                    Some(Span::point(file, 1, 1, 0)),
+                ));
+            } else {
+                agreement_raw = Some((file, agreement));
+            }
         }
         if let Some(system) = raw.system.take() {
             if index == 0 {
@@ -538,6 +553,8 @@ pub fn build(
                         scope: c.scope.clone(),
                         valid_until: c.valid_until.as_ref().map(|v| v.value.clone()),
                         name: c.name.clone(),
+                        covers_data_lifecycle: c.covers_data_lifecycle,
+                        auditor: c.auditor.as_ref().map(|a| a.value),
                         span: span(*f, c.scheme.pos),
                     }
                 })
@@ -662,6 +679,8 @@ pub fn build(
             default_credentials: a.default_credentials,
             taken_out: a.taken_out,
             lent_to_patients: a.lent_to_patients,
+            patient_consent: a.patient_consent,
+            cloud_permitted: a.cloud_permitted,
             description: a.description.clone(),
             span: span(*f, a.id.pos),
         });
@@ -708,6 +727,8 @@ pub fn build(
                 cipher_suites: t.cipher_suites.iter().map(|s| s.value.clone()).collect(),
                 reason_for_tls12: t.reason_for_tls12.clone(),
                 client_certificates: t.client_certificates,
+                versions_span: span(*f, t.versions.first().map_or(c.id.pos, |v| v.pos)),
+                cipher_suite_spans: t.cipher_suites.iter().map(|s| span(*f, s.pos)).collect(),
             }
         });
         connections.push(Connection {
@@ -732,6 +753,15 @@ pub fn build(
                 sealed: t.sealed,
                 encrypted: t.encrypted,
             }),
+            remote_access: c.remote_access.as_ref().map(|r| RemoteAccess {
+                purpose: r.purpose.value,
+                restricted: r.restricted,
+                vdi: r.vdi,
+                separated: r.separated,
+                span: span(*f, r.purpose.pos),
+            }),
+            unencrypted_by_law: c.unencrypted_by_law,
+            eavesdropping_countermeasures: c.eavesdropping_countermeasures.clone(),
             description: c.description.clone(),
             span: span(*f, c.id.pos),
         });
@@ -782,6 +812,7 @@ pub fn build(
         });
     }
 
+    // `log_of` may name information defined later, so ids are resolved after registration (done).
     let information: Vec<Information> = sections
         .information
         .iter()
@@ -800,6 +831,61 @@ pub fn build(
             retention_basis: x.retention_basis.clone(),
             legal_record: x.legal_record,
             requires_signature: x.requires_signature,
+            record_type: x.record_type.as_ref().and_then(|r| {
+                if ctx.kb.tables.retention.iter().any(|e| e.id == r.value) {
+                    Some(r.value.clone())
+                } else {
+                    let v = &r.value;
+                    let known: Vec<&str> = ctx
+                        .kb
+                        .tables
+                        .retention
+                        .iter()
+                        .map(|e| e.id.as_str())
+                        .collect();
+                    let hint = match did_you_mean(v, known.iter().copied()) {
+                        Some(s) => loc!("`{s}` の誤りではありませんか", "did you mean `{s}`?"),
+                        None => loc!(
+                            "`sansho kb retention` で一覧を確認してください",
+                            "see `sansho kb retention` for the list"
+                        ),
+                    };
+                    ctx.invalid(
+                        *f,
+                        r.pos,
+                        loc!(
+                            "保存期間表に記録種別 `{v}` がありません",
+                            "no record type `{v}` in the retention table"
+                        ),
+                        hint,
+                    );
+                    None
+                }
+            }),
+            log_of: x
+                .log_of
+                .iter()
+                .filter_map(|l| ctx.resolve_index(l, *f, Kind::Information, "log_of"))
+                .collect(),
+            kept_years: x.kept_years.as_ref().map(|k| k.value),
+            kept_span: x.kept_years.as_ref().map(|k| span(*f, k.pos)),
+            agreed_retention: x.agreed_retention.as_ref().and_then(|a| {
+                if let Some(d) = &a.date {
+                    ctx.check_date(*f, d, "agreed_retention.date");
+                }
+                let with =
+                    ctx.resolve_index(&a.with, *f, Kind::Organization, "agreed_retention.with")?;
+                Some(AgreedRetention {
+                    years: a.years.value,
+                    with,
+                    date: a.date.as_ref().map(|d| d.value.clone()),
+                })
+            }),
+            signature: x.signature.as_ref().map(|s| Signature {
+                method: s.method.value,
+                timestamp: s.timestamp.value,
+                span: span(*f, s.method.pos),
+            }),
             description: x.description.clone(),
             span: span(*f, x.id.pos),
         })
@@ -886,6 +972,16 @@ pub fn build(
             how: x.how.iter().map(|h| h.value).collect(),
             path,
             volume: x.volume.as_ref().map_or(Volume::Record, |v| v.value),
+            approval: x
+                .approval
+                .as_ref()
+                .map(|a| a.value.clone())
+                .filter(|a| !a.trim().is_empty()),
+            evidence: x
+                .evidence
+                .as_ref()
+                .map(|e| e.value.clone())
+                .filter(|e| !e.trim().is_empty()),
             description: x.description.clone(),
             span: span(*f, x.id.pos),
         });
@@ -976,6 +1072,16 @@ pub fn build(
         );
     }
 
+    let (
+        backups,
+        continuity,
+        ledger,
+        disposal_procedures,
+        responsibilities,
+        cooperations,
+        agreement,
+    ) = build_operations(&mut ctx, &sections, agreement_raw.as_ref());
+
     let has_error = ctx
         .diagnostics
         .iter()
@@ -994,6 +1100,11 @@ pub fn build(
             provider,
             editions,
             as_of: system_raw.as_of.clone(),
+            data_egress_controls: system_raw
+                .data_egress_controls
+                .iter()
+                .map(|c| c.value)
+                .collect(),
             span: span(system_file, system_raw.id.pos),
         },
         organizations,
@@ -1006,6 +1117,13 @@ pub fn build(
         flows,
         controls,
         decisions,
+        backups,
+        continuity,
+        ledger,
+        disposal_procedures,
+        responsibilities,
+        cooperations,
+        agreement,
     };
     (Some(model), ctx.diagnostics)
 }
@@ -1159,9 +1277,267 @@ fn build_control(ctx: &mut Ctx<'_>, f: FileId, c: &raw::RawControl) -> Control {
             impact: effect.impact.min(4),
         },
         references,
+        principles: c.principles.iter().map(|p| p.value).collect(),
         description: c.description.clone(),
         span: id_span,
     }
+}
+
+type Operations = (
+    Vec<Backup>,
+    Vec<Continuity>,
+    Vec<LedgerEntry>,
+    Vec<DisposalProcedure>,
+    Vec<Responsibility>,
+    Vec<Cooperation>,
+    Option<Agreement>,
+);
+
+/// The operational sections: backups, continuity, ledger, disposal, responsibilities,
+/// cooperations and the agreement package.
+fn build_operations(
+    ctx: &mut Ctx<'_>,
+    sections: &Sections,
+    agreement: Option<&(FileId, raw::RawAgreement)>,
+) -> Operations {
+    let backups = sections
+        .backups
+        .iter()
+        .map(|(f, b)| Backup {
+            id: b.id.value.clone(),
+            of: b
+                .of
+                .iter()
+                .filter_map(|a| ctx.resolve_index(a, *f, Kind::Asset, "backups.of"))
+                .collect(),
+            to: b
+                .to
+                .as_ref()
+                .and_then(|t| ctx.resolve_index(t, *f, Kind::Asset, "backups.to")),
+            generations: b.generations.value,
+            offline: b.offline,
+            write_once: b.write_once,
+            schedule: b.schedule.clone(),
+            span: span(*f, b.id.pos),
+            generations_span: span(*f, b.generations.pos),
+        })
+        .collect();
+    let continuity = sections
+        .continuity
+        .iter()
+        .map(|(f, c)| {
+            if let Some(d) = &c.last_drill {
+                ctx.check_date(*f, d, "last_drill");
+            }
+            Continuity {
+                scenario: c.scenario.value,
+                plan: c.plan.value.clone(),
+                last_drill: c.last_drill.as_ref().map(|d| d.value.clone()),
+                span: span(*f, c.scenario.pos),
+            }
+        })
+        .collect();
+    let ledger = sections
+        .ledger
+        .iter()
+        .filter_map(|(f, l)| {
+            if let Some(d) = &l.last_inventory {
+                ctx.check_date(*f, d, "last_inventory");
+            }
+            Some(LedgerEntry {
+                asset: ctx.resolve_index(&l.asset, *f, Kind::Asset, "ledger.asset")?,
+                last_inventory: l.last_inventory.as_ref().map(|d| d.value.clone()),
+                span: span(*f, l.asset.pos),
+            })
+        })
+        .collect();
+    let disposal_procedures = sections
+        .disposal_procedures
+        .iter()
+        .map(|(f, d)| DisposalProcedure {
+            information: d
+                .information
+                .iter()
+                .filter_map(|i| {
+                    ctx.resolve_index(i, *f, Kind::Information, "disposal_procedures.information")
+                })
+                .collect(),
+            conditions: d.conditions.value.clone(),
+            by: d
+                .by
+                .iter()
+                .filter_map(|a| ctx.resolve_index(a, *f, Kind::Actor, "disposal_procedures.by"))
+                .collect(),
+            method: d.method.value.clone(),
+            span: span(*f, d.conditions.pos),
+        })
+        .collect();
+    let areas: Vec<String> = ctx
+        .kb
+        .tables
+        .requirement_areas
+        .iter()
+        .map(|a| a.id.clone())
+        .collect();
+    let responsibilities = sections
+        .responsibilities
+        .iter()
+        .filter_map(|(f, r)| {
+            for area in &r.covers {
+                check_key(ctx, *f, area, &areas, "covers", "areas");
+            }
+            Some(Responsibility {
+                organization: ctx.resolve_index(
+                    &r.organization,
+                    *f,
+                    Kind::Organization,
+                    "organization",
+                )?,
+                assets: r
+                    .assets
+                    .iter()
+                    .filter_map(|a| {
+                        ctx.resolve_index(a, *f, Kind::Asset, "responsibilities.assets")
+                    })
+                    .collect(),
+                covers: r.covers.iter().map(|c| c.value.clone()).collect(),
+                incident_lead: r.incident_lead,
+                duties: r.duties.clone(),
+                span: span(*f, r.organization.pos),
+            })
+        })
+        .collect();
+    let cooperations = sections
+        .cooperations
+        .iter()
+        .filter_map(|(f, c)| {
+            if let Some(d) = &c.agreed {
+                ctx.check_date(*f, d, "agreed");
+            }
+            Some(Cooperation {
+                with: ctx.resolve_index(&c.with, *f, Kind::Organization, "with")?,
+                kind: c.kind.value,
+                split: c
+                    .split
+                    .as_ref()
+                    .map(|s| s.value.clone())
+                    .filter(|s| !s.trim().is_empty()),
+                agreed: c.agreed.as_ref().map(|d| d.value.clone()),
+                span: span(*f, c.with.pos),
+            })
+        })
+        .collect();
+    let agreement = agreement.map(|(f, a)| {
+        let items: Vec<String> = ctx
+            .kb
+            .tables
+            .operating_rule_items
+            .iter()
+            .map(|i| i.id.clone())
+            .collect();
+        let vendor: Vec<String> = ctx
+            .kb
+            .tables
+            .vendor_selection_items
+            .iter()
+            .map(|i| i.id.clone())
+            .collect();
+        let mut operating_rules = std::collections::BTreeMap::new();
+        for (key, value) in &a.operating_rules {
+            check_key(
+                ctx,
+                *f,
+                &Sp::new(key.clone(), value.pos),
+                &items,
+                "operating_rules",
+                "operating-rules",
+            );
+            operating_rules.insert(key.clone(), (value.value.clone(), span(*f, value.pos)));
+        }
+        let mut vendor_selection = std::collections::BTreeMap::new();
+        for (key, value) in &a.vendor_selection {
+            check_key(
+                ctx,
+                *f,
+                &Sp::new(key.clone(), value.pos),
+                &vendor,
+                "vendor_selection",
+                "vendor-selection",
+            );
+            vendor_selection.insert(key.clone(), (value.value.clone(), span(*f, value.pos)));
+        }
+        let evaluation = a.evaluation.as_ref().map(|e| {
+            if let Some(d) = &e.date {
+                ctx.check_date(*f, d, "evaluation.date");
+            }
+            Evaluation {
+                by: e.by.value,
+                evaluator: e.evaluator.clone(),
+                involved_in_system: e.involved_in_system,
+                date: e.date.as_ref().map(|d| d.value.clone()),
+                span: span(*f, e.by.pos),
+            }
+        });
+        Agreement {
+            evaluation,
+            operating_rules,
+            vendor_selection,
+            reports_operation: a
+                .reports
+                .as_ref()
+                .and_then(|r| r.operation.as_ref())
+                .map(|s| s.value.clone()),
+            reports_self_inspection: a
+                .reports
+                .as_ref()
+                .and_then(|r| r.self_inspection.as_ref())
+                .map(|s| s.value.clone()),
+        }
+    });
+    (
+        backups,
+        continuity,
+        ledger,
+        disposal_procedures,
+        responsibilities,
+        cooperations,
+        agreement,
+    )
+}
+
+/// Checks a key against a knowledge-base list (operating-rule items, areas ...).
+fn check_key(
+    ctx: &mut Ctx<'_>,
+    file: FileId,
+    key: &Sp<String>,
+    allowed: &[String],
+    field: &str,
+    kb_section: &str,
+) {
+    if allowed.contains(&key.value) {
+        return;
+    }
+    let v = &key.value;
+    let list = allowed.join(", ");
+    let hint = match did_you_mean(v, allowed.iter().map(String::as_str)) {
+        Some(s) => loc!(
+            "`{s}` の誤りではありませんか (使える値: {list})",
+            "did you mean `{s}`? (allowed: {list})"
+        ),
+        None => loc!(
+            "使える値: {list} (`sansho kb {kb_section}`)",
+            "allowed: {list} (`sansho kb {kb_section}`)"
+        ),
+    };
+    ctx.invalid(
+        file,
+        key.pos,
+        loc!(
+            "`{field}` に `{v}` は使えません",
+            "`{v}` is not valid in `{field}`"
+        ),
+        hint,
+    );
 }
 
 /// All list sections of all files, each item tagged with its file.
@@ -1177,6 +1553,12 @@ struct Sections {
     flows: Vec<(FileId, raw::RawFlow)>,
     controls: Vec<(FileId, raw::RawControl)>,
     decisions: Vec<(FileId, raw::RawDecision)>,
+    backups: Vec<(FileId, raw::RawBackup)>,
+    continuity: Vec<(FileId, raw::RawContinuityScenario)>,
+    ledger: Vec<(FileId, raw::RawLedgerEntry)>,
+    disposal_procedures: Vec<(FileId, raw::RawDisposalProcedure)>,
+    responsibilities: Vec<(FileId, raw::RawResponsibility)>,
+    cooperations: Vec<(FileId, raw::RawCooperation)>,
 }
 
 impl Sections {
@@ -1200,5 +1582,17 @@ impl Sections {
             .extend(raw.controls.into_iter().map(|x| (file, x)));
         self.decisions
             .extend(raw.decisions.into_iter().map(|x| (file, x)));
+        self.backups
+            .extend(raw.backups.into_iter().map(|x| (file, x)));
+        self.continuity
+            .extend(raw.continuity.into_iter().map(|x| (file, x)));
+        self.ledger
+            .extend(raw.ledger.into_iter().map(|x| (file, x)));
+        self.disposal_procedures
+            .extend(raw.disposal_procedures.into_iter().map(|x| (file, x)));
+        self.responsibilities
+            .extend(raw.responsibilities.into_iter().map(|x| (file, x)));
+        self.cooperations
+            .extend(raw.cooperations.into_iter().map(|x| (file, x)));
     }
 }

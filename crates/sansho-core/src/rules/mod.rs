@@ -1,0 +1,108 @@
+//! The guideline rule pack: checks of what the guidelines specifically demand, run on the
+//! validated model. Each family lives in its own file and reads only the model and the
+//! knowledge base; titles, explanations, clauses, severity and rank of every rule are data
+//! (`kb/rules.yaml`), thresholds and allow-lists too (`kb/tables.yaml`).
+
+mod agreement;
+mod auth;
+mod continuity;
+mod institutional;
+mod lifecycle;
+mod logs;
+mod media;
+mod network;
+mod operations;
+mod providers;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::kb::KnowledgeBase;
+use crate::model::{ElementRef, Flow, Model, OrganizationRole};
+use crate::source::Span;
+use crate::text::Localized;
+
+/// Runs every rule and appends its findings.
+pub fn check(model: &Model, kb: &KnowledgeBase, out: &mut Vec<Diagnostic>) {
+    let mut ctx = Ctx { model, kb, out };
+    auth::check(&mut ctx);
+    logs::check(&mut ctx);
+    network::check(&mut ctx);
+    media::check(&mut ctx);
+    continuity::check(&mut ctx);
+    operations::check(&mut ctx);
+    institutional::check(&mut ctx);
+    agreement::check(&mut ctx);
+    providers::check(&mut ctx);
+    lifecycle::check(&mut ctx);
+}
+
+pub(crate) struct Ctx<'a> {
+    pub model: &'a Model,
+    pub kb: &'a KnowledgeBase,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    /// Records a finding of `code` on `element`, at `span`, with the specifics in `detail`.
+    pub fn emit(&mut self, code: Code, element: &str, span: Option<Span>, detail: Localized) {
+        let doc = self.kb.rule(code);
+        let message = match doc {
+            Some(doc) => Localized::new(
+                format!("{}: {}", doc.title.ja, detail.ja),
+                format!("{}: {}", doc.title.en, detail.en),
+            ),
+            None => detail,
+        };
+        let mut d = Diagnostic::new(code, message, span).with_element(element);
+        if let Some(doc) = doc {
+            d.severity = doc.severity;
+            d.rank = Some(doc.rank);
+            d.hint = Some(doc.fix.clone());
+            d.references = doc.references.clone();
+        }
+        self.out.push(d);
+    }
+
+    pub fn system_span(&self) -> Option<Span> {
+        Some(self.model.system.span)
+    }
+
+    pub fn is_medical(&self, info: usize) -> bool {
+        self.model.classifications[self.model.information[info].classification].medical
+    }
+
+    pub fn flow_is_medical(&self, flow: &Flow) -> bool {
+        flow.what.iter().any(|&i| self.is_medical(i))
+    }
+
+    /// Flows carrying medical information whose path includes `element`.
+    pub fn medical_flows_through(&self, element: ElementRef) -> impl Iterator<Item = &Flow> {
+        self.model
+            .flows
+            .iter()
+            .filter(move |f| self.flow_is_medical(f) && f.path.contains(&element))
+    }
+
+    /// Whether an asset holds medical information, by `holds` or by storing it in a flow.
+    pub fn asset_holds_medical(&self, asset: usize) -> bool {
+        self.model.assets[asset]
+            .holds
+            .iter()
+            .any(|&i| self.is_medical(i))
+            || self
+                .medical_flows_through(ElementRef::Asset(asset))
+                .any(|f| f.path.last() == Some(&ElementRef::Asset(asset)))
+    }
+
+    pub fn org_role(&self, org: usize) -> OrganizationRole {
+        self.model.organizations[org].role
+    }
+
+    /// A short list of ids for messages: the first few and a count of the rest.
+    pub fn list<'b>(ids: impl Iterator<Item = &'b str>) -> String {
+        let ids: Vec<&str> = ids.collect();
+        match ids.len() {
+            0..=3 => ids.join(", "),
+            n => format!("{} … (+{})", ids[..3].join(", "), n - 3),
+        }
+    }
+}
