@@ -11,6 +11,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod diagnostics;
+pub mod diff;
 pub mod engine;
 pub mod kb;
 pub mod load;

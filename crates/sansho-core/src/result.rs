@@ -34,8 +34,117 @@ pub struct Assessment {
     /// Descriptions of every rule and condition referenced by the traces.
     pub rules: BTreeMap<String, Localized>,
     pub threats: Vec<ThreatInfo>,
+    /// The system's configuration and agreement package, for diagrams and deliverables.
+    pub configuration: Configuration,
     /// Files of the model, indexed by `span.file`.
     pub files: Vec<String>,
+}
+
+/// The configuration (全体構成図) and what the institution receives besides the risk lists.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Configuration {
+    pub organizations: Vec<OrganizationInfo>,
+    pub locations: Vec<LocationInfo>,
+    pub assets: Vec<AssetInfo>,
+    pub connections: Vec<ConnectionInfo>,
+    pub information: Vec<InformationInfo>,
+    pub controls: Vec<ControlInfo>,
+    pub responsibilities: Vec<ResponsibilityInfo>,
+    /// 運用管理規程 items with where the provider's rules cover them.
+    pub operating_rules: Vec<ItemCoverage>,
+    /// Vendor-selection items with the provider's answers.
+    pub vendor_selection: Vec<ItemCoverage>,
+    pub evaluation: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct OrganizationInfo {
+    pub id: String,
+    pub name: String,
+    pub role: crate::model::OrganizationRole,
+    pub layers: Vec<Layer>,
+    pub certifications: Vec<CertificationInfo>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct CertificationInfo {
+    pub scheme: crate::model::CertificationScheme,
+    pub id: Option<String>,
+    pub scope: Option<String>,
+    pub valid_until: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct LocationInfo {
+    pub id: String,
+    pub name: String,
+    pub kind: crate::model::LocationKind,
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub managed_by: Option<String>,
+    pub within: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct AssetInfo {
+    pub id: String,
+    pub name: String,
+    pub kind: crate::model::AssetKind,
+    pub layer: Option<Layer>,
+    pub location: String,
+    pub managed_by: Option<String>,
+    pub holds: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ConnectionInfo {
+    pub id: String,
+    pub name: String,
+    pub kind: crate::model::ConnectionKind,
+    /// Assets it links, from `endpoints` or, failing that, from the flows' paths.
+    pub endpoints: Vec<String>,
+    pub managed_by: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct InformationInfo {
+    pub id: String,
+    pub name: String,
+    pub classification: String,
+    pub medical: bool,
+    pub retention_years: Option<u32>,
+    pub retention_basis: Option<String>,
+    pub legal_record: bool,
+    pub requires_signature: bool,
+    pub signature: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ControlInfo {
+    pub id: String,
+    pub name: String,
+    pub category: ControlCategory,
+    pub owner: Ref,
+    pub institution_owned: bool,
+    pub references: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ResponsibilityInfo {
+    pub organization: Ref,
+    pub assets: Vec<String>,
+    pub covers: Vec<String>,
+    pub incident_lead: bool,
+    pub duties: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ItemCoverage {
+    pub id: String,
+    pub label: Option<String>,
+    pub name: Localized,
+    /// Where it is covered or the answer given; `None` when missing.
+    pub coverage: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -101,6 +101,35 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Write the deliverables: Excel workbook, HTML report, Markdown, JSON, SARIF and diagrams.
+    Report {
+        /// Entry file of the model.
+        model: PathBuf,
+        /// Directory to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Formats to write, comma-separated (xlsx, html, markdown, json, sarif, dot, mermaid, svg);
+        /// all by default.
+        #[arg(long, value_delimiter = ',', value_parser = parse_format)]
+        formats: Vec<sansho_report::Format>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Compare two versions (model files or JSON results): risks added, removed, re-ranked, and
+    /// decisions that need the institution's agreement again.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Exit with 1 when the change needs re-agreement (for CI).
+        #[arg(long)]
+        fail_on_change: bool,
+        #[command(flatten)]
+        common: Common,
+    },
     /// List the guideline rules with their clauses.
     Rules {
         #[arg(long, value_enum, default_value = "text")]
@@ -132,6 +161,21 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum DiffFormat {
+    Text,
+    Json,
+    Html,
+}
+
+fn parse_format(text: &str) -> Result<sansho_report::Format, String> {
+    sansho_report::Format::parse(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not a report format (xlsx, html, markdown, json, sarif, dot, mermaid, svg)"
+        )
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -175,6 +219,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             explain::run(&id, &model, &kb, common.lang.into())
         }
         Command::Init { dir, force } => init(&dir, force),
+        Command::Report {
+            model,
+            out,
+            formats,
+            common,
+        } => report(&model, &out, &formats, &common),
+        Command::Diff {
+            old,
+            new,
+            format,
+            output,
+            fail_on_change,
+            common,
+        } => diff(
+            &old,
+            &new,
+            format,
+            output.as_deref(),
+            fail_on_change,
+            &common,
+        ),
         Command::Rules { format, common } => {
             let kb = knowledge_base(&common)?;
             kb::rules(&kb, format == Format::Json, common.lang.into())?;
@@ -341,6 +406,96 @@ fn assess(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Loads and assesses a model, printing its problems; `None` when it does not load.
+fn assess_model(model: &Path, kb: &KnowledgeBase, lang: Lang) -> Option<sansho_core::Assessment> {
+    let (sources, assessment, diagnostics) = sansho_core::assess(
+        &model.to_string_lossy(),
+        &fs::FsProvider,
+        kb,
+        &Limits::default(),
+    );
+    print_diagnostics(&diagnostics, &sources, lang);
+    if assessment.is_none() {
+        eprintln!("{}: {}", model.display(), load_counts(&diagnostics, lang));
+    }
+    assessment
+}
+
+fn report(
+    model: &Path,
+    out: &Path,
+    formats: &[sansho_report::Format],
+    common: &Common,
+) -> anyhow::Result<ExitCode> {
+    let kb = knowledge_base(common)?;
+    let lang: Lang = common.lang.into();
+    let Some(assessment) = assess_model(model, &kb, lang) else {
+        return Ok(ExitCode::from(EXIT_INVALID));
+    };
+    let formats = if formats.is_empty() {
+        sansho_report::Format::ALL.to_vec()
+    } else {
+        formats.to_vec()
+    };
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for (name, bytes) in sansho_report::render(&formats, &assessment, lang)? {
+        let path = out.join(&name);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("{}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A version to compare: a JSON result as written by `assess --format json`, or a model.
+fn load_version(
+    path: &Path,
+    kb: &KnowledgeBase,
+    lang: Lang,
+) -> anyhow::Result<Option<sansho_core::Assessment>> {
+    if path.extension().is_some_and(|e| e == "json") {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let assessment = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a sansho JSON result", path.display()))?;
+        return Ok(Some(assessment));
+    }
+    Ok(assess_model(path, kb, lang))
+}
+
+fn diff(
+    old: &Path,
+    new: &Path,
+    format: DiffFormat,
+    output: Option<&Path>,
+    fail_on_change: bool,
+    common: &Common,
+) -> anyhow::Result<ExitCode> {
+    let kb = knowledge_base(common)?;
+    let lang: Lang = common.lang.into();
+    let (Some(before), Some(after)) =
+        (load_version(old, &kb, lang)?, load_version(new, &kb, lang)?)
+    else {
+        return Ok(ExitCode::from(EXIT_INVALID));
+    };
+    let change = sansho_core::diff::compare(&before, &after);
+    let mut bytes = Vec::new();
+    match format {
+        DiffFormat::Text => sansho_report::change::write_text(&change, lang, &mut bytes)?,
+        DiffFormat::Json => sansho_report::change::write_json(&change, &mut bytes)?,
+        DiffFormat::Html => sansho_report::change::write_html(&change, lang, &mut bytes)?,
+    }
+    match output {
+        Some(path) => std::fs::write(path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(if fail_on_change && change.needs_reagreement() {
+        ExitCode::from(EXIT_FAIL_ON)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 const STARTER: &str = include_str!("../templates/starter.yaml");

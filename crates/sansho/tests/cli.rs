@@ -317,3 +317,92 @@ fn rule_findings_appear_in_text_and_json_and_count_for_fail_on() {
     let (code, _, _) = stdout(sansho().args(["assess", &example(), "--fail-on", "S"]));
     assert_eq!(code, 0);
 }
+
+#[test]
+fn report_writes_every_format_and_diff_compares_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, listed, err) =
+        stdout(sansho().args(["report", &example(), "--out", &out.to_string_lossy()]));
+    assert_eq!(code, 0, "{err}");
+    for name in [
+        "sansho-report.xlsx",
+        "sansho-report.html",
+        "sansho-report.md",
+        "sansho-result.json",
+        "sansho.sarif",
+        "configuration.svg",
+        "flows-operation.mmd",
+    ] {
+        assert!(out.join(name).exists(), "{name} not written");
+        assert!(listed.contains(name));
+    }
+    let only = dir.path().join("only");
+    let (code, _, _) = stdout(sansho().args([
+        "report",
+        &example(),
+        "--out",
+        &only.to_string_lossy(),
+        "--formats",
+        "markdown,sarif",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read_dir(&only).unwrap().count(), 2);
+    let (code, _, err) = stdout(sansho().args([
+        "report",
+        &example(),
+        "--out",
+        &only.to_string_lossy(),
+        "--formats",
+        "pdf",
+    ]));
+    assert_eq!(code, 2, "{err}");
+
+    // Same model twice: nothing to re-agree; a changed copy: re-agreement needed.
+    let json = out.join("sansho-result.json");
+    let (code, text, _) = stdout(sansho().args([
+        "diff",
+        &json.to_string_lossy(),
+        &example(),
+        "--lang",
+        "en",
+        "--fail-on-change",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("no change requires re-agreement"));
+    let changed = dir.path().join("changed");
+    std::fs::create_dir(&changed).unwrap();
+    for entry in std::fs::read_dir(repo().join("examples/ehr-saas")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, changed.join(path.file_name().unwrap())).unwrap();
+    }
+    let sites = changed.join("sites.yaml");
+    let text = std::fs::read_to_string(&sites).unwrap().replacen(
+        "authentication: [password, ic_card]",
+        "authentication: [password]",
+        1,
+    );
+    std::fs::write(&sites, text).unwrap();
+    let (code, report, _) = stdout(sansho().args([
+        "diff",
+        &example(),
+        &changed.join("sansho.yaml").to_string_lossy(),
+        "--lang",
+        "en",
+        "--fail-on-change",
+    ]));
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains("re-agreement") && report.contains("~ "),
+        "{report}"
+    );
+    let (code, html, _) = stdout(sansho().args([
+        "diff",
+        &example(),
+        &changed.join("sansho.yaml").to_string_lossy(),
+        "--format",
+        "html",
+    ]));
+    assert_eq!(code, 0);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+}

@@ -10,6 +10,7 @@
 //!
 //! The engine is pure and deterministic: the same model and knowledge base give the same result.
 
+mod configuration;
 pub mod facts;
 mod factset;
 pub mod policy;
@@ -91,6 +92,7 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
                 harms: t.harms.clone(),
             })
             .collect(),
+        configuration: configuration::build(model, kb),
         files: sources.iter().map(|(_, f)| f.path.clone()).collect(),
     }
 }

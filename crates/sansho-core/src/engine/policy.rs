@@ -163,7 +163,8 @@ pub fn findings(
                     ),
                     Some(decision.span),
                 )
-                .with_hint(hint),
+                .with_hint(hint)
+                .with_element(pattern.clone()),
             );
             continue;
         }

@@ -1,0 +1,193 @@
+//! The configuration part of the result: the model's elements with names resolved, and the
+//! agreement items with the knowledge base's names, so writers need neither model nor KB.
+
+use std::collections::BTreeSet;
+
+use crate::kb::KnowledgeBase;
+use crate::model::{ElementRef, Model, OrganizationRole};
+use crate::result::*;
+
+pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
+    let org = |i: usize| model.organizations[i].id.clone();
+    let reference = |e| super::reference(model, e);
+    // Connections without `endpoints` get them from the flows that use them.
+    let mut linked: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); model.connections.len()];
+    for flow in &model.flows {
+        for (i, element) in flow.path.iter().enumerate() {
+            if let ElementRef::Connection(c) = element {
+                for neighbour in [i.checked_sub(1), Some(i + 1)].into_iter().flatten() {
+                    if let Some(ElementRef::Asset(a)) = flow.path.get(neighbour) {
+                        linked[*c].insert(*a);
+                    }
+                }
+            }
+        }
+    }
+    let agreement = model.agreement.as_ref();
+    let coverage = |items: &[crate::kb::NamedItem],
+                    pick: &dyn Fn(&str) -> Option<String>|
+     -> Vec<ItemCoverage> {
+        items
+            .iter()
+            .map(|i| ItemCoverage {
+                id: i.id.clone(),
+                label: i.label.clone(),
+                name: i.name.clone(),
+                coverage: pick(&i.id),
+            })
+            .collect()
+    };
+    Configuration {
+        organizations: model
+            .organizations
+            .iter()
+            .map(|o| OrganizationInfo {
+                id: o.id.clone(),
+                name: o.name.clone(),
+                role: o.role,
+                layers: o.layers.clone(),
+                certifications: o
+                    .certifications
+                    .iter()
+                    .map(|c| CertificationInfo {
+                        scheme: c.scheme,
+                        id: c.id.clone(),
+                        scope: c.scope.clone(),
+                        valid_until: c.valid_until.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        locations: model
+            .locations
+            .iter()
+            .map(|l| LocationInfo {
+                id: l.id.clone(),
+                name: l.name.clone(),
+                kind: l.kind,
+                country: l.country.clone(),
+                region: l.region.clone(),
+                managed_by: l.managed_by.map(org),
+                within: l.within.map(|w| model.locations[w].id.clone()),
+            })
+            .collect(),
+        assets: model
+            .assets
+            .iter()
+            .map(|a| AssetInfo {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                kind: a.kind,
+                layer: a.layer,
+                location: model.locations[a.location].id.clone(),
+                managed_by: a.managed_by.map(org),
+                holds: a
+                    .holds
+                    .iter()
+                    .map(|&i| model.information[i].id.clone())
+                    .collect(),
+            })
+            .collect(),
+        connections: model
+            .connections
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ConnectionInfo {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                kind: c.kind,
+                endpoints: if c.endpoints.is_empty() {
+                    linked[i]
+                        .iter()
+                        .map(|&a| model.assets[a].id.clone())
+                        .collect()
+                } else {
+                    c.endpoints
+                        .iter()
+                        .map(|&a| model.assets[a].id.clone())
+                        .collect()
+                },
+                managed_by: c.managed_by.map(org),
+            })
+            .collect(),
+        information: model
+            .information
+            .iter()
+            .map(|i| {
+                let class = &model.classifications[i.classification];
+                InformationInfo {
+                    id: i.id.clone(),
+                    name: i.name.clone(),
+                    classification: class.id.clone(),
+                    medical: class.medical,
+                    retention_years: i.retention_years.or_else(|| {
+                        kb.tables
+                            .retention
+                            .iter()
+                            .find(|e| Some(&e.id) == i.record_type.as_ref())
+                            .map(|e| e.years)
+                    }),
+                    retention_basis: i.retention_basis.clone().or_else(|| {
+                        kb.tables
+                            .retention
+                            .iter()
+                            .find(|e| Some(&e.id) == i.record_type.as_ref())
+                            .map(|e| e.law.clone())
+                    }),
+                    legal_record: i.legal_record,
+                    requires_signature: i.requires_signature,
+                    signature: i
+                        .signature
+                        .as_ref()
+                        .map(|s| format!("{:?} / {:?}", s.method, s.timestamp).to_lowercase()),
+                }
+            })
+            .collect(),
+        controls: model
+            .controls
+            .iter()
+            .map(|c| ControlInfo {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                category: c.category,
+                owner: reference(ElementRef::Organization(c.owner)),
+                institution_owned: model.organizations[c.owner].role
+                    == OrganizationRole::Institution,
+                references: c.references.iter().map(ToString::to_string).collect(),
+            })
+            .collect(),
+        responsibilities: model
+            .responsibilities
+            .iter()
+            .map(|r| ResponsibilityInfo {
+                organization: reference(ElementRef::Organization(r.organization)),
+                assets: r
+                    .assets
+                    .iter()
+                    .map(|&a| model.assets[a].id.clone())
+                    .collect(),
+                covers: r.covers.clone(),
+                incident_lead: r.incident_lead,
+                duties: r.duties.clone(),
+            })
+            .collect(),
+        operating_rules: coverage(&kb.tables.operating_rule_items, &|id| {
+            agreement
+                .and_then(|a| a.operating_rules.get(id))
+                .map(|(text, _)| text.clone())
+        }),
+        vendor_selection: coverage(&kb.tables.vendor_selection_items, &|id| {
+            agreement
+                .and_then(|a| a.vendor_selection.get(id))
+                .map(|(text, _)| text.clone())
+        }),
+        evaluation: agreement.and_then(|a| a.evaluation.as_ref()).map(|e| {
+            let by = format!("{:?}", e.by).to_lowercase();
+            match (&e.evaluator, &e.date) {
+                (Some(who), Some(date)) => format!("{by}: {who} ({date})"),
+                (Some(who), None) => format!("{by}: {who}"),
+                _ => by,
+            }
+        }),
+    }
+}

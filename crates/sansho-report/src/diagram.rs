@@ -1,0 +1,573 @@
+//! The overall configuration diagram (全体構成図) and one information-flow diagram per phase, as
+//! DOT, Mermaid and SVG. The SVG is laid out here (locations as boxes in a grid, assets inside,
+//! links as labelled nodes) so the HTML report shows diagrams on a machine with no Graphviz.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write;
+
+use sansho_core::model::{ConnectionKind, Phase};
+use sansho_core::{Assessment, Lang};
+
+use crate::labels::{self, t};
+
+/// A diagram independent of its notation.
+#[derive(Debug, Default)]
+pub struct Diagram {
+    pub title: String,
+    /// Location groups in model order: (id, label).
+    pub groups: Vec<(String, String)>,
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    /// Organisation id → (name, colour), for the legend.
+    pub legend: Vec<(String, String, &'static str)>,
+}
+
+#[derive(Debug)]
+pub struct Node {
+    pub id: String,
+    pub label: String,
+    /// Group id; `None` for links drawn between groups.
+    pub group: Option<String>,
+    pub colour: &'static str,
+    pub link: Option<ConnectionKind>,
+}
+
+#[derive(Debug)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub label: Option<String>,
+    pub directed: bool,
+    pub dashed: bool,
+}
+
+/// Top-level location of a location (rooms are drawn inside their building).
+fn top_location<'a>(a: &'a Assessment, mut id: &'a str) -> &'a str {
+    for _ in 0..8 {
+        match a
+            .configuration
+            .locations
+            .iter()
+            .find(|l| l.id == id)
+            .and_then(|l| l.within.as_deref())
+        {
+            Some(parent) => id = parent,
+            None => break,
+        }
+    }
+    id
+}
+
+fn organization_colours(a: &Assessment) -> BTreeMap<&str, &'static str> {
+    a.configuration
+        .organizations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.as_str(), labels::organization_colour(i)))
+        .collect()
+}
+
+/// The overall configuration: every location, asset and link.
+pub fn configuration(a: &Assessment) -> Diagram {
+    let colours = organization_colours(a);
+    let mut d = Diagram {
+        title: format!("{} — 全体構成図 / configuration", a.system.name),
+        ..Diagram::default()
+    };
+    for l in &a.configuration.locations {
+        if l.within.is_none() {
+            d.groups.push((l.id.clone(), l.name.clone()));
+        }
+    }
+    for asset in &a.configuration.assets {
+        let colour = asset
+            .managed_by
+            .as_deref()
+            .and_then(|o| colours.get(o).copied())
+            .unwrap_or("#546e7a");
+        d.nodes.push(Node {
+            id: asset.id.clone(),
+            label: asset.name.clone(),
+            group: Some(top_location(a, &asset.location).to_owned()),
+            colour,
+            link: None,
+        });
+    }
+    for c in &a.configuration.connections {
+        let id = format!("link:{}", c.id);
+        d.nodes.push(Node {
+            id: id.clone(),
+            label: c.name.clone(),
+            group: None,
+            colour: "#455a64",
+            link: Some(c.kind),
+        });
+        for e in &c.endpoints {
+            d.edges.push(Edge {
+                from: e.clone(),
+                to: id.clone(),
+                label: None,
+                directed: false,
+                dashed: c.kind == ConnectionKind::MediaTransport,
+            });
+        }
+    }
+    d.legend = a
+        .configuration
+        .organizations
+        .iter()
+        .map(|o| (o.id.clone(), o.name.clone(), colours[o.id.as_str()]))
+        .collect();
+    d
+}
+
+/// The information flows of one phase: assets they touch, and one arrow per hop labelled with
+/// the flow ids.
+pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
+    let colours = organization_colours(a);
+    let mut d = Diagram {
+        title: format!(
+            "{} — {} {}",
+            a.system.name,
+            labels::phase(phase, lang),
+            t(lang, "フェーズの情報流", "phase flows")
+        ),
+        ..Diagram::default()
+    };
+    let mut hops: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut used: Vec<String> = Vec::new();
+    for flow in a.flows.iter().filter(|f| f.phase == phase) {
+        let assets: Vec<&str> = flow
+            .path
+            .iter()
+            .map(|r| r.id.as_str())
+            .filter(|id| a.configuration.assets.iter().any(|x| x.id == *id))
+            .collect();
+        for id in &assets {
+            if !used.iter().any(|u| u == id) {
+                used.push((*id).to_owned());
+            }
+        }
+        for pair in assets.windows(2) {
+            hops.entry((pair[0].to_owned(), pair[1].to_owned()))
+                .or_default()
+                .push(flow.id.clone());
+        }
+    }
+    for asset in a
+        .configuration
+        .assets
+        .iter()
+        .filter(|x| used.contains(&x.id))
+    {
+        let group = top_location(a, &asset.location).to_owned();
+        if !d.groups.iter().any(|(g, _)| *g == group) {
+            let name = a
+                .configuration
+                .locations
+                .iter()
+                .find(|l| l.id == group)
+                .map_or(group.clone(), |l| l.name.clone());
+            d.groups.push((group.clone(), name));
+        }
+        let colour = asset
+            .managed_by
+            .as_deref()
+            .and_then(|o| colours.get(o).copied())
+            .unwrap_or("#546e7a");
+        d.nodes.push(Node {
+            id: asset.id.clone(),
+            label: asset.name.clone(),
+            group: Some(group),
+            colour,
+            link: None,
+        });
+    }
+    for ((from, to), ids) in hops {
+        let label = if ids.len() > 3 {
+            format!("{} +{}", ids[..3].join(", "), ids.len() - 3)
+        } else {
+            ids.join(", ")
+        };
+        d.edges.push(Edge {
+            from,
+            to,
+            label: Some(label),
+            directed: true,
+            dashed: false,
+        });
+    }
+    d
+}
+
+fn dot_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', " ")
+}
+
+fn dot_id(id: &str) -> String {
+    format!("\"{}\"", dot_escape(id))
+}
+
+pub fn render_dot(d: &Diagram) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "digraph sansho {{\n  graph [label=\"{}\", labelloc=t, fontname=\"Noto Sans CJK JP\", rankdir=LR, compound=true];",
+        dot_escape(&d.title)
+    );
+    let _ = writeln!(
+        s,
+        "  node [fontname=\"Noto Sans CJK JP\", shape=box, style=\"rounded,filled\", fillcolor=white];"
+    );
+    let _ = writeln!(s, "  edge [fontname=\"Noto Sans CJK JP\", fontsize=9];");
+    for (i, (group, label)) in d.groups.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "  subgraph cluster_{i} {{\n    label=\"{}\"; style=rounded; color=\"#90a4ae\";",
+            dot_escape(label)
+        );
+        for n in d.nodes.iter().filter(|n| n.group.as_deref() == Some(group)) {
+            let _ = writeln!(
+                s,
+                "    {} [label=\"{}\", color=\"{}\", penwidth=2];",
+                dot_id(&n.id),
+                dot_escape(&n.label),
+                n.colour
+            );
+        }
+        let _ = writeln!(s, "  }}");
+    }
+    for n in d.nodes.iter().filter(|n| n.group.is_none()) {
+        let style = if n.link == Some(ConnectionKind::MediaTransport) {
+            "dashed"
+        } else {
+            "filled"
+        };
+        let _ = writeln!(
+            s,
+            "  {} [label=\"{}\", shape=ellipse, style={style}, fillcolor=\"#eceff1\"];",
+            dot_id(&n.id),
+            dot_escape(&n.label)
+        );
+    }
+    for e in &d.edges {
+        let mut attrs = Vec::new();
+        if !e.directed {
+            attrs.push("dir=none".to_owned());
+        }
+        if e.dashed {
+            attrs.push("style=dashed".to_owned());
+        }
+        if let Some(l) = &e.label {
+            attrs.push(format!("label=\"{}\"", dot_escape(l)));
+        }
+        let _ = writeln!(
+            s,
+            "  {} -> {} [{}];",
+            dot_id(&e.from),
+            dot_id(&e.to),
+            attrs.join(", ")
+        );
+    }
+    s.push_str("}\n");
+    s
+}
+
+fn mermaid_id(id: &str) -> String {
+    id.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn mermaid_text(text: &str) -> String {
+    text.replace('"', "#quot;")
+}
+
+pub fn render_mermaid(d: &Diagram) -> String {
+    let mut s = format!(
+        "---\ntitle: \"{}\"\n---\nflowchart LR\n",
+        mermaid_text(&d.title)
+    );
+    for (group, label) in &d.groups {
+        let _ = writeln!(
+            s,
+            "  subgraph {}[\"{}\"]",
+            mermaid_id(&format!("g_{group}")),
+            mermaid_text(label)
+        );
+        for n in d
+            .nodes
+            .iter()
+            .filter(|n| n.group.as_deref() == Some(group.as_str()))
+        {
+            let _ = writeln!(
+                s,
+                "    {}[\"{}\"]",
+                mermaid_id(&n.id),
+                mermaid_text(&n.label)
+            );
+        }
+        let _ = writeln!(s, "  end");
+    }
+    for n in d.nodes.iter().filter(|n| n.group.is_none()) {
+        let _ = writeln!(
+            s,
+            "  {}([\"{}\"])",
+            mermaid_id(&n.id),
+            mermaid_text(&n.label)
+        );
+    }
+    for e in &d.edges {
+        let arrow = match (e.directed, e.dashed) {
+            (true, _) => "-->",
+            (false, true) => "-.-",
+            (false, false) => "---",
+        };
+        match &e.label {
+            Some(l) => {
+                let _ = writeln!(
+                    s,
+                    "  {} {arrow}|\"{}\"| {}",
+                    mermaid_id(&e.from),
+                    mermaid_text(l),
+                    mermaid_id(&e.to)
+                );
+            }
+            None => {
+                let _ = writeln!(s, "  {} {arrow} {}", mermaid_id(&e.from), mermaid_id(&e.to));
+            }
+        }
+    }
+    for n in d.nodes.iter().filter(|n| n.group.is_some()) {
+        let _ = writeln!(
+            s,
+            "  style {} stroke:{},stroke-width:2px",
+            mermaid_id(&n.id),
+            n.colour
+        );
+    }
+    s
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Width of a label in pixels at 12 px: CJK characters count double.
+fn text_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| if c.is_ascii() { 7.0 } else { 12.5 })
+        .sum()
+}
+
+fn truncate(text: &str, max_px: f64) -> String {
+    let mut out = String::new();
+    let mut width = 0.0;
+    for c in text.chars() {
+        let w = if c.is_ascii() { 7.0 } else { 12.5 };
+        if width + w > max_px - 12.0 {
+            out.push('…');
+            return out;
+        }
+        width += w;
+        out.push(c);
+    }
+    out
+}
+
+/// Renders the diagram as a standalone SVG.
+pub fn render_svg(d: &Diagram) -> String {
+    const NODE_W: f64 = 190.0;
+    const NODE_H: f64 = 30.0;
+    const GAP: f64 = 10.0;
+    const PAD: f64 = 14.0;
+    const HEADER: f64 = 26.0;
+    let columns = (d.groups.len() as f64).sqrt().ceil().max(1.0) as usize;
+    let mut positions: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    let mut boxes = Vec::new();
+    let (mut x, mut y, mut row_height) = (20.0, 50.0, 0.0f64);
+    let group_width = NODE_W + 2.0 * PAD;
+    let column_gap = 150.0;
+    for (i, (group, label)) in d.groups.iter().enumerate() {
+        if i > 0 && i % columns == 0 {
+            x = 20.0;
+            y += row_height + 60.0;
+            row_height = 0.0;
+        }
+        let members: Vec<&Node> = d
+            .nodes
+            .iter()
+            .filter(|n| n.group.as_deref() == Some(group.as_str()))
+            .collect();
+        let height = HEADER + PAD + members.len() as f64 * (NODE_H + GAP);
+        for (k, n) in members.iter().enumerate() {
+            positions.insert(
+                &n.id,
+                (
+                    x + PAD + NODE_W / 2.0,
+                    y + HEADER + k as f64 * (NODE_H + GAP) + NODE_H / 2.0,
+                ),
+            );
+        }
+        boxes.push((x, y, group_width, height, label.clone(), members));
+        row_height = row_height.max(height);
+        x += group_width + column_gap;
+    }
+    // Links sit at the centre of the assets they join, nudged apart when they coincide.
+    let mut link_nodes = Vec::new();
+    let mut taken: Vec<(f64, f64)> = Vec::new();
+    for n in d.nodes.iter().filter(|n| n.group.is_none()) {
+        let ends: Vec<(f64, f64)> = d
+            .edges
+            .iter()
+            .filter(|e| e.to == n.id)
+            .filter_map(|e| positions.get(e.from.as_str()).copied())
+            .collect();
+        if ends.is_empty() {
+            continue;
+        }
+        let mut cx = ends.iter().map(|p| p.0).sum::<f64>() / ends.len() as f64;
+        let mut cy = ends.iter().map(|p| p.1).sum::<f64>() / ends.len() as f64;
+        // A link never sits on a location box: it moves to the gap right of the box it falls in
+        // (links inside one site end up beside that site).
+        if let Some((bx, _, bw, _, _, _)) = boxes
+            .iter()
+            .find(|(bx, by, bw, bh, _, _)| cx >= *bx && cx <= bx + bw && cy >= *by && cy <= by + bh)
+        {
+            cx = bx + bw + column_gap / 2.0;
+        }
+        while taken
+            .iter()
+            .any(|(tx, ty)| (tx - cx).abs() < 120.0 && (ty - cy).abs() < 22.0)
+        {
+            cy += 24.0;
+        }
+        taken.push((cx, cy));
+        positions.insert(&n.id, (cx, cy));
+        link_nodes.push((cx, cy, n));
+    }
+    let width = positions
+        .values()
+        .map(|p| p.0)
+        .fold(0.0, f64::max)
+        .max(20.0 + columns as f64 * (group_width + column_gap))
+        + 140.0;
+    let height = boxes
+        .iter()
+        .map(|b| b.1 + b.3)
+        .fold(0.0, f64::max)
+        .max(positions.values().map(|p| p.1).fold(0.0, f64::max))
+        + 60.0
+        + 20.0 * d.legend.len() as f64;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" height="{height:.0}" font-family="'Noto Sans CJK JP','IPAexGothic','Hiragino Sans','Yu Gothic',sans-serif" font-size="12" role="img" aria-label="{}">"##,
+        xml(&d.title)
+    );
+    let _ = writeln!(
+        s,
+        r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#455a64"/></marker></defs>"##
+    );
+    let _ = writeln!(
+        s,
+        r##"<text x="20" y="28" font-size="16" font-weight="bold">{}</text>"##,
+        xml(&d.title)
+    );
+    for (bx, by, bw, bh, label, _) in &boxes {
+        let _ = writeln!(
+            s,
+            r##"<g class="location"><rect x="{bx:.0}" y="{by:.0}" width="{bw:.0}" height="{bh:.0}" rx="8" fill="#f5f7f8" stroke="#90a4ae"/><text x="{:.0}" y="{:.0}" font-weight="bold">{}</text></g>"##,
+            bx + 10.0,
+            by + 18.0,
+            xml(&truncate(label, *bw))
+        );
+    }
+    for e in &d.edges {
+        let (Some(a), Some(b)) = (positions.get(e.from.as_str()), positions.get(e.to.as_str()))
+        else {
+            continue;
+        };
+        let dash = if e.dashed {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
+        let marker = if e.directed {
+            r#" marker-end="url(#arrow)""#
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            r##"<line class="edge" x1="{:.0}" y1="{:.0}" x2="{:.0}" y2="{:.0}" stroke="#78909c" stroke-width="1.2"{dash}{marker}/>"##,
+            a.0, a.1, b.0, b.1
+        );
+        if let Some(l) = &e.label {
+            let _ = writeln!(
+                s,
+                r##"<text x="{:.0}" y="{:.0}" font-size="10" fill="#37474f" text-anchor="middle">{}</text>"##,
+                (a.0 + b.0) / 2.0,
+                (a.1 + b.1) / 2.0 - 4.0,
+                xml(l)
+            );
+        }
+    }
+    for (_, _, _, _, _, members) in &boxes {
+        for n in members {
+            let (cx, cy) = positions[n.id.as_str()];
+            let _ = writeln!(
+                s,
+                r##"<g class="asset" data-id="{}"><rect x="{:.0}" y="{:.0}" width="{NODE_W:.0}" height="{NODE_H:.0}" rx="5" fill="#ffffff" stroke="{}" stroke-width="2"/><text x="{:.0}" y="{:.0}" text-anchor="middle">{}</text></g>"##,
+                xml(&n.id),
+                cx - NODE_W / 2.0,
+                cy - NODE_H / 2.0,
+                n.colour,
+                cx,
+                cy + 4.0,
+                xml(&truncate(&n.label, NODE_W))
+            );
+        }
+    }
+    for (cx, cy, n) in &link_nodes {
+        let w = text_width(&n.label).min(220.0) + 16.0;
+        let dash = if n.link == Some(ConnectionKind::MediaTransport) {
+            r#" stroke-dasharray="5 3""#
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            r##"<g class="link" data-id="{}"><rect x="{:.0}" y="{:.0}" width="{w:.0}" height="20" rx="10" fill="#eceff1" stroke="#455a64"{dash}/><text x="{:.0}" y="{:.0}" text-anchor="middle" font-size="11">{}</text></g>"##,
+            xml(&n.id),
+            cx - w / 2.0,
+            cy - 10.0,
+            cx,
+            cy + 4.0,
+            xml(&truncate(&n.label, 236.0))
+        );
+    }
+    let mut ly = height - 20.0 * d.legend.len() as f64 - 10.0;
+    for (_, name, colour) in &d.legend {
+        let _ = writeln!(
+            s,
+            r##"<g class="legend"><rect x="20" y="{:.0}" width="14" height="14" fill="#fff" stroke="{colour}" stroke-width="3"/><text x="42" y="{:.0}">{}</text></g>"##,
+            ly,
+            ly + 12.0,
+            xml(name)
+        );
+        ly += 20.0;
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+pub fn write_svg(d: &Diagram, _lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(render_svg(d).as_bytes())
+}

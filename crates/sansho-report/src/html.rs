@@ -1,0 +1,471 @@
+//! The HTML report: one self-contained file (no network, no external assets), Japanese first,
+//! with a table of contents, the diagrams inline as SVG, sortable and filterable tables, and an
+//! A4 print stylesheet so "print to PDF" gives a clean document. Every model string is escaped
+//! by the template engine; the SVG is built by [`crate::diagram`], which escapes its own text.
+
+use std::io::Write;
+
+use askama::Template;
+use sansho_core::kb::{Rank, TreatmentNeed};
+use sansho_core::model::Phase;
+use sansho_core::{Assessment, Lang};
+
+use crate::diagram;
+use crate::labels::{self, t};
+
+pub struct Table {
+    pub id: &'static str,
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+pub struct Cell {
+    pub text: String,
+    /// CSS class, e.g. `rank rank-A`.
+    pub class: &'static str,
+}
+
+fn cell(text: impl Into<String>) -> Cell {
+    Cell {
+        text: text.into(),
+        class: "",
+    }
+}
+
+fn rank(r: Rank) -> Cell {
+    let class = match r {
+        Rank::S => "rank rank-S",
+        Rank::A => "rank rank-A",
+        Rank::B => "rank rank-B",
+        Rank::C => "rank rank-C",
+        Rank::D => "rank rank-D",
+    };
+    Cell {
+        text: r.as_str().to_owned(),
+        class,
+    }
+}
+
+pub struct Figure {
+    pub id: String,
+    pub title: String,
+    pub svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+pub struct Report {
+    pub lang: &'static str,
+    pub title: String,
+    pub subtitle: String,
+    pub facts: Vec<(String, String)>,
+    pub rank_rows: Vec<(Cell, usize, usize)>,
+    pub figures: Vec<Figure>,
+    pub tables: Vec<Table>,
+    pub labels: Labels,
+}
+
+pub struct Labels {
+    pub contents: &'static str,
+    pub summary: &'static str,
+    pub rank: &'static str,
+    pub inherent: &'static str,
+    pub residual: &'static str,
+    pub diagrams: &'static str,
+    pub filter: &'static str,
+    pub rows: &'static str,
+    pub generated: String,
+}
+
+pub fn build(a: &Assessment, lang: Lang) -> Report {
+    let l = |ja: &'static str, en: &'static str| t(lang, ja, en);
+    let mut figures = vec![Figure {
+        id: "fig-configuration".into(),
+        title: l("全体構成図", "Overall configuration").into(),
+        svg: diagram::render_svg(&diagram::configuration(a)),
+    }];
+    for phase in [Phase::Development, Phase::Operation, Phase::Termination] {
+        if a.flows.iter().any(|f| f.phase == phase) {
+            figures.push(Figure {
+                id: format!("fig-flows-{}", labels::snake(phase)),
+                title: format!(
+                    "{} — {}",
+                    l("情報流図", "Information flows"),
+                    labels::phase(phase, lang)
+                ),
+                svg: diagram::render_svg(&diagram::flows(a, phase, lang)),
+            });
+        }
+    }
+    let threat_name = |id: &str| {
+        a.threats
+            .iter()
+            .find(|th| th.id == id)
+            .map_or(id.to_owned(), |th| format!("{id} {}", th.name.get(lang)))
+    };
+    let mut tables = Vec::new();
+    tables.push(Table {
+        id: "flows",
+        title: l("情報流一覧", "Information flows").into(),
+        headers: [
+            "ID",
+            l("フェーズ", "Phase"),
+            l("提供形態", "Layer"),
+            "Who",
+            "Where",
+            "Which",
+            "What",
+            "How",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: a
+            .flows
+            .iter()
+            .map(|f| {
+                vec![
+                    cell(&f.id),
+                    cell(f.phase.label().get(lang)),
+                    cell(f.layer.label().get(lang)),
+                    cell(f.who.as_ref().map_or("—", |w| w.name.as_str())),
+                    cell(&f.where_.name),
+                    cell(&f.which.name),
+                    cell(
+                        f.what
+                            .iter()
+                            .map(|w| w.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                    ),
+                    cell(
+                        f.how
+                            .iter()
+                            .map(|h| h.label().get(lang).to_owned())
+                            .collect::<Vec<_>>()
+                            .join("・"),
+                    ),
+                ]
+            })
+            .collect(),
+    });
+    tables.push(Table {
+        id: "risks",
+        title: l("リスクアセスメント結果一覧", "Risk assessment").into(),
+        headers: [
+            l("リスクID", "Risk ID"),
+            l("脅威", "Threat"),
+            l("断面", "Segment"),
+            l("影響度", "Impact"),
+            l("顕在化率", "Likelihood"),
+            l("ランク", "Rank"),
+            l("対応要否", "Needed"),
+            l("状況", "Status"),
+            l("残存", "Residual"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: a
+            .risks
+            .iter()
+            .map(|r| {
+                let need = match r.treatment_need {
+                    TreatmentNeed::Required => l("必須", "required"),
+                    TreatmentNeed::Consider => l("検討", "consider"),
+                    TreatmentNeed::NotRequired => l("不要", "not needed"),
+                };
+                vec![
+                    cell(&r.id),
+                    cell(threat_name(&r.threat)),
+                    cell(format!(
+                        "{} @ {}",
+                        r.segment.label().get(lang),
+                        r.element.name
+                    )),
+                    cell(r.inherent.impact.to_string()),
+                    cell(r.inherent.likelihood.to_string()),
+                    rank(r.inherent.rank),
+                    cell(need),
+                    cell(r.status.label().get(lang)),
+                    rank(r.residual.rank),
+                ]
+            })
+            .collect(),
+    });
+    tables.push(Table {
+        id: "treatment",
+        title: l("リスク対応一覧", "Risk treatment").into(),
+        headers: [
+            l("リスクID", "Risk ID"),
+            l("ランク", "Rank"),
+            l("対応方針", "Option"),
+            l("対策", "Controls"),
+            l("医療機関等への依頼", "Requests"),
+            l("残存", "Residual"),
+            l("受容", "Acceptance"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: a
+            .risks
+            .iter()
+            .filter_map(|r| {
+                let tr = r.treatment.as_ref()?;
+                Some(vec![
+                    cell(&r.id),
+                    rank(r.inherent.rank),
+                    cell(tr.option.label().get(lang)),
+                    cell(
+                        tr.controls
+                            .iter()
+                            .map(|c| {
+                                format!("{} {} ({})", c.id, c.name, c.category.label().get(lang))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" / "),
+                    ),
+                    cell(
+                        tr.requests
+                            .iter()
+                            .map(|q| q.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" / "),
+                    ),
+                    rank(r.residual.rank),
+                    cell(tr.acceptance.as_ref().map_or(String::new(), |a| {
+                        format!(
+                            "{} {} {}",
+                            a.by.as_deref().unwrap_or(""),
+                            a.date.as_deref().unwrap_or(""),
+                            a.reason.as_deref().unwrap_or("")
+                        )
+                    })),
+                ])
+            })
+            .collect(),
+    });
+    let mut requests: Vec<(String, String, usize)> = Vec::new();
+    for r in &a.risks {
+        for q in r.treatment.iter().flat_map(|t| &t.requests) {
+            match requests.iter_mut().find(|(text, _, _)| *text == q.text) {
+                Some(entry) => entry.2 += 1,
+                None => requests.push((q.text.clone(), q.control.clone().unwrap_or_default(), 1)),
+            }
+        }
+    }
+    tables.push(Table {
+        id: "requests",
+        title: l(
+            "医療機関等へ対応を求める事項",
+            "Requests to the institution",
+        )
+        .into(),
+        headers: [
+            l("依頼事項", "Request"),
+            l("関連する対策", "Control"),
+            l("対象リスク数", "Risks"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: requests
+            .into_iter()
+            .map(|(q, c, n)| vec![cell(q), cell(c), cell(n.to_string())])
+            .collect(),
+    });
+    tables.push(Table {
+        id: "findings",
+        title: l("指摘", "Findings").into(),
+        headers: [
+            l("コード", "Code"),
+            l("ランク", "Rank"),
+            l("場所", "Location"),
+            l("内容", "Message"),
+            l("条項", "Clauses"),
+            l("対応", "Fix"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: a
+            .findings
+            .iter()
+            .map(|f| {
+                let place = f.span.map_or(String::new(), |s| {
+                    format!(
+                        "{}:{}:{}",
+                        a.files.get(s.file.0 as usize).map_or("?", String::as_str),
+                        s.line,
+                        s.column
+                    )
+                });
+                vec![
+                    cell(f.code.as_str()),
+                    f.rank.map_or(cell(""), rank),
+                    cell(place),
+                    cell(f.message.get(lang)),
+                    cell(f.references.join(" / ")),
+                    cell(
+                        f.hint
+                            .as_ref()
+                            .map_or(String::new(), |h| h.get(lang).to_owned()),
+                    ),
+                ]
+            })
+            .collect(),
+    });
+    tables.push(Table {
+        id: "operating-rules",
+        title: l("運用管理規程の記載", "Operating rules coverage").into(),
+        headers: [
+            l("項目", "Item"),
+            l("内容", "Topic"),
+            l("記載箇所", "Covered in"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: a
+            .configuration
+            .operating_rules
+            .iter()
+            .map(|i| {
+                vec![
+                    cell(i.label.clone().unwrap_or_else(|| i.id.clone())),
+                    cell(i.name.get(lang)),
+                    cell(
+                        i.coverage
+                            .clone()
+                            .unwrap_or_else(|| l("未記載", "missing").to_owned()),
+                    ),
+                ]
+            })
+            .collect(),
+    });
+    tables.push(Table {
+        id: "vendor-selection",
+        title: l(
+            "事業者選定のための情報と認証",
+            "Vendor selection and certifications",
+        )
+        .into(),
+        headers: [l("項目", "Item"), l("内容", "Answer")]
+            .map(String::from)
+            .to_vec(),
+        rows: a
+            .configuration
+            .vendor_selection
+            .iter()
+            .map(|i| {
+                vec![
+                    cell(i.name.get(lang)),
+                    cell(
+                        i.coverage
+                            .clone()
+                            .unwrap_or_else(|| l("未回答", "unanswered").to_owned()),
+                    ),
+                ]
+            })
+            .chain(a.configuration.organizations.iter().flat_map(|o| {
+                o.certifications.iter().map(move |c| {
+                    vec![
+                        cell(format!("{} — {}", o.name, labels::snake(c.scheme))),
+                        cell(
+                            c.valid_until
+                                .as_deref()
+                                .map_or(String::new(), |v| format!("〜{v}")),
+                        ),
+                    ]
+                })
+            }))
+            .collect(),
+    });
+    tables.push(Table {
+        id: "responsibilities",
+        title: l("責任分界", "Responsibilities").into(),
+        headers: [
+            l("組織", "Organisation"),
+            l("担当する機器", "Assets"),
+            l("担当領域", "Areas"),
+            l("事故調査の主導", "Incident lead"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: a
+            .configuration
+            .responsibilities
+            .iter()
+            .map(|r| {
+                vec![
+                    cell(&r.organization.name),
+                    cell(r.assets.join(", ")),
+                    cell(r.covers.join(", ")),
+                    cell(if r.incident_lead { "○" } else { "" }),
+                ]
+            })
+            .collect(),
+    });
+    Report {
+        lang: match lang {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        },
+        title: a.system.name.clone(),
+        subtitle: l(
+            "リスクアセスメント・リスク対応報告書",
+            "Risk assessment and treatment report",
+        )
+        .into(),
+        facts: vec![
+            (
+                l("対象事業者", "Provider").into(),
+                a.system.provider.name.clone(),
+            ),
+            (
+                l("準拠する版", "Editions").into(),
+                a.system.editions.join(", "),
+            ),
+            (
+                l("基準日", "As of").into(),
+                a.system.as_of.clone().unwrap_or_default(),
+            ),
+            (
+                l("ランク表", "Matrix").into(),
+                a.matrix.source.get(lang).to_owned(),
+            ),
+            (
+                l("情報流 / リスク", "Flows / risks").into(),
+                format!("{} / {}", a.summary.flows, a.summary.risks),
+            ),
+            (
+                l("対応必須で未対応", "Untreated but required").into(),
+                a.summary.untreated_required.to_string(),
+            ),
+        ],
+        rank_rows: Rank::ALL
+            .iter()
+            .map(|r| {
+                (
+                    rank(*r),
+                    *a.summary.inherent_by_rank.get(r.as_str()).unwrap_or(&0),
+                    *a.summary.residual_by_rank.get(r.as_str()).unwrap_or(&0),
+                )
+            })
+            .collect(),
+        figures,
+        tables,
+        labels: Labels {
+            contents: l("目次", "Contents"),
+            summary: l("概要", "Summary"),
+            rank: l("ランク", "Rank"),
+            inherent: l("固有", "Inherent"),
+            residual: l("残存", "Residual"),
+            diagrams: l("構成図・情報流図", "Diagrams"),
+            filter: l("絞り込み…", "Filter…"),
+            rows: l("件", "rows"),
+            generated: a.generator.clone(),
+        },
+    }
+}
+
+pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
+    let html = build(a, lang).render().map_err(std::io::Error::other)?;
+    out.write_all(html.as_bytes())
+}

@@ -1,0 +1,59 @@
+//! Labels and colours shared by the writers.
+
+use sansho_core::kb::Rank;
+use sansho_core::model::{OrganizationRole, Phase};
+use sansho_core::{Lang, Localized};
+
+pub fn t(lang: Lang, ja: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
+
+/// Background colour of a rank (S darkest red to D grey).
+pub fn rank_colour(rank: Rank) -> &'static str {
+    match rank {
+        Rank::S => "#b71c1c",
+        Rank::A => "#e65100",
+        Rank::B => "#f9a825",
+        Rank::C => "#9ccc65",
+        Rank::D => "#b0bec5",
+    }
+}
+
+pub fn rank_text_colour(rank: Rank) -> &'static str {
+    match rank {
+        Rank::S | Rank::A => "#ffffff",
+        _ => "#000000",
+    }
+}
+
+pub fn phase(p: Phase, lang: Lang) -> String {
+    p.label().get(lang).to_owned()
+}
+
+pub fn snake<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub fn role(role: OrganizationRole) -> Localized {
+    let (ja, en) = match role {
+        OrganizationRole::Provider => ("対象事業者", "provider"),
+        OrganizationRole::Subcontractor => ("再委託先", "subcontractor"),
+        OrganizationRole::OtherProvider => ("他の事業者", "other provider"),
+        OrganizationRole::Institution => ("医療機関等", "medical institution"),
+    };
+    Localized::new(ja, en)
+}
+
+/// A colour per organisation, stable for the model order.
+pub fn organization_colour(index: usize) -> &'static str {
+    const PALETTE: [&str; 8] = [
+        "#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#4e342e", "#37474f",
+    ];
+    PALETTE[index % PALETTE.len()]
+}

@@ -1,0 +1,142 @@
+//! sansho-report: the documents an institution receives, written from an assessment result.
+//!
+//! Every writer takes a [`sansho_core::Assessment`] (or a change report) and a `&mut dyn Write`;
+//! none reads the model, the knowledge base or the file system. The CLI decides where the bytes go.
+//!
+//! | format | module |
+//! |---|---|
+//! | Excel workbook (.xlsx) | [`xlsx`] |
+//! | HTML report, self-contained | [`html`] |
+//! | configuration and flow diagrams (DOT, Mermaid, SVG) | [`diagram`] |
+//! | Markdown | [`markdown`] |
+//! | SARIF 2.1.0 | [`sarif`] |
+//! | change report (text, JSON, HTML) | [`change`] |
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod change;
+pub mod diagram;
+pub mod html;
+mod labels;
+pub mod markdown;
+pub mod sarif;
+pub mod xlsx;
+
+use std::io::Write;
+
+use sansho_core::{Assessment, Lang};
+
+/// The formats `sansho report` writes, with their file names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    Xlsx,
+    Html,
+    Markdown,
+    Json,
+    Sarif,
+    Dot,
+    Mermaid,
+    Svg,
+}
+
+impl Format {
+    pub const ALL: [Format; 8] = [
+        Format::Xlsx,
+        Format::Html,
+        Format::Markdown,
+        Format::Json,
+        Format::Sarif,
+        Format::Dot,
+        Format::Mermaid,
+        Format::Svg,
+    ];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Xlsx => "sansho-report.xlsx",
+            Format::Html => "sansho-report.html",
+            Format::Markdown => "sansho-report.md",
+            Format::Json => "sansho-result.json",
+            Format::Sarif => "sansho.sarif",
+            Format::Dot => "configuration.dot",
+            Format::Mermaid => "configuration.mmd",
+            Format::Svg => "configuration.svg",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Html => "html",
+            Format::Markdown => "markdown",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Dot => "dot",
+            Format::Mermaid => "mermaid",
+            Format::Svg => "svg",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == text || (text == "md" && *f == Format::Markdown))
+    }
+}
+
+/// Renders the chosen formats to files (name, bytes): each diagram format also gets one flow
+/// diagram per phase.
+pub fn render(
+    formats: &[Format],
+    assessment: &Assessment,
+    lang: Lang,
+) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    use sansho_core::model::Phase;
+    let mut files = Vec::new();
+    for &format in formats {
+        let mut bytes = Vec::new();
+        write(format, assessment, lang, &mut bytes)?;
+        files.push((format.file_name().to_owned(), bytes));
+        if matches!(format, Format::Dot | Format::Mermaid | Format::Svg) {
+            for phase in [Phase::Development, Phase::Operation, Phase::Termination] {
+                let d = diagram::flows(assessment, phase, lang);
+                let (ext, text) = match format {
+                    Format::Dot => ("dot", diagram::render_dot(&d)),
+                    Format::Mermaid => ("mmd", diagram::render_mermaid(&d)),
+                    _ => ("svg", diagram::render_svg(&d)),
+                };
+                files.push((
+                    format!("flows-{}.{ext}", labels::snake(phase)),
+                    text.into_bytes(),
+                ));
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Writes one format.
+pub fn write(
+    format: Format,
+    assessment: &Assessment,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Xlsx => xlsx::write(assessment, lang, out),
+        Format::Html => html::write(assessment, lang, out),
+        Format::Markdown => markdown::write(assessment, lang, out),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, assessment)?;
+            writeln!(out)
+        }
+        Format::Sarif => sarif::write(assessment, out),
+        Format::Dot => {
+            out.write_all(diagram::render_dot(&diagram::configuration(assessment)).as_bytes())
+        }
+        Format::Mermaid => {
+            out.write_all(diagram::render_mermaid(&diagram::configuration(assessment)).as_bytes())
+        }
+        Format::Svg => diagram::write_svg(&diagram::configuration(assessment), lang, out),
+    }
+}

@@ -1,0 +1,280 @@
+//! SARIF 2.1.0: guideline and policy findings, and risks still open, as results pointing at the
+//! model's file, line and column, so code-scanning tools show them on the model in review.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+
+use sansho_core::kb::Rank;
+use sansho_core::result::Status;
+use sansho_core::{Assessment, Code, Severity, Span};
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool,
+    artifacts: Vec<Artifact<'a>>,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: String,
+    information_uri: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: String,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    help: Text,
+    default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Artifact<'a> {
+    location: ArtifactLocation<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation<'a> {
+    uri: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    properties: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: OwnedArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OwnedArtifactLocation {
+    uri: String,
+    index: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+fn risk_level(rank: Rank) -> &'static str {
+    match rank {
+        Rank::S | Rank::A => "error",
+        Rank::B => "warning",
+        Rank::C | Rank::D => "note",
+    }
+}
+
+fn location(a: &Assessment, span: Option<Span>) -> Vec<Location> {
+    span.into_iter()
+        .map(|s| Location {
+            physical_location: PhysicalLocation {
+                artifact_location: OwnedArtifactLocation {
+                    uri: a.files.get(s.file.0 as usize).cloned().unwrap_or_default(),
+                    index: s.file.0 as usize,
+                },
+                region: Region {
+                    start_line: s.line.max(1),
+                    start_column: s.column.max(1),
+                },
+            },
+        })
+        .collect()
+}
+
+/// Writes the SARIF log. Untreated-risk findings (P001) are left out because every open risk is
+/// reported itself, as rule `RISK-<rank>`.
+pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut rules: Vec<Rule> = Vec::new();
+    let index_of = |rules: &mut Vec<Rule>,
+                    id: String,
+                    name: String,
+                    short: String,
+                    full: String,
+                    help: String,
+                    level: &'static str|
+     -> usize {
+        if let Some(i) = rules.iter().position(|r| r.id == id) {
+            return i;
+        }
+        rules.push(Rule {
+            id,
+            name,
+            short_description: Text { text: short },
+            full_description: Text { text: full },
+            help: Text { text: help },
+            default_configuration: Configuration { level },
+        });
+        rules.len() - 1
+    };
+    let mut results = Vec::new();
+    for f in a.findings.iter().filter(|f| f.code != Code::UntreatedRisk) {
+        let help = f
+            .hint
+            .as_ref()
+            .map_or_else(String::new, |h| format!("{} / {}", h.ja, h.en));
+        let full = if f.references.is_empty() {
+            f.code.summary().to_owned()
+        } else {
+            format!("{} ({})", f.code.summary(), f.references.join("; "))
+        };
+        let rule_index = index_of(
+            &mut rules,
+            f.code.as_str().to_owned(),
+            f.code.name().to_owned(),
+            f.code.summary().to_owned(),
+            full,
+            help,
+            level(f.code.default_severity()),
+        );
+        let mut properties = BTreeMap::new();
+        if let Some(rank) = f.rank {
+            properties.insert("rank", rank.as_str().to_owned());
+        }
+        if let Some(e) = &f.element {
+            properties.insert("element", e.clone());
+        }
+        results.push(SarifResult {
+            rule_id: f.code.as_str().to_owned(),
+            rule_index,
+            level: level(f.severity),
+            message: Text {
+                text: format!("{} / {}", f.message.ja, f.message.en),
+            },
+            locations: location(a, f.span),
+            partial_fingerprints: BTreeMap::from([(
+                "sansho/v1",
+                format!("{}:{}", f.code.as_str(), f.element.as_deref().unwrap_or("")),
+            )]),
+            properties,
+        });
+    }
+    for r in a
+        .risks
+        .iter()
+        .filter(|r| r.status == Status::Open && r.inherent.rank >= Rank::C)
+    {
+        let rank = r.inherent.rank.as_str();
+        let id = format!("RISK-{rank}");
+        let threat = a.threats.iter().find(|t| t.id == r.threat);
+        let rule_index = index_of(
+            &mut rules,
+            id.clone(),
+            format!("untreated-{}-risk", rank.to_lowercase()),
+            format!("An untreated risk of rank {rank}."),
+            format!("A risk of rank {rank} with no decision and no control (PGL 5.1.3-5.1.5)."),
+            "Apply controls that counter the threat, or record a decision (reduce, avoid, share or accept).".to_owned(),
+            risk_level(r.inherent.rank),
+        );
+        let name = threat.map_or(String::new(), |t| format!("{} / {}", t.name.ja, t.name.en));
+        results.push(SarifResult {
+            rule_id: id,
+            rule_index,
+            level: risk_level(r.inherent.rank),
+            message: Text {
+                text: format!(
+                    "{} {} — {name} (impact {} × likelihood {})",
+                    r.id, rank, r.inherent.impact, r.inherent.likelihood
+                ),
+            },
+            locations: location(a, Some(r.span)),
+            partial_fingerprints: BTreeMap::from([("sansho/v1", r.id.clone())]),
+            properties: BTreeMap::from([
+                ("rank", rank.to_owned()),
+                ("risk", r.id.clone()),
+                ("threat", r.threat.clone()),
+            ]),
+        });
+    }
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "sansho",
+                    version: a.generator.trim_start_matches("sansho ").to_owned(),
+                    information_uri: "https://github.com/sansho-dev/sansho",
+                    rules,
+                },
+            },
+            artifacts: a
+                .files
+                .iter()
+                .map(|f| Artifact {
+                    location: ArtifactLocation {
+                        uri: f,
+                        index: None,
+                    },
+                })
+                .collect(),
+            results,
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}

@@ -1,0 +1,624 @@
+//! The Excel workbook: the lists an institution reviews, one sheet each, with frozen headers,
+//! filters, widths fitted to Japanese text, colour by rank and drop-downs where a reviewer
+//! records a decision. Every text that could start a formula is stored as text with Excel's
+//! quote prefix, so opening or editing the file never evaluates model strings.
+
+use std::io::Write;
+
+use rust_xlsxwriter::{
+    Color, DataValidation, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+use sansho_core::kb::{Rank, TreatmentNeed};
+use sansho_core::model::ControlCategory;
+use sansho_core::{Assessment, Lang};
+
+use crate::labels::{self, t};
+
+enum Cell {
+    Text(String),
+    Number(f64),
+    Rank(Rank),
+}
+
+fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+struct Sheet {
+    name: &'static str,
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<Cell>>,
+    /// Columns (index, choices, prompt) with a drop-down list.
+    dropdowns: Vec<(u16, Vec<&'static str>, &'static str)>,
+}
+
+/// Display width of a text in Excel character units: CJK characters count double.
+fn width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| if c.is_ascii() { 1.0 } else { 2.1 })
+        .sum()
+}
+
+/// Texts Excel would read as a formula if typed.
+fn looks_like_formula(text: &str) -> bool {
+    matches!(
+        text.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    )
+}
+
+fn write_sheet(workbook: &mut Workbook, sheet: &Sheet) -> Result<(), XlsxError> {
+    let header = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0x37474F))
+        .set_font_color(Color::White)
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap();
+    let body = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::Hair);
+    let quoted = body.clone().set_quote_prefix();
+    let ws: &mut Worksheet = workbook.add_worksheet();
+    ws.set_name(sheet.name)?;
+    let mut widths: Vec<f64> = sheet.headers.iter().map(|h| width(h) + 2.0).collect();
+    for (c, h) in sheet.headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &header)?;
+    }
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let col = c as u16;
+            match cell {
+                Cell::Text(s) => {
+                    let format = if looks_like_formula(s) {
+                        &quoted
+                    } else {
+                        &body
+                    };
+                    ws.write_string_with_format(r, col, s, format)?;
+                    widths[c] = widths[c].max(width(s) + 1.0);
+                }
+                Cell::Number(n) => {
+                    ws.write_number_with_format(r, col, *n, &body)?;
+                }
+                Cell::Rank(rank) => {
+                    let format = body
+                        .clone()
+                        .set_bold()
+                        .set_align(FormatAlign::Center)
+                        .set_background_color(Color::RGB(
+                            u32::from_str_radix(&labels::rank_colour(*rank)[1..], 16).unwrap_or(0),
+                        ))
+                        .set_font_color(Color::RGB(
+                            u32::from_str_radix(&labels::rank_text_colour(*rank)[1..], 16)
+                                .unwrap_or(0),
+                        ));
+                    ws.write_string_with_format(r, col, rank.as_str(), &format)?;
+                }
+            }
+        }
+    }
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, w.clamp(6.0, 60.0))?;
+    }
+    let last_row = sheet.rows.len() as u32;
+    let last_col = sheet.headers.len().saturating_sub(1) as u16;
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, last_row.max(1), last_col)?;
+    for (col, choices, prompt) in &sheet.dropdowns {
+        let validation = DataValidation::new()
+            .allow_list_strings(choices)?
+            .set_input_message(*prompt)?;
+        ws.add_data_validation(1, *col, last_row.max(1), *col, &validation)?;
+    }
+    ws.set_landscape();
+    ws.set_paper_size(9); // A4
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
+    Ok(())
+}
+
+fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
+    let l = |ja: &'static str, en: &'static str| t(lang, ja, en);
+    let mut out = Vec::new();
+
+    let mut summary = vec![
+        vec![
+            text(l("システム", "System")),
+            text(format!("{} ({})", a.system.name, a.system.id)),
+        ],
+        vec![
+            text(l("対象事業者", "Provider")),
+            text(a.system.provider.name.clone()),
+        ],
+        vec![
+            text(l("準拠する版", "Editions")),
+            text(a.system.editions.join(", ")),
+        ],
+        vec![
+            text(l("基準日", "As of")),
+            text(a.system.as_of.clone().unwrap_or_default()),
+        ],
+        vec![
+            text(l("ランク表", "Matrix")),
+            text(a.matrix.source.get(lang)),
+        ],
+        vec![
+            text(l("情報流", "Flows")),
+            Cell::Number(a.summary.flows as f64),
+        ],
+        vec![
+            text(l("リスク", "Risks")),
+            Cell::Number(a.summary.risks as f64),
+        ],
+        vec![
+            text(l("対応必須で未対応", "Untreated but required")),
+            Cell::Number(a.summary.untreated_required as f64),
+        ],
+    ];
+    for rank in Rank::ALL {
+        let r = rank.as_str();
+        summary.push(vec![
+            Cell::Rank(rank),
+            text(format!(
+                "{} {} / {} {}",
+                l("固有", "inherent"),
+                a.summary.inherent_by_rank.get(r).unwrap_or(&0),
+                l("残存", "residual"),
+                a.summary.residual_by_rank.get(r).unwrap_or(&0)
+            )),
+        ]);
+    }
+    out.push(Sheet {
+        name: l("概要", "Summary"),
+        headers: vec![l("項目", "Item"), l("内容", "Value")],
+        rows: summary,
+        dropdowns: vec![],
+    });
+
+    out.push(Sheet {
+        name: l("情報流一覧", "Information flows"),
+        headers: vec![
+            "ID",
+            l("フェーズ", "Phase"),
+            l("提供形態", "Layer"),
+            "Who",
+            "Where",
+            "Which",
+            "What",
+            "How",
+            l("経路", "Path"),
+            l("説明", "Description"),
+        ],
+        rows: a
+            .flows
+            .iter()
+            .map(|f| {
+                vec![
+                    text(f.id.clone()),
+                    text(f.phase.label().get(lang)),
+                    text(f.layer.label().get(lang)),
+                    text(f.who.as_ref().map_or(String::new(), |w| w.name.clone())),
+                    text(f.where_.name.clone()),
+                    text(f.which.name.clone()),
+                    text(
+                        f.what
+                            .iter()
+                            .map(|w| w.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                    ),
+                    text(
+                        f.how
+                            .iter()
+                            .map(|h| h.label().get(lang).to_owned())
+                            .collect::<Vec<_>>()
+                            .join("・"),
+                    ),
+                    text(
+                        f.path
+                            .iter()
+                            .map(|p| p.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" → "),
+                    ),
+                    text(f.description.clone().unwrap_or_default()),
+                ]
+            })
+            .collect(),
+        dropdowns: vec![],
+    });
+
+    let threat_name = |id: &str| {
+        a.threats
+            .iter()
+            .find(|th| th.id == id)
+            .map_or(id.to_owned(), |th| format!("{id} {}", th.name.get(lang)))
+    };
+    out.push(Sheet {
+        name: l("リスクアセスメント結果一覧", "Risk assessment"),
+        headers: vec![
+            l("リスクID", "Risk ID"),
+            l("情報流", "Flow"),
+            l("フェーズ", "Phase"),
+            l("情報の分類", "Classification"),
+            l("断面", "Segment"),
+            l("要素", "Element"),
+            l("脅威", "Threat"),
+            l("影響度", "Impact"),
+            l("顕在化率", "Likelihood"),
+            l("リスクレベル", "Level"),
+            l("ランク", "Rank"),
+            l("対応要否", "Treatment needed"),
+            l("根拠", "Trace"),
+        ],
+        rows: a
+            .risks
+            .iter()
+            .map(|r| {
+                let steps: Vec<String> = r
+                    .trace
+                    .likelihood
+                    .steps
+                    .iter()
+                    .map(|s| format!("L {}→{} {}", s.from, s.to, s.rule))
+                    .chain(
+                        r.trace
+                            .impact
+                            .steps
+                            .iter()
+                            .map(|s| format!("I {}→{} {}", s.from, s.to, s.rule)),
+                    )
+                    .collect();
+                let need = match r.treatment_need {
+                    TreatmentNeed::Required => l("必須", "required"),
+                    TreatmentNeed::Consider => l("検討", "consider"),
+                    TreatmentNeed::NotRequired => l("不要", "not needed"),
+                };
+                vec![
+                    text(r.id.clone()),
+                    text(r.flow.clone()),
+                    text(r.phase.label().get(lang)),
+                    text(r.classification.clone()),
+                    text(r.segment.label().get(lang)),
+                    text(r.element.name.clone()),
+                    text(threat_name(&r.threat)),
+                    Cell::Number(f64::from(r.inherent.impact)),
+                    Cell::Number(f64::from(r.inherent.likelihood)),
+                    Cell::Number(f64::from(r.inherent.impact) * f64::from(r.inherent.likelihood)),
+                    Cell::Rank(r.inherent.rank),
+                    text(need),
+                    text(format!(
+                        "{}; {}",
+                        r.trace.threat_rules.join(", "),
+                        steps.join("; ")
+                    )),
+                ]
+            })
+            .collect(),
+        dropdowns: vec![],
+    });
+
+    let options = vec!["低減", "回避", "共有", "受容"];
+    let options_en = vec!["reduce", "avoid", "share", "accept"];
+    let review = match lang {
+        Lang::Ja => vec!["合意", "要協議", "差戻し"],
+        Lang::En => vec!["agreed", "to discuss", "rejected"],
+    };
+    let by_category = |r: &sansho_core::result::Risk, category: ControlCategory| {
+        r.treatment
+            .iter()
+            .flat_map(|t| &t.controls)
+            .filter(|c| c.category == category)
+            .map(|c| format!("{} {}", c.id, c.name))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    out.push(Sheet {
+        name: l("リスク対応一覧", "Risk treatment"),
+        headers: vec![
+            l("リスクID", "Risk ID"),
+            l("ランク", "Rank"),
+            l("対応方針", "Option"),
+            l("人的・組織的対策", "Human-organisational"),
+            l("物理的対策", "Physical"),
+            l("技術的対策", "Technical"),
+            l("医療機関等への依頼", "Requests to the institution"),
+            l("残存影響度", "Residual impact"),
+            l("残存顕在化率", "Residual likelihood"),
+            l("残存ランク", "Residual rank"),
+            l("対策の実施者", "Control owners"),
+            l("受容 (承認者・日付・理由)", "Acceptance (by, date, reason)"),
+            l("医療機関の確認", "Institution review"),
+        ],
+        rows: a
+            .risks
+            .iter()
+            .filter(|r| r.treatment.is_some() || r.treatment_need != TreatmentNeed::NotRequired)
+            .map(|r| {
+                let tr = r.treatment.as_ref();
+                let option = tr.map_or(String::new(), |t| {
+                    t.option.label().get(lang).replace("リスク", "")
+                });
+                let mut owners: Vec<String> = tr
+                    .iter()
+                    .flat_map(|t| &t.controls)
+                    .map(|c| c.owner.name.clone())
+                    .collect();
+                owners.dedup();
+                vec![
+                    text(r.id.clone()),
+                    Cell::Rank(r.inherent.rank),
+                    text(option),
+                    text(by_category(r, ControlCategory::HumanOrganizational)),
+                    text(by_category(r, ControlCategory::Physical)),
+                    text(by_category(r, ControlCategory::Technical)),
+                    text(tr.map_or(String::new(), |t| {
+                        t.requests
+                            .iter()
+                            .map(|q| q.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })),
+                    Cell::Number(f64::from(r.residual.impact)),
+                    Cell::Number(f64::from(r.residual.likelihood)),
+                    Cell::Rank(r.residual.rank),
+                    text(owners.join("、")),
+                    text(
+                        tr.and_then(|t| t.acceptance.as_ref())
+                            .map_or(String::new(), |a| {
+                                format!(
+                                    "{} / {} / {}",
+                                    a.by.as_deref().unwrap_or("-"),
+                                    a.date.as_deref().unwrap_or("-"),
+                                    a.reason.as_deref().unwrap_or("-")
+                                )
+                            }),
+                    ),
+                    text(""),
+                ]
+            })
+            .collect(),
+        dropdowns: vec![
+            (
+                2,
+                if lang == Lang::Ja {
+                    options
+                } else {
+                    options_en
+                },
+                l("対応方針を選んでください", "Choose the treatment option"),
+            ),
+            (
+                12,
+                review,
+                l(
+                    "医療機関の確認結果を選んでください",
+                    "Record the institution's review",
+                ),
+            ),
+        ],
+    });
+
+    let mut requests: Vec<(String, String, usize)> = Vec::new();
+    for r in &a.risks {
+        for q in r.treatment.iter().flat_map(|t| &t.requests) {
+            match requests.iter_mut().find(|(text, _, _)| *text == q.text) {
+                Some(entry) => entry.2 += 1,
+                None => requests.push((q.text.clone(), q.control.clone().unwrap_or_default(), 1)),
+            }
+        }
+    }
+    out.push(Sheet {
+        name: l("医療機関等への依頼事項", "Requests to institution"),
+        headers: vec![
+            l("依頼事項", "Request"),
+            l("関連する対策", "Control"),
+            l("対象リスク数", "Risks"),
+        ],
+        rows: requests
+            .into_iter()
+            .map(|(q, c, n)| vec![text(q), text(c), Cell::Number(n as f64)])
+            .collect(),
+        dropdowns: vec![],
+    });
+
+    out.push(Sheet {
+        name: l("指摘", "Findings"),
+        headers: vec![
+            l("コード", "Code"),
+            l("重大度", "Severity"),
+            l("ランク", "Rank"),
+            l("要素", "Element"),
+            l("場所", "Location"),
+            l("内容", "Message"),
+            l("条項", "Clauses"),
+            l("対応", "Fix"),
+        ],
+        rows: a
+            .findings
+            .iter()
+            .map(|f| {
+                let place = f.span.map_or(String::new(), |s| {
+                    format!(
+                        "{}:{}:{}",
+                        a.files.get(s.file.0 as usize).map_or("?", String::as_str),
+                        s.line,
+                        s.column
+                    )
+                });
+                vec![
+                    text(f.code.as_str()),
+                    text(format!("{:?}", f.severity).to_lowercase()),
+                    f.rank.map_or(text(""), Cell::Rank),
+                    text(f.element.clone().unwrap_or_default()),
+                    text(place),
+                    text(f.message.get(lang)),
+                    text(f.references.join("\n")),
+                    text(
+                        f.hint
+                            .as_ref()
+                            .map_or(String::new(), |h| h.get(lang).to_owned()),
+                    ),
+                ]
+            })
+            .collect(),
+        dropdowns: vec![],
+    });
+
+    out.push(Sheet {
+        name: l("運用管理規程", "Operating rules"),
+        headers: vec![
+            l("項目", "Item"),
+            l("内容", "Topic"),
+            l("記載箇所", "Covered in"),
+        ],
+        rows: a
+            .configuration
+            .operating_rules
+            .iter()
+            .map(|i| {
+                vec![
+                    text(i.label.clone().unwrap_or_else(|| i.id.clone())),
+                    text(i.name.get(lang)),
+                    text(
+                        i.coverage
+                            .clone()
+                            .unwrap_or_else(|| l("未記載", "missing").to_owned()),
+                    ),
+                ]
+            })
+            .collect(),
+        dropdowns: vec![],
+    });
+
+    let mut vendor: Vec<Vec<Cell>> = a
+        .configuration
+        .vendor_selection
+        .iter()
+        .map(|i| {
+            vec![
+                text(l("選定項目", "selection item")),
+                text(i.name.get(lang)),
+                text(
+                    i.coverage
+                        .clone()
+                        .unwrap_or_else(|| l("未回答", "unanswered").to_owned()),
+                ),
+            ]
+        })
+        .collect();
+    for o in &a.configuration.organizations {
+        for c in &o.certifications {
+            vendor.push(vec![
+                text(format!("{} ({})", o.name, labels::role(o.role).get(lang))),
+                text(labels::snake(c.scheme)),
+                text(format!(
+                    "{} {} {}",
+                    c.id.clone().unwrap_or_default(),
+                    c.scope.clone().unwrap_or_default(),
+                    c.valid_until
+                        .as_deref()
+                        .map_or(String::new(), |v| format!("〜{v}"))
+                )),
+            ]);
+        }
+    }
+    if let Some(e) = &a.configuration.evaluation {
+        vendor.push(vec![
+            text(l("安全管理に係る評価", "Safety evaluation")),
+            text(""),
+            text(e.clone()),
+        ]);
+    }
+    out.push(Sheet {
+        name: l("事業者選定・認証", "Selection & certification"),
+        headers: vec![l("区分", "Kind"), l("項目", "Item"), l("内容", "Answer")],
+        rows: vendor,
+        dropdowns: vec![],
+    });
+
+    out.push(Sheet {
+        name: l("制度上の要求事項", "Institutional requirements"),
+        headers: vec![
+            l("情報", "Information"),
+            l("分類", "Class"),
+            l("法定保存年限", "Legal retention"),
+            l("根拠", "Basis"),
+            l("法定保存文書", "Legal record"),
+            l("署名", "Signature"),
+        ],
+        rows: a
+            .configuration
+            .information
+            .iter()
+            .map(|i| {
+                vec![
+                    text(i.name.clone()),
+                    text(i.classification.clone()),
+                    i.retention_years
+                        .map_or(text(""), |y| Cell::Number(f64::from(y))),
+                    text(i.retention_basis.clone().unwrap_or_default()),
+                    text(if i.legal_record {
+                        l(
+                            "はい (真正性・見読性・保存性)",
+                            "yes (authenticity, readability, preservation)",
+                        )
+                    } else {
+                        ""
+                    }),
+                    text(if i.requires_signature {
+                        i.signature
+                            .clone()
+                            .unwrap_or_else(|| l("未記載", "missing").to_owned())
+                    } else {
+                        String::new()
+                    }),
+                ]
+            })
+            .collect(),
+        dropdowns: vec![],
+    });
+
+    out.push(Sheet {
+        name: l("責任分界", "Responsibilities"),
+        headers: vec![
+            l("組織", "Organisation"),
+            l("担当する機器", "Assets"),
+            l("担当領域", "Areas"),
+            l("事故調査の主導", "Incident lead"),
+            l("役割", "Duties"),
+        ],
+        rows: a
+            .configuration
+            .responsibilities
+            .iter()
+            .map(|r| {
+                vec![
+                    text(r.organization.name.clone()),
+                    text(if r.assets.is_empty() {
+                        l("管理する全機器", "all it manages").to_owned()
+                    } else {
+                        r.assets.join(", ")
+                    }),
+                    text(r.covers.join(", ")),
+                    text(if r.incident_lead { "○" } else { "" }),
+                    text(r.duties.clone().unwrap_or_default()),
+                ]
+            })
+            .collect(),
+        dropdowns: vec![],
+    });
+    out
+}
+
+/// Writes the workbook.
+pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut workbook = Workbook::new();
+    for sheet in sheets(a, lang) {
+        write_sheet(&mut workbook, &sheet).map_err(std::io::Error::other)?;
+    }
+    let bytes = workbook.save_to_buffer().map_err(std::io::Error::other)?;
+    out.write_all(&bytes)
+}

@@ -1,0 +1,181 @@
+//! End to end in a real browser: the HTML report opened in headless Chromium (Debian's package;
+//! `scripts/test.sh` installs it). Checks the rendered DOM after the report's script ran, that
+//! model strings containing markup show as text, and that the console stays free of errors.
+//! Screenshots are written to the test's target directory for people to look at.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sansho_core::Lang;
+
+fn chromium() -> PathBuf {
+    for candidate in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(out) = Command::new("which").arg(candidate).output()
+            && out.status.success()
+        {
+            return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        }
+    }
+    panic!(
+        "headless Chromium is required for this test: run scripts/test.sh, which installs Debian's chromium"
+    );
+}
+
+struct Run {
+    dom: String,
+    console_errors: Vec<String>,
+}
+
+/// Opens `page` in headless Chromium; returns the DOM after scripts ran and console errors.
+fn open(page: &Path, screenshot: Option<&Path>) -> Run {
+    let profile = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=5000",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
+    let url = format!("file://{}", page.display());
+    let dom = Command::new(chromium())
+        .args(&args)
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    if let Some(path) = screenshot {
+        let shot = Command::new(chromium())
+            .args(&args)
+            .arg("--window-size=1400,1800")
+            .arg(format!("--screenshot={}", path.display()))
+            .arg(&url)
+            .output()
+            .unwrap();
+        assert!(
+            path.exists(),
+            "no screenshot: {}",
+            String::from_utf8_lossy(&shot.stderr)
+        );
+    }
+    let stderr = String::from_utf8_lossy(&dom.stderr);
+    let console_errors = stderr
+        .lines()
+        .filter(|l| {
+            l.contains("CONSOLE")
+                && (l.contains("Uncaught") || l.contains("Error") || l.contains(":ERROR:"))
+        })
+        .map(str::to_owned)
+        .collect();
+    Run {
+        dom: String::from_utf8_lossy(&dom.stdout).into_owned(),
+        console_errors,
+    }
+}
+
+fn write_report(a: &sansho_core::Assessment, lang: Lang, dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let mut bytes = Vec::new();
+    sansho_report::html::write(a, lang, &mut bytes).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn console_error_detection_works() {
+    // A negative control, so a silent browser cannot make the real test pass.
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("broken.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><body><p>x</p><script>undefinedFunction();</script></body></html>",
+    )
+    .unwrap();
+    let run = open(&page, None);
+    assert!(
+        !run.console_errors.is_empty(),
+        "a thrown error must be seen"
+    );
+    assert!(run.dom.contains("<p>x</p>"));
+}
+
+#[test]
+fn example_report_renders_diagrams_and_tables_without_console_errors() {
+    let a = common::example();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let page = write_report(&a, Lang::Ja, out, "example-report.html");
+    let run = open(&page, Some(&out.join("example-report.png")));
+    assert!(run.console_errors.is_empty(), "{:#?}", run.console_errors);
+    assert!(
+        run.dom.contains("data-ready=\"true\""),
+        "the report's script ran to the end"
+    );
+    assert!(
+        run.dom.matches("<svg").count() >= 4,
+        "configuration and three flow diagrams"
+    );
+    assert!(run.dom.matches("class=\"asset\"").count() >= a.configuration.assets.len());
+    for table in [
+        "flows-table",
+        "risks-table",
+        "treatment-table",
+        "findings-table",
+        "operating-rules-table",
+    ] {
+        assert!(
+            run.dom.contains(&format!("id=\"{table}\"")),
+            "{table} missing"
+        );
+    }
+    let rows = run
+        .dom
+        .split("id=\"risks-table\"")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap()
+        .matches("<tr>")
+        .count();
+    assert_eq!(
+        rows,
+        a.risks.len() + 1,
+        "every risk is a row, plus the header"
+    );
+    assert!(run.dom.contains("全体構成図") && run.dom.contains("リスクアセスメント結果一覧"));
+}
+
+#[test]
+fn markup_in_model_strings_is_shown_as_text() {
+    let a = common::from_text(common::HOSTILE);
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let page = write_report(&a, Lang::En, out, "hostile-report.html");
+    let run = open(&page, Some(&out.join("hostile-report.png")));
+    assert!(run.console_errors.is_empty(), "{:#?}", run.console_errors);
+    // The DOM serialiser escapes text, so the model's markup appears escaped exactly where it was
+    // text; a parsed script element would appear unescaped instead.
+    assert!(
+        run.dom
+            .contains("&lt;script&gt;alert('sansho')&lt;/script&gt;"),
+        "model script shown as text"
+    );
+    assert_eq!(
+        run.dom.matches("<script>").count(),
+        1,
+        "only sansho's own script element"
+    );
+    assert!(!run.dom.contains("<b>bold</b>"));
+    assert!(run.dom.contains("data-ready=\"true\""));
+}
