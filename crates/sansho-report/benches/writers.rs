@@ -1,0 +1,39 @@
+//! Time to write each deliverable for the bundled example.
+//! Run: `cargo bench -p sansho-report --bench writers`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use sansho_core::Lang;
+use sansho_core::load::{Limits, ReadError, SourceProvider};
+use sansho_report::Format;
+
+struct Disk;
+
+impl SourceProvider for Disk {
+    fn read(&self, path: &str, _max: usize) -> Result<Vec<u8>, ReadError> {
+        std::fs::read(path).map_err(|_| ReadError::NotFound)
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let kb = sansho_core::kb::load::builtin().as_ref().unwrap();
+    let entry = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/ehr-saas/sansho.yaml");
+    let (_, a, _) = sansho_core::assess(&entry.to_string_lossy(), &Disk, kb, &Limits::default());
+    let a = a.unwrap();
+    for format in Format::ALL {
+        c.bench_function(&format!("write {} (example)", format.name()), |b| {
+            b.iter(|| {
+                let mut out = Vec::new();
+                sansho_report::write(format, &a, Lang::Ja, &mut out).unwrap();
+                out
+            });
+        });
+    }
+    c.bench_function("render all formats (example)", |b| b.iter(|| sansho_report::render(&Format::ALL, &a, Lang::Ja).unwrap()));
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
