@@ -32,7 +32,9 @@ fn bench(c: &mut Criterion) {
             });
         });
     }
-    c.bench_function("render all formats (example)", |b| b.iter(|| sansho_report::render(&Format::ALL, &a, Lang::Ja).unwrap()));
+    c.bench_function("render all formats (example)", |b| {
+        b.iter(|| sansho_report::render(&Format::ALL, &a, Lang::Ja).unwrap())
+    });
 }
 
 criterion_group!(benches, bench);
