@@ -201,6 +201,18 @@ pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
     d
 }
 
+/// Stroke colour and dash pattern of a link by kind: the open internet red, wireless orange,
+/// secure networks green, site LANs grey, media transport dashed.
+pub fn link_style(kind: Option<ConnectionKind>) -> (&'static str, Option<&'static str>) {
+    match kind {
+        Some(ConnectionKind::Internet) => ("#c62828", None),
+        Some(ConnectionKind::WirelessLan) => ("#ef6c00", Some("2 3")),
+        Some(ConnectionKind::MediaTransport) => ("#6d4c41", Some("6 4")),
+        Some(ConnectionKind::Lan) | None => ("#607d8b", None),
+        Some(_) => ("#2e7d32", None),
+    }
+}
+
 fn dot_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('"', "\\\"")
@@ -241,14 +253,15 @@ pub fn render_dot(d: &Diagram) -> String {
         let _ = writeln!(s, "  }}");
     }
     for n in d.nodes.iter().filter(|n| n.group.is_none()) {
-        let style = if n.link == Some(ConnectionKind::MediaTransport) {
-            "dashed"
+        let (colour, dash) = link_style(n.link);
+        let style = if dash.is_some() {
+            "\"dashed,filled\""
         } else {
             "filled"
         };
         let _ = writeln!(
             s,
-            "  {} [label=\"{}\", shape=ellipse, style={style}, fillcolor=\"#eceff1\"];",
+            "  {} [label=\"{}\", shape=ellipse, style={style}, color=\"{colour}\", fillcolor=\"#eceff1\"];",
             dot_id(&n.id),
             dot_escape(&n.label)
         );
@@ -458,13 +471,31 @@ pub fn render_svg(d: &Diagram) -> String {
         .fold(0.0, f64::max)
         .max(20.0 + columns as f64 * (group_width + column_gap))
         + 140.0;
+    let link_legend: Vec<(ConnectionKind, &str)> = [
+        (ConnectionKind::Internet, "インターネット / internet"),
+        (
+            ConnectionKind::IpsecVpn,
+            "セキュアなネットワーク / secure network",
+        ),
+        (ConnectionKind::WirelessLan, "無線 LAN / wireless LAN"),
+        (ConnectionKind::Lan, "LAN"),
+        (ConnectionKind::MediaTransport, "媒体搬送 / media transport"),
+    ]
+    .into_iter()
+    .filter(|(kind, _)| {
+        d.nodes
+            .iter()
+            .any(|n| n.link.is_some() && link_style(n.link) == link_style(Some(*kind)))
+    })
+    .collect();
+    let legend_rows = d.legend.len() + link_legend.len();
     let height = boxes
         .iter()
         .map(|b| b.1 + b.3)
         .fold(0.0, f64::max)
         .max(positions.values().map(|p| p.1).fold(0.0, f64::max))
         + 60.0
-        + 20.0 * d.legend.len() as f64;
+        + 20.0 * legend_rows as f64;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -494,6 +525,16 @@ pub fn render_svg(d: &Diagram) -> String {
         else {
             continue;
         };
+        let kind = d
+            .nodes
+            .iter()
+            .find(|n| n.id == e.to && n.group.is_none())
+            .and_then(|n| n.link);
+        let colour = if e.directed {
+            "#455a64"
+        } else {
+            link_style(kind).0
+        };
         let dash = if e.dashed {
             r#" stroke-dasharray="6 4""#
         } else {
@@ -506,7 +547,7 @@ pub fn render_svg(d: &Diagram) -> String {
         };
         let _ = writeln!(
             s,
-            r##"<line class="edge" x1="{:.0}" y1="{:.0}" x2="{:.0}" y2="{:.0}" stroke="#78909c" stroke-width="1.2"{dash}{marker}/>"##,
+            r##"<line class="edge" x1="{:.0}" y1="{:.0}" x2="{:.0}" y2="{:.0}" stroke="{colour}" stroke-opacity="0.8" stroke-width="1.2"{dash}{marker}/>"##,
             a.0, a.1, b.0, b.1
         );
         if let Some(l) = &e.label {
@@ -537,14 +578,11 @@ pub fn render_svg(d: &Diagram) -> String {
     }
     for (cx, cy, n) in &link_nodes {
         let w = text_width(&n.label).min(220.0) + 16.0;
-        let dash = if n.link == Some(ConnectionKind::MediaTransport) {
-            r#" stroke-dasharray="5 3""#
-        } else {
-            ""
-        };
+        let (colour, dash) = link_style(n.link);
+        let dash = dash.map_or(String::new(), |d| format!(r#" stroke-dasharray="{d}""#));
         let _ = writeln!(
             s,
-            r##"<g class="link" data-id="{}"><rect x="{:.0}" y="{:.0}" width="{w:.0}" height="20" rx="10" fill="#eceff1" stroke="#455a64"{dash}/><text x="{:.0}" y="{:.0}" text-anchor="middle" font-size="11">{}</text></g>"##,
+            r##"<g class="link" data-id="{}"><rect x="{:.0}" y="{:.0}" width="{w:.0}" height="20" rx="10" fill="#eceff1" stroke="{colour}" stroke-width="1.5"{dash}/><text x="{:.0}" y="{:.0}" text-anchor="middle" font-size="11">{}</text></g>"##,
             xml(&n.id),
             cx - w / 2.0,
             cy - 10.0,
@@ -553,7 +591,19 @@ pub fn render_svg(d: &Diagram) -> String {
             xml(&truncate(&n.label, 236.0))
         );
     }
-    let mut ly = height - 20.0 * d.legend.len() as f64 - 10.0;
+    let mut ly = height - 20.0 * legend_rows as f64 - 10.0;
+    for (kind, name) in &link_legend {
+        let (colour, dash) = link_style(Some(*kind));
+        let dash = dash.map_or(String::new(), |d| format!(r#" stroke-dasharray="{d}""#));
+        let _ = writeln!(
+            s,
+            r##"<g class="legend"><line x1="20" y1="{:.0}" x2="34" y2="{:.0}" stroke="{colour}" stroke-width="3"{dash}/><text x="42" y="{:.0}">{name}</text></g>"##,
+            ly + 7.0,
+            ly + 7.0,
+            ly + 12.0
+        );
+        ly += 20.0;
+    }
     for (_, name, colour) in &d.legend {
         let _ = writeln!(
             s,
