@@ -130,6 +130,19 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Generate a model of N flows (for benchmarks and demonstrations).
+    Generate {
+        /// Number of information flows.
+        #[arg(long)]
+        flows: usize,
+        /// `hospital`: the shared benchmark's regional hospital network (clinics of five
+        /// terminals, one data centre), for side-by-side timing with other tools.
+        #[arg(long, value_enum, default_value = "hospital")]
+        shape: Shape,
+        /// Write to a file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// List the guideline rules with their clauses.
     Rules {
         #[arg(long, value_enum, default_value = "text")]
@@ -161,6 +174,11 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Shape {
+    Hospital,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -240,6 +258,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fail_on_change,
             &common,
         ),
+        Command::Generate {
+            flows,
+            shape,
+            output,
+        } => {
+            let text = match shape {
+                Shape::Hospital => sansho_gen::hospital(flows),
+            };
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => std::io::stdout().lock().write_all(text.as_bytes())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules { format, common } => {
             let kb = knowledge_base(&common)?;
             kb::rules(&kb, format == Format::Json, common.lang.into())?;

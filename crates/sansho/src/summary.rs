@@ -138,14 +138,20 @@ pub fn write(
     )?;
     // The same threat on the same element recurs in every flow through it: show it once.
     let mut groups: Vec<(&Risk, usize)> = Vec::new();
+    let mut seen: std::collections::HashMap<(&str, &str, Rank), usize> =
+        std::collections::HashMap::new();
     for risk in &ranked {
-        match groups.iter_mut().find(|(r, _)| {
-            r.element.id == risk.element.id
-                && r.threat == risk.threat
-                && r.residual.rank == risk.residual.rank
-        }) {
-            Some((_, n)) => *n += 1,
-            None => groups.push((risk, 1)),
+        let key = (
+            risk.element.id.as_str(),
+            risk.threat.as_str(),
+            risk.residual.rank,
+        );
+        match seen.get(&key) {
+            Some(&i) => groups[i].1 += 1,
+            None => {
+                seen.insert(key, groups.len());
+                groups.push((risk, 1));
+            }
         }
     }
     for (risk, count) in groups.iter().take(top) {

@@ -89,9 +89,6 @@ pub fn parse<T: DeserializeOwned>(
     checker: &SchemaChecker,
     limits: &Limits,
 ) -> Result<T, Vec<Diagnostic>> {
-    if let Some(breach) = budget_breach(file, text, limits) {
-        return Err(vec![breach]);
-    }
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: limits.max_depth,
@@ -102,10 +99,15 @@ pub fn parse<T: DeserializeOwned>(
     };
     // An empty document is an empty model file, not an error.
     let effective = if text.trim().is_empty() { "{}" } else { text };
+    // The typed parse enforces the budget itself; only when it fails is the text checked again,
+    // so that a limit is reported as such and hostile input never reaches the tree builder.
     let error = match serde_saphyr::from_str_with_options::<T>(effective, options) {
         Ok(value) => return Ok(value),
         Err(error) => error,
     };
+    if let Some(breach) = budget_breach(file, text, limits) {
+        return Err(vec![breach]);
+    }
     let mut diagnostics = Vec::new();
     match tree::parse(effective, event_budget(text)) {
         Err(problem) => diagnostics.push(tree_problem(file, problem)),

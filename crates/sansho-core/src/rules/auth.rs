@@ -24,18 +24,13 @@ fn accesses_content(op: Operation) -> bool {
 pub fn check(ctx: &mut Ctx<'_>) {
     for (ix, asset) in ctx.model.assets.iter().enumerate() {
         let flows: Vec<&str> = ctx
-            .model
-            .flows
-            .iter()
+            .flows_at(ix)
             .filter(|f| {
                 // The guideline's user authentication concerns staff and vendors, not patients.
                 let staff = f
                     .who
                     .is_some_and(|a| ctx.model.actors[a].kind != Some(ActorKind::Patient));
-                f.which == ix
-                    && staff
-                    && ctx.flow_is_medical(f)
-                    && f.how.iter().any(|op| accesses_content(*op))
+                staff && ctx.flow_is_medical(f) && f.how.iter().any(|op| accesses_content(*op))
             })
             .map(|f| f.id.as_str())
             .collect();

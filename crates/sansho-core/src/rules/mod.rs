@@ -14,6 +14,8 @@ mod network;
 mod operations;
 mod providers;
 
+use std::collections::HashMap;
+
 use crate::diagnostics::{Code, Diagnostic};
 use crate::kb::KnowledgeBase;
 use crate::model::{ElementRef, Flow, Model, OrganizationRole};
@@ -22,7 +24,27 @@ use crate::text::Localized;
 
 /// Runs every rule and appends its findings.
 pub fn check(model: &Model, kb: &KnowledgeBase, out: &mut Vec<Diagnostic>) {
-    let mut ctx = Ctx { model, kb, out };
+    // Index flows by the elements on their paths once, so no rule scans every flow per element.
+    let mut through: HashMap<ElementRef, Vec<usize>> = HashMap::new();
+    let mut by_which: Vec<Vec<usize>> = vec![Vec::new(); model.assets.len()];
+    for (i, flow) in model.flows.iter().enumerate() {
+        for element in &flow.path {
+            let list = through.entry(*element).or_default();
+            if list.last() != Some(&i) {
+                list.push(i);
+            }
+        }
+        if let Some(list) = by_which.get_mut(flow.which) {
+            list.push(i);
+        }
+    }
+    let mut ctx = Ctx {
+        model,
+        kb,
+        out,
+        through,
+        by_which,
+    };
     auth::check(&mut ctx);
     logs::check(&mut ctx);
     network::check(&mut ctx);
@@ -39,6 +61,10 @@ pub(crate) struct Ctx<'a> {
     pub model: &'a Model,
     pub kb: &'a KnowledgeBase,
     out: &'a mut Vec<Diagnostic>,
+    /// Flows (indices) whose path includes an element.
+    through: HashMap<ElementRef, Vec<usize>>,
+    /// Flows (indices) per asset used as `which`.
+    by_which: Vec<Vec<usize>>,
 }
 
 impl Ctx<'_> {
@@ -76,10 +102,21 @@ impl Ctx<'_> {
 
     /// Flows carrying medical information whose path includes `element`.
     pub fn medical_flows_through(&self, element: ElementRef) -> impl Iterator<Item = &Flow> {
-        self.model
-            .flows
-            .iter()
-            .filter(move |f| self.flow_is_medical(f) && f.path.contains(&element))
+        self.through
+            .get(&element)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.model.flows[i])
+            .filter(move |f| self.flow_is_medical(f))
+    }
+
+    /// Flows whose `which` is the asset.
+    pub fn flows_at(&self, asset: usize) -> impl Iterator<Item = &Flow> {
+        self.by_which
+            .get(asset)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.model.flows[i])
     }
 
     /// Whether an asset holds medical information, by `holds` or by storing it in a flow.
