@@ -244,15 +244,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
             })
             .collect(),
     });
-    let mut requests: Vec<(String, String, usize)> = Vec::new();
-    for r in &a.risks {
-        for q in r.treatment.iter().flat_map(|t| &t.requests) {
-            match requests.iter_mut().find(|(text, _, _)| *text == q.text) {
-                Some(entry) => entry.2 += 1,
-                None => requests.push((q.text.clone(), q.control.clone().unwrap_or_default(), 1)),
-            }
-        }
-    }
+    let requests = labels::institution_requests(a);
     tables.push(Table {
         id: "requests",
         title: l(
@@ -269,7 +261,13 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         .to_vec(),
         rows: requests
             .into_iter()
-            .map(|(q, c, n)| vec![cell(q), cell(c), cell(n.to_string())])
+            .map(|q| {
+                vec![
+                    cell(q.text),
+                    cell(q.control.unwrap_or_default()),
+                    cell(q.risks.to_string()),
+                ]
+            })
             .collect(),
     });
     tables.push(Table {

@@ -57,3 +57,35 @@ pub fn organization_colour(index: usize) -> &'static str {
     ];
     PALETTE[index % PALETTE.len()]
 }
+
+/// One request to the institution, with the number of risks it answers.
+pub struct InstitutionRequest {
+    pub text: String,
+    pub control: Option<String>,
+    pub risks: usize,
+}
+
+/// The distinct requests to the institution across all risks, in first-seen order.
+pub fn institution_requests(a: &sansho_core::Assessment) -> Vec<InstitutionRequest> {
+    let mut out: Vec<InstitutionRequest> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for q in a
+        .risks
+        .iter()
+        .filter_map(|r| r.treatment.as_ref())
+        .flat_map(|t| &t.requests)
+    {
+        match index.get(q.text.as_str()) {
+            Some(&i) => out[i].risks += 1,
+            None => {
+                index.insert(&q.text, out.len());
+                out.push(InstitutionRequest {
+                    text: q.text.clone(),
+                    control: q.control.clone(),
+                    risks: 1,
+                });
+            }
+        }
+    }
+    out
+}

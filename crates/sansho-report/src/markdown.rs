@@ -164,18 +164,11 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
             "Requests to the institution"
         )
     )?;
-    let mut requests: Vec<(String, Option<String>)> = Vec::new();
-    for r in &a.risks {
-        for q in r.treatment.iter().flat_map(|t| &t.requests) {
-            if !requests.iter().any(|(text, _)| *text == q.text) {
-                requests.push((q.text.clone(), q.control.clone()));
-            }
-        }
-    }
-    for (text, control) in &requests {
-        match control {
-            Some(c) => writeln!(out, "- {} (`{c}`)", cell(text))?,
-            None => writeln!(out, "- {}", cell(text))?,
+    let requests = labels::institution_requests(a);
+    for q in &requests {
+        match &q.control {
+            Some(c) => writeln!(out, "- {} (`{c}`)", cell(&q.text))?,
+            None => writeln!(out, "- {}", cell(&q.text))?,
         }
     }
     if requests.is_empty() {

@@ -401,15 +401,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
         ],
     });
 
-    let mut requests: Vec<(String, String, usize)> = Vec::new();
-    for r in &a.risks {
-        for q in r.treatment.iter().flat_map(|t| &t.requests) {
-            match requests.iter_mut().find(|(text, _, _)| *text == q.text) {
-                Some(entry) => entry.2 += 1,
-                None => requests.push((q.text.clone(), q.control.clone().unwrap_or_default(), 1)),
-            }
-        }
-    }
+    let requests = labels::institution_requests(a);
     out.push(Sheet {
         name: l("医療機関等への依頼事項", "Requests to institution"),
         headers: vec![
@@ -419,7 +411,13 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
         ],
         rows: requests
             .into_iter()
-            .map(|(q, c, n)| vec![text(q), text(c), Cell::Number(n as f64)])
+            .map(|q| {
+                vec![
+                    text(q.text),
+                    text(q.control.unwrap_or_default()),
+                    Cell::Number(q.risks as f64),
+                ]
+            })
             .collect(),
         dropdowns: vec![],
     });
