@@ -1082,6 +1082,8 @@ pub fn build(
         agreement,
     ) = build_operations(&mut ctx, &sections, agreement_raw.as_ref());
 
+    // Unresolved references were stored as `usize::MAX`; each of them pushed an error, so a model
+    // is returned only when none remains.
     let has_error = ctx
         .diagnostics
         .iter()
