@@ -221,10 +221,6 @@ impl Diagnostic {
         self.related.push(Related { span, message });
         self
     }
-
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
-    }
 }
 
 /// The closest candidate to `word`, for "did you mean" hints.

@@ -68,6 +68,26 @@ fn organization_colours(a: &Assessment) -> BTreeMap<&str, &'static str> {
         .collect()
 }
 
+/// An asset drawn in its location group, outlined in its managing organisation's colour.
+fn asset_node(
+    asset: &sansho_core::result::AssetInfo,
+    group: String,
+    colours: &BTreeMap<&str, &'static str>,
+) -> Node {
+    let colour = asset
+        .managed_by
+        .as_deref()
+        .and_then(|o| colours.get(o).copied())
+        .unwrap_or("#546e7a");
+    Node {
+        id: asset.id.clone(),
+        label: asset.name.clone(),
+        group: Some(group),
+        colour,
+        link: None,
+    }
+}
+
 /// The overall configuration: every location, asset and link.
 pub fn configuration(a: &Assessment) -> Diagram {
     let colours = organization_colours(a);
@@ -81,18 +101,11 @@ pub fn configuration(a: &Assessment) -> Diagram {
         }
     }
     for asset in &a.configuration.assets {
-        let colour = asset
-            .managed_by
-            .as_deref()
-            .and_then(|o| colours.get(o).copied())
-            .unwrap_or("#546e7a");
-        d.nodes.push(Node {
-            id: asset.id.clone(),
-            label: asset.name.clone(),
-            group: Some(top_location(a, &asset.location).to_owned()),
-            colour,
-            link: None,
-        });
+        d.nodes.push(asset_node(
+            asset,
+            top_location(a, &asset.location).to_owned(),
+            &colours,
+        ));
     }
     for c in &a.configuration.connections {
         let id = format!("link:{}", c.id);
@@ -171,18 +184,7 @@ pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
                 .map_or(group.clone(), |l| l.name.clone());
             d.groups.push((group.clone(), name));
         }
-        let colour = asset
-            .managed_by
-            .as_deref()
-            .and_then(|o| colours.get(o).copied())
-            .unwrap_or("#546e7a");
-        d.nodes.push(Node {
-            id: asset.id.clone(),
-            label: asset.name.clone(),
-            group: Some(group),
-            colour,
-            link: None,
-        });
+        d.nodes.push(asset_node(asset, group, &colours));
     }
     for ((from, to), ids) in hops {
         let label = if ids.len() > 3 {

@@ -123,30 +123,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         rows: a
             .flows
             .iter()
-            .map(|f| {
-                vec![
-                    cell(&f.id),
-                    cell(f.phase.label().get(lang)),
-                    cell(f.layer.label().get(lang)),
-                    cell(f.who.as_ref().map_or("—", |w| w.name.as_str())),
-                    cell(&f.where_.name),
-                    cell(&f.which.name),
-                    cell(
-                        f.what
-                            .iter()
-                            .map(|w| w.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join("、"),
-                    ),
-                    cell(
-                        f.how
-                            .iter()
-                            .map(|h| h.label().get(lang).to_owned())
-                            .collect::<Vec<_>>()
-                            .join("・"),
-                    ),
-                ]
-            })
+            .map(|f| labels::flow_row(f, lang).into_iter().map(cell).collect())
             .collect(),
     });
     tables.push(Table {
@@ -325,15 +302,10 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
             .operating_rules
             .iter()
             .map(|i| {
-                vec![
-                    cell(i.label.clone().unwrap_or_else(|| i.id.clone())),
-                    cell(i.name.get(lang)),
-                    cell(
-                        i.coverage
-                            .clone()
-                            .unwrap_or_else(|| l("未記載", "missing").to_owned()),
-                    ),
-                ]
+                labels::operating_rule_row(i, lang)
+                    .into_iter()
+                    .map(cell)
+                    .collect()
             })
             .collect(),
     });

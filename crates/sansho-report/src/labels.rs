@@ -89,3 +89,38 @@ pub fn institution_requests(a: &sansho_core::Assessment) -> Vec<InstitutionReque
     }
     out
 }
+
+/// A flow as the cells every flow list shows: ID, phase, layer, Who, Where, Which, What, How.
+pub fn flow_row(f: &sansho_core::result::FlowResult, lang: Lang) -> Vec<String> {
+    vec![
+        f.id.clone(),
+        f.phase.label().get(lang).to_owned(),
+        f.layer.label().get(lang).to_owned(),
+        f.who
+            .as_ref()
+            .map_or_else(|| "—".to_owned(), |w| w.name.clone()),
+        f.where_.name.clone(),
+        f.which.name.clone(),
+        f.what
+            .iter()
+            .map(|w| w.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、"),
+        f.how
+            .iter()
+            .map(|h| h.label().get(lang).to_owned())
+            .collect::<Vec<_>>()
+            .join("・"),
+    ]
+}
+
+/// A 運用管理規程 item as cells: label, topic, where it is covered (or "missing").
+pub fn operating_rule_row(i: &sansho_core::result::ItemCoverage, lang: Lang) -> Vec<String> {
+    vec![
+        i.label.clone().unwrap_or_else(|| i.id.clone()),
+        i.name.get(lang).to_owned(),
+        i.coverage
+            .clone()
+            .unwrap_or_else(|| t(lang, "未記載", "missing").to_owned()),
+    ]
+}

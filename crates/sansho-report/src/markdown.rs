@@ -96,20 +96,14 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
             t(lang, "提供形態", "layer")
         )?;
         for f in a.flows.iter().filter(|f| f.phase == phase) {
-            let what: Vec<&str> = f.what.iter().map(|w| w.name.as_str()).collect();
-            let labels: Vec<sansho_core::Localized> = f.how.iter().map(|h| h.label()).collect();
-            let how: Vec<&str> = labels.iter().map(|h| h.get(lang)).collect();
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                f.id,
-                f.layer.label().get(lang),
-                cell(f.who.as_ref().map_or("—", |w| w.name.as_str())),
-                cell(&f.where_.name),
-                cell(&f.which.name),
-                cell(&what.join("、")),
-                cell(&how.join("・"))
-            )?;
+            // The phase is the heading, so its column is left out.
+            let row: Vec<String> = labels::flow_row(f, lang)
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != 1)
+                .map(|(_, c)| cell(c))
+                .collect();
+            writeln!(out, "| {} |", row.join(" | "))?;
         }
         writeln!(out)?;
     }

@@ -195,27 +195,8 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
             .flows
             .iter()
             .map(|f| {
-                vec![
-                    text(f.id.clone()),
-                    text(f.phase.label().get(lang)),
-                    text(f.layer.label().get(lang)),
-                    text(f.who.as_ref().map_or(String::new(), |w| w.name.clone())),
-                    text(f.where_.name.clone()),
-                    text(f.which.name.clone()),
-                    text(
-                        f.what
-                            .iter()
-                            .map(|w| w.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join("、"),
-                    ),
-                    text(
-                        f.how
-                            .iter()
-                            .map(|h| h.label().get(lang).to_owned())
-                            .collect::<Vec<_>>()
-                            .join("・"),
-                    ),
+                let mut row: Vec<Cell> = labels::flow_row(f, lang).into_iter().map(text).collect();
+                row.extend([
                     text(
                         f.path
                             .iter()
@@ -224,7 +205,8 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
                             .join(" → "),
                     ),
                     text(f.description.clone().unwrap_or_default()),
-                ]
+                ]);
+                row
             })
             .collect(),
         dropdowns: vec![],
@@ -477,15 +459,10 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
             .operating_rules
             .iter()
             .map(|i| {
-                vec![
-                    text(i.label.clone().unwrap_or_else(|| i.id.clone())),
-                    text(i.name.get(lang)),
-                    text(
-                        i.coverage
-                            .clone()
-                            .unwrap_or_else(|| l("未記載", "missing").to_owned()),
-                    ),
-                ]
+                labels::operating_rule_row(i, lang)
+                    .into_iter()
+                    .map(text)
+                    .collect()
             })
             .collect(),
         dropdowns: vec![],

@@ -41,23 +41,6 @@ pub enum ElementRef {
     Control(ControlIx),
 }
 
-impl ElementRef {
-    pub fn kind_name(self) -> crate::text::Localized {
-        let (ja, en) = match self {
-            ElementRef::Organization(_) => ("組織", "organization"),
-            ElementRef::Location(_) => ("場所", "location"),
-            ElementRef::Asset(_) => ("機器・媒体", "asset"),
-            ElementRef::Connection(_) => ("接続", "connection"),
-            ElementRef::Actor(_) => ("役割", "actor"),
-            ElementRef::Classification(_) => ("情報分類", "classification"),
-            ElementRef::Information(_) => ("情報", "information"),
-            ElementRef::Flow(_) => ("情報流", "flow"),
-            ElementRef::Control(_) => ("対策", "control"),
-        };
-        crate::text::Localized::new(ja, en)
-    }
-}
-
 /// An edition-qualified clause reference such as `MGL-6.0 システム運用編 14`.
 #[derive(
     Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
