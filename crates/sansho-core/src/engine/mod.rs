@@ -18,6 +18,8 @@ pub mod segment;
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+
 use factset::{FactSet, Facts};
 use segment::{Segment, SegmentKind};
 
@@ -33,30 +35,49 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
     let controls = ControlIndex::new(model, kb);
     let decisions = DecisionIndex::new(model);
 
-    let mut flows = Vec::with_capacity(model.flows.len());
-    let mut risks = Vec::new();
-    let mut segments = Vec::new();
-    let mut tally = policy::Tally::new(model);
-    for (flow_ix, flow) in model.flows.iter().enumerate() {
-        segment::segments(model, flow, &mut segments);
-        let flow_facts = facts.flow(model, flow);
-        let first_risk = risks.len();
-        for segment in &segments {
-            let set = facts.segment(model, flow, segment, flow_facts);
-            for (threat_ix, rules) in compiled.threats_for(segment.kind, set) {
-                let risk = score_risk(
-                    model, kb, &compiled, flow_ix, flow, segment, threat_ix, rules, set, &controls,
-                    &decisions, &mut tally,
-                );
-                risks.push(risk);
+    // Flows are independent: score them in chunks on all cores, then join the chunks in model
+    // order, so the result is the same as a sequential run.
+    let chunk_len = (model.flows.len() / (rayon::current_num_threads() * 8)).clamp(64, 4096);
+    let chunks: Vec<(Vec<FlowResult>, Vec<Risk>, policy::Tally)> = model
+        .flows
+        .par_chunks(chunk_len)
+        .enumerate()
+        .map(|(chunk_ix, chunk)| {
+            let mut flows = Vec::with_capacity(chunk.len());
+            let mut risks = Vec::with_capacity(chunk.len() * 10);
+            let mut segments = Vec::new();
+            let mut tally = policy::Tally::new(model);
+            for (i, flow) in chunk.iter().enumerate() {
+                let flow_ix = chunk_ix * chunk_len + i;
+                segment::segments(model, flow, &mut segments);
+                let flow_facts = facts.flow(model, flow);
+                let first_risk = risks.len();
+                for segment in &segments {
+                    let set = facts.segment(model, flow, segment, flow_facts);
+                    for (threat_ix, rules) in compiled.threats_for(segment.kind, set) {
+                        risks.push(score_risk(
+                            model, kb, &compiled, flow_ix, flow, segment, threat_ix, rules, set,
+                            &controls, &decisions, &mut tally,
+                        ));
+                    }
+                }
+                flows.push(flow_result(
+                    model,
+                    flow,
+                    &segments,
+                    risks.len() - first_risk,
+                ));
             }
-        }
-        flows.push(flow_result(
-            model,
-            flow,
-            &segments,
-            risks.len() - first_risk,
-        ));
+            (flows, risks, tally)
+        })
+        .collect();
+    let mut flows = Vec::with_capacity(model.flows.len());
+    let mut risks = Vec::with_capacity(chunks.iter().map(|c| c.1.len()).sum());
+    let mut tally = policy::Tally::new(model);
+    for (chunk_flows, chunk_risks, chunk_tally) in chunks {
+        flows.extend(chunk_flows);
+        risks.extend(chunk_risks);
+        tally.absorb(chunk_tally);
     }
 
     let mut findings = policy::findings(model, kb, &risks, &tally);

@@ -29,6 +29,22 @@ impl Tally {
         }
     }
 
+    /// Adds the counts of a later part of the model; the example risk of a conflict stays the
+    /// first one in model order.
+    pub fn absorb(&mut self, later: Tally) {
+        let add = |into: &mut Vec<usize>, from: Vec<usize>| {
+            for (a, b) in into.iter_mut().zip(from) {
+                *a += b;
+            }
+        };
+        add(&mut self.decision_hits, later.decision_hits);
+        add(&mut self.decision_applied, later.decision_applied);
+        add(&mut self.control_hits, later.control_hits);
+        for (key, (count, example)) in later.conflicts {
+            self.conflicts.entry(key).or_insert((0, example)).0 += count;
+        }
+    }
+
     pub fn decisions(&mut self, risk: &str, matched: &[usize]) {
         for &m in matched {
             self.decision_hits[m] += 1;
@@ -52,15 +68,34 @@ pub fn findings(
     risks: &[Risk],
     tally: &Tally,
 ) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for risk in risks {
-        let rank = risk.inherent.rank.as_str();
-        let id = &risk.id;
-        let controls = risk.treatment.as_ref().map_or(0, |t| t.controls.len());
-        let untreated =
-            risk.status == Status::Open || (risk.status == Status::Reduced && controls == 0);
-        if untreated && risk.treatment_need == TreatmentNeed::Required {
-            out.push(
+    use rayon::prelude::*;
+    // Per-risk findings are independent: found in chunks on all cores, joined in risk order.
+    let per_risk: Vec<Vec<Diagnostic>> = risks
+        .par_chunks(4096)
+        .map(|chunk| {
+            let mut out = Vec::new();
+            for risk in chunk {
+                risk_findings(kb, risk, &mut out);
+            }
+            out
+        })
+        .collect();
+    let mut out = Vec::with_capacity(per_risk.iter().map(Vec::len).sum());
+    for part in per_risk {
+        out.extend(part);
+    }
+    decision_findings(model, risks, tally, &mut out);
+    out
+}
+
+fn risk_findings(kb: &KnowledgeBase, risk: &Risk, out: &mut Vec<Diagnostic>) {
+    let rank = risk.inherent.rank.as_str();
+    let id = &risk.id;
+    let controls = risk.treatment.as_ref().map_or(0, |t| t.controls.len());
+    let untreated =
+        risk.status == Status::Open || (risk.status == Status::Reduced && controls == 0);
+    if untreated && risk.treatment_need == TreatmentNeed::Required {
+        out.push(
                 Diagnostic::new(
                     Code::UntreatedRisk,
                     loc!("{rank} ランクのリスク {id} に対応がありません (対応必須)", "rank {rank} risk {id} has no treatment (treatment required)"),
@@ -75,69 +110,82 @@ pub fn findings(
                     )
                 }),
             );
-        }
-        let min = kb
-            .matrix
-            .policy(risk.inherent.rank)
-            .map_or(0, |p| usize::from(p.min_controls));
-        if min >= 2
-            && matches!(risk.status, Status::Reduced | Status::Shared)
-            && controls > 0
-            && controls < min
-        {
-            out.push(
-                Diagnostic::new(
-                    Code::SRiskNeedsMultipleControls,
-                    loc!("{rank} ランクのリスク {id} は複数の対策が必須ですが、対策は {controls} 件です", "rank {rank} risk {id} needs several controls but has {controls}"),
-                    Some(risk.span),
-                )
-                .with_element(id.clone())
-                .with_hint(loc!("{min} 件以上の対策を組み合わせてください (多層防御)", "combine at least {min} controls (defence in depth)")),
-            );
-        }
-        if risk.inherent.rank == Rank::S && risk.status == Status::Accepted {
-            out.push(
-                Diagnostic::new(
-                    Code::SRiskAccepted,
-                    loc!(
-                        "S ランクのリスク {id} が受容されています",
-                        "rank S risk {id} is accepted"
-                    ),
-                    Some(
-                        risk.treatment
-                            .as_ref()
-                            .and_then(|t| t.decision.as_ref())
-                            .map_or(risk.span, |d| d.span),
-                    ),
-                )
-                .with_element(id.clone())
-                .with_hint(loc!(
-                    "方針では S は複数の対策による対応が必須です",
-                    "the policy requires S risks to be treated with several controls"
-                )),
-            );
-        }
-        let residual_need = kb
-            .matrix
-            .policy(risk.residual.rank)
-            .map_or(TreatmentNeed::Required, |p| p.treatment);
-        if matches!(risk.status, Status::Reduced | Status::Shared)
-            && controls > 0
-            && residual_need == TreatmentNeed::Required
-        {
-            let residual = risk.residual.rank.as_str();
-            out.push(
-                Diagnostic::new(
-                    Code::ResidualNotAcceptable,
-                    loc!("リスク {id} の残存リスクが {residual} ランクで、なお対応が必要です", "residual rank of risk {id} is {residual}, which still requires treatment"),
-                    Some(risk.span),
-                )
-                .with_element(id.clone())
-                .with_hint(loc!("対策を追加・見直すか、受容するなら決裁者と理由を記録してください (5.1.5(3))", "add or strengthen controls, or accept it with an approver and reason (5.1.5(3))")),
-            );
-        }
     }
+    let min = kb
+        .matrix
+        .policy(risk.inherent.rank)
+        .map_or(0, |p| usize::from(p.min_controls));
+    if min >= 2
+        && matches!(risk.status, Status::Reduced | Status::Shared)
+        && controls > 0
+        && controls < min
+    {
+        out.push(
+            Diagnostic::new(
+                Code::SRiskNeedsMultipleControls,
+                loc!(
+                    "{rank} ランクのリスク {id} は複数の対策が必須ですが、対策は {controls} 件です",
+                    "rank {rank} risk {id} needs several controls but has {controls}"
+                ),
+                Some(risk.span),
+            )
+            .with_element(id.clone())
+            .with_hint(loc!(
+                "{min} 件以上の対策を組み合わせてください (多層防御)",
+                "combine at least {min} controls (defence in depth)"
+            )),
+        );
+    }
+    if risk.inherent.rank == Rank::S && risk.status == Status::Accepted {
+        out.push(
+            Diagnostic::new(
+                Code::SRiskAccepted,
+                loc!(
+                    "S ランクのリスク {id} が受容されています",
+                    "rank S risk {id} is accepted"
+                ),
+                Some(
+                    risk.treatment
+                        .as_ref()
+                        .and_then(|t| t.decision.as_ref())
+                        .map_or(risk.span, |d| d.span),
+                ),
+            )
+            .with_element(id.clone())
+            .with_hint(loc!(
+                "方針では S は複数の対策による対応が必須です",
+                "the policy requires S risks to be treated with several controls"
+            )),
+        );
+    }
+    let residual_need = kb
+        .matrix
+        .policy(risk.residual.rank)
+        .map_or(TreatmentNeed::Required, |p| p.treatment);
+    if matches!(risk.status, Status::Reduced | Status::Shared)
+        && controls > 0
+        && residual_need == TreatmentNeed::Required
+    {
+        let residual = risk.residual.rank.as_str();
+        out.push(
+            Diagnostic::new(
+                Code::ResidualNotAcceptable,
+                loc!(
+                    "リスク {id} の残存リスクが {residual} ランクで、なお対応が必要です",
+                    "residual rank of risk {id} is {residual}, which still requires treatment"
+                ),
+                Some(risk.span),
+            )
+            .with_element(id.clone())
+            .with_hint(loc!(
+                "対策を追加・見直すか、受容するなら決裁者と理由を記録してください (5.1.5(3))",
+                "add or strengthen controls, or accept it with an approver and reason (5.1.5(3))"
+            )),
+        );
+    }
+}
 
+fn decision_findings(model: &Model, risks: &[Risk], tally: &Tally, out: &mut Vec<Diagnostic>) {
     for (i, decision) in model.decisions.iter().enumerate() {
         let pattern = &decision.risk;
         let hits = tally.decision_hits[i];
@@ -276,5 +324,4 @@ pub fn findings(
             }
         }
     }
-    out
 }

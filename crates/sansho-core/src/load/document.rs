@@ -11,6 +11,7 @@ use super::structure::SchemaChecker;
 use super::tree::{self, TreeProblem};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::loc;
+use crate::model::raw::RawFile;
 use crate::source::{FileId, Span, line_col};
 
 /// Limits that keep hostile or broken input from exhausting time or memory.
@@ -82,6 +83,43 @@ pub fn decode(file: FileId, bytes: Vec<u8>, limits: &Limits) -> Result<String, B
     })
 }
 
+/// Parses a model file: on all cores when it is large ([`super::split`]), else (or when any piece
+/// fails) as a whole, which reports every problem.
+pub fn parse_model(
+    file: FileId,
+    text: &str,
+    checker: &SchemaChecker,
+    limits: &Limits,
+) -> Result<RawFile, Vec<Diagnostic>> {
+    if let Some(pieces) = super::split::pieces(text, rayon::current_num_threads() * 2) {
+        // Each piece gets its share of the alias limit, so the whole file stays within it.
+        let piece_limits = Limits {
+            max_aliases: limits.max_aliases / pieces.len(),
+            ..limits.clone()
+        };
+        let parsed = super::split::parse(
+            pieces,
+            |piece| serde_saphyr::from_str_with_options(piece, options(piece, &piece_limits)).ok(),
+            RawFile::append,
+        );
+        if let Some(raw) = parsed {
+            return Ok(raw);
+        }
+    }
+    parse::<RawFile>(file, text, checker, limits)
+}
+
+fn options(text: &str, limits: &Limits) -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: limits.max_depth,
+            max_aliases: limits.max_aliases,
+            max_events: event_budget(text),
+            max_nodes: event_budget(text),
+        },
+    }
+}
+
 /// Parses `text` as `T`. Returns the value, or every problem found.
 pub fn parse<T: DeserializeOwned>(
     file: FileId,
@@ -89,14 +127,7 @@ pub fn parse<T: DeserializeOwned>(
     checker: &SchemaChecker,
     limits: &Limits,
 ) -> Result<T, Vec<Diagnostic>> {
-    let options = serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_depth: limits.max_depth,
-            max_aliases: limits.max_aliases,
-            max_events: event_budget(text),
-            max_nodes: event_budget(text),
-        },
-    };
+    let options = options(text, limits);
     // An empty document is an empty model file, not an error.
     let effective = if text.trim().is_empty() { "{}" } else { text };
     // The typed parse enforces the budget itself; only when it fails is the text checked again,

@@ -5,6 +5,7 @@
 //! bytes (the CLI reads the file system; tests and the server use [`MemoryProvider`]).
 
 pub mod document;
+mod split;
 pub mod structure;
 pub mod tree;
 
@@ -192,7 +193,7 @@ pub fn load(
                 continue;
             }
         };
-        let result = document::parse::<RawFile>(file, &text, checker, limits);
+        let result = document::parse_model(file, &text, checker, limits);
         set_text(&mut sources, file, text);
         match result {
             Err(mut d) => {

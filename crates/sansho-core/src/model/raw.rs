@@ -78,6 +78,71 @@ pub struct RawFile {
     pub agreement: Option<RawAgreement>,
 }
 
+impl RawFile {
+    /// Appends the sections of a later piece of the same file (`load::split`). `None` when both
+    /// hold the same single-valued section, which a file cannot do.
+    pub(crate) fn append(&mut self, later: RawFile) -> Option<()> {
+        let RawFile {
+            sansho,
+            include,
+            system,
+            organizations,
+            locations,
+            assets,
+            connections,
+            actors,
+            classifications,
+            information,
+            flows,
+            controls,
+            decisions,
+            backups,
+            continuity,
+            ledger,
+            disposal_procedures,
+            responsibilities,
+            cooperations,
+            agreement,
+        } = later;
+        if sansho.is_some() {
+            if self.sansho.is_some() {
+                return None;
+            }
+            self.sansho = sansho;
+        }
+        if system.is_some() {
+            if self.system.is_some() {
+                return None;
+            }
+            self.system = system;
+        }
+        if agreement.is_some() {
+            if self.agreement.is_some() {
+                return None;
+            }
+            self.agreement = agreement;
+        }
+        self.include.extend(include);
+        self.organizations.extend(organizations);
+        self.locations.extend(locations);
+        self.assets.extend(assets);
+        self.connections.extend(connections);
+        self.actors.extend(actors);
+        self.classifications.extend(classifications);
+        self.information.extend(information);
+        self.flows.extend(flows);
+        self.controls.extend(controls);
+        self.decisions.extend(decisions);
+        self.backups.extend(backups);
+        self.continuity.extend(continuity);
+        self.ledger.extend(ledger);
+        self.disposal_procedures.extend(disposal_procedures);
+        self.responsibilities.extend(responsibilities);
+        self.cooperations.extend(cooperations);
+        Some(())
+    }
+}
+
 /// The system under assessment.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

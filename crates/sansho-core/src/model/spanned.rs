@@ -1,6 +1,7 @@
 //! `Sp<T>`: a value with the place it was written, as read by serde-saphyr.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer};
@@ -35,18 +36,44 @@ impl<T> std::ops::Deref for Sp<T> {
     }
 }
 
+thread_local! {
+    /// Where the text being parsed on this thread starts inside its file, as (lines before it,
+    /// bytes before it minus any prefix the parser was given); see [`with_base`].
+    static BASE: Cell<(i64, i64)> = const { Cell::new((0, 0)) };
+}
+
+/// Runs `parse` with positions shifted by `lines` and `bytes`, for a piece of a file parsed on its
+/// own (`load::split`): every [`Sp`] then records its position in the whole file.
+pub(crate) fn with_base<R>(lines: i64, bytes: i64, parse: impl FnOnce() -> R) -> R {
+    struct Restore((i64, i64));
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BASE.set(self.0);
+        }
+    }
+    let _restore = Restore(BASE.replace((lines, bytes)));
+    parse()
+}
+
+fn shifted(value: u64, base: i64) -> u32 {
+    let value = i64::try_from(value).unwrap_or(i64::MAX);
+    u32::try_from(value.saturating_add(base)).unwrap_or(u32::MAX)
+}
+
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
         let location = spanned.referenced;
         let span = location.span();
+        let (line_base, byte_base) = BASE.get();
         let pos = Pos {
-            line: u32::try_from(location.line()).unwrap_or(u32::MAX),
+            // Line 0 means "unknown" and stays so.
+            line: match location.line() {
+                0 => 0,
+                line => shifted(line, line_base),
+            },
             column: u32::try_from(location.column()).unwrap_or(u32::MAX),
-            offset: span
-                .byte_offset()
-                .and_then(|o| u32::try_from(o).ok())
-                .unwrap_or(0),
+            offset: span.byte_offset().map_or(0, |o| shifted(o, byte_base)),
             len: span
                 .byte_len()
                 .and_then(|l| u32::try_from(l).ok())

@@ -1,0 +1,93 @@
+//! A large model file is parsed in pieces on all cores (`load::split`). These tests hold that
+//! against the sequential parse of the same text: the same values with the same positions, and
+//! when a piece cannot stand alone, the same outcome as if the file had never been split.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
+
+use sansho_core::FileId;
+use sansho_core::load::Limits;
+use sansho_core::load::document::{parse, parse_model};
+use sansho_core::load::structure::SchemaChecker;
+use sansho_core::model::raw::RawFile;
+
+fn checker() -> SchemaChecker {
+    SchemaChecker::new(sansho_core::schema::model_schema()).unwrap()
+}
+
+/// Both parses, as comparable text (every value and every recorded position).
+fn both(text: &str) -> (String, String) {
+    let checker = checker();
+    let limits = Limits::default();
+    let split = parse_model(FileId(0), text, &checker, &limits);
+    let whole = parse::<RawFile>(FileId(0), text, &checker, &limits);
+    (format!("{split:?}"), format!("{whole:?}"))
+}
+
+fn large_model() -> String {
+    // About 1.7 MB: large enough to be split.
+    let text = sansho_gen::hospital(5_000);
+    assert!(text.len() > 1 << 20);
+    text
+}
+
+#[test]
+fn pieces_give_the_same_values_and_positions_as_one_parse() {
+    let text = large_model();
+    let (split, whole) = both(&text);
+    assert!(whole.starts_with("Ok("));
+    assert_eq!(split, whole);
+}
+
+#[test]
+fn an_alias_across_pieces_falls_back_to_one_parse() {
+    // The anchor is near the top, the alias near the end: they land in different pieces.
+    let text = large_model()
+        .replacen("as_of: 2026-11-01", "as_of: &day 2026-11-01", 1)
+        .replacen("how: [log]}", "how: [log], description: *day}", 1);
+    let last = text.rfind("how: [transfer, log]").unwrap();
+    let text = format!(
+        "{}how: [transfer, log], description: *day{}",
+        &text[..last],
+        &text[last + "how: [transfer, log]".len()..]
+    );
+    let (split, whole) = both(&text);
+    assert!(
+        whole.starts_with("Ok("),
+        "{}",
+        &whole[..200.min(whole.len())]
+    );
+    assert_eq!(split, whole);
+}
+
+#[test]
+fn an_error_in_one_piece_is_reported_as_by_one_parse() {
+    let text = large_model();
+    let middle = text.len() / 2 + text[text.len() / 2..].find("phase: operation").unwrap();
+    let broken = format!("{}phase: opration{}", &text[..middle], &text[middle + 16..]);
+    let (split, whole) = both(&broken);
+    assert!(whole.starts_with("Err("));
+    assert_eq!(split, whole);
+}
+
+#[test]
+fn quoted_texts_spanning_cuts_are_read_whole() {
+    // Every flow gets a double-quoted description whose second line looks like the next item,
+    // so some cut falls inside a quote: that piece is unterminated and the file is read whole.
+    let text: String = large_model()
+        .lines()
+        .map(|line| match line.strip_suffix('}') {
+            Some(flow) if flow.starts_with("  - {id: clinic-") => format!(
+                "{flow}, description: \"first line\n  - {{id: not-a-flow}} still the description\"}}\n"
+            ),
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    let (split, whole) = both(&text);
+    assert!(
+        whole.starts_with("Ok("),
+        "{}",
+        &whole[..300.min(whole.len())]
+    );
+    assert_eq!(split, whole);
+    assert!(!whole.contains("\"not-a-flow\""));
+}
