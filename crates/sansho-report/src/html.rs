@@ -18,6 +18,49 @@ pub struct Table {
     pub title: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
+    /// For a large table, its rows as JSON for the page script (`rows` is then empty): a browser
+    /// stays responsive with a page of rows in the document, not with a million.
+    pub data: Option<String>,
+    pub row_count: usize,
+}
+
+/// Tables longer than this are drawn a page at a time by the report's script.
+pub const INLINE_ROWS: usize = 2_000;
+
+impl Table {
+    fn new(id: &'static str, title: String, headers: Vec<String>, rows: Vec<Vec<Cell>>) -> Table {
+        let row_count = rows.len();
+        if row_count <= INLINE_ROWS {
+            return Table {
+                id,
+                title,
+                headers,
+                rows,
+                data: None,
+                row_count,
+            };
+        }
+        let rank_columns: Vec<usize> = (0..headers.len())
+            .filter(|&c| {
+                rows.iter()
+                    .any(|r| r.get(c).is_some_and(|cell| cell.class.starts_with("rank")))
+            })
+            .collect();
+        let texts: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|r| r.into_iter().map(|c| c.text).collect())
+            .collect();
+        let json = serde_json::json!({ "rank_columns": rank_columns, "rows": texts }).to_string();
+        Table {
+            id,
+            title,
+            headers,
+            rows: Vec::new(),
+            // `<` only occurs inside JSON strings; escaped, no `</script>` can end the block.
+            data: Some(json.replace('<', "\\u003c")),
+            row_count,
+        }
+    }
 }
 
 pub struct Cell {
@@ -75,6 +118,8 @@ pub struct Labels {
     pub diagrams: &'static str,
     pub filter: &'static str,
     pub rows: &'static str,
+    pub previous: &'static str,
+    pub next: &'static str,
     pub generated: String,
 }
 
@@ -105,10 +150,10 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
             .map_or(id.to_owned(), |th| format!("{id} {}", th.name.get(lang)))
     };
     let mut tables = Vec::new();
-    tables.push(Table {
-        id: "flows",
-        title: l("情報流一覧", "Information flows").into(),
-        headers: [
+    tables.push(Table::new(
+        "flows",
+        l("情報流一覧", "Information flows").into(),
+        [
             "ID",
             l("フェーズ", "Phase"),
             l("提供形態", "Layer"),
@@ -120,16 +165,15 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        rows: a
-            .flows
+        a.flows
             .iter()
             .map(|f| labels::flow_row(f, lang).into_iter().map(cell).collect())
             .collect(),
-    });
-    tables.push(Table {
-        id: "risks",
-        title: l("リスクアセスメント結果一覧", "Risk assessment").into(),
-        headers: [
+    ));
+    tables.push(Table::new(
+        "risks",
+        l("リスクアセスメント結果一覧", "Risk assessment").into(),
+        [
             l("リスクID", "Risk ID"),
             l("脅威", "Threat"),
             l("断面", "Segment"),
@@ -142,8 +186,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        rows: a
-            .risks
+        a.risks
             .iter()
             .map(|r| {
                 let need = match r.treatment_need {
@@ -168,11 +211,11 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
                 ]
             })
             .collect(),
-    });
-    tables.push(Table {
-        id: "treatment",
-        title: l("リスク対応一覧", "Risk treatment").into(),
-        headers: [
+    ));
+    tables.push(Table::new(
+        "treatment",
+        l("リスク対応一覧", "Risk treatment").into(),
+        [
             l("リスクID", "Risk ID"),
             l("ランク", "Rank"),
             l("対応方針", "Option"),
@@ -183,8 +226,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        rows: a
-            .risks
+        a.risks
             .iter()
             .filter_map(|r| {
                 let tr = r.treatment.as_ref()?;
@@ -220,23 +262,23 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
                 ])
             })
             .collect(),
-    });
+    ));
     let requests = labels::institution_requests(a);
-    tables.push(Table {
-        id: "requests",
-        title: l(
+    tables.push(Table::new(
+        "requests",
+        l(
             "医療機関等へ対応を求める事項",
             "Requests to the institution",
         )
         .into(),
-        headers: [
+        [
             l("依頼事項", "Request"),
             l("関連する対策", "Control"),
             l("対象リスク数", "Risks"),
         ]
         .map(String::from)
         .to_vec(),
-        rows: requests
+        requests
             .into_iter()
             .map(|q| {
                 vec![
@@ -246,11 +288,11 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
                 ]
             })
             .collect(),
-    });
-    tables.push(Table {
-        id: "findings",
-        title: l("指摘", "Findings").into(),
-        headers: [
+    ));
+    tables.push(Table::new(
+        "findings",
+        l("指摘", "Findings").into(),
+        [
             l("コード", "Code"),
             l("ランク", "Rank"),
             l("場所", "Location"),
@@ -260,8 +302,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        rows: a
-            .findings
+        a.findings
             .iter()
             .map(|f| {
                 let place = f.span.map_or(String::new(), |s| {
@@ -286,19 +327,18 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
                 ]
             })
             .collect(),
-    });
-    tables.push(Table {
-        id: "operating-rules",
-        title: l("運用管理規程の記載", "Operating rules coverage").into(),
-        headers: [
+    ));
+    tables.push(Table::new(
+        "operating-rules",
+        l("運用管理規程の記載", "Operating rules coverage").into(),
+        [
             l("項目", "Item"),
             l("内容", "Topic"),
             l("記載箇所", "Covered in"),
         ]
         .map(String::from)
         .to_vec(),
-        rows: a
-            .configuration
+        a.configuration
             .operating_rules
             .iter()
             .map(|i| {
@@ -308,19 +348,18 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
                     .collect()
             })
             .collect(),
-    });
-    tables.push(Table {
-        id: "vendor-selection",
-        title: l(
+    ));
+    tables.push(Table::new(
+        "vendor-selection",
+        l(
             "事業者選定のための情報と認証",
             "Vendor selection and certifications",
         )
         .into(),
-        headers: [l("項目", "Item"), l("内容", "Answer")]
+        [l("項目", "Item"), l("内容", "Answer")]
             .map(String::from)
             .to_vec(),
-        rows: a
-            .configuration
+        a.configuration
             .vendor_selection
             .iter()
             .map(|i| {
@@ -346,11 +385,11 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
                 })
             }))
             .collect(),
-    });
-    tables.push(Table {
-        id: "responsibilities",
-        title: l("責任分界", "Responsibilities").into(),
-        headers: [
+    ));
+    tables.push(Table::new(
+        "responsibilities",
+        l("責任分界", "Responsibilities").into(),
+        [
             l("組織", "Organisation"),
             l("担当する機器", "Assets"),
             l("担当領域", "Areas"),
@@ -358,8 +397,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        rows: a
-            .configuration
+        a.configuration
             .responsibilities
             .iter()
             .map(|r| {
@@ -371,7 +409,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
                 ]
             })
             .collect(),
-    });
+    ));
     Report {
         lang: match lang {
             Lang::Ja => "ja",
@@ -430,6 +468,8 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
             diagrams: l("構成図・情報流図", "Diagrams"),
             filter: l("絞り込み…", "Filter…"),
             rows: l("件", "rows"),
+            previous: l("前へ", "Previous"),
+            next: l("次へ", "Next"),
             generated: a.generator.clone(),
         },
     }

@@ -24,6 +24,7 @@ pub mod xlsx;
 
 use std::io::Write;
 
+use sansho_core::model::Phase;
 use sansho_core::{Assessment, Lang};
 
 /// The formats `sansho report` writes, with their file names.
@@ -84,35 +85,83 @@ impl Format {
     }
 }
 
-/// Renders the chosen formats to files (name, bytes): each diagram format also gets one flow
-/// diagram per phase.
+/// One file of a report: a format's main document, or one phase's flow diagram in a diagram
+/// format. Files are independent of each other, so callers may write them in parallel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    /// `Some` for the flow diagram of one phase.
+    pub phase: Option<Phase>,
+}
+
+impl Output {
+    pub fn file_name(&self) -> String {
+        match self.phase {
+            None => self.format.file_name().to_owned(),
+            Some(phase) => {
+                let ext = match self.format {
+                    Format::Dot => "dot",
+                    Format::Mermaid => "mmd",
+                    _ => "svg",
+                };
+                format!("flows-{}.{ext}", labels::snake(phase))
+            }
+        }
+    }
+}
+
+/// The files the chosen formats make: each diagram format also gets one flow diagram per phase.
+pub fn outputs(formats: &[Format]) -> Vec<Output> {
+    let mut files = Vec::new();
+    for &format in formats {
+        files.push(Output {
+            format,
+            phase: None,
+        });
+        if matches!(format, Format::Dot | Format::Mermaid | Format::Svg) {
+            for phase in [Phase::Development, Phase::Operation, Phase::Termination] {
+                files.push(Output {
+                    format,
+                    phase: Some(phase),
+                });
+            }
+        }
+    }
+    files
+}
+
+/// Writes one file of a report.
+pub fn write_output(
+    output: Output,
+    assessment: &Assessment,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let Some(phase) = output.phase else {
+        return write(output.format, assessment, lang, out);
+    };
+    let d = diagram::flows(assessment, phase, lang);
+    match output.format {
+        Format::Dot => out.write_all(diagram::render_dot(&d).as_bytes()),
+        Format::Mermaid => out.write_all(diagram::render_mermaid(&d).as_bytes()),
+        _ => diagram::write_svg(&d, lang, out),
+    }
+}
+
+/// Renders the chosen formats in memory, as (file name, bytes).
 pub fn render(
     formats: &[Format],
     assessment: &Assessment,
     lang: Lang,
 ) -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    use sansho_core::model::Phase;
-    let mut files = Vec::new();
-    for &format in formats {
-        let mut bytes = Vec::new();
-        write(format, assessment, lang, &mut bytes)?;
-        files.push((format.file_name().to_owned(), bytes));
-        if matches!(format, Format::Dot | Format::Mermaid | Format::Svg) {
-            for phase in [Phase::Development, Phase::Operation, Phase::Termination] {
-                let d = diagram::flows(assessment, phase, lang);
-                let (ext, text) = match format {
-                    Format::Dot => ("dot", diagram::render_dot(&d)),
-                    Format::Mermaid => ("mmd", diagram::render_mermaid(&d)),
-                    _ => ("svg", diagram::render_svg(&d)),
-                };
-                files.push((
-                    format!("flows-{}.{ext}", labels::snake(phase)),
-                    text.into_bytes(),
-                ));
-            }
-        }
-    }
-    Ok(files)
+    outputs(formats)
+        .into_iter()
+        .map(|output| {
+            let mut bytes = Vec::new();
+            write_output(output, assessment, lang, &mut bytes)?;
+            Ok((output.file_name(), bytes))
+        })
+        .collect()
 }
 
 /// Writes one format.
@@ -127,7 +176,8 @@ pub fn write(
         Format::Html => html::write(assessment, lang, out),
         Format::Markdown => markdown::write(assessment, lang, out),
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, assessment)?;
+            // Compact: at 100,000 flows indentation alone would add hundreds of megabytes.
+            serde_json::to_writer(&mut *out, assessment)?;
             writeln!(out)
         }
         Format::Sarif => sarif::write(assessment, out),

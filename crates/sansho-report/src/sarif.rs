@@ -275,6 +275,7 @@ pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
             results,
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    // Compact, like the JSON result: large models give hundreds of thousands of results.
+    serde_json::to_writer(&mut *out, &log)?;
     writeln!(out)
 }

@@ -24,10 +24,11 @@ fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
-struct Sheet {
+struct Sheet<'a> {
     name: &'static str,
     headers: Vec<&'static str>,
-    rows: Vec<Vec<Cell>>,
+    /// Made while the sheet is written, so a million-row sheet is never held in memory.
+    rows: Box<dyn Iterator<Item = Vec<Cell>> + 'a>,
     /// Columns (index, choices, prompt) with a drop-down list.
     dropdowns: Vec<(u16, Vec<&'static str>, &'static str)>,
 }
@@ -47,80 +48,153 @@ fn looks_like_formula(text: &str) -> bool {
     )
 }
 
-fn write_sheet(workbook: &mut Workbook, sheet: &Sheet) -> Result<(), XlsxError> {
-    let header = Format::new()
-        .set_bold()
-        .set_background_color(Color::RGB(0x37474F))
-        .set_font_color(Color::White)
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap();
-    let body = Format::new()
-        .set_text_wrap()
-        .set_align(FormatAlign::Top)
-        .set_border(FormatBorder::Hair);
-    let quoted = body.clone().set_quote_prefix();
-    let ws: &mut Worksheet = workbook.add_worksheet();
-    ws.set_name(sheet.name)?;
-    let mut widths: Vec<f64> = sheet.headers.iter().map(|h| width(h) + 2.0).collect();
-    for (c, h) in sheet.headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &header)?;
-    }
-    for (r, row) in sheet.rows.iter().enumerate() {
-        let r = r as u32 + 1;
-        for (c, cell) in row.iter().enumerate() {
-            let col = c as u16;
-            match cell {
-                Cell::Text(s) => {
-                    let format = if looks_like_formula(s) {
-                        &quoted
-                    } else {
-                        &body
-                    };
-                    ws.write_string_with_format(r, col, s, format)?;
-                    widths[c] = widths[c].max(width(s) + 1.0);
-                }
-                Cell::Number(n) => {
-                    ws.write_number_with_format(r, col, *n, &body)?;
-                }
-                Cell::Rank(rank) => {
+/// Excel's limits: rows per sheet (header included) and characters per cell.
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// Formats shared by every cell, made once: a format per cell would be hashed per cell.
+struct Formats {
+    header: Format,
+    body: Format,
+    quoted: Format,
+    ranks: Vec<(Rank, Format)>,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let body = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+        let colour = |hex: &str| Color::RGB(u32::from_str_radix(&hex[1..], 16).unwrap_or(0));
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0x37474F))
+                .set_font_color(Color::White)
+                .set_border(FormatBorder::Thin)
+                .set_text_wrap(),
+            quoted: body.clone().set_quote_prefix(),
+            ranks: Rank::ALL
+                .into_iter()
+                .map(|rank| {
                     let format = body
                         .clone()
                         .set_bold()
                         .set_align(FormatAlign::Center)
-                        .set_background_color(Color::RGB(
-                            u32::from_str_radix(&labels::rank_colour(*rank)[1..], 16).unwrap_or(0),
-                        ))
-                        .set_font_color(Color::RGB(
-                            u32::from_str_radix(&labels::rank_text_colour(*rank)[1..], 16)
-                                .unwrap_or(0),
-                        ));
-                    ws.write_string_with_format(r, col, rank.as_str(), &format)?;
+                        .set_background_color(colour(labels::rank_colour(rank)))
+                        .set_font_color(colour(labels::rank_text_colour(rank)));
+                    (rank, format)
+                })
+                .collect(),
+            body,
+        }
+    }
+
+    fn rank(&self, rank: Rank) -> &Format {
+        self.ranks
+            .iter()
+            .find(|(r, _)| *r == rank)
+            .map_or(&self.body, |(_, f)| f)
+    }
+}
+
+/// A cell text within Excel's limit; a longer one is cut with a note, never refused.
+fn within_cell_limit(text: &str) -> std::borrow::Cow<'_, str> {
+    const NOTE: &str = "… (truncated)";
+    if text.len() <= MAX_CELL_CHARS || text.chars().count() <= MAX_CELL_CHARS {
+        return text.into();
+    }
+    let keep = MAX_CELL_CHARS - NOTE.chars().count();
+    let mut cut: String = text.chars().take(keep).collect();
+    cut.push_str(NOTE);
+    cut.into()
+}
+
+/// Writes a sheet row by row (Excel's constant-memory layout); rows beyond Excel's limit go on
+/// continuation sheets named `name (2)`, `name (3)` ...
+fn write_sheet(
+    workbook: &mut Workbook,
+    sheet: Sheet<'_>,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    let mut rows = sheet.rows.peekable();
+    let mut part = 1;
+    loop {
+        let ws: &mut Worksheet = workbook.add_worksheet_with_constant_memory()?;
+        if part == 1 {
+            ws.set_name(sheet.name)?;
+        } else {
+            ws.set_name(format!("{} ({part})", sheet.name))?;
+        }
+        let mut widths: Vec<f64> = sheet.headers.iter().map(|h| width(h) + 2.0).collect();
+        // Body cells take the column's format: a format passed per cell is looked up by hash
+        // for every cell, which dominated the time of large workbooks.
+        for c in 0..sheet.headers.len() {
+            ws.set_column_format(c as u16, &formats.body)?;
+        }
+        for (c, h) in sheet.headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &formats.header)?;
+        }
+        let mut last_row = 0;
+        while last_row + 1 < MAX_ROWS {
+            let Some(row) = rows.next() else { break };
+            last_row += 1;
+            for (c, cell) in row.iter().enumerate() {
+                let col = c as u16;
+                match cell {
+                    Cell::Text(s) => {
+                        let s = within_cell_limit(s);
+                        if looks_like_formula(&s) {
+                            ws.write_string_with_format(
+                                last_row,
+                                col,
+                                s.as_ref(),
+                                &formats.quoted,
+                            )?;
+                        } else {
+                            ws.write_string(last_row, col, s.as_ref())?;
+                        }
+                        if let Some(w) = widths.get_mut(c) {
+                            *w = w.max(width(&s) + 1.0);
+                        }
+                    }
+                    Cell::Number(n) => {
+                        ws.write_number(last_row, col, *n)?;
+                    }
+                    Cell::Rank(rank) => {
+                        ws.write_string_with_format(
+                            last_row,
+                            col,
+                            rank.as_str(),
+                            formats.rank(*rank),
+                        )?;
+                    }
                 }
             }
         }
+        for (c, w) in widths.iter().enumerate() {
+            ws.set_column_width(c as u16, w.clamp(6.0, 60.0))?;
+        }
+        let last_col = sheet.headers.len().saturating_sub(1) as u16;
+        ws.set_freeze_panes(1, 0)?;
+        ws.autofilter(0, 0, last_row.max(1), last_col)?;
+        for (col, choices, prompt) in &sheet.dropdowns {
+            let validation = DataValidation::new()
+                .allow_list_strings(choices)?
+                .set_input_message(*prompt)?;
+            ws.add_data_validation(1, *col, last_row.max(1), *col, &validation)?;
+        }
+        ws.set_landscape();
+        ws.set_paper_size(9); // A4
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(0, 0)?;
+        if rows.peek().is_none() {
+            return Ok(());
+        }
+        part += 1;
     }
-    for (c, w) in widths.iter().enumerate() {
-        ws.set_column_width(c as u16, w.clamp(6.0, 60.0))?;
-    }
-    let last_row = sheet.rows.len() as u32;
-    let last_col = sheet.headers.len().saturating_sub(1) as u16;
-    ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, last_row.max(1), last_col)?;
-    for (col, choices, prompt) in &sheet.dropdowns {
-        let validation = DataValidation::new()
-            .allow_list_strings(choices)?
-            .set_input_message(*prompt)?;
-        ws.add_data_validation(1, *col, last_row.max(1), *col, &validation)?;
-    }
-    ws.set_landscape();
-    ws.set_paper_size(9); // A4
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(0, 0)?;
-    Ok(())
 }
 
-fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
-    let l = |ja: &'static str, en: &'static str| t(lang, ja, en);
+fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
+    let l = move |ja: &'static str, en: &'static str| t(lang, ja, en);
     let mut out = Vec::new();
 
     let mut summary = vec![
@@ -173,7 +247,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
     out.push(Sheet {
         name: l("概要", "Summary"),
         headers: vec![l("項目", "Item"), l("内容", "Value")],
-        rows: summary,
+        rows: Box::new(summary.into_iter()),
         dropdowns: vec![],
     });
 
@@ -191,28 +265,24 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
             l("経路", "Path"),
             l("説明", "Description"),
         ],
-        rows: a
-            .flows
-            .iter()
-            .map(|f| {
-                let mut row: Vec<Cell> = labels::flow_row(f, lang).into_iter().map(text).collect();
-                row.extend([
-                    text(
-                        f.path
-                            .iter()
-                            .map(|p| p.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" → "),
-                    ),
-                    text(f.description.clone().unwrap_or_default()),
-                ]);
-                row
-            })
-            .collect(),
+        rows: Box::new(a.flows.iter().map(move |f| {
+            let mut row: Vec<Cell> = labels::flow_row(f, lang).into_iter().map(text).collect();
+            row.extend([
+                text(
+                    f.path
+                        .iter()
+                        .map(|p| p.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" → "),
+                ),
+                text(f.description.clone().unwrap_or_default()),
+            ]);
+            row
+        })),
         dropdowns: vec![],
     });
 
-    let threat_name = |id: &str| {
+    let threat_name = move |id: &str| {
         a.threats
             .iter()
             .find(|th| th.id == id)
@@ -235,50 +305,46 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
             l("対応要否", "Treatment needed"),
             l("根拠", "Trace"),
         ],
-        rows: a
-            .risks
-            .iter()
-            .map(|r| {
-                let steps: Vec<String> = r
-                    .trace
-                    .likelihood
-                    .steps
-                    .iter()
-                    .map(|s| format!("L {}→{} {}", s.from, s.to, s.rule))
-                    .chain(
-                        r.trace
-                            .impact
-                            .steps
-                            .iter()
-                            .map(|s| format!("I {}→{} {}", s.from, s.to, s.rule)),
-                    )
-                    .collect();
-                let need = match r.treatment_need {
-                    TreatmentNeed::Required => l("必須", "required"),
-                    TreatmentNeed::Consider => l("検討", "consider"),
-                    TreatmentNeed::NotRequired => l("不要", "not needed"),
-                };
-                vec![
-                    text(r.id.clone()),
-                    text(r.flow.clone()),
-                    text(r.phase.label().get(lang)),
-                    text(r.classification.clone()),
-                    text(r.segment.label().get(lang)),
-                    text(r.element.name.clone()),
-                    text(threat_name(&r.threat)),
-                    Cell::Number(f64::from(r.inherent.impact)),
-                    Cell::Number(f64::from(r.inherent.likelihood)),
-                    Cell::Number(f64::from(r.inherent.impact) * f64::from(r.inherent.likelihood)),
-                    Cell::Rank(r.inherent.rank),
-                    text(need),
-                    text(format!(
-                        "{}; {}",
-                        r.trace.threat_rules.join(", "),
-                        steps.join("; ")
-                    )),
-                ]
-            })
-            .collect(),
+        rows: Box::new(a.risks.iter().map(move |r| {
+            let steps: Vec<String> = r
+                .trace
+                .likelihood
+                .steps
+                .iter()
+                .map(|s| format!("L {}→{} {}", s.from, s.to, s.rule))
+                .chain(
+                    r.trace
+                        .impact
+                        .steps
+                        .iter()
+                        .map(|s| format!("I {}→{} {}", s.from, s.to, s.rule)),
+                )
+                .collect();
+            let need = match r.treatment_need {
+                TreatmentNeed::Required => l("必須", "required"),
+                TreatmentNeed::Consider => l("検討", "consider"),
+                TreatmentNeed::NotRequired => l("不要", "not needed"),
+            };
+            vec![
+                text(r.id.clone()),
+                text(r.flow.clone()),
+                text(r.phase.label().get(lang)),
+                text(r.classification.clone()),
+                text(r.segment.label().get(lang)),
+                text(r.element.name.clone()),
+                text(threat_name(&r.threat)),
+                Cell::Number(f64::from(r.inherent.impact)),
+                Cell::Number(f64::from(r.inherent.likelihood)),
+                Cell::Number(f64::from(r.inherent.impact) * f64::from(r.inherent.likelihood)),
+                Cell::Rank(r.inherent.rank),
+                text(need),
+                text(format!(
+                    "{}; {}",
+                    r.trace.threat_rules.join(", "),
+                    steps.join("; ")
+                )),
+            ]
+        })),
         dropdowns: vec![],
     });
 
@@ -288,7 +354,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
         Lang::Ja => vec!["合意", "要協議", "差戻し"],
         Lang::En => vec!["agreed", "to discuss", "rejected"],
     };
-    let by_category = |r: &sansho_core::result::Risk, category: ControlCategory| {
+    let by_category = move |r: &sansho_core::result::Risk, category: ControlCategory| {
         r.treatment
             .iter()
             .flat_map(|t| &t.controls)
@@ -314,54 +380,54 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
             l("受容 (承認者・日付・理由)", "Acceptance (by, date, reason)"),
             l("医療機関の確認", "Institution review"),
         ],
-        rows: a
-            .risks
-            .iter()
-            .filter(|r| r.treatment.is_some() || r.treatment_need != TreatmentNeed::NotRequired)
-            .map(|r| {
-                let tr = r.treatment.as_ref();
-                let option = tr.map_or(String::new(), |t| {
-                    t.option.label().get(lang).replace("リスク", "")
-                });
-                let mut owners: Vec<String> = tr
-                    .iter()
-                    .flat_map(|t| &t.controls)
-                    .map(|c| c.owner.name.clone())
-                    .collect();
-                owners.dedup();
-                vec![
-                    text(r.id.clone()),
-                    Cell::Rank(r.inherent.rank),
-                    text(option),
-                    text(by_category(r, ControlCategory::HumanOrganizational)),
-                    text(by_category(r, ControlCategory::Physical)),
-                    text(by_category(r, ControlCategory::Technical)),
-                    text(tr.map_or(String::new(), |t| {
-                        t.requests
-                            .iter()
-                            .map(|q| q.text.as_str())
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    })),
-                    Cell::Number(f64::from(r.residual.impact)),
-                    Cell::Number(f64::from(r.residual.likelihood)),
-                    Cell::Rank(r.residual.rank),
-                    text(owners.join("、")),
-                    text(
-                        tr.and_then(|t| t.acceptance.as_ref())
-                            .map_or(String::new(), |a| {
-                                format!(
-                                    "{} / {} / {}",
-                                    a.by.as_deref().unwrap_or("-"),
-                                    a.date.as_deref().unwrap_or("-"),
-                                    a.reason.as_deref().unwrap_or("-")
-                                )
-                            }),
-                    ),
-                    text(""),
-                ]
-            })
-            .collect(),
+        rows: Box::new(
+            a.risks
+                .iter()
+                .filter(|r| r.treatment.is_some() || r.treatment_need != TreatmentNeed::NotRequired)
+                .map(move |r| {
+                    let tr = r.treatment.as_ref();
+                    let option = tr.map_or(String::new(), |t| {
+                        t.option.label().get(lang).replace("リスク", "")
+                    });
+                    let mut owners: Vec<String> = tr
+                        .iter()
+                        .flat_map(|t| &t.controls)
+                        .map(|c| c.owner.name.clone())
+                        .collect();
+                    owners.dedup();
+                    vec![
+                        text(r.id.clone()),
+                        Cell::Rank(r.inherent.rank),
+                        text(option),
+                        text(by_category(r, ControlCategory::HumanOrganizational)),
+                        text(by_category(r, ControlCategory::Physical)),
+                        text(by_category(r, ControlCategory::Technical)),
+                        text(tr.map_or(String::new(), |t| {
+                            t.requests
+                                .iter()
+                                .map(|q| q.text.as_str())
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        })),
+                        Cell::Number(f64::from(r.residual.impact)),
+                        Cell::Number(f64::from(r.residual.likelihood)),
+                        Cell::Rank(r.residual.rank),
+                        text(owners.join("、")),
+                        text(
+                            tr.and_then(|t| t.acceptance.as_ref())
+                                .map_or(String::new(), |a| {
+                                    format!(
+                                        "{} / {} / {}",
+                                        a.by.as_deref().unwrap_or("-"),
+                                        a.date.as_deref().unwrap_or("-"),
+                                        a.reason.as_deref().unwrap_or("-")
+                                    )
+                                }),
+                        ),
+                        text(""),
+                    ]
+                }),
+        ),
         dropdowns: vec![
             (
                 2,
@@ -391,16 +457,13 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
             l("関連する対策", "Control"),
             l("対象リスク数", "Risks"),
         ],
-        rows: requests
-            .into_iter()
-            .map(|q| {
-                vec![
-                    text(q.text),
-                    text(q.control.unwrap_or_default()),
-                    Cell::Number(q.risks as f64),
-                ]
-            })
-            .collect(),
+        rows: Box::new(requests.into_iter().map(move |q| {
+            vec![
+                text(q.text),
+                text(q.control.unwrap_or_default()),
+                Cell::Number(q.risks as f64),
+            ]
+        })),
         dropdowns: vec![],
     });
 
@@ -416,34 +479,30 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
             l("条項", "Clauses"),
             l("対応", "Fix"),
         ],
-        rows: a
-            .findings
-            .iter()
-            .map(|f| {
-                let place = f.span.map_or(String::new(), |s| {
-                    format!(
-                        "{}:{}:{}",
-                        a.files.get(s.file.0 as usize).map_or("?", String::as_str),
-                        s.line,
-                        s.column
-                    )
-                });
-                vec![
-                    text(f.code.as_str()),
-                    text(format!("{:?}", f.severity).to_lowercase()),
-                    f.rank.map_or(text(""), Cell::Rank),
-                    text(f.element.clone().unwrap_or_default()),
-                    text(place),
-                    text(f.message.get(lang)),
-                    text(f.references.join("\n")),
-                    text(
-                        f.hint
-                            .as_ref()
-                            .map_or(String::new(), |h| h.get(lang).to_owned()),
-                    ),
-                ]
-            })
-            .collect(),
+        rows: Box::new(a.findings.iter().map(move |f| {
+            let place = f.span.map_or(String::new(), |s| {
+                format!(
+                    "{}:{}:{}",
+                    a.files.get(s.file.0 as usize).map_or("?", String::as_str),
+                    s.line,
+                    s.column
+                )
+            });
+            vec![
+                text(f.code.as_str()),
+                text(format!("{:?}", f.severity).to_lowercase()),
+                f.rank.map_or(text(""), Cell::Rank),
+                text(f.element.clone().unwrap_or_default()),
+                text(place),
+                text(f.message.get(lang)),
+                text(f.references.join("\n")),
+                text(
+                    f.hint
+                        .as_ref()
+                        .map_or(String::new(), |h| h.get(lang).to_owned()),
+                ),
+            ]
+        })),
         dropdowns: vec![],
     });
 
@@ -454,17 +513,12 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
             l("内容", "Topic"),
             l("記載箇所", "Covered in"),
         ],
-        rows: a
-            .configuration
-            .operating_rules
-            .iter()
-            .map(|i| {
-                labels::operating_rule_row(i, lang)
-                    .into_iter()
-                    .map(text)
-                    .collect()
-            })
-            .collect(),
+        rows: Box::new(a.configuration.operating_rules.iter().map(move |i| {
+            labels::operating_rule_row(i, lang)
+                .into_iter()
+                .map(text)
+                .collect()
+        })),
         dropdowns: vec![],
     });
 
@@ -472,7 +526,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
         .configuration
         .vendor_selection
         .iter()
-        .map(|i| {
+        .map(move |i| {
             vec![
                 text(l("選定項目", "selection item")),
                 text(i.name.get(lang)),
@@ -510,7 +564,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
     out.push(Sheet {
         name: l("事業者選定・認証", "Selection & certification"),
         headers: vec![l("区分", "Kind"), l("項目", "Item"), l("内容", "Answer")],
-        rows: vendor,
+        rows: Box::new(vendor.into_iter()),
         dropdowns: vec![],
     });
 
@@ -524,35 +578,30 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
             l("法定保存文書", "Legal record"),
             l("署名", "Signature"),
         ],
-        rows: a
-            .configuration
-            .information
-            .iter()
-            .map(|i| {
-                vec![
-                    text(i.name.clone()),
-                    text(i.classification.clone()),
-                    i.retention_years
-                        .map_or(text(""), |y| Cell::Number(f64::from(y))),
-                    text(i.retention_basis.clone().unwrap_or_default()),
-                    text(if i.legal_record {
-                        l(
-                            "はい (真正性・見読性・保存性)",
-                            "yes (authenticity, readability, preservation)",
-                        )
-                    } else {
-                        ""
-                    }),
-                    text(if i.requires_signature {
-                        i.signature
-                            .clone()
-                            .unwrap_or_else(|| l("未記載", "missing").to_owned())
-                    } else {
-                        String::new()
-                    }),
-                ]
-            })
-            .collect(),
+        rows: Box::new(a.configuration.information.iter().map(move |i| {
+            vec![
+                text(i.name.clone()),
+                text(i.classification.clone()),
+                i.retention_years
+                    .map_or(text(""), |y| Cell::Number(f64::from(y))),
+                text(i.retention_basis.clone().unwrap_or_default()),
+                text(if i.legal_record {
+                    l(
+                        "はい (真正性・見読性・保存性)",
+                        "yes (authenticity, readability, preservation)",
+                    )
+                } else {
+                    ""
+                }),
+                text(if i.requires_signature {
+                    i.signature
+                        .clone()
+                        .unwrap_or_else(|| l("未記載", "missing").to_owned())
+                } else {
+                    String::new()
+                }),
+            ]
+        })),
         dropdowns: vec![],
     });
 
@@ -565,24 +614,19 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
             l("事故調査の主導", "Incident lead"),
             l("役割", "Duties"),
         ],
-        rows: a
-            .configuration
-            .responsibilities
-            .iter()
-            .map(|r| {
-                vec![
-                    text(r.organization.name.clone()),
-                    text(if r.assets.is_empty() {
-                        l("管理する全機器", "all it manages").to_owned()
-                    } else {
-                        r.assets.join(", ")
-                    }),
-                    text(r.covers.join(", ")),
-                    text(if r.incident_lead { "○" } else { "" }),
-                    text(r.duties.clone().unwrap_or_default()),
-                ]
-            })
-            .collect(),
+        rows: Box::new(a.configuration.responsibilities.iter().map(move |r| {
+            vec![
+                text(r.organization.name.clone()),
+                text(if r.assets.is_empty() {
+                    l("管理する全機器", "all it manages").to_owned()
+                } else {
+                    r.assets.join(", ")
+                }),
+                text(r.covers.join(", ")),
+                text(if r.incident_lead { "○" } else { "" }),
+                text(r.duties.clone().unwrap_or_default()),
+            ]
+        })),
         dropdowns: vec![],
     });
     out
@@ -591,8 +635,12 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet> {
 /// Writes the workbook.
 pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
     let mut workbook = Workbook::new();
+    // Deflate at level 6 took a third of the time for large workbooks; level 1 is about twice as
+    // fast for files about a third larger (docs/PERFORMANCE.md).
+    workbook.set_zip_compression_level(1);
+    let formats = Formats::new();
     for sheet in sheets(a, lang) {
-        write_sheet(&mut workbook, &sheet).map_err(std::io::Error::other)?;
+        write_sheet(&mut workbook, sheet, &formats).map_err(std::io::Error::other)?;
     }
     let bytes = workbook.save_to_buffer().map_err(std::io::Error::other)?;
     out.write_all(&bytes)

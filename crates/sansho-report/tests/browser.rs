@@ -179,3 +179,80 @@ fn markup_in_model_strings_is_shown_as_text() {
     assert!(!run.dom.contains("<b>bold</b>"));
     assert!(run.dom.contains("data-ready=\"true\""));
 }
+
+#[test]
+fn large_tables_are_paged_sorted_and_filtered_over_all_rows() {
+    let a = common::from_text(&sansho_gen::hospital(300));
+    assert!(a.risks.len() > sansho_report::html::INLINE_ROWS);
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let page = write_report(&a, Lang::Ja, out, "large-report.html");
+    // After the report's own script, act like a reader: next page, sort by rank, then filter;
+    // record what each step shows where the dumped DOM can see it.
+    let html = std::fs::read_to_string(&page).unwrap().replace(
+        "</body>",
+        r#"<script>
+"use strict";
+(function () {
+  var table = document.getElementById("risks-table");
+  var pager = document.querySelector('[data-pager="risks-table"]');
+  var count = document.querySelector('[data-count="risks-table"]');
+  var log = document.createElement("pre");
+  log.id = "reader-log";
+  function note(step) {
+    log.textContent += step + "|" + pager.querySelector(".page").textContent + "|" + table.tBodies[0].rows.length + "|" + table.tBodies[0].rows[0].cells[0].textContent + "|" + count.textContent + "\n";
+  }
+  note("start");
+  pager.querySelector(".next").click();
+  note("next");
+  var rankHeader = table.querySelectorAll("th")[5];
+  rankHeader.click(); rankHeader.click();
+  note("sorted");
+  var input = document.querySelector('input[data-filter="risks-table"]');
+  input.value = "clinic-7-term-3-emr/";
+  input.dispatchEvent(new Event("input"));
+  note("filtered");
+  document.body.appendChild(log);
+})();
+</script></body>"#,
+    );
+    let page = out.join("large-report-reader.html");
+    std::fs::write(&page, html).unwrap();
+    let run = open(&page, Some(&out.join("large-report.png")));
+    assert!(run.console_errors.is_empty(), "{:#?}", run.console_errors);
+    let log = run
+        .dom
+        .split("<pre id=\"reader-log\">")
+        .nth(1)
+        .unwrap()
+        .split("</pre>")
+        .next()
+        .unwrap();
+    let steps: Vec<Vec<&str>> = log.lines().map(|l| l.split('|').collect()).collect();
+    let pages = a.risks.len().div_ceil(100);
+    let total = format!("{} 件", a.risks.len());
+    assert_eq!(steps[0][..3], ["start", &format!("1 / {pages}"), "100"]);
+    assert_eq!(
+        steps[0][3], a.risks[0].id,
+        "the first page starts with the first risk"
+    );
+    assert_eq!(steps[0][4], total);
+    assert_eq!(steps[1][..3], ["next", &format!("2 / {pages}"), "100"]);
+    assert_eq!(steps[1][3], a.risks[100].id);
+    // Sorted descending by rank: an S risk comes first, whichever page it was on.
+    let first_s = a
+        .risks
+        .iter()
+        .find(|r| r.inherent.rank == sansho_core::Rank::S)
+        .unwrap();
+    assert_eq!(steps[2][..3], ["sorted", &format!("1 / {pages}"), "100"]);
+    let first_sorted = a.risks.iter().find(|r| r.id == steps[2][3]).unwrap();
+    assert_eq!(first_sorted.inherent.rank, first_s.inherent.rank);
+    let matching = a
+        .risks
+        .iter()
+        .filter(|r| r.id.contains("clinic-7-term-3-emr/"))
+        .count();
+    assert!(matching > 0);
+    assert_eq!(steps[3][..3], ["filtered", "1 / 1", &matching.to_string()]);
+    assert_eq!(steps[3][4], format!("{matching} 件"));
+}

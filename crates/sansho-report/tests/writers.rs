@@ -152,7 +152,9 @@ fn markdown_and_sarif_snapshots() {
     );
     let mut s = Vec::new();
     sarif::write(&a, &mut s).unwrap();
-    let s = String::from_utf8(s)
+    // The writer is compact; the snapshot is indented so that a change reads as a diff.
+    let value: serde_json::Value = serde_json::from_slice(&s).unwrap();
+    let s = serde_json::to_string_pretty(&value)
         .unwrap()
         .replace(a.generator.trim_start_matches("sansho "), "VERSION");
     insta::assert_snapshot!("sarif_hostile", s);
