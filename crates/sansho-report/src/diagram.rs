@@ -2,7 +2,7 @@
 //! DOT, Mermaid and SVG. The SVG is laid out here (locations as boxes in a grid, assets inside,
 //! links as labelled nodes) so the HTML report shows diagrams on a machine with no Graphviz.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -10,6 +10,19 @@ use sansho_core::model::{ConnectionKind, Phase};
 use sansho_core::{Assessment, Lang};
 
 use crate::labels::{self, t};
+
+impl Diagram {
+    /// The nodes drawn inside each group, in diagram order.
+    pub fn members(&self) -> HashMap<&str, Vec<&Node>> {
+        let mut by_group: HashMap<&str, Vec<&Node>> = HashMap::new();
+        for n in &self.nodes {
+            if let Some(g) = n.group.as_deref() {
+                by_group.entry(g).or_default().push(n);
+            }
+        }
+        by_group
+    }
+}
 
 /// A diagram independent of its notation.
 #[derive(Debug, Default)]
@@ -27,6 +40,8 @@ pub struct Diagram {
 pub struct Node {
     pub id: String,
     pub label: String,
+    /// Asset kind, or `link`: what makes two nodes alike when a diagram is summarised.
+    pub kind: String,
     /// Group id; `None` for links drawn between groups.
     pub group: Option<String>,
     pub colour: &'static str,
@@ -42,21 +57,31 @@ pub struct Edge {
     pub dashed: bool,
 }
 
-/// Top-level location of a location (rooms are drawn inside their building).
-fn top_location<'a>(a: &'a Assessment, mut id: &'a str) -> &'a str {
-    for _ in 0..8 {
-        match a
-            .configuration
-            .locations
-            .iter()
-            .find(|l| l.id == id)
-            .and_then(|l| l.within.as_deref())
-        {
-            Some(parent) => id = parent,
-            None => break,
-        }
-    }
-    id
+/// Top-level location of every location (rooms are drawn inside their building).
+fn top_locations(a: &Assessment) -> HashMap<&str, &str> {
+    let within: HashMap<&str, Option<&str>> = a
+        .configuration
+        .locations
+        .iter()
+        .map(|l| (l.id.as_str(), l.within.as_deref()))
+        .collect();
+    within
+        .keys()
+        .map(|&start| {
+            let mut id = start;
+            for _ in 0..8 {
+                match within.get(id).copied().flatten() {
+                    Some(parent) => id = parent,
+                    None => break,
+                }
+            }
+            (start, id)
+        })
+        .collect()
+}
+
+fn top_location<'a>(tops: &HashMap<&'a str, &'a str>, id: &'a str) -> &'a str {
+    tops.get(id).copied().unwrap_or(id)
 }
 
 fn organization_colours(a: &Assessment) -> BTreeMap<&str, &'static str> {
@@ -82,15 +107,18 @@ fn asset_node(
     Node {
         id: asset.id.clone(),
         label: asset.name.clone(),
+        kind: labels::snake(asset.kind),
         group: Some(group),
         colour,
         link: None,
     }
 }
 
-/// The overall configuration: every location, asset and link.
-pub fn configuration(a: &Assessment) -> Diagram {
+/// The overall configuration: every location, asset and link (summarised for large models, see
+/// [`crate::summarise`]).
+pub fn configuration(a: &Assessment, lang: Lang) -> Diagram {
     let colours = organization_colours(a);
+    let tops = top_locations(a);
     let mut d = Diagram {
         title: format!("{} — 全体構成図 / configuration", a.system.name),
         ..Diagram::default()
@@ -103,7 +131,7 @@ pub fn configuration(a: &Assessment) -> Diagram {
     for asset in &a.configuration.assets {
         d.nodes.push(asset_node(
             asset,
-            top_location(a, &asset.location).to_owned(),
+            top_location(&tops, &asset.location).to_owned(),
             &colours,
         ));
     }
@@ -112,6 +140,7 @@ pub fn configuration(a: &Assessment) -> Diagram {
         d.nodes.push(Node {
             id: id.clone(),
             label: c.name.clone(),
+            kind: "link".to_owned(),
             group: None,
             colour: "#455a64",
             link: Some(c.kind),
@@ -132,7 +161,7 @@ pub fn configuration(a: &Assessment) -> Diagram {
         .iter()
         .map(|o| (o.id.clone(), o.name.clone(), colours[o.id.as_str()]))
         .collect();
-    d
+    crate::summarise::summarise(d, lang)
 }
 
 /// The information flows of one phase: assets they touch, and one arrow per hop labelled with
@@ -148,45 +177,49 @@ pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
         ),
         ..Diagram::default()
     };
-    let mut hops: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    let mut used: Vec<String> = Vec::new();
+    let tops = top_locations(a);
+    let assets: HashSet<&str> = a
+        .configuration
+        .assets
+        .iter()
+        .map(|x| x.id.as_str())
+        .collect();
+    let mut hops: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    let mut used: HashSet<&str> = HashSet::new();
     for flow in a.flows.iter().filter(|f| f.phase == phase) {
-        let assets: Vec<&str> = flow
+        let on_path: Vec<&str> = flow
             .path
             .iter()
             .map(|r| r.id.as_str())
-            .filter(|id| a.configuration.assets.iter().any(|x| x.id == *id))
+            .filter(|id| assets.contains(id))
             .collect();
-        for id in &assets {
-            if !used.iter().any(|u| u == id) {
-                used.push((*id).to_owned());
-            }
-        }
-        for pair in assets.windows(2) {
-            hops.entry((pair[0].to_owned(), pair[1].to_owned()))
-                .or_default()
-                .push(flow.id.clone());
+        used.extend(on_path.iter().copied());
+        for pair in on_path.windows(2) {
+            hops.entry((pair[0], pair[1])).or_default().push(&flow.id);
         }
     }
+    let location_names: HashMap<&str, &str> = a
+        .configuration
+        .locations
+        .iter()
+        .map(|l| (l.id.as_str(), l.name.as_str()))
+        .collect();
+    let mut groups_seen: HashSet<&str> = HashSet::new();
     for asset in a
         .configuration
         .assets
         .iter()
-        .filter(|x| used.contains(&x.id))
+        .filter(|x| used.contains(x.id.as_str()))
     {
-        let group = top_location(a, &asset.location).to_owned();
-        if !d.groups.iter().any(|(g, _)| *g == group) {
-            let name = a
-                .configuration
-                .locations
-                .iter()
-                .find(|l| l.id == group)
-                .map_or(group.clone(), |l| l.name.clone());
-            d.groups.push((group.clone(), name));
+        let group = top_location(&tops, &asset.location);
+        if groups_seen.insert(group) {
+            let name = location_names.get(group).copied().unwrap_or(group);
+            d.groups.push((group.to_owned(), name.to_owned()));
         }
-        d.nodes.push(asset_node(asset, group, &colours));
+        d.nodes.push(asset_node(asset, group.to_owned(), &colours));
     }
     for ((from, to), ids) in hops {
+        let (from, to) = (from.to_owned(), to.to_owned());
         let label = if ids.len() > 3 {
             format!("{} +{}", ids[..3].join(", "), ids.len() - 3)
         } else {
@@ -200,7 +233,7 @@ pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
             dashed: false,
         });
     }
-    d
+    crate::summarise::summarise(d, lang)
 }
 
 /// Stroke colour and dash pattern of a link by kind: the open internet red, wireless orange,
@@ -237,13 +270,14 @@ pub fn render_dot(d: &Diagram) -> String {
         "  node [fontname=\"Noto Sans CJK JP\", shape=box, style=\"rounded,filled\", fillcolor=white];"
     );
     let _ = writeln!(s, "  edge [fontname=\"Noto Sans CJK JP\", fontsize=9];");
+    let members = d.members();
     for (i, (group, label)) in d.groups.iter().enumerate() {
         let _ = writeln!(
             s,
             "  subgraph cluster_{i} {{\n    label=\"{}\"; style=rounded; color=\"#90a4ae\";",
             dot_escape(label)
         );
-        for n in d.nodes.iter().filter(|n| n.group.as_deref() == Some(group)) {
+        for n in members.get(group.as_str()).into_iter().flatten() {
             let _ = writeln!(
                 s,
                 "    {} [label=\"{}\", color=\"{}\", penwidth=2];",
@@ -306,6 +340,7 @@ pub fn render_mermaid(d: &Diagram) -> String {
         "---\ntitle: \"{}\"\n---\nflowchart LR\n",
         mermaid_text(&d.title)
     );
+    let members = d.members();
     for (group, label) in &d.groups {
         let _ = writeln!(
             s,
@@ -313,11 +348,7 @@ pub fn render_mermaid(d: &Diagram) -> String {
             mermaid_id(&format!("g_{group}")),
             mermaid_text(label)
         );
-        for n in d
-            .nodes
-            .iter()
-            .filter(|n| n.group.as_deref() == Some(group.as_str()))
-        {
+        for n in members.get(group.as_str()).into_iter().flatten() {
             let _ = writeln!(
                 s,
                 "    {}[\"{}\"]",
@@ -409,17 +440,14 @@ pub fn render_svg(d: &Diagram) -> String {
     let (mut x, mut y, mut row_height) = (20.0, 50.0, 0.0f64);
     let group_width = NODE_W + 2.0 * PAD;
     let column_gap = 150.0;
+    let members = d.members();
     for (i, (group, label)) in d.groups.iter().enumerate() {
         if i > 0 && i % columns == 0 {
             x = 20.0;
             y += row_height + 60.0;
             row_height = 0.0;
         }
-        let members: Vec<&Node> = d
-            .nodes
-            .iter()
-            .filter(|n| n.group.as_deref() == Some(group.as_str()))
-            .collect();
+        let members: Vec<&Node> = members.get(group.as_str()).cloned().unwrap_or_default();
         let height = HEADER + PAD + members.len() as f64 * (NODE_H + GAP);
         for (k, n) in members.iter().enumerate() {
             positions.insert(
@@ -437,12 +465,19 @@ pub fn render_svg(d: &Diagram) -> String {
     // Links sit at the centre of the assets they join, nudged apart when they coincide.
     let mut link_nodes = Vec::new();
     let mut taken: Vec<(f64, f64)> = Vec::new();
+    let mut sources: HashMap<&str, Vec<&str>> = HashMap::new();
+    for e in &d.edges {
+        sources
+            .entry(e.to.as_str())
+            .or_default()
+            .push(e.from.as_str());
+    }
     for n in d.nodes.iter().filter(|n| n.group.is_none()) {
-        let ends: Vec<(f64, f64)> = d
-            .edges
-            .iter()
-            .filter(|e| e.to == n.id)
-            .filter_map(|e| positions.get(e.from.as_str()).copied())
+        let ends: Vec<(f64, f64)> = sources
+            .get(n.id.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|from| positions.get(from).copied())
             .collect();
         if ends.is_empty() {
             continue;

@@ -128,7 +128,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
     let mut figures = vec![Figure {
         id: "fig-configuration".into(),
         title: l("全体構成図", "Overall configuration").into(),
-        svg: diagram::render_svg(&diagram::configuration(a)),
+        svg: diagram::render_svg(&diagram::configuration(a, lang)),
     }];
     for phase in [Phase::Development, Phase::Operation, Phase::Termination] {
         if a.flows.iter().any(|f| f.phase == phase) {

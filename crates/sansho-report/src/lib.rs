@@ -20,6 +20,7 @@ pub mod html;
 mod labels;
 pub mod markdown;
 pub mod sarif;
+mod summarise;
 pub mod xlsx;
 
 use std::io::Write;
@@ -182,11 +183,11 @@ pub fn write(
         }
         Format::Sarif => sarif::write(assessment, out),
         Format::Dot => {
-            out.write_all(diagram::render_dot(&diagram::configuration(assessment)).as_bytes())
+            out.write_all(diagram::render_dot(&diagram::configuration(assessment, lang)).as_bytes())
         }
-        Format::Mermaid => {
-            out.write_all(diagram::render_mermaid(&diagram::configuration(assessment)).as_bytes())
-        }
-        Format::Svg => diagram::write_svg(&diagram::configuration(assessment), lang, out),
+        Format::Mermaid => out.write_all(
+            diagram::render_mermaid(&diagram::configuration(assessment, lang)).as_bytes(),
+        ),
+        Format::Svg => diagram::write_svg(&diagram::configuration(assessment, lang), lang, out),
     }
 }

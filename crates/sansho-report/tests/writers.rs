@@ -192,7 +192,7 @@ fn html_escapes_model_strings_and_embeds_the_diagrams() {
 #[test]
 fn diagrams_are_well_formed_in_every_notation() {
     let a = common::from_text(common::HOSTILE);
-    let d = diagram::configuration(&a);
+    let d = diagram::configuration(&a, Lang::Ja);
     let svg = diagram::render_svg(&d);
     let mut reader = quick_xml::Reader::from_str(&svg);
     let mut elements = 0;
