@@ -2,7 +2,7 @@
 //! the re-agreement the guidelines require when the system changes (PGL 5.1.6 and the
 //! continuous cycle after it).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -75,7 +75,19 @@ pub struct DecisionReview {
 pub struct FindingSummary {
     pub code: Code,
     pub element: Option<String>,
+    /// The message in English, which identifies the finding across versions.
     pub message: String,
+    /// The same message in Japanese, for readers.
+    pub message_ja: String,
+}
+
+impl FindingSummary {
+    pub fn text(&self, lang: crate::Lang) -> &str {
+        match lang {
+            crate::Lang::Ja => &self.message_ja,
+            crate::Lang::En => &self.message,
+        }
+    }
 }
 
 fn version(a: &Assessment) -> Version {
@@ -98,22 +110,27 @@ fn summary(r: &Risk) -> RiskSummary {
 
 /// Compares `old` with `new`. Deterministic: every list is in id order.
 pub fn compare(old: &Assessment, new: &Assessment) -> ChangeReport {
-    let before: BTreeMap<&str, &Risk> = old.risks.iter().map(|r| (r.id.as_str(), r)).collect();
-    let after: BTreeMap<&str, &Risk> = new.risks.iter().map(|r| (r.id.as_str(), r)).collect();
-    let added = after
-        .iter()
-        .filter(|(id, _)| !before.contains_key(*id))
-        .map(|(_, r)| summary(r))
-        .collect();
-    let removed = before
-        .iter()
-        .filter(|(id, _)| !after.contains_key(*id))
-        .map(|(_, r)| summary(r))
-        .collect();
+    // Hash maps for lookups (a large model has a million risks); what differs is sorted after.
+    let before: HashMap<&str, &Risk> = old.risks.iter().map(|r| (r.id.as_str(), r)).collect();
+    let after: HashMap<&str, &Risk> = new.risks.iter().map(|r| (r.id.as_str(), r)).collect();
+    let only_in = |these: &[Risk], those: &HashMap<&str, &Risk>| {
+        let mut out: Vec<RiskSummary> = these
+            .iter()
+            .filter(|r| !those.contains_key(r.id.as_str()))
+            .map(summary)
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out.dedup_by(|a, b| a.id == b.id);
+        out
+    };
+    let added = only_in(&new.risks, &before);
+    let removed = only_in(&old.risks, &after);
     let mut reranked = Vec::new();
     // Decision pattern → risks it governs in the new version whose inherent rank moved.
     let mut moved_under: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (id, b) in &before {
+    let mut old_ids: Vec<(&str, &Risk)> = before.iter().map(|(id, r)| (*id, *r)).collect();
+    old_ids.sort_unstable_by_key(|(id, _)| *id);
+    for (id, b) in old_ids {
         let Some(a) = after.get(id) else { continue };
         if a.inherent.rank != b.inherent.rank || a.residual.rank != b.residual.rank {
             reranked.push(Rerank {
@@ -153,15 +170,28 @@ pub fn compare(old: &Assessment, new: &Assessment) -> ChangeReport {
             risks,
         });
     }
-    let key = |f: &crate::diagnostics::Diagnostic| FindingSummary {
-        code: f.code,
-        element: f.element.clone(),
-        message: f.message.en.clone(),
+    // Findings are compared by borrowed keys; only those that differ are copied out.
+    type Key<'a> = (Code, Option<&'a str>, &'a str);
+    fn keys(a: &Assessment) -> BTreeMap<Key<'_>, &crate::diagnostics::Diagnostic> {
+        a.findings
+            .iter()
+            .map(|f| ((f.code, f.element.as_deref(), f.message.en.as_str()), f))
+            .collect()
+    }
+    let (old_findings, new_findings) = (keys(old), keys(new));
+    let only_in = |these: &BTreeMap<Key<'_>, &crate::diagnostics::Diagnostic>,
+                   those: &BTreeMap<Key<'_>, &crate::diagnostics::Diagnostic>| {
+        these
+            .iter()
+            .filter(|(k, _)| !those.contains_key(*k))
+            .map(|(_, f)| FindingSummary {
+                code: f.code,
+                element: f.element.clone(),
+                message: f.message.en.clone(),
+                message_ja: f.message.ja.clone(),
+            })
+            .collect::<Vec<_>>()
     };
-    let old_findings: std::collections::BTreeSet<FindingSummary> =
-        old.findings.iter().map(key).collect();
-    let new_findings: std::collections::BTreeSet<FindingSummary> =
-        new.findings.iter().map(key).collect();
     ChangeReport {
         old: version(old),
         new: version(new),
@@ -169,7 +199,7 @@ pub fn compare(old: &Assessment, new: &Assessment) -> ChangeReport {
         removed,
         reranked,
         decisions_to_review,
-        findings_added: new_findings.difference(&old_findings).cloned().collect(),
-        findings_resolved: old_findings.difference(&new_findings).cloned().collect(),
+        findings_added: only_in(&new_findings, &old_findings),
+        findings_resolved: only_in(&old_findings, &new_findings),
     }
 }

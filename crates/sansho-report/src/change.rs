@@ -107,10 +107,10 @@ pub fn write_text(c: &ChangeReport, lang: Lang, out: &mut dyn Write) -> std::io:
         c.findings_resolved.len()
     )?;
     for f in &c.findings_added {
-        writeln!(out, "  + [{}] {}", f.code.as_str(), f.message)?;
+        writeln!(out, "  + [{}] {}", f.code.as_str(), f.text(lang))?;
     }
     for f in &c.findings_resolved {
-        writeln!(out, "  - [{}] {}", f.code.as_str(), f.message)?;
+        writeln!(out, "  - [{}] {}", f.code.as_str(), f.text(lang))?;
     }
     Ok(())
 }

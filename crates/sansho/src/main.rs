@@ -6,6 +6,7 @@ mod fs;
 mod kb;
 mod render;
 mod summary;
+mod watch;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -132,6 +133,13 @@ enum Command {
         /// Exit with 1 when the change needs re-agreement (for CI).
         #[arg(long)]
         fail_on_change: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Re-assess a model on every save and print what changed (risks, decisions, findings).
+    Watch {
+        /// Entry file of the model.
+        model: PathBuf,
         #[command(flatten)]
         common: Common,
     },
@@ -263,6 +271,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fail_on_change,
             &common,
         ),
+        Command::Watch { model, common } => {
+            let kb = knowledge_base(&common)?;
+            watch::run(&model, &kb, common.lang.into())
+        }
         Command::Generate {
             flows,
             shape,

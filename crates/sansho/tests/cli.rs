@@ -406,3 +406,90 @@ fn report_writes_every_format_and_diff_compares_versions() {
     assert_eq!(code, 0);
     assert!(html.starts_with("<!DOCTYPE html>"));
 }
+
+/// Lines a running `sansho watch` prints, read on a thread so the test can wait with a limit.
+struct Watching {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Watching {
+    fn start(model: &Path) -> Watching {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sansho"))
+            .args(["watch", &model.to_string_lossy()])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watching { child, lines }
+    }
+
+    /// Output up to and including the first line containing `marker`.
+    fn until(&self, marker: &str) -> String {
+        let mut seen = String::new();
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no line with {marker:?} within 30 s; saw:\n{seen}"));
+            seen.push_str(&line);
+            seen.push('\n');
+            if line.contains(marker) {
+                return seen;
+            }
+        }
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn watch_reassesses_on_save_and_reports_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = repo().join("examples/ehr-saas");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let sites = dir.path().join("sites.yaml");
+    let original = std::fs::read_to_string(&sites).unwrap();
+    let watching = Watching::start(&dir.path().join("sansho.yaml"));
+    let first = watching.until("保存されるたびに再評価します");
+    assert!(first.contains("情報流 63 / リスク 1022"), "{first}");
+
+    // The waiting-room tablet is put on the internet: its risks rise and need treatment.
+    let exposed = original.replacen("exposure: internal", "exposure: internet", 1);
+    assert_ne!(exposed, original);
+    std::fs::write(&sites, &exposed).unwrap();
+    let change = watching.until("再合意が必要な変更です");
+    assert!(change.contains("sites.yaml が変更されました"), "{change}");
+    assert!(change.contains("ランクが変わったリスク"), "{change}");
+    assert!(change.contains("C→B"), "{change}");
+
+    // A broken save is reported, and the next good save is compared with the last good one.
+    std::fs::write(&sites, exposed.replacen("exposure:", "exposur:", 1)).unwrap();
+    let broken = watching.until("モデルを読めません");
+    assert!(broken.contains("sites.yaml が変更されました"), "{broken}");
+    std::fs::write(&sites, &original).unwrap();
+    let back = watching.until("再合意が必要な変更です");
+    assert!(back.contains("B→C") || back.contains("A→B"), "{back}");
+}
