@@ -10,6 +10,8 @@ use sansho_core::kb::Rank;
 use sansho_core::result::Status;
 use sansho_core::{Assessment, Code, Severity, Span};
 
+use crate::labels;
+
 #[derive(Serialize)]
 struct Log<'a> {
     #[serde(rename = "$schema")]
@@ -146,8 +148,8 @@ fn location(a: &Assessment, span: Option<Span>) -> Vec<Location> {
         .collect()
 }
 
-/// Writes the SARIF log. Untreated-risk findings (P001) are left out because every open risk is
-/// reported itself, as rule `RISK-<rank>`.
+/// Writes the SARIF log. Untreated-risk findings (P001) are left out because open risks are
+/// reported themselves, as rule `RISK-<rank>`, one result per kind of risk with its count.
 pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
     let mut rules: Vec<Rule> = Vec::new();
     let index_of = |rules: &mut Vec<Rule>,
@@ -213,11 +215,47 @@ pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
             properties,
         });
     }
+    // Open risks of rank C or above, one result per kind of risk: the same threat with the same
+    // scores on the same segment of the same kind of element run by the same organisation,
+    // wherever many flows and devices repeat it. A regional network repeats each kind thousands
+    // of times, and code-scanning tools (and their readers) need alerts, not a million copies of
+    // one. Each result counts the risks it stands for and names the first ones; every risk is in
+    // the JSON result and the workbook.
+    let mut kinds: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    for x in &a.configuration.assets {
+        let manager = x.managed_by.as_deref().unwrap_or("");
+        kinds.insert(&x.id, format!("{}@{manager}", labels::snake(x.kind)));
+    }
+    for c in &a.configuration.connections {
+        let manager = c.managed_by.as_deref().unwrap_or("");
+        kinds.insert(&c.id, format!("{}@{manager}", labels::snake(c.kind)));
+    }
+    let mut groups: Vec<(&sansho_core::result::Risk, Vec<&str>)> = Vec::new();
+    let mut group_of: std::collections::HashMap<(&str, &str, &str, u8, u8), usize> =
+        std::collections::HashMap::new();
     for r in a
         .risks
         .iter()
         .filter(|r| r.status == Status::Open && r.inherent.rank >= Rank::C)
     {
+        let key = (
+            r.segment.as_str(),
+            kinds
+                .get(r.element.id.as_str())
+                .map_or(r.element.id.as_str(), String::as_str),
+            r.threat.as_str(),
+            r.inherent.impact,
+            r.inherent.likelihood,
+        );
+        match group_of.get(&key) {
+            Some(&g) => groups[g].1.push(&r.id),
+            None => {
+                group_of.insert(key, groups.len());
+                groups.push((r, vec![&r.id]));
+            }
+        }
+    }
+    for (r, ids) in groups {
         let rank = r.inherent.rank.as_str();
         let id = format!("RISK-{rank}");
         let threat = a.threats.iter().find(|t| t.id == r.threat);
@@ -231,23 +269,53 @@ pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
             risk_level(r.inherent.rank),
         );
         let name = threat.map_or(String::new(), |t| format!("{} / {}", t.name.ja, t.name.en));
+        let more = match ids.len() {
+            1 => String::new(),
+            n => format!(" (+{} / ほか {} 件の情報流)", n - 1, n - 1),
+        };
+        const NAMED: usize = 20;
+        let mut properties = BTreeMap::from([
+            ("rank", rank.to_owned()),
+            ("risk", r.id.clone()),
+            ("threat", r.threat.clone()),
+            ("element", r.element.id.clone()),
+            ("risks", ids.len().to_string()),
+        ]);
+        if ids.len() > 1 {
+            properties.insert(
+                "examples",
+                ids.iter()
+                    .take(NAMED)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
         results.push(SarifResult {
             rule_id: id,
             rule_index,
             level: risk_level(r.inherent.rank),
             message: Text {
                 text: format!(
-                    "{} {} — {name} (impact {} × likelihood {})",
+                    "{}{more} {} — {name} (impact {} × likelihood {})",
                     r.id, rank, r.inherent.impact, r.inherent.likelihood
                 ),
             },
             locations: location(a, Some(r.span)),
-            partial_fingerprints: BTreeMap::from([("sansho/v1", r.id.clone())]),
-            properties: BTreeMap::from([
-                ("rank", rank.to_owned()),
-                ("risk", r.id.clone()),
-                ("threat", r.threat.clone()),
-            ]),
+            partial_fingerprints: BTreeMap::from([(
+                "sansho/kind/v1",
+                format!(
+                    "{}/{}/{}/{}x{}",
+                    r.segment.as_str(),
+                    kinds
+                        .get(r.element.id.as_str())
+                        .map_or(r.element.id.as_str(), String::as_str),
+                    r.threat,
+                    r.inherent.impact,
+                    r.inherent.likelihood
+                ),
+            )]),
+            properties,
         });
     }
     let log = Log {

@@ -9,6 +9,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use sansho_core::Lang;
+use sansho_core::kb::Rank;
+use sansho_core::result::Status;
 use sansho_report::{Format, diagram, html, markdown, sarif, xlsx};
 
 fn workbook(a: &sansho_core::Assessment, lang: Lang) -> Xlsx<Cursor<Vec<u8>>> {
@@ -273,4 +275,47 @@ fn change_report_lists_added_removed_reranked_and_decisions_to_review() {
     );
     let same = sansho_core::diff::compare(&old, &old);
     assert!(!same.needs_reagreement());
+}
+
+#[test]
+fn sarif_reports_each_kind_of_open_risk_once_with_its_count() {
+    let a = common::from_text(&sansho_gen::hospital(200));
+    let mut bytes = Vec::new();
+    sarif::write(&a, &mut bytes).unwrap();
+    let log: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let risk_results: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r["ruleId"].as_str().unwrap().starts_with("RISK-"))
+        .collect();
+    let open = a
+        .risks
+        .iter()
+        .filter(|r| r.status == Status::Open && r.inherent.rank >= Rank::C)
+        .count();
+    let counted: usize = risk_results
+        .iter()
+        .map(|r| {
+            r["properties"]["risks"]
+                .as_str()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(counted, open, "every open risk is counted once");
+    assert!(
+        risk_results.len() * 10 < open,
+        "{} results for {open} risks: the clinics' repeated risks are grouped",
+        risk_results.len()
+    );
+    let fingerprints: std::collections::BTreeSet<&str> = risk_results
+        .iter()
+        .map(|r| r["partialFingerprints"]["sansho/kind/v1"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fingerprints.len(),
+        risk_results.len(),
+        "fingerprints are unique"
+    );
 }
