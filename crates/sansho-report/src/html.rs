@@ -18,9 +18,10 @@ pub struct Table {
     pub title: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
-    /// For a large table, its rows as JSON for the page script (`rows` is then empty): a browser
-    /// stays responsive with a page of rows in the document, not with a million.
-    pub data: Option<String>,
+    /// A large table is drawn a page at a time by the report's script from a JSON block, which
+    /// [`write`] streams into the page: a browser stays responsive with a page of rows in the
+    /// document, not with a million.
+    pub paged: bool,
     pub row_count: usize,
 }
 
@@ -29,37 +30,58 @@ pub const INLINE_ROWS: usize = 2_000;
 
 impl Table {
     fn new(id: &'static str, title: String, headers: Vec<String>, rows: Vec<Vec<Cell>>) -> Table {
-        let row_count = rows.len();
-        if row_count <= INLINE_ROWS {
-            return Table {
-                id,
-                title,
-                headers,
-                rows,
-                data: None,
-                row_count,
-            };
-        }
-        let rank_columns: Vec<usize> = (0..headers.len())
-            .filter(|&c| {
-                rows.iter()
-                    .any(|r| r.get(c).is_some_and(|cell| cell.class.starts_with("rank")))
-            })
-            .collect();
-        let texts: Vec<Vec<String>> = rows
-            .into_iter()
-            .map(|r| r.into_iter().map(|c| c.text).collect())
-            .collect();
-        let json = serde_json::json!({ "rank_columns": rank_columns, "rows": texts }).to_string();
         Table {
             id,
             title,
             headers,
-            rows: Vec::new(),
-            // `<` only occurs inside JSON strings; escaped, no `</script>` can end the block.
-            data: Some(json.replace('<', "\\u003c")),
-            row_count,
+            paged: rows.len() > INLINE_ROWS,
+            row_count: rows.len(),
+            rows,
         }
+    }
+
+    /// Writes the rows as the JSON block the page script reads: `{"rank_columns": [...],
+    /// "rows": [[text, ...], ...]}`.
+    fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let rank_columns: Vec<usize> = (0..self.headers.len())
+            .filter(|&c| {
+                self.rows
+                    .iter()
+                    .any(|r| r.get(c).is_some_and(|cell| cell.class.starts_with("rank")))
+            })
+            .collect();
+        // `<` only occurs inside JSON strings; escaped, no `</script>` can end the block.
+        let mut out = EscapeLessThan(out);
+        write!(out, "{{\"rank_columns\":")?;
+        serde_json::to_writer(&mut out, &rank_columns)?;
+        write!(out, ",\"rows\":[")?;
+        for (i, row) in self.rows.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            let texts: Vec<&str> = row.iter().map(|c| c.text.as_str()).collect();
+            serde_json::to_writer(&mut out, &texts)?;
+        }
+        write!(out, "]}}")
+    }
+}
+
+/// Writes through, with every `<` as the JSON escape `\u003c`.
+struct EscapeLessThan<'a>(&'a mut dyn Write);
+
+impl Write for EscapeLessThan<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for (i, part) in buf.split(|&b| b == b'<').enumerate() {
+            if i > 0 {
+                self.0.write_all(b"\\u003c")?;
+            }
+            self.0.write_all(part)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -476,6 +498,24 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
 }
 
 pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
-    let html = build(a, lang).render().map_err(std::io::Error::other)?;
-    out.write_all(html.as_bytes())
+    let report = build(a, lang);
+    let html = report.render().map_err(std::io::Error::other)?;
+    // The page leaves each paged table's JSON block empty; the rows are streamed into it here.
+    // The block's opening tag comes from the template alone (model text is escaped and cannot
+    // contain `"></script>`), so the place is unambiguous.
+    let mut rest = html.as_str();
+    for table in report.tables.iter().filter(|t| t.paged) {
+        let tag = format!(
+            "<script type=\"application/json\" data-table=\"{}-table\">",
+            table.id
+        );
+        let at = rest
+            .find(&tag)
+            .map(|i| i + tag.len())
+            .ok_or_else(|| std::io::Error::other(format!("no data block for {}", table.id)))?;
+        out.write_all(&rest.as_bytes()[..at])?;
+        table.write_json(out)?;
+        rest = &rest[at..];
+    }
+    out.write_all(rest.as_bytes())
 }

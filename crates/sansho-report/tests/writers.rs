@@ -319,3 +319,36 @@ fn sarif_reports_each_kind_of_open_risk_once_with_its_count() {
         "fingerprints are unique"
     );
 }
+
+#[test]
+fn markup_in_a_paged_table_cannot_end_its_data_block() {
+    let hostile = "</script><script>alert(1)</script>";
+    let text = sansho_gen::hospital(300).replace("EMR アプリケーションサーバ", hostile);
+    let a = common::from_text(&text);
+    assert!(a.risks.len() > html::INLINE_ROWS);
+    let mut bytes = Vec::new();
+    html::write(&a, Lang::Ja, &mut bytes).unwrap();
+    let page = String::from_utf8(bytes).unwrap();
+    assert!(
+        !page.contains(hostile),
+        "markup never reaches the page as markup"
+    );
+    let block = page
+        .split("<script type=\"application/json\" data-table=\"risks-table\">")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
+    let data: serde_json::Value = serde_json::from_str(block).unwrap();
+    let rows = data["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), a.risks.len(), "every risk is in the block");
+    assert!(
+        rows.iter().any(|r| r
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().contains(hostile))),
+        "the text itself is kept, escaped for the block"
+    );
+}
