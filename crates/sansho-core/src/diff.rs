@@ -102,7 +102,7 @@ fn version(a: &Assessment) -> Version {
 fn summary(r: &Risk) -> RiskSummary {
     RiskSummary {
         id: r.id.clone(),
-        threat: r.threat.clone(),
+        threat: r.threat.to_string(),
         rank: r.inherent.rank,
         residual: r.residual.rank,
     }

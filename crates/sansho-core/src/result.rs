@@ -19,6 +19,10 @@ use crate::text::Localized;
 /// Version of this result format; bumped on incompatible changes.
 pub const RESULT_FORMAT: u32 = 1;
 
+/// Text shared by many risks (ids and names of flows, elements, threats and rules): one
+/// allocation per distinct text, not per risk, which matters at a million risks.
+pub type Text = std::sync::Arc<str>;
+
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "sansho assessment result")]
 pub struct Assessment {
@@ -149,8 +153,8 @@ pub struct ItemCoverage {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Ref {
-    pub id: String,
-    pub name: String,
+    pub id: Text,
+    pub name: Text,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -256,20 +260,21 @@ pub struct Score {
 pub struct Risk {
     /// Stable id: `flow/segment/element/threat`.
     pub id: String,
-    pub flow: String,
+    pub flow: Text,
     pub phase: Phase,
     pub layer: Layer,
     pub segment: SegmentKind,
     pub element: Ref,
-    pub threat: String,
+    pub threat: Text,
     /// Class of the flow's information that set the impact.
-    pub classification: String,
+    pub classification: Text,
     /// The rank of the risk as evaluated (5.1.3), before treatment: `inherent.rank`.
     pub rank: Rank,
     pub inherent: Score,
     pub treatment_need: TreatmentNeed,
     pub status: Status,
-    pub treatment: Option<Treatment>,
+    // Boxed: most risks of a large model have none, and the risk list is the bulk of memory.
+    pub treatment: Option<Box<Treatment>>,
     pub residual: Score,
     pub trace: Trace,
     /// The flow definition in the model.
@@ -341,7 +346,7 @@ pub struct Trace {
     /// Facts that held for the segment (`sansho kb facts` explains each).
     pub facts: Vec<crate::engine::facts::Fact>,
     /// Threat rules that found this threat on this segment.
-    pub threat_rules: Vec<String>,
+    pub threat_rules: Vec<Text>,
     pub likelihood: ScoreTrace,
     pub impact: ScoreTrace,
     /// Which information, class and aspect set the starting impact.
@@ -359,7 +364,7 @@ pub struct ScoreTrace {
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ScoreStep {
-    pub rule: String,
+    pub rule: Text,
     pub op: ScoreOp,
     pub from: u8,
     pub to: u8,
@@ -367,8 +372,8 @@ pub struct ScoreStep {
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ImpactBasis {
-    pub information: String,
-    pub classification: String,
+    pub information: Text,
+    pub classification: Text,
     pub aspect: Cia,
     pub level: u8,
 }

@@ -139,14 +139,17 @@ fn single_factor_terminal_scores_from_threat_base_with_trace() {
         "{:?}",
         r.trace.likelihood.steps
     );
-    assert_eq!(r.trace.impact_basis.information, "record");
-    assert_eq!(r.trace.impact_basis.classification, "medical");
+    assert_eq!(&*r.trace.impact_basis.information, "record");
+    assert_eq!(&*r.trace.impact_basis.classification, "medical");
     assert_eq!(
         (r.inherent.impact, r.inherent.likelihood, r.inherent.rank),
         (4, 3, Rank::A)
     );
     assert_eq!(r.rank, Rank::A);
-    assert_eq!(r.trace.threat_rules, ["TR-ENTRY-ACCESS"]);
+    assert_eq!(
+        r.trace.threat_rules,
+        [sansho_core::result::Text::from("TR-ENTRY-ACCESS")]
+    );
     assert_eq!(r.status, Status::Open);
     assert!(a.findings.iter().any(|f| f.code == Code::UntreatedRisk
         && f.element.as_deref() == Some("OP-01/entry/terminal/T1")));
@@ -164,7 +167,7 @@ fn multi_factor_lowers_likelihood_and_same_factor_twice_does_not() {
         .likelihood
         .steps
         .iter()
-        .map(|s| (s.rule.as_str(), s.op, s.from, s.to))
+        .map(|s| (&*s.rule, s.op, s.from, s.to))
         .collect();
     assert_eq!(steps, [("LK-MULTI-FACTOR", ScoreOp::Shift(-1), 3, 2)]);
     assert_eq!(r.inherent.rank, Rank::B);
@@ -193,7 +196,10 @@ fn internet_exposure_and_vulnerabilities_raise_likelihood() {
     let a = assess(&text);
     let r = risk(&a, "OP-01/processing/app/T8");
     assert_eq!(r.inherent.likelihood, 5);
-    assert_eq!(r.trace.likelihood.steps[0].rule, "LK-PUBLIC-AND-VULNERABLE");
+    assert_eq!(
+        &*r.trace.likelihood.steps[0].rule,
+        "LK-PUBLIC-AND-VULNERABLE"
+    );
     assert_eq!(r.inherent.rank, Rank::S);
 }
 
@@ -207,12 +213,12 @@ fn storage_is_bulk_and_disaster_resilience_caps_likelihood() {
             .impact
             .steps
             .iter()
-            .any(|s| s.rule == "IM-BULK-MEDICAL-LEAK")
+            .any(|s| &*s.rule == "IM-BULK-MEDICAL-LEAK")
     );
     let disaster = risk(&a, "OP-01/storage/db/T11");
     assert_eq!(disaster.inherent.likelihood, 1);
     assert_eq!(
-        disaster.trace.likelihood.steps[0].rule,
+        &*disaster.trace.likelihood.steps[0].rule,
         "LK-DISASTER-RESILIENT"
     );
 }

@@ -190,7 +190,7 @@ pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
         let on_path: Vec<&str> = flow
             .path
             .iter()
-            .map(|r| r.id.as_str())
+            .map(|r| &*r.id)
             .filter(|id| assets.contains(id))
             .collect();
         used.extend(on_path.iter().copied());

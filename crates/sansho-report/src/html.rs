@@ -91,9 +91,9 @@ pub struct Cell {
     pub class: &'static str,
 }
 
-fn cell(text: impl Into<String>) -> Cell {
+fn cell(text: impl AsRef<str>) -> Cell {
     Cell {
-        text: text.into(),
+        text: text.as_ref().to_owned(),
         class: "",
     }
 }
@@ -446,7 +446,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         facts: vec![
             (
                 l("対象事業者", "Provider").into(),
-                a.system.provider.name.clone(),
+                a.system.provider.name.to_string(),
             ),
             (
                 l("準拠する版", "Editions").into(),

@@ -98,12 +98,12 @@ pub fn flow_row(f: &sansho_core::result::FlowResult, lang: Lang) -> Vec<String> 
         f.layer.label().get(lang).to_owned(),
         f.who
             .as_ref()
-            .map_or_else(|| "—".to_owned(), |w| w.name.clone()),
-        f.where_.name.clone(),
-        f.which.name.clone(),
+            .map_or_else(|| "—".to_owned(), |w| w.name.to_string()),
+        f.where_.name.to_string(),
+        f.which.name.to_string(),
         f.what
             .iter()
-            .map(|w| w.name.as_str())
+            .map(|w| &*w.name)
             .collect::<Vec<_>>()
             .join("、"),
         f.how

@@ -133,8 +133,8 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
         let threat = a
             .threats
             .iter()
-            .find(|th| th.id == r.threat)
-            .map_or(r.threat.as_str(), |th| th.name.get(lang));
+            .find(|th| *th.id == *r.threat)
+            .map_or(&*r.threat, |th| th.name.get(lang));
         writeln!(
             out,
             "| `{}` | {} {} | {}×{} | {} | {} | {} |",

@@ -241,9 +241,9 @@ pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
         let key = (
             r.segment.as_str(),
             kinds
-                .get(r.element.id.as_str())
-                .map_or(r.element.id.as_str(), String::as_str),
-            r.threat.as_str(),
+                .get(&*r.element.id)
+                .map_or(&*r.element.id, String::as_str),
+            &*r.threat,
             r.inherent.impact,
             r.inherent.likelihood,
         );
@@ -258,7 +258,7 @@ pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
     for (r, ids) in groups {
         let rank = r.inherent.rank.as_str();
         let id = format!("RISK-{rank}");
-        let threat = a.threats.iter().find(|t| t.id == r.threat);
+        let threat = a.threats.iter().find(|t| *t.id == *r.threat);
         let rule_index = index_of(
             &mut rules,
             id.clone(),
@@ -277,8 +277,8 @@ pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
         let mut properties = BTreeMap::from([
             ("rank", rank.to_owned()),
             ("risk", r.id.clone()),
-            ("threat", r.threat.clone()),
-            ("element", r.element.id.clone()),
+            ("threat", r.threat.to_string()),
+            ("element", r.element.id.to_string()),
             ("risks", ids.len().to_string()),
         ]);
         if ids.len() > 1 {
@@ -308,8 +308,8 @@ pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
                     "{}/{}/{}/{}x{}",
                     r.segment.as_str(),
                     kinds
-                        .get(r.element.id.as_str())
-                        .map_or(r.element.id.as_str(), String::as_str),
+                        .get(&*r.element.id)
+                        .map_or(&*r.element.id, String::as_str),
                     r.threat,
                     r.inherent.impact,
                     r.inherent.likelihood

@@ -20,8 +20,8 @@ enum Cell {
     Rank(Rank),
 }
 
-fn text(s: impl Into<String>) -> Cell {
-    Cell::Text(s.into())
+fn text(s: impl AsRef<str>) -> Cell {
+    Cell::Text(s.as_ref().to_owned())
 }
 
 struct Sheet<'a> {
@@ -271,7 +271,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
                 text(
                     f.path
                         .iter()
-                        .map(|p| p.id.as_str())
+                        .map(|p| &*p.id)
                         .collect::<Vec<_>>()
                         .join(" → "),
                 ),
@@ -389,10 +389,10 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
                     let option = tr.map_or(String::new(), |t| {
                         t.option.label().get(lang).replace("リスク", "")
                     });
-                    let mut owners: Vec<String> = tr
+                    let mut owners: Vec<&str> = tr
                         .iter()
                         .flat_map(|t| &t.controls)
-                        .map(|c| c.owner.name.clone())
+                        .map(|c| &*c.owner.name)
                         .collect();
                     owners.dedup();
                     vec![

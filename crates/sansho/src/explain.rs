@@ -224,7 +224,7 @@ pub fn explain_risk(
         risk.span.line,
         risk.span.column
     );
-    let threat = a.threats.iter().find(|th| th.id == risk.threat);
+    let threat = a.threats.iter().find(|th| *th.id == *risk.threat);
     let mut s = String::new();
     let mut line = |text: String| {
         s.push_str(&text);

@@ -141,11 +141,7 @@ pub fn write(
     let mut seen: std::collections::HashMap<(&str, &str, Rank), usize> =
         std::collections::HashMap::new();
     for risk in &ranked {
-        let key = (
-            risk.element.id.as_str(),
-            risk.threat.as_str(),
-            risk.residual.rank,
-        );
+        let key = (&*risk.element.id, &*risk.threat, risk.residual.rank);
         match seen.get(&key) {
             Some(&i) => groups[i].1 += 1,
             None => {
@@ -167,8 +163,8 @@ pub fn write(
         let threat = a
             .threats
             .iter()
-            .find(|th| th.id == risk.threat)
-            .map_or(risk.threat.as_str(), |th| th.name.get(lang));
+            .find(|th| *th.id == *risk.threat)
+            .map_or(&*risk.threat, |th| th.name.get(lang));
         writeln!(
             out,
             "  {}→{}  {}{others}  {} [{}: {}×{}: {}]  {}",

@@ -34,6 +34,7 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
     let facts = Facts::new(model, kb);
     let controls = ControlIndex::new(model, kb);
     let decisions = DecisionIndex::new(model);
+    let names = Names::new(model, kb);
 
     // Flows are independent: score them in chunks on all cores, then join the chunks in model
     // order, so the result is the same as a sequential run.
@@ -57,12 +58,12 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
                     for (threat_ix, rules) in compiled.threats_for(segment.kind, set) {
                         risks.push(score_risk(
                             model, kb, &compiled, flow_ix, flow, segment, threat_ix, rules, set,
-                            &controls, &decisions, &mut tally,
+                            &names, &controls, &decisions, &mut tally,
                         ));
                     }
                 }
                 flows.push(flow_result(
-                    model,
+                    &names,
                     flow,
                     &segments,
                     risks.len() - first_risk,
@@ -147,33 +148,77 @@ pub fn pattern_matches(pattern: &str, id: &str) -> bool {
 
 pub(crate) fn reference(model: &Model, element: ElementRef) -> Ref {
     Ref {
-        id: model.element_id(element).to_owned(),
-        name: model.element_name(element).to_owned(),
+        id: model.element_id(element).into(),
+        name: model.element_name(element).into(),
     }
 }
 
-fn flow_result(model: &Model, flow: &Flow, segments: &[Segment], risk_count: usize) -> FlowResult {
+/// Ids and names of the model's elements, and the knowledge base's threat ids, as shared texts
+/// made once per assessment: a million risks then share them instead of copying them.
+pub(crate) struct Names {
+    by_kind: [Vec<Ref>; 9],
+    threats: Vec<Text>,
+}
+
+impl Names {
+    fn new(model: &Model, kb: &KnowledgeBase) -> Names {
+        let refs = |count: usize, make: fn(usize) -> ElementRef| -> Vec<Ref> {
+            (0..count).map(|i| reference(model, make(i))).collect()
+        };
+        Names {
+            by_kind: [
+                refs(model.organizations.len(), ElementRef::Organization),
+                refs(model.locations.len(), ElementRef::Location),
+                refs(model.assets.len(), ElementRef::Asset),
+                refs(model.connections.len(), ElementRef::Connection),
+                refs(model.actors.len(), ElementRef::Actor),
+                refs(model.classifications.len(), ElementRef::Classification),
+                refs(model.information.len(), ElementRef::Information),
+                refs(model.flows.len(), ElementRef::Flow),
+                refs(model.controls.len(), ElementRef::Control),
+            ],
+            threats: kb.threats.iter().map(|t| t.id.as_str().into()).collect(),
+        }
+    }
+
+    fn get(&self, element: ElementRef) -> Ref {
+        let (kind, i) = match element {
+            ElementRef::Organization(i) => (0, i),
+            ElementRef::Location(i) => (1, i),
+            ElementRef::Asset(i) => (2, i),
+            ElementRef::Connection(i) => (3, i),
+            ElementRef::Actor(i) => (4, i),
+            ElementRef::Classification(i) => (5, i),
+            ElementRef::Information(i) => (6, i),
+            ElementRef::Flow(i) => (7, i),
+            ElementRef::Control(i) => (8, i),
+        };
+        self.by_kind[kind][i].clone()
+    }
+}
+
+fn flow_result(names: &Names, flow: &Flow, segments: &[Segment], risk_count: usize) -> FlowResult {
     FlowResult {
         id: flow.id.clone(),
         phase: flow.phase,
         layer: flow.layer,
-        who: flow.who.map(|a| reference(model, ElementRef::Actor(a))),
-        where_: reference(model, ElementRef::Location(flow.where_)),
-        which: reference(model, ElementRef::Asset(flow.which)),
+        who: flow.who.map(|a| names.get(ElementRef::Actor(a))),
+        where_: names.get(ElementRef::Location(flow.where_)),
+        which: names.get(ElementRef::Asset(flow.which)),
         what: flow
             .what
             .iter()
-            .map(|i| reference(model, ElementRef::Information(*i)))
+            .map(|i| names.get(ElementRef::Information(*i)))
             .collect(),
         how: flow.how.clone(),
-        path: flow.path.iter().map(|e| reference(model, *e)).collect(),
+        path: flow.path.iter().map(|e| names.get(*e)).collect(),
         volume: flow.volume,
         description: flow.description.clone(),
         segments: segments
             .iter()
             .map(|s| SegmentInfo {
                 kind: s.kind,
-                element: reference(model, s.element),
+                element: names.get(s.element),
             })
             .collect(),
         risk_count,
@@ -190,7 +235,7 @@ struct Compiled {
 }
 
 struct CompiledThreatRule {
-    id: String,
+    id: Text,
     segments: Vec<SegmentKind>,
     when: FactSet,
     unless: FactSet,
@@ -198,7 +243,7 @@ struct CompiledThreatRule {
 }
 
 struct CompiledScoreRule {
-    id: String,
+    id: Text,
     when: FactSet,
     unless: FactSet,
     /// Empty means every threat.
@@ -222,7 +267,7 @@ impl Compiled {
                 .collect::<Vec<_>>()
         };
         let score = |r: &ScoreRule| CompiledScoreRule {
-            id: r.id.clone(),
+            id: r.id.as_str().into(),
             when: FactSet::of(&r.when),
             unless: FactSet::of(&r.unless),
             threats: threats(&r.threats),
@@ -235,7 +280,7 @@ impl Compiled {
                 .threat_rules
                 .iter()
                 .map(|r| CompiledThreatRule {
-                    id: r.id.clone(),
+                    id: r.id.as_str().into(),
                     segments: r.segments.clone(),
                     when: FactSet::of(&r.when),
                     unless: FactSet::of(&r.unless),
@@ -249,8 +294,8 @@ impl Compiled {
     }
 
     /// Threats found on a segment, in catalogue order, each with the rules that found it.
-    fn threats_for(&self, kind: SegmentKind, facts: FactSet) -> Vec<(usize, Vec<&str>)> {
-        let mut found: Vec<Vec<&str>> = vec![Vec::new(); self.threat_count];
+    fn threats_for(&self, kind: SegmentKind, facts: FactSet) -> Vec<(usize, Vec<&Text>)> {
+        let mut found: Vec<Vec<&Text>> = vec![Vec::new(); self.threat_count];
         for rule in &self.threat_rules {
             if rule.segments.contains(&kind)
                 && facts.contains_all(rule.when)
@@ -271,9 +316,9 @@ impl Compiled {
     fn rule_descriptions(&self, kb: &KnowledgeBase) -> BTreeMap<String, crate::text::Localized> {
         self.threat_rules
             .iter()
-            .map(|r| r.id.as_str())
-            .chain(self.likelihood.iter().map(|r| r.id.as_str()))
-            .chain(self.impact.iter().map(|r| r.id.as_str()))
+            .map(|r| &*r.id)
+            .chain(self.likelihood.iter().map(|r| &*r.id))
+            .chain(self.impact.iter().map(|r| &*r.id))
             .filter_map(|id| kb.rule_description(id).map(|d| (id.to_owned(), d.clone())))
             .collect()
     }
@@ -341,8 +386,9 @@ fn score_risk(
     flow: &Flow,
     segment: &Segment,
     threat_ix: usize,
-    threat_rules: Vec<&str>,
+    threat_rules: Vec<&Text>,
     facts: FactSet,
+    names: &Names,
     controls: &ControlIndex,
     decisions: &DecisionIndex,
     tally: &mut policy::Tally,
@@ -363,8 +409,8 @@ fn score_risk(
 
     // 5.1.2 impact: the highest level of the flow's information among the aspects harmed.
     let mut basis = ImpactBasis {
-        information: String::new(),
-        classification: String::new(),
+        information: Text::from(""),
+        classification: Text::from(""),
         aspect: crate::kb::Cia::Confidentiality,
         level: 1,
     };
@@ -379,8 +425,10 @@ fn score_risk(
             };
             if level > basis.level || basis.information.is_empty() {
                 basis = ImpactBasis {
-                    information: info.id.clone(),
-                    classification: class.id.clone(),
+                    information: names.get(ElementRef::Information(info_ix)).id,
+                    classification: names
+                        .get(ElementRef::Classification(info.classification))
+                        .id,
                     aspect,
                     level,
                 };
@@ -475,25 +523,25 @@ fn score_risk(
         None => (Status::Open, None),
     };
 
-    let element = reference(model, segment.element);
+    let element = names.get(segment.element);
     Risk {
         id,
-        flow: flow.id.clone(),
+        flow: names.get(ElementRef::Flow(flow_ix)).id,
         phase: flow.phase,
         layer: flow.layer,
         segment: segment.kind,
         element,
-        threat: threat.id.clone(),
+        threat: names.threats[threat_ix].clone(),
         classification: basis.classification.clone(),
         rank,
         inherent,
         treatment_need: need,
         status,
-        treatment,
+        treatment: treatment.map(Box::new),
         residual,
         trace: Trace {
             facts: facts.iter().collect(),
-            threat_rules: threat_rules.into_iter().map(str::to_owned).collect(),
+            threat_rules: threat_rules.into_iter().cloned().collect(),
             likelihood,
             impact,
             impact_basis: basis,
@@ -737,7 +785,7 @@ mod tests {
         let applied: Vec<(&str, u8, u8)> = trace
             .steps
             .iter()
-            .map(|s| (s.rule.as_str(), s.from, s.to))
+            .map(|s| (&*s.rule, s.from, s.to))
             .collect();
         assert_eq!(applied, vec![("high", 2, 4), ("cap", 4, 4), ("mfa", 4, 3)]);
     }
