@@ -60,3 +60,11 @@ for n in $(printf '%s\n' $SANSHO_SIZES $PYTM_SIZES | sort -n | uniq); do
   fi
   echo "| $n | $at / $am | $report | $pytm | $ratio |"
 done
+
+# Incremental checking: from saving an edit to the end of `sansho watch`'s change report.
+WATCH_SIZE="${WATCH_SIZE:-10000}"
+if [ -n "$WATCH_SIZE" ]; then
+  "$sansho" generate --flows "$WATCH_SIZE" -o "$work/watch.yaml"
+  echo
+  echo "sansho watch, $WATCH_SIZE flows, save to change report: $(python3 bench/watch_latency.py "$sansho" "$work/watch.yaml")"
+fi

@@ -1,4 +1,5 @@
-//! Time to write each deliverable for the bundled example.
+//! Time to write each deliverable for the bundled example, and for a generated regional network
+//! of 1,000 flows (`sansho generate`).
 //! Run: `cargo bench -p sansho-report --bench writers`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -35,6 +36,23 @@ fn bench(c: &mut Criterion) {
     c.bench_function("render all formats (example)", |b| {
         b.iter(|| sansho_report::render(&Format::ALL, &a, Lang::Ja).unwrap())
     });
+
+    let provider =
+        sansho_core::load::MemoryProvider::new().with("model.yaml", sansho_gen::hospital(1_000));
+    let (_, large, _) = sansho_core::assess("model.yaml", &provider, kb, &Limits::default());
+    let large = large.unwrap();
+    let mut group = c.benchmark_group("1,000 flows");
+    group.sample_size(10);
+    for format in Format::ALL {
+        group.bench_function(format!("write {}", format.name()), |b| {
+            b.iter(|| {
+                let mut out = Vec::new();
+                sansho_report::write(format, &large, Lang::Ja, &mut out).unwrap();
+                out
+            });
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);
