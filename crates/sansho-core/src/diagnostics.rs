@@ -7,6 +7,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use crate::source::Span;
 use crate::text::Localized;
 
@@ -174,7 +176,7 @@ pub struct Diagnostic {
     pub element: Option<String>,
     /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<Localized>,
+    pub hint: Option<Arc<Localized>>,
     /// Further places that explain the problem (e.g. the first definition of a duplicate id).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub related: Vec<Related>,
@@ -207,8 +209,9 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_hint(mut self, hint: Localized) -> Self {
-        self.hint = Some(hint);
+    /// The hint may be shared: a hint that depends only on the threat is made once per threat.
+    pub fn with_hint(mut self, hint: impl Into<Arc<Localized>>) -> Self {
+        self.hint = Some(hint.into());
         self
     }
 

@@ -5,6 +5,7 @@
 //! risk's trace, which keeps large results compact.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,7 @@ pub const RESULT_FORMAT: u32 = 1;
 
 /// Text shared by many risks (ids and names of flows, elements, threats and rules): one
 /// allocation per distinct text, not per risk, which matters at a million risks.
-pub type Text = std::sync::Arc<str>;
+pub type Text = Arc<str>;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "sansho assessment result")]
@@ -273,10 +274,11 @@ pub struct Risk {
     pub inherent: Score,
     pub treatment_need: TreatmentNeed,
     pub status: Status,
-    // Boxed: most risks of a large model have none, and the risk list is the bulk of memory.
-    pub treatment: Option<Box<Treatment>>,
+    // Shared between risks that get the same treatment (most risks of a large model have none).
+    pub treatment: Option<Arc<Treatment>>,
     pub residual: Score,
-    pub trace: Trace,
+    // Shared between risks whose scoring went the same way (a large model repeats itself).
+    pub trace: Arc<Trace>,
     /// The flow definition in the model.
     pub span: Span,
 }
@@ -320,7 +322,7 @@ pub struct AppliedControl {
     pub references: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ControlVia {
     AppliesTo,
@@ -341,7 +343,7 @@ pub struct AcceptanceInfo {
 }
 
 /// Why the risk exists and why it scores as it does.
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Trace {
     /// Facts that held for the segment (`sansho kb facts` explains each).
     pub facts: Vec<crate::engine::facts::Fact>,
@@ -354,7 +356,7 @@ pub struct Trace {
     pub residual: Vec<ResidualStep>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct ScoreTrace {
     /// Starting level (threat base likelihood, or the information's C/I/A level).
     pub base: u8,
@@ -362,7 +364,7 @@ pub struct ScoreTrace {
     pub value: u8,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct ScoreStep {
     pub rule: Text,
     pub op: ScoreOp,
@@ -370,7 +372,7 @@ pub struct ScoreStep {
     pub to: u8,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct ImpactBasis {
     pub information: Text,
     pub classification: Text,
@@ -378,7 +380,7 @@ pub struct ImpactBasis {
     pub level: u8,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct ResidualStep {
     pub control: String,
     pub likelihood: u8,

@@ -423,3 +423,65 @@ fn invalid_models_yield_no_assessment() {
     assert!(assessment.is_none());
     assert!(diagnostics.iter().any(|d| d.code == Code::InvalidValue));
 }
+
+#[test]
+fn a_repetitive_model_shares_traces_and_hints_and_each_risk_keeps_its_own_explanation() {
+    let a = assess(&sansho_gen::hospital(2_000));
+    let risks = a.risks.len();
+    let traces: std::collections::HashSet<*const _> = a
+        .risks
+        .iter()
+        .map(|r| std::sync::Arc::as_ptr(&r.trace))
+        .collect();
+    assert!(
+        traces.len() * 20 < risks,
+        "{} traces for {risks} risks",
+        traces.len()
+    );
+    // Sharing never merges different explanations: each trace still explains its own risk.
+    for r in &a.risks {
+        assert_eq!(r.trace.likelihood.value, r.inherent.likelihood, "{}", r.id);
+        assert_eq!(r.trace.impact.value, r.inherent.impact, "{}", r.id);
+        let (l, i) = r
+            .trace
+            .residual
+            .last()
+            .map_or((r.inherent.likelihood, r.inherent.impact), |s| {
+                (s.likelihood, s.impact)
+            });
+        assert_eq!(
+            (l, i),
+            (r.residual.likelihood, r.residual.impact),
+            "{}",
+            r.id
+        );
+        let controls: Vec<&str> = r
+            .treatment
+            .as_ref()
+            .map(|t| t.controls.iter().map(|c| c.id.as_str()).collect())
+            .unwrap_or_default();
+        let steps: Vec<&str> = r
+            .trace
+            .residual
+            .iter()
+            .map(|s| s.control.as_str())
+            .collect();
+        assert_eq!(controls, steps, "{}", r.id);
+    }
+    let untreated: Vec<&Diagnostic> = a
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::UntreatedRisk)
+        .collect();
+    assert_eq!(untreated.len(), a.summary.untreated_required);
+    let threats: std::collections::HashMap<&str, &str> = a
+        .risks
+        .iter()
+        .map(|r| (r.id.as_str(), &*r.threat))
+        .collect();
+    for f in &untreated {
+        let id = f.element.as_deref().unwrap();
+        let threat = threats[id];
+        assert!(f.hint.as_ref().unwrap().en.contains(threat), "{id}");
+    }
+}

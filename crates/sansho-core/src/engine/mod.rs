@@ -16,7 +16,8 @@ mod factset;
 pub mod policy;
 pub mod segment;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -48,6 +49,7 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
             let mut risks = Vec::with_capacity(chunk.len() * 10);
             let mut segments = Vec::new();
             let mut tally = policy::Tally::new(model);
+            let mut shared = Shared::default();
             for (i, flow) in chunk.iter().enumerate() {
                 let flow_ix = chunk_ix * chunk_len + i;
                 segment::segments(model, flow, &mut segments);
@@ -57,8 +59,20 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
                     let set = facts.segment(model, flow, segment, flow_facts);
                     for (threat_ix, rules) in compiled.threats_for(segment.kind, set) {
                         risks.push(score_risk(
-                            model, kb, &compiled, flow_ix, flow, segment, threat_ix, rules, set,
-                            &names, &controls, &decisions, &mut tally,
+                            model,
+                            kb,
+                            &compiled,
+                            flow_ix,
+                            flow,
+                            segment,
+                            threat_ix,
+                            rules,
+                            set,
+                            &names,
+                            &controls,
+                            &decisions,
+                            &mut tally,
+                            &mut shared,
                         ));
                     }
                 }
@@ -392,6 +406,7 @@ fn score_risk(
     controls: &ControlIndex,
     decisions: &DecisionIndex,
     tally: &mut policy::Tally,
+    shared: &mut Shared,
 ) -> Risk {
     let threat = &kb.threats[threat_ix];
     let applies = |r: &&CompiledScoreRule| {
@@ -511,17 +526,12 @@ fn score_risk(
                 TreatmentOption::Share => Status::Shared,
                 TreatmentOption::Accept => Status::Accepted,
             };
-            (
-                status,
-                Some(treatment(model, Some(d), decision.treatment, &applied)),
-            )
+            (status, Some(decision.treatment))
         }
-        None if !applied.is_empty() => (
-            Status::Reduced,
-            Some(treatment(model, None, TreatmentOption::Reduce, &applied)),
-        ),
+        None if !applied.is_empty() => (Status::Reduced, Some(TreatmentOption::Reduce)),
         None => (Status::Open, None),
     };
+    let treatment = treatment.map(|option| shared.treatment(model, decision, option, applied));
 
     let element = names.get(segment.element);
     Risk {
@@ -537,17 +547,56 @@ fn score_risk(
         inherent,
         treatment_need: need,
         status,
-        treatment: treatment.map(Box::new),
+        treatment,
         residual,
-        trace: Trace {
+        trace: shared.trace(Trace {
             facts: facts.iter().collect(),
             threat_rules: threat_rules.into_iter().cloned().collect(),
             likelihood,
             impact,
             impact_basis: basis,
             residual: residual_steps,
-        },
+        }),
         span: flow.span,
+    }
+}
+
+/// Traces and treatments already made in one part of the model. A large model repeats itself
+/// (a thousand clinics of the same terminals), so most risks share them instead of owning copies:
+/// at 100,000 flows this halves the memory of the result.
+#[derive(Default)]
+struct Shared {
+    traces: HashSet<Arc<Trace>>,
+    /// By (decision, option, applied controls), which decide the treatment.
+    treatments: HashMap<TreatmentKey, Arc<Treatment>>,
+}
+
+type TreatmentKey = (Option<usize>, TreatmentOption, Vec<(usize, ControlVia)>);
+
+impl Shared {
+    fn trace(&mut self, trace: Trace) -> Arc<Trace> {
+        if let Some(known) = self.traces.get(&trace) {
+            return Arc::clone(known);
+        }
+        let trace = Arc::new(trace);
+        self.traces.insert(Arc::clone(&trace));
+        trace
+    }
+
+    fn treatment(
+        &mut self,
+        model: &Model,
+        decision: Option<usize>,
+        option: TreatmentOption,
+        applied: Vec<(usize, ControlVia)>,
+    ) -> Arc<Treatment> {
+        let key = (decision, option, applied);
+        if let Some(known) = self.treatments.get(&key) {
+            return Arc::clone(known);
+        }
+        let made = Arc::new(treatment(model, decision, option, &key.2));
+        self.treatments.insert(key, Arc::clone(&made));
+        made
     }
 }
 

@@ -1,13 +1,15 @@
 //! The response policy (PGL 5.1.3–5.1.5) checked against the assessed risks: what the policy
 //! demands but the model lacks, and decisions or controls that no longer match anything.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::kb::{KnowledgeBase, Rank, TreatmentNeed};
 use crate::loc;
 use crate::model::{Model, OrganizationRole, TreatmentOption};
-use crate::result::{Risk, Status};
+use crate::result::{Risk, Status, Text};
+use crate::text::Localized;
 
 /// Counts gathered while risks are scored.
 pub struct Tally {
@@ -74,8 +76,9 @@ pub fn findings(
         .par_chunks(4096)
         .map(|chunk| {
             let mut out = Vec::new();
+            let mut hints = HashMap::new();
             for risk in chunk {
-                risk_findings(kb, risk, &mut out);
+                risk_findings(kb, risk, &mut hints, &mut out);
             }
             out
         })
@@ -88,7 +91,13 @@ pub fn findings(
     out
 }
 
-fn risk_findings(kb: &KnowledgeBase, risk: &Risk, out: &mut Vec<Diagnostic>) {
+/// `hints`: the hint of an untreated risk by threat, made once per threat.
+fn risk_findings(
+    kb: &KnowledgeBase,
+    risk: &Risk,
+    hints: &mut HashMap<Text, Arc<Localized>>,
+    out: &mut Vec<Diagnostic>,
+) {
     let rank = risk.inherent.rank.as_str();
     let id = &risk.id;
     let controls = risk.treatment.as_ref().map_or(0, |t| t.controls.len());
@@ -102,13 +111,13 @@ fn risk_findings(kb: &KnowledgeBase, risk: &Risk, out: &mut Vec<Diagnostic>) {
                     Some(risk.span),
                 )
                 .with_element(id.clone())
-                .with_hint({
+                .with_hint(Arc::clone(hints.entry(Text::clone(&risk.threat)).or_insert_with(|| {
                     let threat = &risk.threat;
-                    loc!(
+                    Arc::new(loc!(
                         "controls: で脅威 {threat} に効く対策を適用するか、decisions: に対応方針を書いてください",
                         "apply a control that counters {threat} (controls:), or record a decision (decisions:)"
-                    )
-                }),
+                    ))
+                }))),
             );
     }
     let min = kb

@@ -164,7 +164,7 @@ pub struct ThreatRule {
 }
 
 /// How a condition moves a score.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreOp {
     /// Raise to at least this level.

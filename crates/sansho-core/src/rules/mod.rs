@@ -82,7 +82,7 @@ impl Ctx<'_> {
         if let Some(doc) = doc {
             d.severity = doc.severity;
             d.rank = Some(doc.rank);
-            d.hint = Some(doc.fix.clone());
+            d.hint = Some(doc.fix.clone().into());
             d.references = doc.references.clone();
         }
         self.out.push(d);
