@@ -4,6 +4,7 @@
 //! quote prefix, so opening or editing the file never evaluates model strings.
 
 use std::io::Write;
+use std::sync::{Mutex, PoisonError};
 
 use rust_xlsxwriter::{
     Color, DataValidation, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
@@ -28,7 +29,7 @@ struct Sheet<'a> {
     name: &'static str,
     headers: Vec<&'static str>,
     /// Made while the sheet is written, so a million-row sheet is never held in memory.
-    rows: Box<dyn Iterator<Item = Vec<Cell>> + 'a>,
+    rows: Box<dyn Iterator<Item = Vec<Cell>> + Send + 'a>,
     /// Columns (index, choices, prompt) with a drop-down list.
     dropdowns: Vec<(u16, Vec<&'static str>, &'static str)>,
 }
@@ -109,16 +110,21 @@ fn within_cell_limit(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Writes a sheet row by row (Excel's constant-memory layout); rows beyond Excel's limit go on
-/// continuation sheets named `name (2)`, `name (3)` ...
+/// continuation sheets named `name (2)`, `name (3)` ... The workbook is only locked to create
+/// each worksheet, so sheets can be written on several threads.
 fn write_sheet(
-    workbook: &mut Workbook,
+    workbook: &Mutex<Workbook>,
     sheet: Sheet<'_>,
     formats: &Formats,
-) -> Result<(), XlsxError> {
+) -> Result<Vec<Worksheet>, XlsxError> {
     let mut rows = sheet.rows.peekable();
     let mut part = 1;
+    let mut done = Vec::new();
     loop {
-        let ws: &mut Worksheet = workbook.add_worksheet_with_constant_memory()?;
+        let mut ws = workbook
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .new_worksheet_with_constant_memory()?;
         if part == 1 {
             ws.set_name(sheet.name)?;
         } else {
@@ -186,8 +192,9 @@ fn write_sheet(
         ws.set_paper_size(9); // A4
         ws.set_print_fit_to_pages(1, 0);
         ws.set_repeat_rows(0, 0)?;
+        done.push(ws);
         if rows.peek().is_none() {
-            return Ok(());
+            return Ok(done);
         }
         part += 1;
     }
@@ -639,8 +646,43 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
     // fast for files about a third larger (docs/PERFORMANCE.md).
     workbook.set_zip_compression_level(1);
     let formats = Formats::new();
-    for sheet in sheets(a, lang) {
-        write_sheet(&mut workbook, sheet, &formats).map_err(std::io::Error::other)?;
+    // Sheets are written on all cores, the largest taken first (popped from the end); the
+    // workbook keeps their own order.
+    let mut pending: Vec<(usize, Sheet<'_>)> = sheets(a, lang).into_iter().enumerate().collect();
+    pending.sort_by_key(|(_, sheet)| sheet.rows.size_hint().1.unwrap_or(usize::MAX));
+    let pending = Mutex::new(pending);
+    let workbook = Mutex::new(workbook);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut written: Vec<(usize, Result<Vec<Worksheet>, XlsxError>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let next = pending.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                            let Some((i, sheet)) = next else { break done };
+                            done.push((i, write_sheet(&workbook, sheet, &formats)));
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| {
+                    w.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+    written.sort_by_key(|(i, _)| *i);
+    let mut workbook = workbook
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    for (_, worksheets) in written {
+        for ws in worksheets.map_err(std::io::Error::other)? {
+            workbook.push_worksheet(ws);
+        }
     }
     let bytes = workbook.save_to_buffer().map_err(std::io::Error::other)?;
     out.write_all(&bytes)
