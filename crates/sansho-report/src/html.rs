@@ -13,56 +13,125 @@ use sansho_core::{Assessment, Lang};
 use crate::diagram;
 use crate::labels::{self, t};
 
-pub struct Table {
+pub struct Table<'a> {
     pub id: &'static str,
     pub title: String,
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<Cell>>,
     /// A large table is drawn a page at a time by the report's script from a JSON block, which
     /// [`write`] streams into the page: a browser stays responsive with a page of rows in the
     /// document, not with a million.
     pub paged: bool,
     pub row_count: usize,
+    rows: Rows<'a>,
+}
+
+/// Calls the visitor with each row in turn.
+type EachRow<'a> =
+    Box<dyn Fn(&mut dyn FnMut(Vec<Cell>) -> std::io::Result<()>) -> std::io::Result<()> + 'a>;
+
+enum Rows<'a> {
+    /// The rows of a small table, drawn in the page.
+    Held(Vec<Vec<Cell>>),
+    /// The rows of a paged table, made only while its JSON block is written: a million rows
+    /// are never held at once.
+    Streamed(EachRow<'a>),
 }
 
 /// Tables longer than this are drawn a page at a time by the report's script.
 pub const INLINE_ROWS: usize = 2_000;
 
-impl Table {
-    fn new(id: &'static str, title: String, headers: Vec<String>, rows: Vec<Vec<Cell>>) -> Table {
+impl<'a> Table<'a> {
+    /// A table of one row per item; `items` is called once to count and, for a paged table,
+    /// once more to write.
+    fn new<T, I>(
+        id: &'static str,
+        title: String,
+        headers: Vec<String>,
+        items: impl Fn() -> I + 'a,
+        row: impl Fn(T) -> Vec<Cell> + 'a,
+    ) -> Table<'a>
+    where
+        I: Iterator<Item = T>,
+    {
+        let row_count = items().count();
+        let paged = row_count > INLINE_ROWS;
+        let rows = if paged {
+            Rows::Streamed(Box::new(move |visit| {
+                items().try_for_each(|item| visit(row(item)))
+            }))
+        } else {
+            Rows::Held(items().map(row).collect())
+        };
+        Table {
+            id,
+            title,
+            headers,
+            paged,
+            row_count,
+            rows,
+        }
+    }
+
+    /// A table of rows already made (short lists built by grouping).
+    fn held(
+        id: &'static str,
+        title: String,
+        headers: Vec<String>,
+        rows: Vec<Vec<Cell>>,
+    ) -> Table<'a> {
         Table {
             id,
             title,
             headers,
             paged: rows.len() > INLINE_ROWS,
             row_count: rows.len(),
-            rows,
+            rows: Rows::Held(rows),
         }
     }
 
-    /// Writes the rows as the JSON block the page script reads: `{"rank_columns": [...],
-    /// "rows": [[text, ...], ...]}`.
+    /// The rows drawn in the page: all rows of a small table, none of a paged one.
+    pub fn inline_rows(&self) -> &[Vec<Cell>] {
+        match &self.rows {
+            Rows::Held(rows) if !self.paged => rows,
+            _ => &[],
+        }
+    }
+
+    /// Writes the rows as the JSON block the page script reads: `{"rows": [[text, ...], ...],
+    /// "rank_columns": [...]}`.
     fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let rank_columns: Vec<usize> = (0..self.headers.len())
-            .filter(|&c| {
-                self.rows
-                    .iter()
-                    .any(|r| r.get(c).is_some_and(|cell| cell.class.starts_with("rank")))
-            })
-            .collect();
         // `<` only occurs inside JSON strings; escaped, no `</script>` can end the block.
         let mut out = EscapeLessThan(out);
-        write!(out, "{{\"rank_columns\":")?;
-        serde_json::to_writer(&mut out, &rank_columns)?;
-        write!(out, ",\"rows\":[")?;
-        for (i, row) in self.rows.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
+        let mut rank_columns = vec![false; self.headers.len()];
+        let mut first = true;
+        let mut visit = |row: &[Cell]| -> std::io::Result<()> {
+            out.write_all(if first { b"{\"rows\":[" } else { b"," })?;
+            first = false;
+            let mut texts = Vec::with_capacity(row.len());
+            for (c, cell) in row.iter().enumerate() {
+                if cell.class.starts_with("rank")
+                    && let Some(is_rank) = rank_columns.get_mut(c)
+                {
+                    *is_rank = true;
+                }
+                texts.push(cell.text.as_str());
             }
-            let texts: Vec<&str> = row.iter().map(|c| c.text.as_str()).collect();
             serde_json::to_writer(&mut out, &texts)?;
+            Ok(())
+        };
+        match &self.rows {
+            Rows::Held(rows) => rows.iter().try_for_each(|row| visit(row))?,
+            Rows::Streamed(each) => each(&mut |row| visit(&row))?,
         }
-        write!(out, "]}}")
+        if first {
+            out.write_all(b"{\"rows\":[")?;
+        }
+        let rank_columns: Vec<usize> = (0..rank_columns.len())
+            .filter(|&c| rank_columns[c])
+            .collect();
+        write!(out, "],\"rank_columns\":")?;
+        serde_json::to_writer(&mut out, &rank_columns)?;
+        write!(out, "}}")
     }
 }
 
@@ -120,14 +189,14 @@ pub struct Figure {
 
 #[derive(Template)]
 #[template(path = "report.html")]
-pub struct Report {
+pub struct Report<'a> {
     pub lang: &'static str,
     pub title: String,
     pub subtitle: String,
     pub facts: Vec<(String, String)>,
     pub rank_rows: Vec<(Cell, usize, usize)>,
     pub figures: Vec<Figure>,
-    pub tables: Vec<Table>,
+    pub tables: Vec<Table<'a>>,
     pub labels: Labels,
 }
 
@@ -145,8 +214,8 @@ pub struct Labels {
     pub generated: String,
 }
 
-pub fn build(a: &Assessment, lang: Lang) -> Report {
-    let l = |ja: &'static str, en: &'static str| t(lang, ja, en);
+pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
+    let l = move |ja: &'static str, en: &'static str| t(lang, ja, en);
     let mut figures = vec![Figure {
         id: "fig-configuration".into(),
         title: l("全体構成図", "Overall configuration").into(),
@@ -165,7 +234,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
             });
         }
     }
-    let threat_name = |id: &str| {
+    let threat_name = move |id: &str| {
         a.threats
             .iter()
             .find(|th| th.id == id)
@@ -187,10 +256,8 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        a.flows
-            .iter()
-            .map(|f| labels::flow_row(f, lang).into_iter().map(cell).collect())
-            .collect(),
+        || a.flows.iter(),
+        move |f| labels::flow_row(f, lang).into_iter().map(cell).collect(),
     ));
     tables.push(Table::new(
         "risks",
@@ -208,31 +275,29 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        a.risks
-            .iter()
-            .map(|r| {
-                let need = match r.treatment_need {
-                    TreatmentNeed::Required => l("必須", "required"),
-                    TreatmentNeed::Consider => l("検討", "consider"),
-                    TreatmentNeed::NotRequired => l("不要", "not needed"),
-                };
-                vec![
-                    cell(&r.id),
-                    cell(threat_name(&r.threat)),
-                    cell(format!(
-                        "{} @ {}",
-                        r.segment.label().get(lang),
-                        r.element.name
-                    )),
-                    cell(r.inherent.impact.to_string()),
-                    cell(r.inherent.likelihood.to_string()),
-                    rank(r.inherent.rank),
-                    cell(need),
-                    cell(r.status.label().get(lang)),
-                    rank(r.residual.rank),
-                ]
-            })
-            .collect(),
+        || a.risks.iter(),
+        move |r| {
+            let need = match r.treatment_need {
+                TreatmentNeed::Required => l("必須", "required"),
+                TreatmentNeed::Consider => l("検討", "consider"),
+                TreatmentNeed::NotRequired => l("不要", "not needed"),
+            };
+            vec![
+                cell(&r.id),
+                cell(threat_name(&r.threat)),
+                cell(format!(
+                    "{} @ {}",
+                    r.segment.label().get(lang),
+                    r.element.name
+                )),
+                cell(r.inherent.impact.to_string()),
+                cell(r.inherent.likelihood.to_string()),
+                rank(r.inherent.rank),
+                cell(need),
+                cell(r.status.label().get(lang)),
+                rank(r.residual.rank),
+            ]
+        },
     ));
     tables.push(Table::new(
         "treatment",
@@ -248,45 +313,44 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        a.risks
-            .iter()
-            .filter_map(|r| {
-                let tr = r.treatment.as_ref()?;
-                Some(vec![
-                    cell(&r.id),
-                    rank(r.inherent.rank),
-                    cell(tr.option.label().get(lang)),
-                    cell(
-                        tr.controls
-                            .iter()
-                            .map(|c| {
-                                format!("{} {} ({})", c.id, c.name, c.category.label().get(lang))
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" / "),
-                    ),
-                    cell(
-                        tr.requests
-                            .iter()
-                            .map(|q| q.text.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" / "),
-                    ),
-                    rank(r.residual.rank),
-                    cell(tr.acceptance.as_ref().map_or(String::new(), |a| {
-                        format!(
-                            "{} {} {}",
-                            a.by.as_deref().unwrap_or(""),
-                            a.date.as_deref().unwrap_or(""),
-                            a.reason.as_deref().unwrap_or("")
-                        )
-                    })),
-                ])
-            })
-            .collect(),
+        || {
+            a.risks
+                .iter()
+                .filter_map(|r| Some((r, r.treatment.as_deref()?)))
+        },
+        move |(r, tr)| {
+            vec![
+                cell(&r.id),
+                rank(r.inherent.rank),
+                cell(tr.option.label().get(lang)),
+                cell(
+                    tr.controls
+                        .iter()
+                        .map(|c| format!("{} {} ({})", c.id, c.name, c.category.label().get(lang)))
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                ),
+                cell(
+                    tr.requests
+                        .iter()
+                        .map(|q| q.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                ),
+                rank(r.residual.rank),
+                cell(tr.acceptance.as_ref().map_or(String::new(), |a| {
+                    format!(
+                        "{} {} {}",
+                        a.by.as_deref().unwrap_or(""),
+                        a.date.as_deref().unwrap_or(""),
+                        a.reason.as_deref().unwrap_or("")
+                    )
+                })),
+            ]
+        },
     ));
     let requests = labels::institution_requests(a);
-    tables.push(Table::new(
+    tables.push(Table::held(
         "requests",
         l(
             "医療機関等へ対応を求める事項",
@@ -324,31 +388,29 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        a.findings
-            .iter()
-            .map(|f| {
-                let place = f.span.map_or(String::new(), |s| {
-                    format!(
-                        "{}:{}:{}",
-                        a.files.get(s.file.0 as usize).map_or("?", String::as_str),
-                        s.line,
-                        s.column
-                    )
-                });
-                vec![
-                    cell(f.code.as_str()),
-                    f.rank.map_or(cell(""), rank),
-                    cell(place),
-                    cell(f.message.get(lang)),
-                    cell(f.references.join(" / ")),
-                    cell(
-                        f.hint
-                            .as_ref()
-                            .map_or(String::new(), |h| h.get(lang).to_owned()),
-                    ),
-                ]
-            })
-            .collect(),
+        || a.findings.iter(),
+        move |f| {
+            let place = f.span.map_or(String::new(), |s| {
+                format!(
+                    "{}:{}:{}",
+                    a.files.get(s.file.0 as usize).map_or("?", String::as_str),
+                    s.line,
+                    s.column
+                )
+            });
+            vec![
+                cell(f.code.as_str()),
+                f.rank.map_or(cell(""), rank),
+                cell(place),
+                cell(f.message.get(lang)),
+                cell(f.references.join(" / ")),
+                cell(
+                    f.hint
+                        .as_ref()
+                        .map_or(String::new(), |h| h.get(lang).to_owned()),
+                ),
+            ]
+        },
     ));
     tables.push(Table::new(
         "operating-rules",
@@ -360,18 +422,15 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        a.configuration
-            .operating_rules
-            .iter()
-            .map(|i| {
-                labels::operating_rule_row(i, lang)
-                    .into_iter()
-                    .map(cell)
-                    .collect()
-            })
-            .collect(),
+        || a.configuration.operating_rules.iter(),
+        move |i| {
+            labels::operating_rule_row(i, lang)
+                .into_iter()
+                .map(cell)
+                .collect()
+        },
     ));
-    tables.push(Table::new(
+    tables.push(Table::held(
         "vendor-selection",
         l(
             "事業者選定のための情報と認証",
@@ -419,18 +478,15 @@ pub fn build(a: &Assessment, lang: Lang) -> Report {
         ]
         .map(String::from)
         .to_vec(),
-        a.configuration
-            .responsibilities
-            .iter()
-            .map(|r| {
-                vec![
-                    cell(&r.organization.name),
-                    cell(r.assets.join(", ")),
-                    cell(r.covers.join(", ")),
-                    cell(if r.incident_lead { "○" } else { "" }),
-                ]
-            })
-            .collect(),
+        || a.configuration.responsibilities.iter(),
+        |r| {
+            vec![
+                cell(&r.organization.name),
+                cell(r.assets.join(", ")),
+                cell(r.covers.join(", ")),
+                cell(if r.incident_lead { "○" } else { "" }),
+            ]
+        },
     ));
     Report {
         lang: match lang {
