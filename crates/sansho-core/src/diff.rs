@@ -2,7 +2,9 @@
 //! the re-agreement the guidelines require when the system changes (PGL 5.1.6 and the
 //! continuous cycle after it).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -128,13 +130,13 @@ pub fn compare(old: &Assessment, new: &Assessment) -> ChangeReport {
     let mut reranked = Vec::new();
     // Decision pattern → risks it governs in the new version whose inherent rank moved.
     let mut moved_under: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut old_ids: Vec<(&str, &Risk)> = before.iter().map(|(id, r)| (*id, *r)).collect();
-    old_ids.sort_unstable_by_key(|(id, _)| *id);
-    for (id, b) in old_ids {
+    // Visited in hash order; what is found is sorted after (usually a handful of risks, where
+    // sorting every id of a large model cost more than all the rest).
+    for (&id, b) in &before {
         let Some(a) = after.get(id) else { continue };
         if a.inherent.rank != b.inherent.rank || a.residual.rank != b.residual.rank {
             reranked.push(Rerank {
-                id: (*id).to_owned(),
+                id: id.to_owned(),
                 rank_before: b.inherent.rank,
                 rank_after: a.inherent.rank,
                 residual_before: b.residual.rank,
@@ -147,8 +149,12 @@ pub fn compare(old: &Assessment, new: &Assessment) -> ChangeReport {
             moved_under
                 .entry(d.pattern.clone())
                 .or_default()
-                .push((*id).to_owned());
+                .push(id.to_owned());
         }
+    }
+    reranked.sort_unstable_by(|x, y| x.id.cmp(&y.id));
+    for risks in moved_under.values_mut() {
+        risks.sort_unstable();
     }
     let mut decisions_to_review: Vec<DecisionReview> = new
         .findings
@@ -172,18 +178,22 @@ pub fn compare(old: &Assessment, new: &Assessment) -> ChangeReport {
     }
     // Findings are compared by borrowed keys; only those that differ are copied out.
     type Key<'a> = (Code, Option<&'a str>, &'a str);
-    fn keys(a: &Assessment) -> BTreeMap<Key<'_>, &crate::diagnostics::Diagnostic> {
+    fn keys(a: &Assessment) -> HashMap<Key<'_>, &crate::diagnostics::Diagnostic> {
         a.findings
             .iter()
             .map(|f| ((f.code, f.element.as_deref(), f.message.en.as_str()), f))
             .collect()
     }
     let (old_findings, new_findings) = (keys(old), keys(new));
-    let only_in = |these: &BTreeMap<Key<'_>, &crate::diagnostics::Diagnostic>,
-                   those: &BTreeMap<Key<'_>, &crate::diagnostics::Diagnostic>| {
-        these
+    let only_in = |these: &HashMap<Key<'_>, &crate::diagnostics::Diagnostic>,
+                   those: &HashMap<Key<'_>, &crate::diagnostics::Diagnostic>| {
+        let mut differ: Vec<(&Key<'_>, &&crate::diagnostics::Diagnostic)> = these
             .iter()
             .filter(|(k, _)| !those.contains_key(*k))
+            .collect();
+        differ.sort_unstable_by(|x, y| x.0.cmp(y.0));
+        differ
+            .into_iter()
             .map(|(_, f)| FindingSummary {
                 code: f.code,
                 element: f.element.clone(),

@@ -16,7 +16,9 @@ mod factset;
 pub mod policy;
 pub mod segment;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;

@@ -1,7 +1,9 @@
 //! The response policy (PGL 5.1.3–5.1.5) checked against the assessed risks: what the policy
 //! demands but the model lacks, and decisions or controls that no longer match anything.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
