@@ -426,7 +426,18 @@ fn invalid_models_yield_no_assessment() {
 
 #[test]
 fn a_repetitive_model_shares_traces_and_hints_and_each_risk_keeps_its_own_explanation() {
-    let a = assess(&sansho_gen::hospital(2_000));
+    let model = sansho_gen::hospital(2_000);
+    let a = assess(&model);
+    // Scored on all cores, the result is the one a single thread gives.
+    let alone = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| assess(&model));
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&alone).unwrap()
+    );
     let risks = a.risks.len();
     let traces: std::collections::HashSet<*const _> = a
         .risks

@@ -17,9 +17,9 @@ pub mod policy;
 pub mod segment;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -39,63 +39,63 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
     let decisions = DecisionIndex::new(model);
     let names = Names::new(model, kb);
 
-    // Flows are independent: score them in chunks on all cores, then join the chunks in model
-    // order, so the result is the same as a sequential run.
+    // Flows are independent. First, on all cores, each flow is cut into segments and the threats
+    // on each segment found: one small seed per risk. Then the seeds are scored on all cores
+    // straight into the final list, in model order, so the result is the same as a sequential
+    // run and a million risks are never copied from one list into another.
     let chunk_len = (model.flows.len() / (rayon::current_num_threads() * 8)).clamp(64, 4096);
-    let chunks: Vec<(Vec<FlowResult>, Vec<Risk>, policy::Tally)> = model
+    let chunks: Vec<(Vec<FlowResult>, Vec<Seed>)> = model
         .flows
         .par_chunks(chunk_len)
         .enumerate()
         .map(|(chunk_ix, chunk)| {
             let mut flows = Vec::with_capacity(chunk.len());
-            let mut risks = Vec::with_capacity(chunk.len() * 10);
+            let mut seeds = Vec::with_capacity(chunk.len() * 10);
             let mut segments = Vec::new();
-            let mut tally = policy::Tally::new(model);
-            let mut shared = Shared::default();
             for (i, flow) in chunk.iter().enumerate() {
                 let flow_ix = chunk_ix * chunk_len + i;
                 segment::segments(model, flow, &mut segments);
                 let flow_facts = facts.flow(model, flow);
-                let first_risk = risks.len();
-                for segment in &segments {
-                    let set = facts.segment(model, flow, segment, flow_facts);
-                    for (threat_ix, rules) in compiled.threats_for(segment.kind, set) {
-                        risks.push(score_risk(
-                            model,
-                            kb,
-                            &compiled,
-                            flow_ix,
-                            flow,
+                let first_seed = seeds.len();
+                for &segment in &segments {
+                    let set = facts.segment(model, flow, &segment, flow_facts);
+                    for threat in compiled.threats_for(segment.kind, set) {
+                        seeds.push(Seed {
+                            flow: flow_ix,
                             segment,
-                            threat_ix,
-                            rules,
-                            set,
-                            &names,
-                            &controls,
-                            &decisions,
-                            &mut tally,
-                            &mut shared,
-                        ));
+                            threat,
+                            facts: set,
+                        });
                     }
                 }
                 flows.push(flow_result(
                     &names,
                     flow,
                     &segments,
-                    risks.len() - first_risk,
+                    seeds.len() - first_seed,
                 ));
             }
-            (flows, risks, tally)
+            (flows, seeds)
         })
         .collect();
     let mut flows = Vec::with_capacity(model.flows.len());
-    let mut risks = Vec::with_capacity(chunks.iter().map(|c| c.1.len()).sum());
-    let mut tally = policy::Tally::new(model);
-    for (chunk_flows, chunk_risks, chunk_tally) in chunks {
+    let mut seeds = Vec::with_capacity(chunks.iter().map(|c| c.1.len()).sum());
+    for (chunk_flows, chunk_seeds) in chunks {
         flows.extend(chunk_flows);
-        risks.extend(chunk_risks);
-        tally.absorb(chunk_tally);
+        seeds.extend(chunk_seeds);
     }
+    let counts = policy::Counts::new(model);
+    let mut risks = Vec::with_capacity(seeds.len());
+    seeds
+        .par_iter()
+        .enumerate()
+        .map_init(Shared::default, |shared, (risk_ix, seed)| {
+            score_risk(
+                model, kb, &compiled, seed, &names, &controls, &decisions, &counts, risk_ix, shared,
+            )
+        })
+        .collect_into_vec(&mut risks);
+    let tally = counts.into_tally(&risks);
 
     let mut findings = policy::findings(model, kb, &risks, &tally);
     crate::rules::check(model, kb, &mut findings);
@@ -309,23 +309,35 @@ impl Compiled {
         }
     }
 
-    /// Threats found on a segment, in catalogue order, each with the rules that found it.
-    fn threats_for(&self, kind: SegmentKind, facts: FactSet) -> Vec<(usize, Vec<&Text>)> {
-        let mut found: Vec<Vec<&Text>> = vec![Vec::new(); self.threat_count];
-        for rule in &self.threat_rules {
-            if rule.segments.contains(&kind)
+    /// Threat rules that fire on a segment of this kind with these facts.
+    fn firing(
+        &self,
+        kind: SegmentKind,
+        facts: FactSet,
+    ) -> impl Iterator<Item = &CompiledThreatRule> {
+        self.threat_rules.iter().filter(move |rule| {
+            rule.segments.contains(&kind)
                 && facts.contains_all(rule.when)
                 && !facts.intersects(rule.unless)
-            {
-                for &t in &rule.threats {
-                    found[t].push(&rule.id);
-                }
+        })
+    }
+
+    /// Threats found on a segment, in catalogue order.
+    fn threats_for(&self, kind: SegmentKind, facts: FactSet) -> Vec<usize> {
+        let mut found = vec![false; self.threat_count];
+        for rule in self.firing(kind, facts) {
+            for &t in &rule.threats {
+                found[t] = true;
             }
         }
-        found
-            .into_iter()
-            .enumerate()
-            .filter(|(_, rules)| !rules.is_empty())
+        (0..self.threat_count).filter(|&t| found[t]).collect()
+    }
+
+    /// The rules that found `threat` on the segment, in rule order.
+    fn rules_for(&self, kind: SegmentKind, facts: FactSet, threat: usize) -> Vec<&Text> {
+        self.firing(kind, facts)
+            .filter(|rule| rule.threats.contains(&threat))
+            .map(|rule| &rule.id)
             .collect()
     }
 
@@ -393,23 +405,31 @@ fn apply_rules<'a>(base: u8, rules: impl Iterator<Item = &'a CompiledScoreRule>)
     }
 }
 
+/// A risk found but not yet scored: a threat on a segment of a flow.
+struct Seed {
+    flow: usize,
+    segment: Segment,
+    threat: usize,
+    /// The facts of the segment.
+    facts: FactSet,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn score_risk(
     model: &Model,
     kb: &KnowledgeBase,
     compiled: &Compiled,
-    flow_ix: usize,
-    flow: &Flow,
-    segment: &Segment,
-    threat_ix: usize,
-    threat_rules: Vec<&Text>,
-    facts: FactSet,
+    seed: &Seed,
     names: &Names,
     controls: &ControlIndex,
     decisions: &DecisionIndex,
-    tally: &mut policy::Tally,
+    counts: &policy::Counts,
+    risk_ix: usize,
     shared: &mut Shared,
 ) -> Risk {
+    let (flow_ix, segment, threat_ix, facts) = (seed.flow, &seed.segment, seed.threat, seed.facts);
+    let flow = &model.flows[flow_ix];
+    let threat_rules = compiled.rules_for(segment.kind, facts, threat_ix);
     let threat = &kb.threats[threat_ix];
     let applies = |r: &&CompiledScoreRule| {
         (r.threats.is_empty() || r.threats.contains(&threat_ix))
@@ -480,7 +500,7 @@ fn score_risk(
     let element_id = model.element_id(segment.element);
     let id = risk_id(&flow.id, segment.kind, element_id, &threat.id);
     let matched = decisions.find(&id);
-    tally.decisions(&id, &matched);
+    counts.decisions(risk_ix, &matched);
     let decision = matched.first().copied();
     let mut applied: Vec<(usize, ControlVia)> = Vec::new();
     for c in controls.candidates(model, flow_ix, flow, segment.element) {
@@ -498,7 +518,7 @@ fn score_risk(
     }
     applied.sort_by_key(|(c, _)| *c);
     for (c, _) in &applied {
-        tally.control_hits[*c] += 1;
+        counts.control(*c);
     }
     let mut residual_l = inherent.likelihood;
     let mut residual_i = inherent.impact;

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use foldhash::{HashMap, HashMapExt};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::kb::{KnowledgeBase, Rank, TreatmentNeed};
@@ -13,7 +14,7 @@ use crate::model::{Model, OrganizationRole, TreatmentOption};
 use crate::result::{Risk, Status, Text};
 use crate::text::Localized;
 
-/// Counts gathered while risks are scored.
+/// How often each decision and control applied, counted while risks are scored.
 pub struct Tally {
     pub decision_hits: Vec<usize>,
     /// Risks each decision actually applies to (it was the first match).
@@ -23,45 +24,74 @@ pub struct Tally {
     pub conflicts: BTreeMap<(usize, usize), (usize, String)>,
 }
 
-impl Tally {
+/// The counts of a [`Tally`] while risks are scored on several threads at once.
+pub struct Counts {
+    decision_hits: Vec<AtomicUsize>,
+    decision_applied: Vec<AtomicUsize>,
+    control_hits: Vec<AtomicUsize>,
+    /// (applied, overridden) → (risks affected, index of the first such risk in model order).
+    conflicts: Mutex<BTreeMap<(usize, usize), (usize, usize)>>,
+}
+
+impl Counts {
     pub fn new(model: &Model) -> Self {
-        Tally {
-            decision_hits: vec![0; model.decisions.len()],
-            decision_applied: vec![0; model.decisions.len()],
-            control_hits: vec![0; model.controls.len()],
-            conflicts: BTreeMap::new(),
+        let zeros = |n: usize| (0..n).map(|_| AtomicUsize::new(0)).collect();
+        Counts {
+            decision_hits: zeros(model.decisions.len()),
+            decision_applied: zeros(model.decisions.len()),
+            control_hits: zeros(model.controls.len()),
+            conflicts: Mutex::new(BTreeMap::new()),
         }
     }
 
-    /// Adds the counts of a later part of the model; the example risk of a conflict stays the
-    /// first one in model order.
-    pub fn absorb(&mut self, later: Tally) {
-        let add = |into: &mut Vec<usize>, from: Vec<usize>| {
-            for (a, b) in into.iter_mut().zip(from) {
-                *a += b;
-            }
-        };
-        add(&mut self.decision_hits, later.decision_hits);
-        add(&mut self.decision_applied, later.decision_applied);
-        add(&mut self.control_hits, later.control_hits);
-        for (key, (count, example)) in later.conflicts {
-            self.conflicts.entry(key).or_insert((0, example)).0 += count;
-        }
-    }
-
-    pub fn decisions(&mut self, risk: &str, matched: &[usize]) {
+    /// The decisions that match risk number `risk`, in model order (the first one applies).
+    pub fn decisions(&self, risk: usize, matched: &[usize]) {
         for &m in matched {
-            self.decision_hits[m] += 1;
+            self.decision_hits[m].fetch_add(1, Ordering::Relaxed);
         }
         if let [first, rest @ ..] = matched {
-            self.decision_applied[*first] += 1;
-            for &other in rest {
-                let entry = self
+            self.decision_applied[*first].fetch_add(1, Ordering::Relaxed);
+            if !rest.is_empty() {
+                let mut conflicts = self
                     .conflicts
-                    .entry((*first, other))
-                    .or_insert_with(|| (0, risk.to_owned()));
-                entry.0 += 1;
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                for &other in rest {
+                    let entry = conflicts.entry((*first, other)).or_insert((0, risk));
+                    entry.0 += 1;
+                    entry.1 = entry.1.min(risk);
+                }
             }
+        }
+    }
+
+    pub fn control(&self, control: usize) {
+        self.control_hits[control].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The final counts; `risks` are the scored risks the indices refer to.
+    pub fn into_tally(self, risks: &[Risk]) -> Tally {
+        let plain =
+            |counts: Vec<AtomicUsize>| counts.into_iter().map(AtomicUsize::into_inner).collect();
+        Tally {
+            decision_hits: plain(self.decision_hits),
+            decision_applied: plain(self.decision_applied),
+            control_hits: plain(self.control_hits),
+            conflicts: self
+                .conflicts
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .into_iter()
+                .map(|(key, (count, first))| {
+                    (
+                        key,
+                        (
+                            count,
+                            risks.get(first).map(|r| r.id.clone()).unwrap_or_default(),
+                        ),
+                    )
+                })
+                .collect(),
         }
     }
 }

@@ -15,6 +15,7 @@ mod operations;
 mod providers;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::kb::KnowledgeBase;
@@ -44,6 +45,7 @@ pub fn check(model: &Model, kb: &KnowledgeBase, out: &mut Vec<Diagnostic>) {
         out,
         through,
         by_which,
+        hints: HashMap::new(),
     };
     auth::check(&mut ctx);
     logs::check(&mut ctx);
@@ -65,6 +67,9 @@ pub(crate) struct Ctx<'a> {
     through: HashMap<ElementRef, Vec<usize>>,
     /// Flows (indices) per asset used as `which`.
     by_which: Vec<Vec<usize>>,
+    /// The fix of each rule, made once and shared by its findings (a rule on every terminal of
+    /// a large network finds tens of thousands).
+    hints: HashMap<Code, Arc<Localized>>,
 }
 
 impl Ctx<'_> {
@@ -82,7 +87,11 @@ impl Ctx<'_> {
         if let Some(doc) = doc {
             d.severity = doc.severity;
             d.rank = Some(doc.rank);
-            d.hint = Some(doc.fix.clone().into());
+            d.hint = Some(Arc::clone(
+                self.hints
+                    .entry(code)
+                    .or_insert_with(|| Arc::new(doc.fix.clone())),
+            ));
             d.references = doc.references.clone();
         }
         self.out.push(d);
