@@ -390,18 +390,10 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
         .to_vec(),
         || a.findings.iter(),
         move |f| {
-            let place = f.span.map_or(String::new(), |s| {
-                format!(
-                    "{}:{}:{}",
-                    a.files.get(s.file.0 as usize).map_or("?", String::as_str),
-                    s.line,
-                    s.column
-                )
-            });
             vec![
                 cell(f.code.as_str()),
                 f.rank.map_or(cell(""), rank),
-                cell(place),
+                cell(labels::place(a, f.span)),
                 cell(f.message.get(lang)),
                 cell(f.references.join(" / ")),
                 cell(

@@ -90,6 +90,18 @@ pub fn institution_requests(a: &sansho_core::Assessment) -> Vec<InstitutionReque
     out
 }
 
+/// Where a finding points, as `file:line:column` (empty when it points nowhere).
+pub fn place(a: &sansho_core::Assessment, span: Option<sansho_core::Span>) -> String {
+    span.map_or(String::new(), |s| {
+        format!(
+            "{}:{}:{}",
+            a.files.get(s.file.0 as usize).map_or("?", String::as_str),
+            s.line,
+            s.column
+        )
+    })
+}
+
 /// A flow as the cells every flow list shows: ID, phase, layer, Who, Where, Which, What, How.
 pub fn flow_row(f: &sansho_core::result::FlowResult, lang: Lang) -> Vec<String> {
     vec![

@@ -487,20 +487,12 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
             l("対応", "Fix"),
         ],
         rows: Box::new(a.findings.iter().map(move |f| {
-            let place = f.span.map_or(String::new(), |s| {
-                format!(
-                    "{}:{}:{}",
-                    a.files.get(s.file.0 as usize).map_or("?", String::as_str),
-                    s.line,
-                    s.column
-                )
-            });
             vec![
                 text(f.code.as_str()),
                 text(format!("{:?}", f.severity).to_lowercase()),
                 f.rank.map_or(text(""), Cell::Rank),
                 text(f.element.clone().unwrap_or_default()),
-                text(place),
+                text(labels::place(a, f.span)),
                 text(f.message.get(lang)),
                 text(f.references.join("\n")),
                 text(
