@@ -4,10 +4,10 @@
 //! Codes are never reused. The table in [`Code`] is the single place where they are declared;
 //! a test snapshots it so a change to the table is a visible review item.
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-
-use std::sync::Arc;
 
 use crate::source::Span;
 use crate::text::Localized;
@@ -92,6 +92,12 @@ codes! {
     EmptyModel = "M022", "empty-model", Warning, "The model has no information flows, so nothing can be assessed.";
     UnknownThreat = "M023", "unknown-threat", Error, "A threat id that the knowledge base does not define.";
     UnknownCatalogueControl = "M024", "unknown-catalogue-control", Error, "A control adopts a catalogue entry that does not exist.";
+    IncludeOutsideRoot = "M025", "include-outside-root", Error, "An include leads outside the model's directory and the allowed include roots.";
+    NotAModelFile = "M026", "not-a-model-file", Error, "An include names a file that is not a model file (.yaml, .yml or .json holding a mapping).";
+    ModelTooLarge = "M027", "model-too-large", Error, "The model's files together exceed the total size limit.";
+    YamlTag = "M028", "yaml-tag", Error, "A YAML tag (`!name`), which the model format does not use.";
+    ControlCharacter = "M029", "control-character", Error, "Text holds a control character or a bidirectional override.";
+    TooManyProblems = "M030", "too-many-problems", Note, "More problems than are reported one by one; their count.";
     // K: knowledge-base override files.
     KbInvalid = "K001", "kb-invalid", Error, "A knowledge-base override file is invalid.";
     // P: the guideline's risk policy (5.1.3-5.1.5) applied to the assessed model.

@@ -64,6 +64,17 @@ impl Sources {
         }
     }
 
+    /// Puts `prefix` before every path: the loader names files relative to the model's
+    /// directory, and a caller shows them relative to where its user is.
+    pub fn prefix_paths(&mut self, prefix: &str) {
+        if prefix.is_empty() {
+            return;
+        }
+        for file in &mut self.files {
+            file.path.insert_str(0, prefix);
+        }
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }

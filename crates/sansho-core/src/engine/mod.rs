@@ -429,6 +429,7 @@ fn score_risk(
 ) -> Risk {
     let (flow_ix, segment, threat_ix, facts) = (seed.flow, &seed.segment, seed.threat, seed.facts);
     let flow = &model.flows[flow_ix];
+    // Found again from the seed's facts: a few mask tests, cheaper than a list kept per seed.
     let threat_rules = compiled.rules_for(segment.kind, facts, threat_ix);
     let threat = &kb.threats[threat_ix];
     let applies = |r: &&CompiledScoreRule| {

@@ -2,10 +2,10 @@
 //! demands but the model lacks, and decisions or controls that no longer match anything.
 
 use std::collections::BTreeMap;
-
-use foldhash::{HashMap, HashMapExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::kb::{KnowledgeBase, Rank, TreatmentNeed};

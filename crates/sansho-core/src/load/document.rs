@@ -7,7 +7,9 @@
 use serde::de::DeserializeOwned;
 use serde_saphyr::budget::{BudgetBreach, EnforcingPolicy, check_yaml_budget};
 
-use super::structure::SchemaChecker;
+use serde_json::Value;
+
+use super::structure::{MAX_REPORTED, SchemaChecker};
 use super::tree::{self, TreeProblem};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::loc;
@@ -25,6 +27,12 @@ pub struct Limits {
     pub max_aliases: usize,
     /// Most files one model may include, directly or not.
     pub max_files: usize,
+    /// Most bytes all files of one model may hold together (a file reached many times through
+    /// different paths counts each time).
+    pub max_total_bytes: usize,
+    /// Directories besides the entry file's own from which files may be included, written as
+    /// paths in the same namespace as the entry file (the CLI's `--include-root`).
+    pub include_roots: Vec<String>,
 }
 
 impl Default for Limits {
@@ -34,6 +42,8 @@ impl Default for Limits {
             max_depth: 64,
             max_aliases: 10_000,
             max_files: 1_000,
+            max_total_bytes: 256 * 1024 * 1024,
+            include_roots: Vec::new(),
         }
     }
 }
@@ -91,6 +101,33 @@ pub fn parse_model(
     checker: &SchemaChecker,
     limits: &Limits,
 ) -> Result<RawFile, Vec<Diagnostic>> {
+    with_hygiene(file, text, || parse_model_text(file, text, checker, limits))
+}
+
+/// Runs `parse` and adds what [`super::hygiene`] finds in the same text; either makes the file
+/// fail.
+fn with_hygiene<T>(
+    file: FileId,
+    text: &str,
+    parse: impl FnOnce() -> Result<T, Vec<Diagnostic>>,
+) -> Result<T, Vec<Diagnostic>> {
+    let mut problems = super::hygiene::check(file, text);
+    match parse() {
+        Ok(value) if problems.is_empty() => Ok(value),
+        Ok(_) => Err(problems),
+        Err(mut more) => {
+            problems.append(&mut more);
+            Err(problems)
+        }
+    }
+}
+
+fn parse_model_text(
+    file: FileId,
+    text: &str,
+    checker: &SchemaChecker,
+    limits: &Limits,
+) -> Result<RawFile, Vec<Diagnostic>> {
     if let Some(pieces) = super::split::pieces(text, rayon::current_num_threads() * 2) {
         // Each piece gets its share of the alias limit, so the whole file stays within it.
         let piece_limits = Limits {
@@ -106,7 +143,7 @@ pub fn parse_model(
             return Ok(raw);
         }
     }
-    parse::<RawFile>(file, text, checker, limits)
+    parse_text::<RawFile>(file, text, checker, limits)
 }
 
 fn options(text: &str, limits: &Limits) -> serde_saphyr::Options {
@@ -127,6 +164,15 @@ pub fn parse<T: DeserializeOwned>(
     checker: &SchemaChecker,
     limits: &Limits,
 ) -> Result<T, Vec<Diagnostic>> {
+    with_hygiene(file, text, || parse_text(file, text, checker, limits))
+}
+
+fn parse_text<T: DeserializeOwned>(
+    file: FileId,
+    text: &str,
+    checker: &SchemaChecker,
+    limits: &Limits,
+) -> Result<T, Vec<Diagnostic>> {
     let options = options(text, limits);
     // An empty document is an empty model file, not an error.
     let effective = if text.trim().is_empty() { "{}" } else { text };
@@ -140,12 +186,29 @@ pub fn parse<T: DeserializeOwned>(
         return Err(vec![breach]);
     }
     let mut diagnostics = Vec::new();
-    match tree::parse(effective, event_budget(text)) {
-        Err(problem) => diagnostics.push(tree_problem(file, problem)),
-        Ok((value, index, problems)) => {
-            diagnostics.extend(problems.into_iter().map(|p| tree_problem(file, p)));
-            checker.check(file, &value, &index, &mut diagnostics);
+    let mut items_skipped = false;
+    let mut on_item = |key: &str, index: usize, item: Value, positions: tree::PosIndex| {
+        if diagnostics.len() >= MAX_REPORTED {
+            items_skipped = true;
+            return;
         }
+        checker.check_item(file, key, index, &item, &positions, &mut diagnostics);
+    };
+    let parsed = tree::parse_streaming(
+        effective,
+        event_budget(text),
+        &|key| checker.checks_items_of(key),
+        &mut on_item,
+    );
+    match parsed {
+        Err(problem) => diagnostics.push(tree_problem(file, problem)),
+        Ok((skeleton, index, problems)) => {
+            diagnostics.extend(problems.into_iter().map(|p| tree_problem(file, p)));
+            checker.check(file, &skeleton, &index, &mut diagnostics);
+        }
+    }
+    if items_skipped || diagnostics.len() >= MAX_REPORTED {
+        diagnostics.push(too_many_problems(file));
     }
     if diagnostics.is_empty() {
         diagnostics.push(serde_error(file, &error));
@@ -187,6 +250,21 @@ fn limit_diagnostic(file: FileId, breach: &BudgetBreach) -> Diagnostic {
     .with_hint(loc!(
         "入れ子を浅くし、アンカー (&) とエイリアス (*) の多重展開をやめてください",
         "reduce nesting and avoid aliases (*) that expand anchors (&) many times over"
+    ))
+}
+
+fn too_many_problems(file: FileId) -> Diagnostic {
+    Diagnostic::new(
+        Code::TooManyProblems,
+        loc!(
+            "このファイルには {MAX_REPORTED} 件を超える構造上の問題があります。最初の約 {MAX_REPORTED} 件だけを報告しました",
+            "this file has more than {MAX_REPORTED} structural problems; only about the first {MAX_REPORTED} are reported"
+        ),
+        Some(Span::point(file, 1, 1, 0)),
+    )
+    .with_hint(loc!(
+        "報告された問題を直してから、もう一度確認してください。多くは同じ原因です",
+        "fix the problems reported, then check again: most share a cause"
     ))
 }
 

@@ -5,6 +5,7 @@
 //! bytes (the CLI reads the file system; tests and the server use [`MemoryProvider`]).
 
 pub mod document;
+mod hygiene;
 mod split;
 pub mod structure;
 pub mod tree;
@@ -24,16 +25,41 @@ use crate::model::raw::RawFile;
 use crate::model::validate;
 use crate::source::{FileId, SourceFile, Sources, Span};
 
-/// Why a file could not be read.
+/// Why a file could not be read. Providers say what they found; the loader words the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
     NotFound,
-    TooLarge { size: u64 },
+    TooLarge {
+        size: u64,
+    },
+    /// The path leads (through a symbolic link, say) outside every directory the model may read.
+    OutsideRoot,
+    /// Not a regular file: a directory, a device, a FIFO or a socket (`kind` says which).
+    NotRegularFile {
+        kind: &'static str,
+    },
+    /// Symbolic links that point at each other.
+    SymlinkLoop,
     Other(String),
 }
 
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotFound => f.write_str("not found"),
+            ReadError::TooLarge { size } => write!(f, "too large ({size} bytes)"),
+            ReadError::OutsideRoot => f.write_str("outside the directories the model may read"),
+            ReadError::NotRegularFile { kind } => write!(f, "not a regular file ({kind})"),
+            ReadError::SymlinkLoop => f.write_str("symbolic links form a loop"),
+            ReadError::Other(message) => f.write_str(message),
+        }
+    }
+}
+
 /// Reads files for the loader. Paths are those written in the model, joined to the including
-/// file's directory and normalised lexically.
+/// file's directory and normalised lexically; the loader has already refused paths that leave
+/// the model's directory (see [`Limits::include_roots`]), so a provider only has to check what
+/// the lexical path cannot show — symbolic links, file types, sizes.
 pub trait SourceProvider {
     fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError>;
 }
@@ -80,22 +106,50 @@ fn model_checker() -> &'static Result<SchemaChecker, String> {
     CHECKER.get_or_init(|| SchemaChecker::new(crate::schema::model_schema()))
 }
 
-/// Lexical normalisation (no file-system access): removes `.` and folds `..`.
+/// Lexical normalisation (no file-system access): removes `.` and folds `name/..`. A `..` that
+/// has nothing to fold stays, so `../../x` keeps both (and `/..` is `/`).
 pub fn normalize(path: &Path) -> String {
-    let mut out = PathBuf::new();
+    let mut parts: Vec<Component<'_>> = Vec::new();
     for component in path.components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match parts.last() {
+                Some(Component::Normal(_)) => {
+                    parts.pop();
                 }
-            }
-            other => out.push(other.as_os_str()),
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => parts.push(component),
+            },
+            other => parts.push(other),
         }
     }
+    let out: PathBuf = parts.iter().collect();
     out.to_string_lossy().replace('\\', "/")
 }
+
+/// Whether the normalised `path` lies inside the normalised directory `dir` (`""` is the
+/// directory of a relative entry file).
+fn is_within(path: &str, dir: &str) -> bool {
+    let path = Path::new(path);
+    if dir.is_empty() {
+        return path.is_relative()
+            && !matches!(path.components().next(), Some(Component::ParentDir));
+    }
+    path.starts_with(dir)
+}
+
+/// The directory of the entry file: every include must stay inside it or inside one of the
+/// extra roots the caller allows.
+fn root_of(entry: &str) -> String {
+    Path::new(entry)
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// File endings of model files: anything else is refused before it is read, so that no other
+/// file's contents can be echoed in a diagnostic.
+const MODEL_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
 /// Loads the model whose entry file is `entry`.
 pub fn load(
@@ -126,10 +180,18 @@ pub fn load(
     };
     let mut parsed: Vec<(FileId, RawFile)> = Vec::new();
     let mut failed = false;
+    let entry = normalize(Path::new(entry));
+    let root = root_of(&entry);
+    let include_roots: Vec<String> = limits
+        .include_roots
+        .iter()
+        .map(|r| normalize(Path::new(r)))
+        .collect();
+    let mut total_bytes = 0usize;
     // Depth-first, in include order; `stack` holds the chain for cycle detection.
     let mut visited: BTreeMap<String, FileId> = BTreeMap::new();
     let mut work: Vec<(String, Option<Span>, Vec<String>)> =
-        vec![(normalize(Path::new(entry)), None, Vec::new())];
+        vec![(entry.clone(), None, Vec::new())];
     while let Some((path, included_at, chain)) = work.pop() {
         if chain.contains(&path) {
             let cycle = chain
@@ -172,14 +234,30 @@ pub fn load(
             failed = true;
             break;
         }
-        let bytes = match provider.read(&path, limits.max_file_bytes) {
+        if let Some(refused) =
+            included_at.and_then(|at| refuse_include(&path, &root, &include_roots, Some(at)))
+        {
+            diagnostics.push(refused);
+            failed = true;
+            continue;
+        }
+        let budget = limits
+            .max_file_bytes
+            .min(limits.max_total_bytes.saturating_sub(total_bytes));
+        let bytes = match provider.read(&path, budget) {
             Ok(bytes) => bytes,
+            Err(ReadError::TooLarge { size }) if budget < limits.max_file_bytes => {
+                diagnostics.push(total_too_large(&path, size, included_at, limits));
+                failed = true;
+                break;
+            }
             Err(error) => {
                 diagnostics.push(read_error(&path, &error, included_at, limits));
                 failed = true;
                 continue;
             }
         };
+        total_bytes += bytes.len();
         let file = sources.add(SourceFile {
             path: path.clone(),
             text: String::new(),
@@ -255,8 +333,104 @@ fn set_text(sources: &mut Sources, file: FileId, text: String) {
     sources.set_text(file, text);
 }
 
+/// An include the loader will not read, whatever the provider could do: a path outside the
+/// model's directory (and the extra roots), or a file that is not a model file by its name.
+fn refuse_include(
+    path: &str,
+    root: &str,
+    include_roots: &[String],
+    at: Option<Span>,
+) -> Option<Diagnostic> {
+    let inside = is_within(path, root) || include_roots.iter().any(|r| is_within(path, r));
+    if !inside {
+        let shown = if root.is_empty() { "." } else { root };
+        return Some(
+            Diagnostic::new(
+                Code::IncludeOutsideRoot,
+                loc!(
+                    "include `{path}` はモデルのディレクトリ ({shown}) の外にあります",
+                    "include `{path}` is outside the model's directory ({shown})"
+                ),
+                at,
+            )
+            .with_hint(loc!(
+                "共有ファイルはモデルのディレクトリに置くか、そのディレクトリを --include-root で許可してください",
+                "keep shared files inside the model's directory, or allow their directory with --include-root"
+            )),
+        );
+    }
+    let extension = Path::new(path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if !extension.is_some_and(|e| MODEL_EXTENSIONS.contains(&e.as_str())) {
+        return Some(
+            Diagnostic::new(
+                Code::NotAModelFile,
+                loc!(
+                    "include `{path}` はモデルファイルではありません (.yaml, .yml, .json のみ読みます)",
+                    "include `{path}` is not a model file (only .yaml, .yml and .json are read)"
+                ),
+                at,
+            )
+            .with_hint(loc!(
+                "モデルの YAML ファイルを include してください",
+                "include a model YAML file"
+            )),
+        );
+    }
+    None
+}
+
+fn total_too_large(path: &str, size: u64, at: Option<Span>, limits: &Limits) -> Diagnostic {
+    let limit = limits.max_total_bytes;
+    Diagnostic::new(
+        Code::ModelTooLarge,
+        loc!(
+            "`{path}` ({size} バイト) を読むと、モデルのファイルの合計が上限 {limit} バイトを超えます",
+            "reading `{path}` ({size} bytes) takes the model's files past their total limit of {limit} bytes"
+        ),
+        at,
+    )
+    .with_hint(loc!(
+        "同じファイルを何度も include していないか (シンボリックリンク経由を含む) 確認してください",
+        "check that no file is included many times over (through symbolic links too)"
+    ))
+}
+
 fn read_error(path: &str, error: &ReadError, at: Option<Span>, limits: &Limits) -> Diagnostic {
     match error {
+        ReadError::OutsideRoot => Diagnostic::new(
+            Code::IncludeOutsideRoot,
+            loc!(
+                "`{path}` はシンボリックリンクなどを通じてモデルのディレクトリの外を指しています",
+                "`{path}` leads outside the model's directory (through a symbolic link, say)"
+            ),
+            at,
+        )
+        .with_hint(loc!(
+            "ファイルをモデルのディレクトリにコピーするか、リンク先のディレクトリを --include-root で許可してください",
+            "copy the file into the model's directory, or allow the link's target directory with --include-root"
+        )),
+        ReadError::NotRegularFile { kind } => Diagnostic::new(
+            Code::IncludeUnreadable,
+            loc!(
+                "`{path}` は通常のファイルではありません ({kind})",
+                "`{path}` is not a regular file ({kind})"
+            ),
+            at,
+        )
+        .with_hint(loc!(
+            "モデルの YAML ファイルを指定してください",
+            "name a model YAML file"
+        )),
+        ReadError::SymlinkLoop => Diagnostic::new(
+            Code::IncludeUnreadable,
+            loc!(
+                "`{path}` のシンボリックリンクが循環しています",
+                "the symbolic links of `{path}` form a loop"
+            ),
+            at,
+        ),
         ReadError::NotFound => Diagnostic::new(
             Code::IncludeUnreadable,
             loc!(
@@ -292,5 +466,73 @@ fn read_error(path: &str, error: &ReadError, at: Option<Span>, limits: &Limits) 
             ),
             at,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(entry: &str, provider: &MemoryProvider, limits: &Limits) -> Vec<(Code, String)> {
+        let kb = crate::kb::load::builtin().as_ref().unwrap();
+        load(entry, provider, kb, limits)
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.message.get(crate::Lang::En).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn normalisation_keeps_every_leading_parent() {
+        assert_eq!(
+            normalize(Path::new("../../x/sansho.yaml")),
+            "../../x/sansho.yaml"
+        );
+        assert_eq!(normalize(Path::new("a/../../b.yaml")), "../b.yaml");
+        assert_eq!(normalize(Path::new("./a/./b/../c.yaml")), "a/c.yaml");
+        assert_eq!(normalize(Path::new("/../etc/x.yaml")), "/etc/x.yaml");
+    }
+
+    #[test]
+    fn includes_stay_inside_the_root_unless_a_root_is_allowed() {
+        let provider = MemoryProvider::new()
+            .with("m/sansho.yaml", "include: [../shared/common.yaml]\n")
+            .with("shared/common.yaml", "{}\n");
+        let refused = codes("m/sansho.yaml", &provider, &Limits::default());
+        assert!(
+            refused.iter().any(|(c, m)| *c == Code::IncludeOutsideRoot
+                && m.contains("`shared/common.yaml` is outside the model's directory (m)")),
+            "{refused:?}"
+        );
+        let allowed = Limits {
+            include_roots: vec!["shared".into()],
+            ..Limits::default()
+        };
+        let found = codes("m/sansho.yaml", &provider, &allowed);
+        assert!(
+            found.iter().all(|(c, _)| *c != Code::IncludeOutsideRoot),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn the_files_of_a_model_share_one_byte_budget() {
+        let filler = format!("# {}\n", "x".repeat(1_000));
+        let provider = MemoryProvider::new()
+            .with("sansho.yaml", "include: [a.yaml, b.yaml, c.yaml]\n")
+            .with("a.yaml", filler.clone())
+            .with("b.yaml", filler.clone())
+            .with("c.yaml", filler);
+        let limits = Limits {
+            max_total_bytes: 2_500,
+            ..Limits::default()
+        };
+        let found = codes("sansho.yaml", &provider, &limits);
+        assert!(
+            found.iter().any(|(c, m)| *c == Code::ModelTooLarge
+                && m.contains("reading `c.yaml`")
+                && m.contains("total limit of 2500 bytes")),
+            "{found:?}"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Checks a YAML tree against the JSON Schema of the target type and turns every violation into
 //! a [`Diagnostic`] at the offending key or value, with "did you mean" hints.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
 use super::tree::{PosIndex, escape_segment};
@@ -9,10 +11,32 @@ use crate::loc;
 use crate::model::spanned::Pos;
 use crate::source::{FileId, Span};
 
+/// Structural problems reported per file: enough to fix a file by, bounded so that a file of
+/// millions of mistakes costs neither the memory nor the output of millions of diagnostics. Past
+/// it, checking stops and one [`Code::TooManyProblems`] note says so.
+pub const MAX_REPORTED: usize = 10_000;
+
 /// A compiled validator plus the schema it came from (for key and value suggestions).
 pub struct SchemaChecker {
     schema: Value,
     validator: jsonschema::Validator,
+    /// Validators for the items of each top-level list (`assets`, `flows` …): large files are
+    /// checked an item at a time, so memory follows the largest item, not the file.
+    items: std::collections::HashMap<String, jsonschema::Validator>,
+}
+
+/// A part of a document being checked: its value and positions, and where it sits in the
+/// whole document (`/assets/12` for one item; empty for the document).
+struct View<'a> {
+    instance: &'a Value,
+    index: &'a PosIndex,
+    prefix: &'a str,
+}
+
+impl View<'_> {
+    fn full(&self, path: &str) -> String {
+        format!("{}{path}", self.prefix)
+    }
 }
 
 impl SchemaChecker {
@@ -22,9 +46,61 @@ impl SchemaChecker {
     pub fn new(mut schema: Value) -> Result<Self, String> {
         flatten_const_one_of(&mut schema);
         let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
-        Ok(SchemaChecker { schema, validator })
+        let mut checker = SchemaChecker {
+            schema,
+            validator,
+            items: Default::default(),
+        };
+        let keys: Vec<String> = checker
+            .schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        for key in keys {
+            let Some(item) = checker.schema_at(&format!("/{}/0", escape_segment(&key))) else {
+                continue;
+            };
+            let mut root = item.clone();
+            if let (Value::Object(map), Some(definitions)) =
+                (&mut root, checker.schema.get("definitions"))
+            {
+                map.insert("definitions".into(), definitions.clone());
+            }
+            let item = jsonschema::validator_for(&root).map_err(|e| e.to_string())?;
+            checker.items.insert(key, item);
+        }
+        Ok(checker)
     }
 
+    /// Whether the items of the top-level list `key` are checked one at a time.
+    pub fn checks_items_of(&self, key: &str) -> bool {
+        self.items.contains_key(key)
+    }
+
+    /// Checks item `index` of the top-level list `key` (`positions` relative to the item).
+    pub fn check_item(
+        &self,
+        file: FileId,
+        key: &str,
+        index: usize,
+        item: &Value,
+        positions: &PosIndex,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let Some(validator) = self.items.get(key) else {
+            return;
+        };
+        let prefix = format!("/{}/{index}", escape_segment(key));
+        let view = View {
+            instance: item,
+            index: positions,
+            prefix: &prefix,
+        };
+        self.check_with(validator, file, &view, out);
+    }
+
+    /// Checks a whole document (or its skeleton, when its lists were checked item by item).
     pub fn check(
         &self,
         file: FileId,
@@ -32,35 +108,54 @@ impl SchemaChecker {
         index: &PosIndex,
         out: &mut Vec<Diagnostic>,
     ) {
+        let view = View {
+            instance,
+            index,
+            prefix: "",
+        };
+        self.check_with(&self.validator, file, &view, out);
+    }
+
+    fn check_with(
+        &self,
+        validator: &jsonschema::Validator,
+        file: FileId,
+        view: &View<'_>,
+        out: &mut Vec<Diagnostic>,
+    ) {
         use jsonschema::error::ValidationErrorKind as K;
+        let instance = view.instance;
         // A misspelt key (`nmae`) also leaves its required key (`name`) missing: the typo alone
         // explains both, so the missing-key error is left out.
-        let mut typos: Vec<(String, String)> = Vec::new();
-        for error in self.validator.iter_errors(instance) {
+        let mut typos: HashSet<(String, String)> = HashSet::new();
+        for error in validator.iter_errors(instance) {
             if let K::AdditionalProperties { unexpected } = error.kind() {
                 let path = error.instance_path().to_string();
-                let allowed = self.allowed_keys(&path);
+                let allowed = self.allowed_keys(&view.full(&path));
                 for key in unexpected {
                     if let Some(s) = did_you_mean(key, allowed.iter().map(String::as_str)) {
-                        typos.push((path.clone(), s.to_owned()));
+                        typos.insert((path.clone(), s.to_owned()));
                     }
                 }
             }
         }
         let mut found = Vec::new();
-        for error in self.validator.iter_errors(instance) {
+        for error in validator.iter_errors(instance) {
             let path = error.instance_path().to_string();
             if let K::Required { property } = error.kind()
-                && typos
-                    .iter()
-                    .any(|(p, k)| *p == path && property.as_str() == Some(k.as_str()))
+                && property
+                    .as_str()
+                    .is_some_and(|k| typos.contains(&(path.clone(), k.to_owned())))
             {
                 continue;
             }
-            self.report(file, &path, error.kind(), instance, index, &mut found);
+            if found.len() >= MAX_REPORTED {
+                break;
+            }
+            self.report(file, &path, error.kind(), view, &mut found);
         }
         // A value outside an enumeration also fails its type check; one message is enough.
-        let invalid: Vec<Option<Span>> = found
+        let invalid: HashSet<Option<Span>> = found
             .iter()
             .filter(|d| d.code == Code::InvalidValue)
             .map(|d| d.span)
@@ -74,19 +169,19 @@ impl SchemaChecker {
         file: FileId,
         path: &str,
         kind: &jsonschema::error::ValidationErrorKind,
-        instance: &Value,
-        index: &PosIndex,
+        view: &View<'_>,
         out: &mut Vec<Diagnostic>,
     ) {
         use jsonschema::error::ValidationErrorKind as K;
-        let value_span = span_at(file, index.values.get(path));
-        let field = field_name(path);
+        let (instance, index) = (view.instance, view.index);
+        let value_span = span_at(file, index.value(path).as_ref());
+        let field = field_name(&view.full(path));
         match kind {
             K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
-                let allowed = self.allowed_keys(path);
+                let allowed = self.allowed_keys(&view.full(path));
                 for key in unexpected {
                     let key_path = format!("{path}/{}", escape_segment(key));
-                    let span = span_at(file, index.keys.get(&key_path)).or(value_span);
+                    let span = span_at(file, index.key(&key_path).as_ref()).or(value_span);
                     let hint = match did_you_mean(key, allowed.iter().map(String::as_str)) {
                         Some(s) => loc!("`{s}` の誤りではありませんか", "did you mean `{s}`?"),
                         None => {
@@ -141,7 +236,7 @@ impl SchemaChecker {
                 let Some(object) = pointer(instance, path) else {
                     return;
                 };
-                let what = if path.is_empty() {
+                let what = if view.full(path).is_empty() {
                     "(top level)".to_owned()
                 } else {
                     field.clone()
@@ -196,7 +291,9 @@ impl SchemaChecker {
             | K::ExclusiveMinimum { limit }
             | K::ExclusiveMaximum { limit } => {
                 let given = display_value(pointer(instance, path));
-                let range = self.range_text(path).unwrap_or_else(|| limit.to_string());
+                let range = self
+                    .range_text(&view.full(path))
+                    .unwrap_or_else(|| limit.to_string());
                 out.push(
                     Diagnostic::new(
                         Code::InvalidValue,
@@ -218,14 +315,7 @@ impl SchemaChecker {
                 match best {
                     Some(branch) if !branch.is_empty() => {
                         for e in branch {
-                            self.report(
-                                file,
-                                &e.instance_path().to_string(),
-                                e.kind(),
-                                instance,
-                                index,
-                                out,
-                            );
+                            self.report(file, &e.instance_path().to_string(), e.kind(), view, out);
                         }
                     }
                     _ => out.push(Diagnostic::new(
@@ -356,11 +446,19 @@ fn field_name(path: &str) -> String {
         )
 }
 
+/// A value as quoted in a message: cut, so that a huge value is not copied into every message.
 fn display_value(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
+    const SHOWN: usize = 120;
+    let text = match value {
+        Some(Value::String(s)) => s.as_str(),
+        Some(Value::Array(_)) => "[…]",
+        Some(Value::Object(_)) => "{…}",
+        Some(other) => return other.to_string(),
+        None => "",
+    };
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 

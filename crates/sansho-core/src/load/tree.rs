@@ -20,53 +20,100 @@ pub enum TreeProblem {
     TooLarge { pos: Pos },
 }
 
-/// Positions of every value and every mapping key, addressed by JSON pointer.
+/// Positions of every value and every mapping key, found by JSON pointer.
+///
+/// Kept as a tree of positions beside the JSON value (no pointer strings per node): a file of
+/// millions of nodes would otherwise spend most of its memory on pointers that are never asked
+/// for. Keys of each mapping are sorted, so a lookup is a binary search per level.
 #[derive(Debug, Default)]
 pub struct PosIndex {
-    pub values: HashMap<String, Pos>,
-    pub keys: HashMap<String, Pos>,
+    root: Option<PosNode>,
 }
 
 #[derive(Clone, Debug)]
-enum Node {
-    Scalar {
-        text: String,
-        plain: bool,
-        pos: Pos,
-    },
-    Seq {
-        items: Vec<Node>,
-        pos: Pos,
-    },
-    Map {
-        entries: Vec<(String, Pos, Node)>,
-        pos: Pos,
-    },
+enum PosNode {
+    Leaf(Pos),
+    Seq(Pos, Vec<PosNode>),
+    /// Entries sorted by key: (key, position of the key, the value).
+    Map(Pos, Vec<(Box<str>, Pos, PosNode)>),
 }
 
-impl Node {
+impl PosNode {
     fn pos(&self) -> Pos {
         match self {
-            Node::Scalar { pos, .. } | Node::Seq { pos, .. } | Node::Map { pos, .. } => *pos,
+            PosNode::Leaf(pos) | PosNode::Seq(pos, _) | PosNode::Map(pos, _) => *pos,
         }
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            PosNode::Leaf(_) => 1,
+            PosNode::Seq(_, items) => 1 + items.iter().map(PosNode::count).sum::<usize>(),
+            PosNode::Map(_, entries) => {
+                1 + entries.iter().map(|(_, _, n)| n.count()).sum::<usize>()
+            }
+        }
+    }
+}
+
+impl PosIndex {
+    /// Where the value at `pointer` is.
+    pub fn value(&self, pointer: &str) -> Option<Pos> {
+        self.find(pointer).map(|(value, _)| value.pos())
+    }
+
+    /// Where the key of the mapping entry at `pointer` is.
+    pub fn key(&self, pointer: &str) -> Option<Pos> {
+        self.find(pointer).and_then(|(_, key)| key)
+    }
+
+    fn find(&self, pointer: &str) -> Option<(&PosNode, Option<Pos>)> {
+        let mut node = self.root.as_ref()?;
+        let mut key = None;
+        if pointer.is_empty() {
+            return Some((node, None));
+        }
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let segment = raw.replace("~1", "/").replace("~0", "~");
+            match node {
+                PosNode::Leaf(_) => return None,
+                PosNode::Seq(_, items) => {
+                    node = items.get(segment.parse::<usize>().ok()?)?;
+                    key = None;
+                }
+                PosNode::Map(_, entries) => {
+                    let i = entries
+                        .binary_search_by(|(k, _, _)| k.as_ref().cmp(segment.as_str()))
+                        .ok()?;
+                    let (_, key_pos, value) = &entries[i];
+                    node = value;
+                    key = Some(*key_pos);
+                }
+            }
+        }
+        Some((node, key))
     }
 }
 
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        items: Vec<Value>,
+        positions: Vec<PosNode>,
+        /// Items handed out by [`parse_streaming`] instead of kept.
+        streamed: usize,
         pos: Pos,
         anchor: usize,
     },
     Map {
-        entries: Vec<(String, Pos, Node)>,
+        map: Map<String, Value>,
+        positions: Vec<(Box<str>, Pos, PosNode)>,
         pending_key: Option<(String, Pos)>,
         pos: Pos,
         anchor: usize,
     },
 }
 
-fn pos_of(span: &YamlSpan) -> Pos {
+pub(crate) fn pos_of(span: &YamlSpan) -> Pos {
     let start = span.start;
     let end = span.end;
     let offset = start.byte_offset().unwrap_or(0);
@@ -89,30 +136,32 @@ fn scan_pos(error: &ScanError) -> Pos {
     }
 }
 
+/// Duplicate keys reported per file; past this, duplicates are still dropped but not listed.
+const MAX_DUPLICATES: usize = 1_000;
+
 /// Parses `text` into JSON plus a position index. `max_nodes` bounds alias expansion.
 pub fn parse(
     text: &str,
     max_nodes: usize,
 ) -> Result<(Value, PosIndex, Vec<TreeProblem>), TreeProblem> {
-    let mut problems = Vec::new();
-    let root = build(text, max_nodes, &mut problems)?;
-    let mut index = PosIndex::default();
-    let value = match root {
-        Some(node) => to_json(node, &mut String::new(), &mut index),
-        None => Value::Null,
-    };
-    Ok((value, index, problems))
+    parse_streaming(text, max_nodes, &|_| false, &mut |_, _, _, _| {})
 }
 
-fn build(
+/// Like [`parse`], but each item of a top-level list whose key `stream` accepts is handed to
+/// `on_item` (key, index, value, positions relative to the item) as soon as it is complete, and
+/// left out of the returned document (its list stays, empty): memory follows the largest item.
+pub fn parse_streaming(
     text: &str,
     max_nodes: usize,
-    problems: &mut Vec<TreeProblem>,
-) -> Result<Option<Node>, TreeProblem> {
+    stream: &dyn Fn(&str) -> bool,
+    on_item: &mut dyn FnMut(&str, usize, Value, PosIndex),
+) -> Result<(Value, PosIndex, Vec<TreeProblem>), TreeProblem> {
+    let mut problems = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut root: Option<Node> = None;
+    let mut anchors: HashMap<usize, (Value, PosNode)> = HashMap::new();
+    let mut root: Option<(Value, PosNode)> = None;
     let mut nodes = 0usize;
+    let mut duplicates = 0usize;
 
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|e| TreeProblem::Syntax {
@@ -120,10 +169,12 @@ fn build(
             pos: scan_pos(&e),
         })?;
         let pos = pos_of(&span);
-        let (node, anchor) = match event {
+        let (value, position, anchor) = match event {
             Event::SequenceStart(_, anchor, _) => {
                 stack.push(Frame::Seq {
                     items: Vec::new(),
+                    positions: Vec::new(),
+                    streamed: 0,
                     pos,
                     anchor,
                 });
@@ -131,7 +182,8 @@ fn build(
             }
             Event::MappingStart(_, anchor, _) => {
                 stack.push(Frame::Map {
-                    entries: Vec::new(),
+                    map: Map::new(),
+                    positions: Vec::new(),
                     pending_key: None,
                     pos,
                     anchor,
@@ -139,7 +191,13 @@ fn build(
                 continue;
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { items, pos, anchor }) => (Node::Seq { items, pos }, anchor),
+                Some(Frame::Seq {
+                    items,
+                    positions,
+                    pos,
+                    anchor,
+                    ..
+                }) => (Value::Array(items), PosNode::Seq(pos, positions), anchor),
                 _ => {
                     return Err(TreeProblem::Syntax {
                         message: "unbalanced sequence".into(),
@@ -149,11 +207,15 @@ fn build(
             },
             Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map {
-                    entries,
+                    map,
+                    mut positions,
                     pos,
                     anchor,
                     ..
-                }) => (Node::Map { entries, pos }, anchor),
+                }) => {
+                    positions.sort_by(|a, b| a.0.cmp(&b.0));
+                    (Value::Object(map), PosNode::Map(pos, positions), anchor)
+                }
                 _ => {
                     return Err(TreeProblem::Syntax {
                         message: "unbalanced mapping".into(),
@@ -161,18 +223,30 @@ fn build(
                     });
                 }
             },
-            Event::Scalar(text, style, anchor, _) => (
-                Node::Scalar {
-                    text: text.into_owned(),
-                    plain: matches!(style, ScalarStyle::Plain),
-                    pos,
-                },
-                anchor,
-            ),
+            Event::Scalar(text, style, anchor, _) => {
+                // A key: its text as written (`1:` is the key `1`), never a value.
+                if anchor == 0
+                    && let Some(Frame::Map { pending_key, .. }) = stack.last_mut()
+                    && pending_key.is_none()
+                {
+                    *pending_key = Some((text.into_owned(), pos));
+                    nodes += 1;
+                    continue;
+                }
+                let value = if matches!(style, ScalarStyle::Plain) {
+                    resolve_plain(&text)
+                } else {
+                    Value::String(text.into_owned())
+                };
+                (value, PosNode::Leaf(pos), anchor)
+            }
             Event::Alias(id) => match anchors.get(&id) {
-                Some(node) => {
-                    nodes = nodes.saturating_add(count(node));
-                    (node.clone(), 0)
+                Some((value, position)) => {
+                    nodes = nodes.saturating_add(position.count());
+                    if nodes > max_nodes {
+                        return Err(TreeProblem::TooLarge { pos });
+                    }
+                    (value.clone(), position.clone(), 0)
                 }
                 None => {
                     return Err(TreeProblem::Syntax {
@@ -188,92 +262,94 @@ fn build(
             return Err(TreeProblem::TooLarge { pos });
         }
         if anchor != 0 {
-            anchors.insert(anchor, node.clone());
+            anchors.insert(anchor, (value.clone(), position.clone()));
         }
+        // An item of a top-level list that is checked on its own.
+        let streamed_key = match (stack.len(), stack.first()) {
+            (
+                2,
+                Some(Frame::Map {
+                    pending_key: Some((key, _)),
+                    ..
+                }),
+            ) if stream(key) => Some(key.clone()),
+            _ => None,
+        };
         match stack.last_mut() {
             None => {
                 if root.is_none() {
-                    root = Some(node);
+                    root = Some((value, position));
                 }
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq {
+                items,
+                positions,
+                streamed,
+                ..
+            }) => match streamed_key {
+                Some(key) => {
+                    let index = PosIndex {
+                        root: Some(position),
+                    };
+                    on_item(&key, *streamed, value, index);
+                    *streamed += 1;
+                }
+                None => {
+                    items.push(value);
+                    positions.push(position);
+                }
+            },
             Some(Frame::Map {
-                entries,
+                map,
+                positions,
                 pending_key,
                 ..
             }) => match pending_key.take() {
-                None => match node {
-                    Node::Scalar { text, pos, .. } => *pending_key = Some((text, pos)),
-                    other => {
-                        problems.push(TreeProblem::ComplexKey { pos: other.pos() });
-                        *pending_key = Some((String::new(), other.pos()));
+                None => match value {
+                    // An anchored or aliased scalar used as a key.
+                    Value::String(key) => *pending_key = Some((key, position.pos())),
+                    _ => {
+                        problems.push(TreeProblem::ComplexKey {
+                            pos: position.pos(),
+                        });
+                        *pending_key = Some((String::new(), position.pos()));
                     }
                 },
                 Some((key, key_pos)) => {
-                    if let Some((_, first, _)) = entries.iter().find(|(k, _, _)| *k == key) {
-                        problems.push(TreeProblem::DuplicateKey {
-                            key: key.clone(),
-                            pos: key_pos,
-                            first: *first,
-                        });
+                    if map.contains_key(&key) {
+                        duplicates += 1;
+                        if duplicates <= MAX_DUPLICATES {
+                            let first = positions
+                                .iter()
+                                .find(|(k, _, _)| k.as_ref() == key)
+                                .map_or(key_pos, |(_, p, _)| *p);
+                            problems.push(TreeProblem::DuplicateKey {
+                                key,
+                                pos: key_pos,
+                                first,
+                            });
+                        }
                     } else {
-                        entries.push((key, key_pos, node));
+                        positions.push((key.as_str().into(), key_pos, position));
+                        map.insert(key, value);
                     }
                 }
             },
         }
     }
-    Ok(root)
-}
-
-fn count(node: &Node) -> usize {
-    match node {
-        Node::Scalar { .. } => 1,
-        Node::Seq { items, .. } => 1 + items.iter().map(count).sum::<usize>(),
-        Node::Map { entries, .. } => 1 + entries.iter().map(|(_, _, n)| count(n)).sum::<usize>(),
-    }
+    let (value, position) = root.unwrap_or((Value::Null, PosNode::Leaf(Pos::default())));
+    Ok((
+        value,
+        PosIndex {
+            root: Some(position),
+        },
+        problems,
+    ))
 }
 
 /// Escapes one JSON-pointer segment (RFC 6901).
 pub fn escape_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
-}
-
-fn to_json(node: Node, path: &mut String, index: &mut PosIndex) -> Value {
-    index.values.insert(path.clone(), node.pos());
-    match node {
-        Node::Scalar { text, plain, .. } => {
-            if plain {
-                resolve_plain(&text)
-            } else {
-                Value::String(text)
-            }
-        }
-        Node::Seq { items, .. } => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.into_iter().enumerate() {
-                let len = path.len();
-                path.push('/');
-                path.push_str(&i.to_string());
-                out.push(to_json(item, path, index));
-                path.truncate(len);
-            }
-            Value::Array(out)
-        }
-        Node::Map { entries, .. } => {
-            let mut out = Map::new();
-            for (key, key_pos, value) in entries {
-                let len = path.len();
-                path.push('/');
-                path.push_str(&escape_segment(&key));
-                index.keys.insert(path.clone(), key_pos);
-                let value = to_json(value, path, index);
-                path.truncate(len);
-                out.insert(key, value);
-            }
-            Value::Object(out)
-        }
-    }
 }
 
 /// Resolves a plain scalar by the YAML 1.2 core schema.
@@ -312,10 +388,12 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(value["a"], Value::from(1));
         assert_eq!(value["list"][0]["ok"], Value::Bool(true));
-        let pos = index.values["/list/0/name"];
+        let pos = index.value("/list/0/name").unwrap();
         assert_eq!((pos.line, pos.column), (3, 11));
-        let key = index.keys["/list/0/ok"];
+        let key = index.key("/list/0/ok").unwrap();
         assert_eq!((key.line, key.column), (4, 5));
+        assert!(index.value("/list/1").is_none());
+        assert_eq!(index.value("").map(|p| p.line), Some(1));
     }
 
     #[test]

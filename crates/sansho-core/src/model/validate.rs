@@ -253,8 +253,8 @@ impl Ctx<'_> {
                 file,
                 value.pos,
                 loc!(
-                    "`{field}` の日付 `{v}` が YYYY-MM-DD 形式ではありません",
-                    "`{field}` date `{v}` is not YYYY-MM-DD"
+                    "`{field}` の日付 `{v}` は YYYY-MM-DD 形式の実在する日付ではありません",
+                    "`{field}` date `{v}` is not a real date written YYYY-MM-DD"
                 ),
                 loc!("例: 2027-03-31", "e.g. 2027-03-31"),
             );
@@ -337,21 +337,18 @@ impl Ctx<'_> {
     }
 }
 
-/// Whether `text` is a calendar-plausible `YYYY-MM-DD` date.
+/// Whether `text` is a real calendar date written `YYYY-MM-DD`, from year 1 (no February 30th,
+/// no February 29th outside leap years, no year 0).
 pub fn is_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return false;
-    };
-    let num = |s: &str, len: usize| {
-        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse::<u32>().ok())
-            .flatten()
-    };
-    matches!(
-        (num(y, 4), num(m, 2), num(d, 2)),
-        (Some(_), Some(1..=12), Some(1..=31))
-    )
+    let shape = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    shape
+        && text
+            .parse::<jiff::civil::Date>()
+            .is_ok_and(|d| d.year() >= 1)
 }
 
 /// Builds the validated model from parsed files (entry file first).
