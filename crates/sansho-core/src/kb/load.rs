@@ -1,6 +1,6 @@
 //! Reading the embedded knowledge base and merging user override files into it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use schemars::JsonSchema;
@@ -13,9 +13,11 @@ use super::{
 use crate::diagnostics::{Code, Diagnostic};
 use crate::load::document::{self, Limits};
 use crate::load::structure::SchemaChecker;
+use crate::load::tree;
 use crate::loc;
 use crate::model::raw::{AuditorQualification, AuthMethod, CertificationScheme};
 use crate::source::{FileId, Span};
+use crate::text::Localized;
 
 /// The embedded default files, in merge order.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -143,36 +145,161 @@ fn merge_files(
         return Err(diagnostics);
     }
     let mut acc = Accumulator::from(base);
-    for (_, file) in parsed {
-        acc.merge(file);
+    let mut problems = Vec::new();
+    for (file, kb) in parsed {
+        acc.merge(file, kb, &mut problems);
     }
-    let first_file = files.first().map(|(f, _)| *f);
+    let locate = |problems: Vec<(Option<Origin>, Localized)>| -> Vec<Diagnostic> {
+        let mut positions = Positions::new(files);
+        problems
+            .into_iter()
+            .map(|(origin, message)| {
+                let span = origin.and_then(|o| positions.span(&o));
+                Diagnostic::new(Code::KbInvalid, message, span)
+            })
+            .collect()
+    };
+    if !problems.is_empty() {
+        return Err(locate(problems));
+    }
+    let origins = std::mem::take(&mut acc.origins);
     let kb = acc.finish().map_err(|missing| {
         vec![kb_error(
-            first_file,
+            None,
             loc!(
                 "知識ベースに {missing} がありません",
                 "the knowledge base lacks `{missing}`"
             ),
         )]
     })?;
-    let problems = validate(&kb);
+    let problems: Vec<(Option<Origin>, Localized)> = validate(&kb)
+        .into_iter()
+        .map(|(at, message)| (origins.find(&at), message))
+        .collect();
     if problems.is_empty() {
         Ok(kb)
     } else {
-        Err(problems
-            .into_iter()
-            .map(|p| kb_error(first_file, p))
-            .collect())
+        Err(locate(problems))
     }
 }
 
-fn kb_error(file: Option<FileId>, message: crate::text::Localized) -> Diagnostic {
+fn kb_error(file: Option<FileId>, message: Localized) -> Diagnostic {
     Diagnostic::new(
         Code::KbInvalid,
         message,
         file.map(|f| Span::point(f, 1, 1, 0)),
     )
+}
+
+/// Where a knowledge-base problem is, before it is found in a file: a section, the entry's id
+/// (for lists) or key (for maps), and the field at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct At {
+    pub section: &'static str,
+    pub entry: Option<String>,
+    pub field: Option<&'static str>,
+}
+
+impl At {
+    fn section(section: &'static str) -> Self {
+        At {
+            section,
+            entry: None,
+            field: None,
+        }
+    }
+
+    fn entry(section: &'static str, id: &str, field: &'static str) -> Self {
+        At {
+            section,
+            entry: Some(id.to_owned()),
+            field: Some(field),
+        }
+    }
+}
+
+/// The file and JSON pointer of a problem.
+#[derive(Clone, Debug)]
+struct Origin {
+    file: FileId,
+    pointer: String,
+}
+
+/// Which file (and which list index in it) gave each entry of the merged knowledge base.
+#[derive(Default)]
+struct Origins {
+    /// `(section, id)` → file and index in that file's list.
+    entries: HashMap<(&'static str, String), (FileId, usize)>,
+    /// Sections replaced whole (`scales`, `matrix`, tables) → the file that gave them last.
+    sections: HashMap<&'static str, FileId>,
+}
+
+impl Origins {
+    /// The pointer for `at`, when the entry or section came from a file (not from the base).
+    fn find(&self, at: &At) -> Option<Origin> {
+        let field = at.field.map(|f| format!("/{f}")).unwrap_or_default();
+        match &at.entry {
+            Some(id) => {
+                if let Some((file, index)) = self.entries.get(&(at.section, id.clone())) {
+                    return Some(Origin {
+                        file: *file,
+                        pointer: format!("/{}/{index}{field}", at.section.replace('.', "/")),
+                    });
+                }
+                // Entries of whole-replaced sections are addressed by key (`matrix/rows/3`).
+                let file = *self.sections.get(at.section)?;
+                Some(Origin {
+                    file,
+                    pointer: format!("/{}/{id}{field}", at.section.replace('.', "/")),
+                })
+            }
+            None => Some(Origin {
+                file: *self.sections.get(at.section)?,
+                pointer: format!("/{}", at.section.replace('.', "/")),
+            }),
+        }
+    }
+}
+
+/// Positions in the knowledge-base files, read (slowly, with the positioned tree) only when a
+/// problem has to be located.
+struct Positions<'a> {
+    files: &'a [(FileId, &'a str)],
+    trees: HashMap<FileId, tree::PosIndex>,
+}
+
+impl<'a> Positions<'a> {
+    fn new(files: &'a [(FileId, &'a str)]) -> Self {
+        Positions {
+            files,
+            trees: HashMap::new(),
+        }
+    }
+
+    fn span(&mut self, origin: &Origin) -> Option<Span> {
+        if !self.trees.contains_key(&origin.file) {
+            let text = self.files.iter().find(|(f, _)| *f == origin.file)?.1;
+            let index = tree::parse(text, text.len().max(100_000))
+                .map(|(_, index, _)| index)
+                .unwrap_or_default();
+            self.trees.insert(origin.file, index);
+        }
+        let index = self.trees.get(&origin.file)?;
+        // The value itself, else the nearest enclosing value that has a place.
+        let mut pointer = origin.pointer.as_str();
+        loop {
+            if let Some(pos) = index.value(pointer).or(index.key(pointer)) {
+                return Some(Span {
+                    file: origin.file,
+                    line: pos.line,
+                    column: pos.column,
+                    offset: pos.offset,
+                    len: pos.len,
+                });
+            }
+            pointer = &pointer[..pointer.rfind('/')?];
+        }
+    }
 }
 
 #[derive(Default)]
@@ -189,6 +316,7 @@ struct Accumulator {
     controls: Vec<CatalogueControl>,
     rules: Vec<RuleDoc>,
     tables: TablesFile,
+    origins: Origins,
 }
 
 impl From<Option<KnowledgeBase>> for Accumulator {
@@ -219,35 +347,122 @@ impl From<Option<KnowledgeBase>> for Accumulator {
                     requirement_areas: Some(kb.tables.requirement_areas),
                     min_backup_generations: Some(kb.tables.min_backup_generations),
                 },
+                origins: Origins::default(),
             },
         }
     }
 }
 
-/// Replaces entries with the same id, appends new ones, keeps order.
-fn merge_by_id<T>(into: &mut Vec<T>, from: Option<Vec<T>>, id: impl Fn(&T) -> &str) {
-    for item in from.into_iter().flatten() {
-        match into.iter().position(|existing| id(existing) == id(&item)) {
-            Some(i) => into[i] = item,
-            None => into.push(item),
+/// Replaces entries with the same id, appends new ones, keeps order; linear in both lists.
+/// Records where each entry came from, and reports an id given twice in one file.
+fn merge_by_id<T>(
+    section: &'static str,
+    into: &mut Vec<T>,
+    from: Option<Vec<T>>,
+    id: impl Fn(&T) -> &str,
+    (file, origins, problems): (FileId, &mut Origins, &mut Vec<(Option<Origin>, Localized)>),
+) {
+    let Some(from) = from else { return };
+    let mut position: HashMap<String, usize> = into
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (id(item).to_owned(), i))
+        .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (index, item) in from.into_iter().enumerate() {
+        let key = id(&item).to_owned();
+        if let Some(first) = seen.insert(key.clone(), index) {
+            problems.push((
+                Some(Origin {
+                    file,
+                    pointer: format!("/{section}/{index}"),
+                }),
+                loc!(
+                    "{section} の id `{key}` がこのファイルで 2 回定義されています ({first} 番目と {index} 番目、0 始まり)",
+                    "{section}: id `{key}` is defined twice in this file (entries {first} and {index}, from 0)"
+                ),
+            ));
+            continue;
+        }
+        origins
+            .entries
+            .insert((section, key.clone()), (file, index));
+        match position.get(&key) {
+            Some(&i) => into[i] = item,
+            None => {
+                position.insert(key, into.len());
+                into.push(item);
+            }
         }
     }
 }
 
 impl Accumulator {
-    fn merge(&mut self, file: KbFile) {
-        merge_by_id(&mut self.editions, file.editions, |e| &e.id);
-        merge_by_id(&mut self.threats, file.threats, |t| &t.id);
-        merge_by_id(&mut self.threat_rules, file.threat_rules, |r| &r.id);
-        merge_by_id(&mut self.likelihood_rules, file.likelihood_rules, |r| &r.id);
-        merge_by_id(&mut self.impact_rules, file.impact_rules, |r| &r.id);
-        merge_by_id(&mut self.classes, file.classes, |c| &c.id);
-        merge_by_id(&mut self.controls, file.controls, |c| &c.id);
-        merge_by_id(&mut self.rules, file.rules, |r| r.code.as_str());
-        if let Some(t) = file.tables {
+    fn merge(&mut self, file: FileId, kb: KbFile, problems: &mut Vec<(Option<Origin>, Localized)>) {
+        let origins = &mut self.origins;
+        merge_by_id(
+            "editions",
+            &mut self.editions,
+            kb.editions,
+            |e| &e.id,
+            (file, origins, problems),
+        );
+        merge_by_id(
+            "threats",
+            &mut self.threats,
+            kb.threats,
+            |t| &t.id,
+            (file, origins, problems),
+        );
+        merge_by_id(
+            "threat_rules",
+            &mut self.threat_rules,
+            kb.threat_rules,
+            |r| &r.id,
+            (file, origins, problems),
+        );
+        merge_by_id(
+            "likelihood_rules",
+            &mut self.likelihood_rules,
+            kb.likelihood_rules,
+            |r| &r.id,
+            (file, origins, problems),
+        );
+        merge_by_id(
+            "impact_rules",
+            &mut self.impact_rules,
+            kb.impact_rules,
+            |r| &r.id,
+            (file, origins, problems),
+        );
+        merge_by_id(
+            "classes",
+            &mut self.classes,
+            kb.classes,
+            |c| &c.id,
+            (file, origins, problems),
+        );
+        merge_by_id(
+            "controls",
+            &mut self.controls,
+            kb.controls,
+            |c| &c.id,
+            (file, origins, problems),
+        );
+        merge_by_id(
+            "rules",
+            &mut self.rules,
+            kb.rules,
+            |r| r.code.as_str(),
+            (file, origins, problems),
+        );
+        if let Some(t) = kb.tables {
             let into = &mut self.tables;
             macro_rules! take {
-                ($($field:ident),*) => { $( if t.$field.is_some() { into.$field = t.$field; } )* };
+                ($($field:ident),*) => { $( if t.$field.is_some() {
+                    into.$field = t.$field;
+                    origins.sections.insert(concat!("tables.", stringify!($field)), file);
+                } )* };
             }
             take!(
                 retention,
@@ -262,14 +477,18 @@ impl Accumulator {
                 min_backup_generations
             );
         }
-        if file.scales.is_some() {
-            self.scales = file.scales;
+        if kb.scales.is_some() {
+            self.scales = kb.scales;
+            origins.sections.insert("scales.likelihood", file);
+            origins.sections.insert("scales.impact", file);
         }
-        if file.matrix.is_some() {
-            self.matrix = file.matrix;
+        if kb.matrix.is_some() {
+            self.matrix = kb.matrix;
+            origins.sections.insert("matrix.rows", file);
+            origins.sections.insert("matrix.policy", file);
         }
-        if file.auth_factors.is_some() {
-            self.auth_factors = file.auth_factors;
+        if kb.auth_factors.is_some() {
+            self.auth_factors = kb.auth_factors;
         }
     }
 
@@ -318,66 +537,129 @@ impl Accumulator {
     }
 }
 
-/// Consistency checks that a schema cannot express.
-pub fn validate(kb: &KnowledgeBase) -> Vec<crate::text::Localized> {
+/// Consistency checks that a schema cannot express, each with the place it concerns.
+pub fn validate(kb: &KnowledgeBase) -> Vec<(At, Localized)> {
     let mut problems = Vec::new();
-    let threats: BTreeSet<&str> = kb.threats.iter().map(|t| t.id.as_str()).collect();
+    let threats: HashSet<&str> = kb.threats.iter().map(|t| t.id.as_str()).collect();
     for t in &kb.threats {
         if !(1..=5).contains(&t.base_likelihood) {
             let id = &t.id;
-            problems.push(loc!(
-                "脅威 {id} の base_likelihood は 1〜5 にしてください",
-                "threat {id}: base_likelihood must be 1-5"
+            problems.push((
+                At::entry("threats", id, "base_likelihood"),
+                loc!(
+                    "脅威 {id} の base_likelihood は 1〜5 にしてください",
+                    "threat {id}: base_likelihood must be 1-5"
+                ),
             ));
         }
     }
+    check_scale("scales.likelihood", &kb.scales.likelihood, &mut problems);
+    check_scale("scales.impact", &kb.scales.impact, &mut problems);
     for impact in 1..=5u8 {
         match kb.matrix.rows.get(&impact) {
             Some(row) if row.len() == 5 => {}
-            _ => problems.push(loc!(
-                "マトリクスの影響度 {impact} の行に顕在化率 1〜5 の 5 つのランクが必要です",
-                "matrix row for impact {impact} needs five ranks (likelihood 1-5)"
+            Some(_) => problems.push((
+                At {
+                    section: "matrix.rows",
+                    entry: Some(impact.to_string()),
+                    field: None,
+                },
+                loc!(
+                    "マトリクスの影響度 {impact} の行に顕在化率 1〜5 の 5 つのランクが必要です",
+                    "matrix row for impact {impact} needs five ranks (likelihood 1-5)"
+                ),
+            )),
+            None => problems.push((
+                At::section("matrix.rows"),
+                loc!(
+                    "マトリクスに影響度 {impact} の行がありません",
+                    "the matrix has no row for impact {impact}"
+                ),
             )),
         }
     }
+    for impact in kb.matrix.rows.keys().filter(|i| !(1..=5).contains(*i)) {
+        problems.push((
+            At {
+                section: "matrix.rows",
+                entry: Some(impact.to_string()),
+                field: None,
+            },
+            loc!(
+                "マトリクスに影響度 {impact} の行があります (影響度は 1〜5)",
+                "the matrix has a row for impact {impact} (impact is 1-5)"
+            ),
+        ));
+    }
     for rank in Rank::ALL {
-        if kb.matrix.policy(rank).is_none() {
-            let r = rank.as_str();
-            problems.push(loc!(
-                "ランク {r} の対応方針がありません",
-                "no policy for rank {r}"
+        let r = rank.as_str();
+        let count = kb.matrix.policy.iter().filter(|p| p.rank == rank).count();
+        if count != 1 {
+            let message = if count == 0 {
+                loc!(
+                    "ランク {r} の対応方針がありません",
+                    "no policy for rank {r}"
+                )
+            } else {
+                loc!(
+                    "ランク {r} の対応方針が {count} 件あります (1 件にしてください)",
+                    "rank {r} has {count} policies (give one)"
+                )
+            };
+            let index = kb.matrix.policy.iter().rposition(|p| p.rank == rank);
+            problems.push((
+                At {
+                    section: "matrix.policy",
+                    entry: index.map(|i| i.to_string()),
+                    field: None,
+                },
+                message,
             ));
         }
     }
-    let mut check_threats = |owner: &str, ids: &[String]| {
+    let mut check_threats = |section: &'static str, owner: &str, ids: &[String], field| {
         for id in ids {
             if !threats.contains(id.as_str()) {
-                problems.push(loc!(
-                    "{owner} が未定義の脅威 {id} を参照しています",
-                    "{owner} refers to unknown threat {id}"
+                problems.push((
+                    At::entry(section, owner, field),
+                    loc!(
+                        "{owner} が未定義の脅威 {id} を参照しています",
+                        "{owner} refers to unknown threat {id}"
+                    ),
                 ));
             }
         }
     };
     for r in &kb.threat_rules {
-        check_threats(&r.id, &r.threats);
+        check_threats("threat_rules", &r.id, &r.threats, "threats");
     }
-    for r in kb.likelihood_rules.iter().chain(&kb.impact_rules) {
-        check_threats(&r.id, &r.threats);
+    for r in &kb.likelihood_rules {
+        check_threats("likelihood_rules", &r.id, &r.threats, "threats");
+    }
+    for r in &kb.impact_rules {
+        check_threats("impact_rules", &r.id, &r.threats, "threats");
     }
     for c in &kb.controls {
-        check_threats(&c.id, &c.counters);
+        check_threats("controls", &c.id, &c.counters, "counters");
     }
-    for r in kb.likelihood_rules.iter().chain(&kb.impact_rules) {
+    let score_rules = kb
+        .likelihood_rules
+        .iter()
+        .map(|r| ("likelihood_rules", r))
+        .chain(kb.impact_rules.iter().map(|r| ("impact_rules", r)));
+    for (section, r) in score_rules {
         let bad = match r.op {
             ScoreOp::AtLeast(n) | ScoreOp::AtMost(n) => !(1..=5).contains(&n),
             ScoreOp::Shift(n) => !(-4..=4).contains(&n),
         };
         if bad {
             let id = &r.id;
-            problems.push(loc!(
-                "{id} の op が範囲外です (at_least/at_most は 1〜5、shift は -4〜4)",
-                "{id}: op out of range (at_least/at_most 1-5, shift -4..4)"
+            problems.push((
+                At::entry(section, id, "op"),
+                loc!(
+                    "{id} の op が範囲外です (at_least/at_most は 1〜5、shift は -4〜4)",
+                    "{id}: op out of range (at_least/at_most 1-5, shift -4..4)"
+                ),
             ));
         }
     }
@@ -387,38 +669,79 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<crate::text::Localized> {
             .any(|l| !(1..=5).contains(l))
         {
             let id = &c.id;
-            problems.push(loc!(
-                "情報分類 {id} の水準は 1〜5 にしてください",
-                "class {id}: levels must be 1-5"
+            problems.push((
+                At::entry("classes", id, "confidentiality"),
+                loc!(
+                    "情報分類 {id} の水準は 1〜5 にしてください",
+                    "class {id}: levels must be 1-5"
+                ),
             ));
         }
     }
-    let editions: BTreeSet<&str> = kb.editions.iter().map(|e| e.id.as_str()).collect();
-    for r in &kb.rules {
-        for reference in &r.references {
+    let editions: HashSet<&str> = kb.editions.iter().map(|e| e.id.as_str()).collect();
+    let references = kb
+        .rules
+        .iter()
+        .map(|r| ("rules", r.code.as_str(), &r.references))
+        .chain(
+            kb.controls
+                .iter()
+                .map(|c| ("controls", c.id.as_str(), &c.references)),
+        );
+    for (section, owner, refs) in references {
+        for reference in refs {
             let edition = reference.split_whitespace().next().unwrap_or("");
             if !editions.contains(edition) {
-                let code = r.code.as_str();
-                problems.push(loc!(
-                    "{code} の参照 `{reference}` の版が未定義です",
-                    "{code}: reference `{reference}` names an unknown edition"
-                ));
-            }
-        }
-    }
-    for c in &kb.controls {
-        for reference in &c.references {
-            let edition = reference.split_whitespace().next().unwrap_or("");
-            if !editions.contains(edition) {
-                let id = &c.id;
-                problems.push(loc!(
-                    "{id} の参照 `{reference}` の版が未定義です",
-                    "{id}: reference `{reference}` names an unknown edition"
+                problems.push((
+                    At::entry(section, owner, "references"),
+                    loc!(
+                        "{owner} の参照 `{reference}` の版が未定義です",
+                        "{owner}: reference `{reference}` names an unknown edition"
+                    ),
                 ));
             }
         }
     }
     problems
+}
+
+/// A five-level scale: each of the levels 1 to 5 exactly once.
+fn check_scale(
+    section: &'static str,
+    levels: &[super::ScaleLevel],
+    problems: &mut Vec<(At, Localized)>,
+) {
+    let name = section.trim_start_matches("scales.");
+    for level in 1..=5u8 {
+        let count = levels.iter().filter(|l| l.level == level).count();
+        if count != 1 {
+            problems.push((
+                At::section(section),
+                loc!(
+                    "尺度 {name} の水準 {level} が {count} 件あります (1〜5 を 1 件ずつ)",
+                    "scale {name} has level {level} {count} times (give each of 1-5 once)"
+                ),
+            ));
+        }
+    }
+    for (index, l) in levels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !(1..=5).contains(&l.level))
+    {
+        let level = l.level;
+        problems.push((
+            At {
+                section,
+                entry: Some(index.to_string()),
+                field: Some("level"),
+            },
+            loc!(
+                "尺度 {name} に水準 {level} があります (水準は 1〜5)",
+                "scale {name} has a level {level} (levels are 1-5)"
+            ),
+        ));
+    }
 }
 
 #[cfg(test)]
@@ -433,7 +756,7 @@ mod tests {
         };
         assert_eq!(kb.threats.len(), 11);
         assert!(kb.controls.len() >= 25);
-        assert!(validate(kb).is_empty());
+        assert!(validate(kb).is_empty(), "{:?}", validate(kb));
     }
 
     #[test]
@@ -456,5 +779,113 @@ mod tests {
             .unwrap_err();
         assert!(errors.iter().any(|d| d.code == Code::UnknownKey
             && d.span.map(|s| (s.file, s.line)) == Some((FileId(7), 3))));
+    }
+
+    fn problems(files: &[(FileId, &str)]) -> Vec<(u32, u32, u32, String)> {
+        let Ok(base) = builtin() else {
+            panic!("builtin")
+        };
+        let errors = with_overrides(base, files).unwrap_err();
+        errors
+            .iter()
+            .map(|d| {
+                let s = d.span.expect("every problem has a place");
+                (
+                    s.file.0,
+                    s.line,
+                    s.column,
+                    d.message.get(crate::Lang::En).to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    const LEVEL: &str = "label: {ja: x, en: x}\n      criteria: {ja: x, en: x}";
+
+    #[test]
+    fn a_scale_missing_a_level_is_reported_at_the_scale_in_its_file() {
+        let levels: String = [1, 2, 3, 5]
+            .iter()
+            .map(|l| format!("    - level: {l}\n      {LEVEL}\n"))
+            .collect();
+        let text = format!("scales:\n  likelihood:\n{levels}  impact:\n{}", {
+            (1..=5)
+                .map(|l| format!("    - level: {l}\n      {LEVEL}\n"))
+                .collect::<String>()
+        });
+        let found = problems(&[(FileId(3), "threats: []\n"), (FileId(4), &text)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (file, line, _, message) = &found[0];
+        assert_eq!((*file, *line), (4, 3), "{message}");
+        assert!(message.contains("level 4 0 times"), "{message}");
+    }
+
+    #[test]
+    fn extra_matrix_rows_and_two_policies_for_one_rank_are_reported_where_written() {
+        let base = builtin().as_ref().unwrap();
+        let policy: String = ["S", "A", "B", "C", "D", "A"]
+            .iter()
+            .map(|r| {
+                format!("    - rank: {r}\n      treatment: consider\n      description: {{ja: x, en: x}}\n")
+            })
+            .collect();
+        let text = format!(
+            "matrix:\n  source: {{ja: x, en: x}}\n  rows:\n    5: [C, B, A, S, S]\n    4: [C, B, A, A, S]\n    3: [D, C, B, A, A]\n    2: [D, C, C, B, B]\n    1: [D, D, D, C, C]\n    6: [S, S, S, S, S]\n  policy:\n{policy}"
+        );
+        let errors = with_overrides(base, &[(FileId(9), &text)]).unwrap_err();
+        let at: Vec<(u32, String)> = errors
+            .iter()
+            .map(|d| {
+                (
+                    d.span.unwrap().line,
+                    d.message.get(crate::Lang::En).to_owned(),
+                )
+            })
+            .collect();
+        assert!(
+            at.iter().any(|(l, m)| *l == 9 && m.contains("impact 6")),
+            "{at:?}"
+        );
+        assert!(
+            at.iter()
+                .any(|(l, m)| *l == 26 && m.contains("rank A has 2 policies")),
+            "{at:?}"
+        );
+    }
+
+    #[test]
+    fn the_same_id_twice_in_one_file_is_reported_at_the_second() {
+        let text = "threats:\n  - id: X1\n    name: {ja: a, en: a}\n    description: {ja: a, en: a}\n    harms: [availability]\n    base_likelihood: 2\n  - id: X1\n    name: {ja: b, en: b}\n    description: {ja: b, en: b}\n    harms: [availability]\n    base_likelihood: 3\n";
+        let found = problems(&[(FileId(2), text)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), (2, 7), "{found:?}");
+        assert!(found[0].3.contains("`X1` is defined twice"));
+    }
+
+    #[test]
+    fn a_problem_in_the_second_file_is_located_in_the_second_file() {
+        let first = "threats:\n  - id: X1\n    name: {ja: a, en: a}\n    description: {ja: a, en: a}\n    harms: [availability]\n    base_likelihood: 2\n";
+        let second = "\n\nthreats:\n  - id: X2\n    name: {ja: b, en: b}\n    description: {ja: b, en: b}\n    harms: [availability]\n    base_likelihood: 9\n";
+        let found = problems(&[(FileId(5), first), (FileId(6), second)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].0, found[0].1, found[0].2),
+            (6, 8, 22),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn merging_is_linear_in_the_number_of_entries() {
+        // 5,000 new threats, then the same 5,000 replaced: merged by index, not by search.
+        let base = builtin().as_ref().unwrap();
+        let mut text = String::from("threats:\n");
+        for i in 0..5_000 {
+            text.push_str(&format!(
+                "  - {{id: N{i}, name: {{ja: a, en: a}}, description: {{ja: a, en: a}}, harms: [availability], base_likelihood: 2}}\n"
+            ));
+        }
+        let merged = with_overrides(base, &[(FileId(1), &text), (FileId(2), &text)]).unwrap();
+        assert_eq!(merged.threats.len(), base.threats.len() + 5_000);
     }
 }
