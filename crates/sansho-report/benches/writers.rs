@@ -28,13 +28,16 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&format!("write {} (example)", format.name()), |b| {
             b.iter(|| {
                 let mut out = Vec::new();
-                sansho_report::write(format, &a, Lang::Ja, &mut out).unwrap();
+                sansho_report::write(format, &a, &sansho_report::Options::new(Lang::Ja), &mut out)
+                    .unwrap();
                 out
             });
         });
     }
     c.bench_function("render all formats (example)", |b| {
-        b.iter(|| sansho_report::render(&Format::ALL, &a, Lang::Ja).unwrap())
+        b.iter(|| {
+            sansho_report::render(&Format::ALL, &a, &sansho_report::Options::new(Lang::Ja)).unwrap()
+        })
     });
 
     let provider =
@@ -47,7 +50,13 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("write {}", format.name()), |b| {
             b.iter(|| {
                 let mut out = Vec::new();
-                sansho_report::write(format, &large, Lang::Ja, &mut out).unwrap();
+                sansho_report::write(
+                    format,
+                    &large,
+                    &sansho_report::Options::new(Lang::Ja),
+                    &mut out,
+                )
+                .unwrap();
                 out
             });
         });

@@ -21,6 +21,7 @@ mod labels;
 pub mod markdown;
 pub mod sarif;
 mod summarise;
+pub mod terminal;
 pub mod xlsx;
 
 use std::io::Write;
@@ -131,15 +132,35 @@ pub fn outputs(formats: &[Format]) -> Vec<Output> {
     files
 }
 
+/// What the caller decides for every document of a report.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub lang: Lang,
+    /// The date written into documents' metadata (the workbook's creation date), `YYYY-MM-DD`.
+    /// When `None`, the model's `as_of`, else a fixed date: the same model always gives the same
+    /// bytes, and no writer reads the clock.
+    pub document_date: Option<String>,
+}
+
+impl Options {
+    pub fn new(lang: Lang) -> Self {
+        Options {
+            lang,
+            document_date: None,
+        }
+    }
+}
+
 /// Writes one file of a report.
 pub fn write_output(
     output: Output,
     assessment: &Assessment,
-    lang: Lang,
+    options: &Options,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let lang = options.lang;
     let Some(phase) = output.phase else {
-        return write(output.format, assessment, lang, out);
+        return write(output.format, assessment, options, out);
     };
     let d = diagram::flows(assessment, phase, lang);
     match output.format {
@@ -153,13 +174,13 @@ pub fn write_output(
 pub fn render(
     formats: &[Format],
     assessment: &Assessment,
-    lang: Lang,
+    options: &Options,
 ) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     outputs(formats)
         .into_iter()
         .map(|output| {
             let mut bytes = Vec::new();
-            write_output(output, assessment, lang, &mut bytes)?;
+            write_output(output, assessment, options, &mut bytes)?;
             Ok((output.file_name(), bytes))
         })
         .collect()
@@ -169,11 +190,12 @@ pub fn render(
 pub fn write(
     format: Format,
     assessment: &Assessment,
-    lang: Lang,
+    options: &Options,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let lang = options.lang;
     match format {
-        Format::Xlsx => xlsx::write(assessment, lang, out),
+        Format::Xlsx => xlsx::write(assessment, options, out),
         Format::Html => html::write(assessment, lang, out),
         Format::Markdown => markdown::write(assessment, lang, out),
         Format::Json => {

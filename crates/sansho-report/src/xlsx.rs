@@ -7,7 +7,8 @@ use std::io::Write;
 use std::sync::{Mutex, PoisonError};
 
 use rust_xlsxwriter::{
-    Color, DataValidation, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    Color, DataValidation, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder,
+    Workbook, Worksheet, XlsxError,
 };
 use sansho_core::kb::{Rank, TreatmentNeed};
 use sansho_core::model::ControlCategory;
@@ -632,8 +633,30 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
 }
 
 /// Writes the workbook.
-pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
+/// The document properties: title, and a creation date that comes from the model (or the
+/// caller), never from the clock, so the same model gives the same bytes.
+fn properties(a: &Assessment, options: &crate::Options) -> DocProperties {
+    let date = options
+        .document_date
+        .as_deref()
+        .or(a.system.as_of.as_deref())
+        .and_then(|d| ExcelDateTime::parse_from_str(d).ok())
+        .or_else(|| ExcelDateTime::from_ymd(2000, 1, 1).ok());
+    let title = match options.lang {
+        Lang::Ja => format!("{} リスクアセスメント", a.system.name),
+        Lang::En => format!("{} risk assessment", a.system.name),
+    };
+    let properties = DocProperties::new().set_title(&title);
+    match date {
+        Some(date) => properties.set_creation_datetime(&date),
+        None => properties,
+    }
+}
+
+pub fn write(a: &Assessment, options: &crate::Options, out: &mut dyn Write) -> std::io::Result<()> {
+    let lang = options.lang;
     let mut workbook = Workbook::new();
+    workbook.set_properties(&properties(a, options));
     // Deflate at level 6 took a third of the time for large workbooks; level 1 is about twice as
     // fast for files about a third larger (docs/PERFORMANCE.md).
     workbook.set_zip_compression_level(1);

@@ -15,7 +15,7 @@ use sansho_report::{Format, diagram, html, markdown, sarif, xlsx};
 
 fn workbook(a: &sansho_core::Assessment, lang: Lang) -> Xlsx<Cursor<Vec<u8>>> {
     let mut bytes = Vec::new();
-    xlsx::write(a, lang, &mut bytes).unwrap();
+    xlsx::write(a, &sansho_report::Options::new(lang), &mut bytes).unwrap();
     open_workbook_from_rs(Cursor::new(bytes)).unwrap()
 }
 
@@ -226,7 +226,8 @@ fn diagrams_are_well_formed_in_every_notation() {
 #[test]
 fn every_format_renders_for_the_example() {
     let a = common::example();
-    let files = sansho_report::render(&Format::ALL, &a, Lang::Ja).unwrap();
+    let files =
+        sansho_report::render(&Format::ALL, &a, &sansho_report::Options::new(Lang::Ja)).unwrap();
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     for expected in [
         "sansho-report.xlsx",
