@@ -452,9 +452,9 @@ fn ceil_boundary(text: &str, mut i: usize) -> usize {
 }
 
 /// Length of the token at the start of `text`, so a point span still underlines a word; never
-/// past the window.
+/// longer than a word would be.
 fn token_len(text: &str) -> usize {
-    let limit = floor_boundary(text, WINDOW.min(text.len()));
+    let limit = floor_boundary(text, 40.min(text.len()));
     text[..limit]
         .find(|c: char| c.is_whitespace() || c == ',' || c == ']' || c == '}')
         .unwrap_or(limit)

@@ -90,6 +90,12 @@ impl Formats {
         }
     }
 
+    fn all(&self) -> impl Iterator<Item = &Format> {
+        [&self.header, &self.body, &self.quoted]
+            .into_iter()
+            .chain(self.ranks.iter().map(|(_, f)| f))
+    }
+
     fn rank(&self, rank: Rank) -> &Format {
         self.ranks
             .iter()
@@ -661,6 +667,11 @@ pub fn write(a: &Assessment, options: &crate::Options, out: &mut dyn Write) -> s
     // fast for files about a third larger (docs/PERFORMANCE.md).
     workbook.set_zip_compression_level(1);
     let formats = Formats::new();
+    // Formats get their style index on first use; sheets are written in parallel, so they are
+    // registered here in a fixed order, or the styles would be numbered differently each run.
+    for format in formats.all() {
+        workbook.register_format(format);
+    }
     // Sheets are written on all cores, the largest taken first (popped from the end); the
     // workbook keeps their own order.
     let mut pending: Vec<(usize, Sheet<'_>)> = sheets(a, lang).into_iter().enumerate().collect();

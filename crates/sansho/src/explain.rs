@@ -7,13 +7,18 @@ use std::process::ExitCode;
 use sansho_core::diagnostics::did_you_mean;
 use sansho_core::engine::facts::Fact;
 use sansho_core::kb::{Cia, ScoreOp};
-use sansho_core::load::Limits;
 use sansho_core::result::{Assessment, Risk};
 use sansho_core::{Code, KnowledgeBase, Lang};
 
-use crate::{EXIT_INVALID, fs, print_diagnostics};
+use crate::{Common, EXIT_INVALID, print_diagnostics};
 
-pub fn run(id: &str, model: &Path, kb: &KnowledgeBase, lang: Lang) -> anyhow::Result<ExitCode> {
+pub fn run(
+    id: &str,
+    model: &Path,
+    kb: &KnowledgeBase,
+    common: &Common,
+) -> anyhow::Result<ExitCode> {
+    let lang: Lang = common.lang.into();
     let mut out = std::io::stdout().lock();
     if let Some(doc) = Code::parse(id).and_then(|c| kb.rule(c)) {
         let t = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
@@ -77,12 +82,7 @@ pub fn run(id: &str, model: &Path, kb: &KnowledgeBase, lang: Lang) -> anyhow::Re
         writeln!(out, "{}: {}", fact.name(), fact.doc())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (sources, assessment, diagnostics) = sansho_core::assess(
-        &model.to_string_lossy(),
-        &fs::FsProvider,
-        kb,
-        &Limits::default(),
-    );
+    let (sources, assessment, diagnostics) = crate::assess_at(model, kb, common)?;
     let Some(assessment) = assessment else {
         print_diagnostics(&diagnostics, &sources, lang);
         return Ok(ExitCode::from(EXIT_INVALID));

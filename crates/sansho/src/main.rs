@@ -4,7 +4,7 @@
 mod explain;
 mod fs;
 mod kb;
-mod render;
+mod report_dir;
 mod summary;
 mod watch;
 
@@ -14,9 +14,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use sansho_core::load::{Limits, SourceProvider};
+use sansho_core::load::Limits;
 use sansho_core::result::Status;
 use sansho_core::{Diagnostic, FileId, KnowledgeBase, Lang, Rank, Severity, Sources};
+
+use crate::fs::{ModelLocation, Overwrite};
 
 // A model of 100,000 flows makes about a million risks, each with its own strings; mimalloc
 // allocates and frees them markedly faster than the system allocator (docs/PERFORMANCE.md).
@@ -68,6 +70,10 @@ struct Common {
     /// Knowledge-base override files (YAML), applied in order.
     #[arg(long = "kb", value_name = "FILE", global = true)]
     kb_files: Vec<PathBuf>,
+    /// A directory besides the model's own from which its files may include others (shared
+    /// files kept next to several models). Repeatable.
+    #[arg(long = "include-root", value_name = "DIR", global = true)]
+    include_roots: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -81,6 +87,9 @@ enum Command {
         /// Write the output to a file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Replace an output path that is a symbolic link.
+        #[arg(long)]
+        force: bool,
         /// Exit with 1 when a risk that is not accepted or avoided still ranks RANK or higher, or a
         /// guideline finding has rank RANK or higher.
         #[arg(long, value_name = "RANK", value_parser = parse_rank)]
@@ -94,6 +103,9 @@ enum Command {
     /// Check a model and report every problem, without assessing it.
     Check {
         model: PathBuf,
+        /// `json`: every diagnostic (the text output draws at most 50 per file).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
         #[command(flatten)]
         common: Common,
     },
@@ -118,6 +130,14 @@ enum Command {
         /// all by default.
         #[arg(long, value_delimiter = ',', value_parser = parse_format)]
         formats: Vec<sansho_report::Format>,
+        /// The date written into the documents' metadata (YYYY-MM-DD); the model's `as_of` by
+        /// default, so the same model always gives the same files.
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        document_date: Option<String>,
+        /// Write into a directory that holds files sansho did not write, or through symbolic
+        /// links.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -130,6 +150,9 @@ enum Command {
         format: DiffFormat,
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Replace an output path that is a symbolic link.
+        #[arg(long)]
+        force: bool,
         /// Exit with 1 when the change needs re-agreement (for CI).
         #[arg(long)]
         fail_on_change: bool,
@@ -155,6 +178,9 @@ enum Command {
         /// Write to a file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Replace an output path that is a symbolic link.
+        #[arg(long)]
+        force: bool,
     },
     /// List the guideline rules with their clauses.
     Rules {
@@ -219,6 +245,22 @@ enum SchemaKind {
     Result,
 }
 
+fn parse_date(text: &str) -> Result<String, String> {
+    if sansho_core::model::validate::is_date(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("`{text}` is not a date written YYYY-MM-DD"))
+    }
+}
+
+fn overwrite(force: bool) -> Overwrite {
+    if force {
+        Overwrite::Force
+    } else {
+        Overwrite::Safe
+    }
+}
+
 fn parse_rank(text: &str) -> Result<Rank, String> {
     Rank::parse(text).ok_or_else(|| format!("`{text}` is not a rank (S, A, B, C or D)"))
 }
@@ -240,52 +282,76 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             model,
             format,
             output,
+            force,
             fail_on,
             top,
             common,
-        } => assess(&model, format, output.as_deref(), fail_on, top, &common),
-        Command::Check { model, common } => check(&model, &common),
+        } => assess(
+            &model,
+            format,
+            output.as_deref().map(|p| (p, overwrite(force))),
+            fail_on,
+            top,
+            &common,
+        ),
+        Command::Check {
+            model,
+            format,
+            common,
+        } => check(&model, format, &common),
         Command::Explain { id, model, common } => {
             let kb = knowledge_base(&common)?;
-            explain::run(&id, &model, &kb, common.lang.into())
+            explain::run(&id, &model, &kb, &common)
         }
         Command::Init { dir, force } => init(&dir, force),
         Command::Report {
             model,
             out,
             formats,
+            document_date,
+            force,
             common,
-        } => report(&model, &out, &formats, &common),
+        } => report(
+            &model,
+            &out,
+            &formats,
+            document_date,
+            overwrite(force),
+            &common,
+        ),
         Command::Diff {
             old,
             new,
             format,
             output,
+            force,
             fail_on_change,
             common,
         } => diff(
             &old,
             &new,
             format,
-            output.as_deref(),
+            output.as_deref().map(|p| (p, overwrite(force))),
             fail_on_change,
             &common,
         ),
         Command::Watch { model, common } => {
             let kb = knowledge_base(&common)?;
-            watch::run(&model, &kb, common.lang.into())
+            watch::run(&model, &kb, &common)
         }
         Command::Generate {
             flows,
             shape,
             output,
+            force,
         } => {
             let text = match shape {
                 Shape::Hospital => sansho_gen::hospital(flows),
             };
             match output {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => {
+                    fs::write_file(&path, overwrite(force), |w| w.write_all(text.as_bytes()))?
+                }
                 None => std::io::stdout().lock().write_all(text.as_bytes())?,
             }
             Ok(ExitCode::SUCCESS)
@@ -320,27 +386,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn knowledge_base(common: &Common) -> anyhow::Result<KnowledgeBase> {
     let builtin = match sansho_core::kb::load::builtin() {
         Ok(kb) => kb,
-        Err(diagnostics) => bail!("the built-in knowledge base is invalid: {diagnostics:?}"),
+        Err(diagnostics) => {
+            let sources = builtin_sources();
+            print_diagnostics(diagnostics, &sources, common.lang.into());
+            bail!("the built-in knowledge base is invalid")
+        }
     };
     if common.kb_files.is_empty() {
         return Ok(builtin.clone());
     }
     let mut sources = Sources::default();
-    let mut texts = Vec::new();
-    let provider = fs::FsProvider;
+    let limit = Limits::default().max_file_bytes;
     for path in &common.kb_files {
-        let display = path.to_string_lossy().into_owned();
-        let bytes = provider
-            .read(&display, Limits::default().max_file_bytes)
-            .map_err(|e| anyhow::anyhow!("cannot read knowledge-base file {display}: {e:?}"))?;
-        let text = String::from_utf8(bytes).with_context(|| format!("{display} is not UTF-8"))?;
-        let id = sources.add(sansho_core::SourceFile {
-            path: display,
-            text: text.clone(),
+        let bytes = fs::read_input(path, "knowledge-base file", limit)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))?;
+        sources.add(sansho_core::SourceFile {
+            path: path.display().to_string(),
+            text,
         });
-        texts.push((id, text));
     }
-    let files: Vec<(FileId, &str)> = texts.iter().map(|(id, t)| (*id, t.as_str())).collect();
+    let files: Vec<(FileId, &str)> = sources
+        .iter()
+        .map(|(id, f)| (id, f.text.as_str()))
+        .collect();
     match sansho_core::kb::load::with_overrides(builtin, &files) {
         Ok(kb) => Ok(kb),
         Err(diagnostics) => {
@@ -350,11 +419,28 @@ fn knowledge_base(common: &Common) -> anyhow::Result<KnowledgeBase> {
     }
 }
 
-fn print_diagnostics(diagnostics: &[Diagnostic], sources: &Sources, lang: Lang) {
-    let mut stderr = std::io::stderr().lock();
-    for d in diagnostics {
-        let _ = writeln!(stderr, "{}", render::render(d, sources, lang));
+/// The embedded knowledge-base files, numbered as the built-in load numbers them.
+fn builtin_sources() -> Sources {
+    let mut sources = Sources::default();
+    for (path, text) in sansho_core::kb::load::BUILTIN_FILES {
+        sources.add(sansho_core::SourceFile {
+            path: (*path).to_owned(),
+            text: (*text).to_owned(),
+        });
     }
+    sources
+}
+
+/// Draws diagnostics on standard error, at most 50 per file.
+fn print_diagnostics(diagnostics: &[Diagnostic], sources: &Sources, lang: Lang) {
+    use std::io::IsTerminal;
+    let style = sansho_report::terminal::Style {
+        color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ..Default::default()
+    };
+    let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
+    let _ = sansho_report::terminal::write_all(&mut stderr, diagnostics, sources, lang, &style);
+    let _ = stderr.flush();
 }
 
 fn load_counts(diagnostics: &[Diagnostic], lang: Lang) -> String {
@@ -372,21 +458,72 @@ fn load_counts(diagnostics: &[Diagnostic], lang: Lang) -> String {
     }
 }
 
-fn check(model: &Path, common: &Common) -> anyhow::Result<ExitCode> {
+/// A model's files as the core will read them, and its limits with the allowed include roots.
+fn locate(model: &Path, common: &Common) -> anyhow::Result<(ModelLocation, Limits)> {
+    let location = ModelLocation::new(model, &common.include_roots)?;
+    let limits = Limits {
+        include_roots: location.include_roots.clone(),
+        ..Limits::default()
+    };
+    Ok((location, limits))
+}
+
+/// Loads and validates a model (no assessment). Source paths are shown as the user wrote them.
+fn load_model(
+    model: &Path,
+    kb: &KnowledgeBase,
+    common: &Common,
+) -> anyhow::Result<sansho_core::load::Loaded> {
+    let (location, limits) = locate(model, common)?;
+    let mut loaded = sansho_core::load::load(&location.entry, &location.files, kb, &limits);
+    loaded.sources.prefix_paths(&location.display_prefix);
+    Ok(loaded)
+}
+
+/// Loads and assesses a model. Source paths are shown as the user wrote them; the assessment
+/// itself names files relative to the model's directory.
+pub(crate) fn assess_at(
+    model: &Path,
+    kb: &KnowledgeBase,
+    common: &Common,
+) -> anyhow::Result<(Sources, Option<sansho_core::Assessment>, Vec<Diagnostic>)> {
+    let (location, limits) = locate(model, common)?;
+    let (mut sources, assessment, diagnostics) =
+        sansho_core::assess(&location.entry, &location.files, kb, &limits);
+    sources.prefix_paths(&location.display_prefix);
+    Ok((sources, assessment, diagnostics))
+}
+
+fn check(model: &Path, format: Format, common: &Common) -> anyhow::Result<ExitCode> {
     let kb = knowledge_base(common)?;
     let lang: Lang = common.lang.into();
-    let loaded = sansho_core::load::load(
-        &model.to_string_lossy(),
-        &fs::FsProvider,
-        &kb,
-        &Limits::default(),
-    );
-    print_diagnostics(&loaded.diagnostics, &loaded.sources, lang);
-    eprintln!(
-        "{}: {}",
-        model.display(),
-        load_counts(&loaded.diagnostics, lang)
-    );
+    let loaded = load_model(model, &kb, common)?;
+    match format {
+        Format::Text => {
+            print_diagnostics(&loaded.diagnostics, &loaded.sources, lang);
+            eprintln!(
+                "{}: {}",
+                model.display(),
+                load_counts(&loaded.diagnostics, lang)
+            );
+        }
+        Format::Json => {
+            let files: Vec<&str> = loaded
+                .sources
+                .iter()
+                .map(|(_, f)| f.path.as_str())
+                .collect();
+            let report = serde_json::json!({
+                "files": files,
+                "valid": loaded.model.is_some(),
+                "diagnostics": loaded.diagnostics,
+            });
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            serde_json::to_writer(&mut out, &report)?;
+            writeln!(out)?;
+            out.flush()?;
+        }
+    }
     Ok(if loaded.model.is_some() {
         ExitCode::SUCCESS
     } else {
@@ -394,49 +531,49 @@ fn check(model: &Path, common: &Common) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Writes to `output` atomically (or to standard output).
+fn emit(
+    output: Option<(&Path, Overwrite)>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match output {
+        Some((path, overwrite)) => fs::write_file(path, overwrite, write),
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut out).and_then(|()| out.flush()).map_err(|e| {
+                anyhow::anyhow!("cannot write to standard output: {}", fs::describe_io(&e))
+            })
+        }
+    }
+}
+
 fn assess(
     model: &Path,
     format: Format,
-    output: Option<&Path>,
+    output: Option<(&Path, Overwrite)>,
     fail_on: Option<Rank>,
     top: usize,
     common: &Common,
 ) -> anyhow::Result<ExitCode> {
     let kb = knowledge_base(common)?;
     let lang: Lang = common.lang.into();
-    let (sources, assessment, diagnostics) = sansho_core::assess(
-        &model.to_string_lossy(),
-        &fs::FsProvider,
-        &kb,
-        &Limits::default(),
-    );
+    if let Some((path, overwrite)) = output {
+        fs::check_output_file(path, overwrite)?;
+    }
+    let (sources, assessment, diagnostics) = assess_at(model, &kb, common)?;
     print_diagnostics(&diagnostics, &sources, lang);
     let Some(assessment) = assessment else {
         eprintln!("{}: {}", model.display(), load_counts(&diagnostics, lang));
         return Ok(ExitCode::from(EXIT_INVALID));
     };
-    let mut out: Box<dyn Write> = match output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    match format {
+    emit(output, |out| match format {
         Format::Json => {
             // Compact: a large result would grow by a third with indentation (`jq .` indents).
-            serde_json::to_writer(&mut out, &assessment)?;
-            writeln!(out)?;
+            serde_json::to_writer(&mut *out, &assessment)?;
+            writeln!(out)
         }
-        Format::Text => summary::write(&mut out, &assessment, &sources, lang, top)?,
-    }
-    out.flush().with_context(|| {
-        format!(
-            "cannot write {}",
-            output.map_or("stdout".into(), |p| p.display().to_string())
-        )
+        Format::Text => summary::write(out, &assessment, &sources, lang, top),
     })?;
-    drop(out);
     if let Some(threshold) = fail_on {
         let remaining = assessment
             .risks
@@ -474,133 +611,165 @@ fn exit_without_drop<T>(value: T) {
 }
 
 /// Loads and assesses a model, printing its problems; `None` when it does not load.
-fn assess_model(model: &Path, kb: &KnowledgeBase, lang: Lang) -> Option<sansho_core::Assessment> {
-    let (sources, assessment, diagnostics) = sansho_core::assess(
-        &model.to_string_lossy(),
-        &fs::FsProvider,
-        kb,
-        &Limits::default(),
-    );
+fn assess_model(
+    model: &Path,
+    kb: &KnowledgeBase,
+    common: &Common,
+) -> anyhow::Result<Option<sansho_core::Assessment>> {
+    let lang: Lang = common.lang.into();
+    let (sources, assessment, diagnostics) = assess_at(model, kb, common)?;
     print_diagnostics(&diagnostics, &sources, lang);
     if assessment.is_none() {
         eprintln!("{}: {}", model.display(), load_counts(&diagnostics, lang));
     }
-    assessment
+    Ok(assessment)
 }
 
 fn report(
     model: &Path,
     out: &Path,
     formats: &[sansho_report::Format],
+    document_date: Option<String>,
+    overwrite: Overwrite,
     common: &Common,
 ) -> anyhow::Result<ExitCode> {
     let kb = knowledge_base(common)?;
     let lang: Lang = common.lang.into();
-    let Some(assessment) = assess_model(model, &kb, lang) else {
-        return Ok(ExitCode::from(EXIT_INVALID));
-    };
     let formats = if formats.is_empty() {
         sansho_report::Format::ALL.to_vec()
     } else {
         formats.to_vec()
     };
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let outputs = sansho_report::outputs(&formats);
-    write_outputs(&outputs, &assessment, lang, out)?;
-    for output in &outputs {
-        println!("{}", out.join(output.file_name()).display());
+    let names: Vec<String> = outputs.iter().map(|o| o.file_name()).collect();
+    // Refuse before the work: a wrong target is cheaper to hear about first.
+    let set = report_dir::prepare(out, &names, overwrite)?;
+    let Some(assessment) = assess_model(model, &kb, common)? else {
+        return Ok(ExitCode::from(EXIT_INVALID));
+    };
+    let options = sansho_report::Options {
+        lang,
+        document_date,
+    };
+    let staged = stage_outputs(&outputs, &assessment, &options, out)?;
+    report_dir::commit(set, staged)?;
+    for name in &names {
+        println!("{}", out.join(name).display());
     }
     exit_without_drop(assessment);
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes report files on all cores, each streamed to its file, taken in order (the default
-/// order starts with the workbook, the largest).
-fn write_outputs(
+/// Writes every report file beside its target on all cores, each streamed to its temporary
+/// file, taken in order (the default order starts with the workbook, the largest). Nothing is
+/// put in place here: when one file fails, the others are dropped (and deleted) with it.
+fn stage_outputs(
     outputs: &[sansho_report::Output],
     assessment: &sansho_core::Assessment,
-    lang: Lang,
+    options: &sansho_report::Options,
     dir: &Path,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<fs::Staged>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(outputs.len())
         .max(1);
-    let write_one = |output: sansho_report::Output| -> anyhow::Result<()> {
+    let stage_one = |output: sansho_report::Output| -> anyhow::Result<(usize, fs::Staged)> {
         let path = dir.join(output.file_name());
-        let file = std::fs::File::create(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
-        sansho_report::write_output(output, assessment, lang, &mut writer)
-            .and_then(|()| writer.flush())
-            .with_context(|| format!("cannot write {}", path.display()))
+        let staged = fs::stage(&path, |w| {
+            sansho_report::write_output(output, assessment, options, w)
+        })?;
+        Ok((0, staged))
     };
-    std::thread::scope(|scope| {
+    let mut staged: Vec<(usize, fs::Staged)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                scope.spawn(|| -> anyhow::Result<()> {
+                scope.spawn(|| -> anyhow::Result<Vec<(usize, fs::Staged)>> {
+                    let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&output) = outputs.get(i) else {
-                            return Ok(());
+                            return Ok(done);
                         };
-                        write_one(output)?;
+                        let (_, file) = stage_one(output)?;
+                        done.push((i, file));
                     }
                 })
             })
             .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("a report writer panicked")))
-        })
-    })
+        let mut all = Vec::new();
+        let mut first_error = None;
+        for handle in handles {
+            match handle.join() {
+                Ok(Ok(mut done)) => all.append(&mut done),
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(_) => {
+                    first_error.get_or_insert(anyhow::anyhow!("a report writer panicked"));
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(all),
+        }
+    })?;
+    staged.sort_by_key(|(i, _)| *i);
+    Ok(staged.into_iter().map(|(_, s)| s).collect())
 }
+
+/// Largest JSON result `diff` reads: a result of 100,000 flows is about 1.4 GB.
+const MAX_RESULT_BYTES: usize = 2 << 30;
 
 /// A version to compare: a JSON result as written by `assess --format json`, or a model.
 fn load_version(
     path: &Path,
     kb: &KnowledgeBase,
-    lang: Lang,
+    common: &Common,
 ) -> anyhow::Result<Option<sansho_core::Assessment>> {
     if path.extension().is_some_and(|e| e == "json") {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let assessment = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a sansho JSON result", path.display()))?;
+        let bytes = fs::read_input(path, "result", MAX_RESULT_BYTES)?;
+        let assessment = serde_json::from_slice(&bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "{} is not a sansho JSON result (line {}, column {}: {})",
+                path.display(),
+                e.line(),
+                e.column(),
+                sansho_report::terminal::visible(&e.to_string(), 200)
+            )
+        })?;
         return Ok(Some(assessment));
     }
-    Ok(assess_model(path, kb, lang))
+    assess_model(path, kb, common)
 }
 
 fn diff(
     old: &Path,
     new: &Path,
     format: DiffFormat,
-    output: Option<&Path>,
+    output: Option<(&Path, Overwrite)>,
     fail_on_change: bool,
     common: &Common,
 ) -> anyhow::Result<ExitCode> {
     let kb = knowledge_base(common)?;
     let lang: Lang = common.lang.into();
-    let (Some(before), Some(after)) =
-        (load_version(old, &kb, lang)?, load_version(new, &kb, lang)?)
-    else {
+    if let Some((path, overwrite)) = output {
+        fs::check_output_file(path, overwrite)?;
+    }
+    let (Some(before), Some(after)) = (
+        load_version(old, &kb, common)?,
+        load_version(new, &kb, common)?,
+    ) else {
         return Ok(ExitCode::from(EXIT_INVALID));
     };
     let change = sansho_core::diff::compare(&before, &after);
-    let mut bytes = Vec::new();
-    match format {
-        DiffFormat::Text => sansho_report::change::write_text(&change, lang, &mut bytes)?,
-        DiffFormat::Json => sansho_report::change::write_json(&change, &mut bytes)?,
-        DiffFormat::Html => sansho_report::change::write_html(&change, lang, &mut bytes)?,
-    }
-    match output {
-        Some(path) => std::fs::write(path, &bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout().lock().write_all(&bytes)?,
-    }
+    emit(output, |out| match format {
+        DiffFormat::Text => sansho_report::change::write_text(&change, lang, out),
+        DiffFormat::Json => sansho_report::change::write_json(&change, out),
+        DiffFormat::Html => sansho_report::change::write_html(&change, lang, out),
+    })?;
     Ok(if fail_on_change && change.needs_reagreement() {
         ExitCode::from(EXIT_FAIL_ON)
     } else {
@@ -619,7 +788,7 @@ fn init(dir: &Path, force: bool) -> anyhow::Result<ExitCode> {
         );
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    std::fs::write(&path, STARTER).with_context(|| format!("cannot write {}", path.display()))?;
+    fs::write_file(&path, overwrite(force), |w| w.write_all(STARTER.as_bytes()))?;
     println!("wrote {}", path.display());
     println!("next: sansho assess {}", path.display());
     Ok(ExitCode::SUCCESS)

@@ -5,7 +5,7 @@ use std::io::Write;
 use sansho_core::result::{Assessment, Risk, Status};
 use sansho_core::{Diagnostic, Lang, Rank, Severity, Sources};
 
-use crate::render;
+use sansho_report::terminal as render;
 
 pub fn write(
     out: &mut dyn Write,

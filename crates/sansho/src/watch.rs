@@ -2,64 +2,106 @@
 //! since the last good version (risks added, removed, re-ranked; decisions to review; findings).
 //!
 //! The directories holding the model's files are watched rather than the files, because editors
-//! often save by writing a new file and renaming it over the old one. The set of files is taken
-//! again after every load, so an `include:` added or removed is followed.
+//! often save by writing a new file and renaming it over the old one. Every path the loader asked
+//! for is followed, including includes that do not exist yet: their nearest existing directory
+//! is watched, so the file is noticed when it appears. A watched directory that is removed or
+//! replaced (a checkout, a restore) is noticed by its identity and watched again. What cannot be
+//! watched is said once, so `watch` never goes deaf without a word.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use sansho_core::diff::ChangeReport;
-use sansho_core::load::Limits;
+use sansho_core::load::{ReadError, SourceProvider};
 use sansho_core::{Assessment, KnowledgeBase, Lang, Severity};
 
-use crate::fs;
+use crate::Common;
 
 /// Quiet time after the last file event before re-assessing: one save often makes several
 /// events (truncate, write, rename).
 const DEBOUNCE: Duration = Duration::from_millis(30);
+/// How often watched directories are checked for having been removed or replaced.
+const RESYNC: Duration = Duration::from_millis(500);
 /// Lines shown per kind of change; the rest are counted.
 const SHOWN: usize = 10;
 
-pub fn run(model: &Path, kb: &KnowledgeBase, lang: Lang) -> anyhow::Result<ExitCode> {
+/// A provider that remembers every path the loader asked for, found or not.
+struct Recording<'a> {
+    inner: &'a dyn SourceProvider,
+    asked: RefCell<Vec<String>>,
+}
+
+impl SourceProvider for Recording<'_> {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
+        self.asked.borrow_mut().push(path.to_owned());
+        self.inner.read(path, max_bytes)
+    }
+}
+
+/// The directory to watch for `file`: its own, or the nearest one that exists.
+fn watch_point(file: &Path) -> Option<PathBuf> {
+    file.ancestors()
+        .skip(1)
+        .find(|d| d.is_dir())
+        .map(Path::to_path_buf)
+}
+
+/// Identity of a directory on disk: a removed and recreated directory has a new one.
+fn identity(dir: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
+}
+
+pub fn run(model: &Path, kb: &KnowledgeBase, common: &Common) -> anyhow::Result<ExitCode> {
+    let lang: Lang = common.lang.into();
+    let (location, limits) = crate::locate(model, common)?;
+    let root = location.files.root().to_path_buf();
     let (tx, rx) = mpsc::channel();
     let mut debouncer = notify_debouncer_full::new_debouncer(DEBOUNCE, None, tx)
         .context("cannot watch the file system")?;
-    let mut directories: BTreeSet<PathBuf> = BTreeSet::new();
+    // Directory → its identity when it was watched (None: could not be watched).
+    let mut watched: BTreeMap<PathBuf, Option<(u64, u64)>> = BTreeMap::new();
     let mut previous: Option<Assessment> = None;
     let mut cause: Option<PathBuf> = None;
     loop {
         let started = Instant::now();
-        let (sources, assessment, diagnostics) = sansho_core::assess(
-            &model.to_string_lossy(),
-            &fs::FsProvider,
-            kb,
-            &Limits::default(),
-        );
+        let recording = Recording {
+            inner: &location.files,
+            asked: RefCell::new(Vec::new()),
+        };
+        let (mut sources, assessment, diagnostics) =
+            sansho_core::assess(&location.entry, &recording, kb, &limits);
+        sources.prefix_paths(&location.display_prefix);
         let elapsed = started.elapsed();
-        let mut files: BTreeSet<PathBuf> = sources
+        let files: BTreeSet<PathBuf> = recording
+            .asked
+            .into_inner()
             .iter()
-            .map(|(_, f)| absolute(Path::new(&f.path)))
+            .map(|p| crate::fs::lexical_join(&root, p))
             .collect();
-        files.insert(absolute(model));
-        let wanted: BTreeSet<PathBuf> = files
-            .iter()
-            .filter_map(|f| f.parent().map(Path::to_path_buf))
-            .collect();
-        for gone in directories.difference(&wanted) {
-            let _ = debouncer.unwatch(gone);
+        let wanted: BTreeSet<PathBuf> = files.iter().filter_map(|f| watch_point(f)).collect();
+        for gone in watched
+            .keys()
+            .filter(|d| !wanted.contains(*d))
+            .cloned()
+            .collect::<Vec<_>>()
+        {
+            let _ = debouncer.unwatch(&gone);
+            watched.remove(&gone);
         }
-        for dir in wanted.difference(&directories) {
-            debouncer
-                .watch(dir, RecursiveMode::NonRecursive)
-                .with_context(|| format!("cannot watch {}", dir.display()))?;
+        for dir in &wanted {
+            if !watched.contains_key(dir) {
+                let id = watch(&mut debouncer, dir);
+                watched.insert(dir.clone(), id);
+            }
         }
-        directories = wanted;
 
         let mut out = std::io::stdout().lock();
         let ms = elapsed.as_millis();
@@ -102,25 +144,51 @@ pub fn run(model: &Path, kb: &KnowledgeBase, lang: Lang) -> anyhow::Result<ExitC
         }
         out.flush()?;
         drop(out);
-        match next_change(&rx, &files)? {
+        match next_change(&rx, &files, &mut watched, &mut debouncer)? {
             Some(path) => cause = Some(path),
             None => return Ok(ExitCode::SUCCESS),
         }
     }
 }
 
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+type Debouncer = notify_debouncer_full::Debouncer<
+    notify_debouncer_full::notify::RecommendedWatcher,
+    notify_debouncer_full::RecommendedCache,
+>;
+
+/// Watches `dir`, saying so when it cannot; returns its identity when watched.
+fn watch(debouncer: &mut Debouncer, dir: &Path) -> Option<(u64, u64)> {
+    match debouncer.watch(dir, RecursiveMode::NonRecursive) {
+        Ok(()) => identity(dir),
+        Err(error) => {
+            eprintln!(
+                "sansho watch: cannot watch {} ({error}); changes there will not be noticed",
+                dir.display()
+            );
+            None
+        }
+    }
 }
 
-/// Waits for a change to one of `files`; `None` when the watcher has stopped.
+/// Waits for a change to one of `files` (or to a directory on the way to one); `None` when the
+/// watcher has stopped. Every [`RESYNC`], directories that were removed or replaced are watched
+/// again, and such a replacement counts as a change.
 fn next_change(
     rx: &mpsc::Receiver<notify_debouncer_full::DebounceEventResult>,
     files: &BTreeSet<PathBuf>,
+    watched: &mut BTreeMap<PathBuf, Option<(u64, u64)>>,
+    debouncer: &mut Debouncer,
 ) -> anyhow::Result<Option<PathBuf>> {
     loop {
-        let Ok(result) = rx.recv() else {
-            return Ok(None);
+        let result = match rx.recv_timeout(RESYNC) {
+            Ok(result) => result,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Some(dir) = resync(watched, debouncer) {
+                    return Ok(Some(dir));
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return Ok(None),
         };
         match result {
             Ok(events) => {
@@ -133,9 +201,14 @@ fn next_change(
                         )
                     })
                     .flat_map(|e| e.paths.iter())
-                    .find(|p| files.contains(&absolute(p)));
+                    // A file of the model, or a directory on the way to one (an include's
+                    // directory being created).
+                    .find(|p| files.iter().any(|f| f.starts_with(p)));
                 if let Some(path) = changed {
                     return Ok(Some(path.clone()));
+                }
+                if let Some(dir) = resync(watched, debouncer) {
+                    return Ok(Some(dir));
                 }
             }
             Err(errors) => {
@@ -145,6 +218,27 @@ fn next_change(
             }
         }
     }
+}
+
+/// Watches again every directory whose identity changed; returns one of them.
+fn resync(
+    watched: &mut BTreeMap<PathBuf, Option<(u64, u64)>>,
+    debouncer: &mut Debouncer,
+) -> Option<PathBuf> {
+    let mut replaced = None;
+    for (dir, id) in watched.iter_mut() {
+        let now = identity(dir);
+        if now == *id {
+            continue;
+        }
+        let _ = debouncer.unwatch(dir);
+        *id = match now {
+            Some(_) => watch(debouncer, dir),
+            None => None,
+        };
+        replaced.get_or_insert_with(|| dir.clone());
+    }
+    replaced
 }
 
 fn write_state(out: &mut dyn Write, a: &Assessment, lang: Lang, ms: u128) -> std::io::Result<()> {

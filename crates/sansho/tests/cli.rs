@@ -347,7 +347,15 @@ fn report_writes_every_format_and_diff_compares_versions() {
         "markdown,sarif",
     ]));
     assert_eq!(code, 0);
-    assert_eq!(std::fs::read_dir(&only).unwrap().count(), 2);
+    let mut written: Vec<String> = std::fs::read_dir(&only)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        [".sansho-report", "sansho-report.md", "sansho.sarif"]
+    );
     let (code, _, err) = stdout(sansho().args([
         "report",
         &example(),
@@ -492,4 +500,44 @@ fn watch_reassesses_on_save_and_reports_what_changed() {
     std::fs::write(&sites, &original).unwrap();
     let back = watching.until("再合意が必要な変更です");
     assert!(back.contains("B→C") || back.contains("A→B"), "{back}");
+}
+
+#[test]
+fn watch_notices_an_include_that_appears_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("sansho.yaml");
+    let starter =
+        std::fs::read_to_string(repo().join("crates/sansho/templates/starter.yaml")).unwrap();
+    std::fs::write(&model, format!("{starter}include: [later/extra.yaml]\n")).unwrap();
+    let watching = Watching::start(&model);
+    watching.until("モデルを読めません");
+    // The directory and the file appear: both are noticed, though neither existed when watching
+    // began.
+    std::fs::create_dir(dir.path().join("later")).unwrap();
+    std::fs::write(dir.path().join("later/extra.yaml"), "{}\n").unwrap();
+    let loaded = watching.until("保存されるたびに再評価します");
+    assert!(loaded.contains("評価しました"), "{loaded}");
+}
+
+#[test]
+fn watch_follows_a_directory_that_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("model");
+    std::fs::create_dir(&folder).unwrap();
+    let starter =
+        std::fs::read_to_string(repo().join("crates/sansho/templates/starter.yaml")).unwrap();
+    std::fs::write(folder.join("sansho.yaml"), &starter).unwrap();
+    let watching = Watching::start(&folder.join("sansho.yaml"));
+    watching.until("保存されるたびに再評価します");
+    // A checkout or a restore: the directory goes away and comes back with other contents.
+    std::fs::rename(&folder, dir.path().join("old")).unwrap();
+    std::fs::create_dir(&folder).unwrap();
+    let exposed = starter.replacen("exposure: internal", "exposure: internet", 1);
+    assert_ne!(exposed, starter);
+    std::fs::write(folder.join("sansho.yaml"), &exposed).unwrap();
+    let changed = watching.until("再合意が必要な変更です");
+    assert!(changed.contains("ランクが変わったリスク"), "{changed}");
+    // And it keeps watching the new directory.
+    std::fs::write(folder.join("sansho.yaml"), &starter).unwrap();
+    watching.until("OP-APP-01/entry/ehr-terminal/T1 A→B");
 }

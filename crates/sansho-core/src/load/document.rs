@@ -279,6 +279,18 @@ fn tree_problem(file: FileId, problem: TreeProblem) -> Diagnostic {
         })
     };
     match problem {
+        // The parser's own guard against deep nesting is a safety limit, not a typing mistake.
+        TreeProblem::Syntax { message, pos } if message.contains("recursion limit") => {
+            Diagnostic::new(
+                Code::YamlLimit,
+                loc!(
+                    "YAML の入れ子が深すぎます ({message})",
+                    "YAML nests too deep ({message})"
+                ),
+                span(pos),
+            )
+            .with_hint(loc!("入れ子を浅くしてください", "reduce the nesting"))
+        }
         TreeProblem::Syntax { message, pos } => Diagnostic::new(
             Code::YamlSyntax,
             loc!(
