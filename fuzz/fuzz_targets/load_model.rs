@@ -7,7 +7,9 @@ use libfuzzer_sys::fuzz_target;
 use sansho_core::load::{self, Limits, MemoryProvider};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(kb) = sansho_core::kb::load::builtin() else { return };
+    let Ok(kb) = sansho_core::kb::load::builtin() else {
+        return;
+    };
     let provider = MemoryProvider::new().with("m.yaml", data.to_vec());
     let loaded = load::load("m.yaml", &provider, kb, &Limits::default());
     if let Some(model) = &loaded.model {

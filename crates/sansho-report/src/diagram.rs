@@ -398,11 +398,22 @@ pub fn render_mermaid(d: &Diagram) -> String {
     s
 }
 
+/// Text escaped for XML; characters XML 1.0 forbids even as references (most C0 controls,
+/// U+FFFE, U+FFFF) become U+FFFD, so the SVG stays well-formed whatever the result holds.
 fn xml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Width of a label in pixels at 12 px: CJK characters count double.
@@ -657,4 +668,17 @@ pub fn render_svg(d: &Diagram) -> String {
 
 pub fn write_svg(d: &Diagram, _lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(render_svg(d).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_text_escapes_markup_and_replaces_what_xml_forbids() {
+        assert_eq!(
+            xml("a<b>&\"c\u{1b}[31m\u{0}\tend\u{ffff}"),
+            "a&lt;b&gt;&amp;&quot;c\u{fffd}[31m\u{fffd}\tend\u{fffd}"
+        );
+    }
 }

@@ -568,3 +568,48 @@ fn a_full_disk_during_report_leaves_the_previous_reports_as_they_were() {
         "temporary files left behind: {names:?}"
     );
 }
+
+#[test]
+fn inputs_over_their_size_limit_are_refused_before_they_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // Sparse files: their size is what is checked; nothing of them is read.
+    let kb = dir.path().join("big-kb.yaml");
+    std::fs::File::create(&kb)
+        .unwrap()
+        .set_len(64 * 1024 * 1024 + 1)
+        .unwrap();
+    let result = dir.path().join("big.json");
+    std::fs::File::create(&result)
+        .unwrap()
+        .set_len((2 << 30) + 1)
+        .unwrap();
+    let (_model_dir, entry) = model_dir("");
+    let run = sansho(&["check", &s(&entry), "--kb", &s(&kb)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("big-kb.yaml is too large (67108865 bytes; the limit is 67108864)"),
+        "{}",
+        run.stderr
+    );
+    let run = sansho(&["diff", &s(&result), &s(&entry)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("big.json is too large (2147483649 bytes; the limit is 2147483648)"),
+        "{}",
+        run.stderr
+    );
+    let model = dir.path().join("huge.yaml");
+    std::fs::File::create(&model)
+        .unwrap()
+        .set_len(64 * 1024 * 1024 + 1)
+        .unwrap();
+    let run = sansho(&["check", &s(&model), "--lang", "en"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("M002") && run.stderr.contains("too large"),
+        "{}",
+        run.stderr
+    );
+}

@@ -160,4 +160,10 @@ mod tests {
             "no escapes in single quotes"
         );
     }
+
+    #[test]
+    fn at_most_so_many_problems_are_listed_per_file() {
+        let text = "- !t x\n".repeat(MAX_REPORTED + 500);
+        assert_eq!(check(FileId(0), &text).len(), MAX_REPORTED);
+    }
 }

@@ -107,10 +107,12 @@ fn model_checker() -> &'static Result<SchemaChecker, String> {
 }
 
 /// Lexical normalisation (no file-system access): removes `.` and folds `name/..`. A `..` that
-/// has nothing to fold stays, so `../../x` keeps both (and `/..` is `/`).
+/// has nothing to fold stays, so `../../x` keeps both (and `/..` is `/`). A backslash separates
+/// like a slash (models written on Windows), and is read as one before anything is folded.
 pub fn normalize(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
     let mut parts: Vec<Component<'_>> = Vec::new();
-    for component in path.components() {
+    for component in Path::new(&text).components() {
         match component {
             Component::CurDir => {}
             Component::ParentDir => match parts.last() {
@@ -124,7 +126,7 @@ pub fn normalize(path: &Path) -> String {
         }
     }
     let out: PathBuf = parts.iter().collect();
-    out.to_string_lossy().replace('\\', "/")
+    out.to_string_lossy().into_owned()
 }
 
 /// Whether the normalised `path` lies inside the normalised directory `dir` (`""` is the
@@ -491,6 +493,9 @@ mod tests {
         assert_eq!(normalize(Path::new("a/../../b.yaml")), "../b.yaml");
         assert_eq!(normalize(Path::new("./a/./b/../c.yaml")), "a/c.yaml");
         assert_eq!(normalize(Path::new("/../etc/x.yaml")), "/etc/x.yaml");
+        // Found by the `includes` fuzz target: backslashes turned into separators only after
+        // folding let `a\..\..\x` escape the directory.
+        assert_eq!(normalize(Path::new("m/a.ya\\\\..\\..\\x.yaml")), "x.yaml");
     }
 
     #[test]
@@ -533,6 +538,41 @@ mod tests {
                 && m.contains("reading `c.yaml`")
                 && m.contains("total limit of 2500 bytes")),
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn includes_stop_at_the_file_count_and_the_depth() {
+        // A chain of 40 files, each including the next: deeper than 32 levels.
+        let mut provider = MemoryProvider::new();
+        for i in 0..40 {
+            provider = provider.with(
+                &format!("f{i}.yaml"),
+                format!("include: [f{}.yaml]\n", i + 1),
+            );
+        }
+        let deep = codes("f0.yaml", &provider, &Limits::default());
+        assert!(
+            deep.iter()
+                .any(|(c, m)| *c == Code::TooManyFiles && m.contains("32 levels")),
+            "{deep:?}"
+        );
+        // 20 files side by side, with room for 10.
+        let list: Vec<String> = (0..20).map(|i| format!("s{i}.yaml")).collect();
+        let mut provider =
+            MemoryProvider::new().with("sansho.yaml", format!("include: [{}]\n", list.join(", ")));
+        for name in &list {
+            provider = provider.with(name, "{}\n");
+        }
+        let limits = Limits {
+            max_files: 10,
+            ..Limits::default()
+        };
+        let wide = codes("sansho.yaml", &provider, &limits);
+        assert!(
+            wide.iter()
+                .any(|(c, m)| *c == Code::TooManyFiles && m.contains("10 files")),
+            "{wide:?}"
         );
     }
 }

@@ -422,4 +422,18 @@ mod tests {
         assert_eq!(value["b"], Value::from(1.5));
         assert_eq!(value["c"], Value::from("tls1.3"));
     }
+
+    #[test]
+    fn at_most_so_many_duplicate_keys_are_listed() {
+        let text = "a: 1\n".repeat(MAX_DUPLICATES + 200);
+        let Ok((value, _, problems)) = parse(&text, 1_000_000) else {
+            panic!("parse failed")
+        };
+        assert_eq!(problems.len(), MAX_DUPLICATES);
+        assert_eq!(
+            value["a"],
+            Value::from(1),
+            "the first of duplicate keys wins"
+        );
+    }
 }
