@@ -22,6 +22,17 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    /// The name in outputs and knowledge-base files (`warning`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 macro_rules! codes {
     ($( $variant:ident = $code:literal, $name:literal, $severity:ident, $summary:literal; )*) => {
         /// Every diagnostic code sansho can emit.
@@ -191,7 +202,7 @@ pub struct Diagnostic {
     pub references: Vec<String>,
     /// For rule findings: the rank of the gap, which `--fail-on` compares like a risk's rank.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub rank: Option<crate::kb::Rank>,
+    pub rank: Option<crate::vocab::Rank>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

@@ -10,9 +10,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::Code;
-use crate::kb::Rank;
 use crate::result::{Assessment, Risk};
 use crate::text::Localized;
+use crate::vocab::Rank;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "sansho change report")]

@@ -21,12 +21,14 @@ pub mod rules;
 pub mod schema;
 pub mod source;
 pub mod text;
+pub mod vocab;
 
 pub use diagnostics::{Code, Diagnostic, Severity};
-pub use kb::{KnowledgeBase, Rank};
+pub use kb::KnowledgeBase;
 pub use result::Assessment;
 pub use source::{FileId, SourceFile, Sources, Span};
 pub use text::{Lang, Localized};
+pub use vocab::Rank;
 
 /// Loads a model and assesses it: the usual entry point.
 ///

@@ -11,11 +11,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::Diagnostic;
-use crate::engine::segment::SegmentKind;
-use crate::kb::{Cia, Rank, ScoreOp, TreatmentNeed};
-use crate::model::raw::{ControlCategory, Layer, Operation, Phase, TreatmentOption, Volume};
+use crate::kb::ScoreOp;
 use crate::source::Span;
 use crate::text::Localized;
+use crate::vocab::SegmentKind;
+use crate::vocab::{Cia, Rank, TreatmentNeed};
+use crate::vocab::{ControlCategory, Layer, Operation, Phase, TreatmentOption, Volume};
 
 /// Version of this result format; bumped on incompatible changes.
 pub const RESULT_FORMAT: u32 = 1;
@@ -66,14 +67,14 @@ pub struct Configuration {
 pub struct OrganizationInfo {
     pub id: String,
     pub name: String,
-    pub role: crate::model::OrganizationRole,
+    pub role: crate::vocab::OrganizationRole,
     pub layers: Vec<Layer>,
     pub certifications: Vec<CertificationInfo>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct CertificationInfo {
-    pub scheme: crate::model::CertificationScheme,
+    pub scheme: crate::vocab::CertificationScheme,
     pub id: Option<String>,
     pub scope: Option<String>,
     pub valid_until: Option<String>,
@@ -83,7 +84,7 @@ pub struct CertificationInfo {
 pub struct LocationInfo {
     pub id: String,
     pub name: String,
-    pub kind: crate::model::LocationKind,
+    pub kind: crate::vocab::LocationKind,
     pub country: Option<String>,
     pub region: Option<String>,
     pub managed_by: Option<String>,
@@ -94,7 +95,7 @@ pub struct LocationInfo {
 pub struct AssetInfo {
     pub id: String,
     pub name: String,
-    pub kind: crate::model::AssetKind,
+    pub kind: crate::vocab::AssetKind,
     pub layer: Option<Layer>,
     pub location: String,
     pub managed_by: Option<String>,
@@ -105,7 +106,7 @@ pub struct AssetInfo {
 pub struct ConnectionInfo {
     pub id: String,
     pub name: String,
-    pub kind: crate::model::ConnectionKind,
+    pub kind: crate::vocab::ConnectionKind,
     /// Assets it links, from `endpoints` or, failing that, from the flows' paths.
     pub endpoints: Vec<String>,
     pub managed_by: Option<String>,
@@ -346,7 +347,7 @@ pub struct AcceptanceInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Trace {
     /// Facts that held for the segment (`sansho kb facts` explains each).
-    pub facts: Vec<crate::engine::facts::Fact>,
+    pub facts: Vec<crate::vocab::Fact>,
     /// Threat rules that found this threat on this segment.
     pub threat_rules: Vec<Text>,
     pub likelihood: ScoreTrace,

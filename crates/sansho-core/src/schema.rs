@@ -2,14 +2,9 @@
 //! override format and the assessment result. Committed copies live in `schemas/`; a test fails
 //! when they are stale.
 
-use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-fn generate<T: schemars::JsonSchema>() -> Value {
-    let generator = SchemaSettings::draft07().into_generator();
-    let schema = generator.into_root_schema_for::<T>();
-    serde_json::to_value(schema).unwrap_or(Value::Null)
-}
+use crate::load::structure::draft07 as generate;
 
 /// Schema of a model file.
 pub fn model_schema() -> Value {

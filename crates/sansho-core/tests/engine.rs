@@ -4,9 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 
 use sansho_core::engine;
-use sansho_core::kb::{KnowledgeBase, Rank, ScoreOp, TreatmentNeed};
+use sansho_core::kb::{KnowledgeBase, ScoreOp};
 use sansho_core::load::{Limits, MemoryProvider};
 use sansho_core::result::{Assessment, Risk, Status};
+use sansho_core::vocab::{Rank, TreatmentNeed};
 use sansho_core::{Code, Diagnostic};
 
 fn kb() -> &'static KnowledgeBase {

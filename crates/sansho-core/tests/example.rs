@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use sansho_core::load::Limits;
-use sansho_core::model::{Layer, Phase};
 use sansho_core::result::Assessment;
+use sansho_core::vocab::{Layer, Phase};
 use sansho_core::{Code, Rank, Severity};
 
 fn repo() -> PathBuf {

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::Write;
 
-use sansho_core::model::{ConnectionKind, Phase};
+use sansho_core::vocab::Vocabulary;
+use sansho_core::vocab::{ConnectionKind, Phase};
 use sansho_core::{Assessment, Lang};
 
 use crate::labels::{self, t};
@@ -107,7 +108,7 @@ fn asset_node(
     Node {
         id: asset.id.clone(),
         label: asset.name.clone(),
-        kind: labels::snake(asset.kind),
+        kind: asset.kind.name().to_owned(),
         group: Some(group),
         colour,
         link: None,

@@ -6,8 +6,9 @@
 use std::io::Write;
 
 use askama::Template;
-use sansho_core::kb::{Rank, TreatmentNeed};
-use sansho_core::model::Phase;
+use sansho_core::vocab::Phase;
+use sansho_core::vocab::Vocabulary;
+use sansho_core::vocab::{Rank, TreatmentNeed};
 use sansho_core::{Assessment, Lang};
 
 use crate::diagram;
@@ -224,7 +225,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
     for phase in [Phase::Development, Phase::Operation, Phase::Termination] {
         if a.flows.iter().any(|f| f.phase == phase) {
             figures.push(Figure {
-                id: format!("fig-flows-{}", labels::snake(phase)),
+                id: format!("fig-flows-{}", phase.name()),
                 title: format!(
                     "{} — {}",
                     l("情報流図", "Information flows"),
@@ -448,7 +449,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
             .chain(a.configuration.organizations.iter().flat_map(|o| {
                 o.certifications.iter().map(move |c| {
                     vec![
-                        cell(format!("{} — {}", o.name, labels::snake(c.scheme))),
+                        cell(format!("{} — {}", o.name, c.scheme.name())),
                         cell(
                             c.valid_until
                                 .as_deref()

@@ -1,7 +1,7 @@
 //! Labels and colours shared by the writers.
 
-use sansho_core::kb::Rank;
-use sansho_core::model::{OrganizationRole, Phase};
+use sansho_core::vocab::Rank;
+use sansho_core::vocab::{OrganizationRole, Phase};
 use sansho_core::{Lang, Localized};
 
 pub fn t(lang: Lang, ja: &'static str, en: &'static str) -> &'static str {
@@ -31,13 +31,6 @@ pub fn rank_text_colour(rank: Rank) -> &'static str {
 
 pub fn phase(p: Phase, lang: Lang) -> String {
     p.label().get(lang).to_owned()
-}
-
-pub fn snake<T: serde::Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 pub fn role(role: OrganizationRole) -> Localized {

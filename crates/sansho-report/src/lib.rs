@@ -26,7 +26,8 @@ pub mod xlsx;
 
 use std::io::Write;
 
-use sansho_core::model::Phase;
+use sansho_core::vocab::Phase;
+use sansho_core::vocab::Vocabulary;
 use sansho_core::{Assessment, Lang};
 
 /// The formats `sansho report` writes, with their file names.
@@ -106,7 +107,7 @@ impl Output {
                     Format::Mermaid => "mmd",
                     _ => "svg",
                 };
-                format!("flows-{}.{ext}", labels::snake(phase))
+                format!("flows-{}.{ext}", phase.name())
             }
         }
     }

@@ -3,9 +3,9 @@
 
 use std::io::Write;
 
-use sansho_core::kb::TreatmentNeed;
-use sansho_core::model::Phase;
 use sansho_core::result::Status;
+use sansho_core::vocab::Phase;
+use sansho_core::vocab::TreatmentNeed;
 use sansho_core::{Assessment, Lang, Rank};
 
 use crate::labels::{self, t};

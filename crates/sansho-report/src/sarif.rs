@@ -6,11 +6,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use sansho_core::kb::Rank;
 use sansho_core::result::Status;
+use sansho_core::vocab::Rank;
+use sansho_core::vocab::Vocabulary;
 use sansho_core::{Assessment, Code, Severity, Span};
-
-use crate::labels;
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -224,11 +223,11 @@ pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
     let mut kinds: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     for x in &a.configuration.assets {
         let manager = x.managed_by.as_deref().unwrap_or("");
-        kinds.insert(&x.id, format!("{}@{manager}", labels::snake(x.kind)));
+        kinds.insert(&x.id, format!("{}@{manager}", x.kind.name()));
     }
     for c in &a.configuration.connections {
         let manager = c.managed_by.as_deref().unwrap_or("");
-        kinds.insert(&c.id, format!("{}@{manager}", labels::snake(c.kind)));
+        kinds.insert(&c.id, format!("{}@{manager}", c.kind.name()));
     }
     let mut groups: Vec<(&sansho_core::result::Risk, Vec<&str>)> = Vec::new();
     let mut group_of: std::collections::HashMap<(&str, &str, &str, u8, u8), usize> =

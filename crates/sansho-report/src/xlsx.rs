@@ -10,8 +10,9 @@ use rust_xlsxwriter::{
     Color, DataValidation, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder,
     Workbook, Worksheet, XlsxError,
 };
-use sansho_core::kb::{Rank, TreatmentNeed};
-use sansho_core::model::ControlCategory;
+use sansho_core::vocab::ControlCategory;
+use sansho_core::vocab::Vocabulary;
+use sansho_core::vocab::{Rank, TreatmentNeed};
 use sansho_core::{Assessment, Lang};
 
 use crate::labels::{self, t};
@@ -496,7 +497,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
         rows: Box::new(a.findings.iter().map(move |f| {
             vec![
                 text(f.code.as_str()),
-                text(format!("{:?}", f.severity).to_lowercase()),
+                text(f.severity.name()),
                 f.rank.map_or(text(""), Cell::Rank),
                 text(f.element.clone().unwrap_or_default()),
                 text(labels::place(a, f.span)),
@@ -548,7 +549,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
         for c in &o.certifications {
             vendor.push(vec![
                 text(format!("{} ({})", o.name, labels::role(o.role).get(lang))),
-                text(labels::snake(c.scheme)),
+                text(c.scheme.name()),
                 text(format!(
                     "{} {} {}",
                     c.id.clone().unwrap_or_default(),

@@ -9,8 +9,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use sansho_core::Lang;
-use sansho_core::kb::Rank;
 use sansho_core::result::Status;
+use sansho_core::vocab::Rank;
 use sansho_report::{Format, diagram, html, markdown, sarif, xlsx};
 
 fn workbook(a: &sansho_core::Assessment, lang: Lang) -> Xlsx<Cursor<Vec<u8>>> {

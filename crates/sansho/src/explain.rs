@@ -5,9 +5,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use sansho_core::diagnostics::did_you_mean;
-use sansho_core::engine::facts::Fact;
-use sansho_core::kb::{Cia, ScoreOp};
+use sansho_core::kb::ScoreOp;
 use sansho_core::result::{Assessment, Risk};
+use sansho_core::vocab::Cia;
+use sansho_core::vocab::Fact;
 use sansho_core::{Code, KnowledgeBase, Lang};
 
 use crate::{Common, EXIT_INVALID, print_diagnostics};

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::ValueEnum;
-use sansho_core::engine::facts::Fact;
+use sansho_core::vocab::Fact;
 use sansho_core::{KnowledgeBase, Lang, Rank};
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -4,8 +4,10 @@
 use std::collections::BTreeSet;
 
 use crate::kb::KnowledgeBase;
-use crate::model::{ElementRef, Model, OrganizationRole};
+use crate::model::{ElementRef, Model};
 use crate::result::*;
+use crate::vocab::OrganizationRole;
+use crate::vocab::Vocabulary;
 
 pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
     let org = |i: usize| model.organizations[i].id.clone();
@@ -139,7 +141,7 @@ pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
                     signature: i
                         .signature
                         .as_ref()
-                        .map(|s| format!("{:?} / {:?}", s.method, s.timestamp).to_lowercase()),
+                        .map(|s| format!("{} / {}", s.method.name(), s.timestamp.name())),
                 }
             })
             .collect(),
@@ -182,11 +184,11 @@ pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
                 .map(|(text, _)| text.clone())
         }),
         evaluation: agreement.and_then(|a| a.evaluation.as_ref()).map(|e| {
-            let by = format!("{:?}", e.by).to_lowercase();
+            let by = e.by.name();
             match (&e.evaluator, &e.date) {
                 (Some(who), Some(date)) => format!("{by}: {who} ({date})"),
                 (Some(who), None) => format!("{by}: {who}"),
-                _ => by,
+                _ => by.to_owned(),
             }
         }),
     }

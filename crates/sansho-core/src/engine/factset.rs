@@ -1,12 +1,15 @@
 //! Reading facts off the model, as bit sets so that rule matching is a mask test.
 
-use super::facts::Fact;
-use super::segment::{Segment, SegmentKind};
-use crate::kb::{AuthFactor, KnowledgeBase};
-use crate::model::{
-    ActorKind, AssetKind, AuthMethod, ConnectionKind, ElementRef, Exposure, Flow, LocationKind,
-    MediaCarrier, Model, Operation, OrganizationRole, PhysicalSafeguard, SslVpnType, TlsVersion,
-    Volume, WirelessAccessControl,
+use super::segment::Segment;
+use crate::kb::KnowledgeBase;
+use crate::model::{ElementRef, Flow, Model};
+use crate::vocab::AuthFactor;
+use crate::vocab::Fact;
+use crate::vocab::SegmentKind;
+use crate::vocab::{
+    ActorKind, AssetKind, AuthMethod, ConnectionKind, Exposure, LocationKind, MediaCarrier,
+    Operation, OrganizationRole, PhysicalSafeguard, SslVpnType, TlsVersion, Volume,
+    WirelessAccessControl,
 };
 
 const _: () = assert!(Fact::ALL.len() <= 64, "FactSet is a u64");
@@ -74,9 +77,9 @@ impl Facts {
     pub fn flow(&self, model: &Model, flow: &Flow) -> FactSet {
         let mut set = FactSet::default();
         set.insert(match flow.phase {
-            crate::model::Phase::Development => Fact::PhaseDevelopment,
-            crate::model::Phase::Operation => Fact::PhaseOperation,
-            crate::model::Phase::Termination => Fact::PhaseTermination,
+            crate::vocab::Phase::Development => Fact::PhaseDevelopment,
+            crate::vocab::Phase::Operation => Fact::PhaseOperation,
+            crate::vocab::Phase::Termination => Fact::PhaseTermination,
         });
         match flow.volume {
             Volume::Bulk => set.insert(Fact::VolumeBulk),

@@ -11,7 +11,6 @@
 //! The engine is pure and deterministic: the same model and knowledge base give the same result.
 
 mod configuration;
-pub mod facts;
 mod factset;
 pub mod policy;
 pub mod segment;
@@ -23,13 +22,17 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 
 use rayon::prelude::*;
 
+use crate::vocab::SegmentKind;
+use crate::vocab::Vocabulary;
 use factset::{FactSet, Facts};
-use segment::{Segment, SegmentKind};
+use segment::Segment;
 
-use crate::kb::{KnowledgeBase, Rank, ScoreOp, ScoreRule, TreatmentNeed};
-use crate::model::{ElementRef, Flow, Model, TreatmentOption};
+use crate::kb::{KnowledgeBase, ScoreOp, ScoreRule};
+use crate::model::{ElementRef, Flow, Model};
 use crate::result::*;
 use crate::source::Sources;
+use crate::vocab::TreatmentOption;
+use crate::vocab::{Rank, TreatmentNeed};
 
 /// Runs the assessment.
 pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessment {
@@ -265,7 +268,7 @@ struct CompiledScoreRule {
     /// Empty means every threat.
     threats: Vec<usize>,
     segments: Vec<SegmentKind>,
-    harms: Vec<crate::kb::Cia>,
+    harms: Vec<crate::vocab::Cia>,
     op: ScoreOp,
 }
 
@@ -449,7 +452,7 @@ fn score_risk(
     let mut basis = ImpactBasis {
         information: Text::from(""),
         classification: Text::from(""),
-        aspect: crate::kb::Cia::Confidentiality,
+        aspect: crate::vocab::Cia::Confidentiality,
         level: 1,
     };
     for &info_ix in &flow.what {
@@ -457,9 +460,9 @@ fn score_risk(
         let class = &model.classifications[info.classification];
         for &aspect in &threat.harms {
             let level = match aspect {
-                crate::kb::Cia::Confidentiality => class.confidentiality,
-                crate::kb::Cia::Integrity => class.integrity,
-                crate::kb::Cia::Availability => class.availability,
+                crate::vocab::Cia::Confidentiality => class.confidentiality,
+                crate::vocab::Cia::Integrity => class.integrity,
+                crate::vocab::Cia::Availability => class.availability,
             };
             if level > basis.level || basis.information.is_empty() {
                 basis = ImpactBasis {
@@ -781,7 +784,7 @@ fn summarize(
     for flow in flows {
         *summary
             .flows_by_phase
-            .entry(format!("{:?}", flow.phase).to_lowercase())
+            .entry(flow.phase.name().to_owned())
             .or_default() += 1;
     }
     for risk in risks {
@@ -804,7 +807,7 @@ fn summarize(
     for finding in findings {
         *summary
             .findings_by_severity
-            .entry(format!("{:?}", finding.severity).to_lowercase())
+            .entry(finding.severity.name().to_owned())
             .or_default() += 1;
     }
     summary

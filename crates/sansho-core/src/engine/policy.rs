@@ -8,11 +8,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use foldhash::{HashMap, HashMapExt};
 
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::kb::{KnowledgeBase, Rank, TreatmentNeed};
+use crate::kb::KnowledgeBase;
 use crate::loc;
-use crate::model::{Model, OrganizationRole, TreatmentOption};
+use crate::model::Model;
 use crate::result::{Risk, Status, Text};
 use crate::text::Localized;
+use crate::vocab::{OrganizationRole, TreatmentOption};
+use crate::vocab::{Rank, TreatmentNeed};
 
 /// How often each decision and control applied, counted while risks are scored.
 pub struct Tally {

@@ -1,63 +1,7 @@
 //! Splitting a flow into segments (断面): the cross-sections on which threats are found.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-use crate::model::raw::{AssetKind, ConnectionKind, Operation};
 use crate::model::{ElementRef, Flow, Model};
-
-/// The kind of cross-section of a flow.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum SegmentKind {
-    /// Where a person enters, views or operates the information (入力・受付・閲覧).
-    Entry,
-    /// Information crossing a network (移送).
-    Transfer,
-    /// Processing on a server or device without a person (処理).
-    Processing,
-    /// Storage on a database, storage or medium (保存).
-    Storage,
-    /// Writing logs (ログ出力).
-    Logging,
-    /// Printing (帳票出力).
-    Output,
-    /// Physical transport of media (搬送).
-    MediaTransport,
-    /// Disposal of information, devices or media (廃棄).
-    Disposal,
-}
-
-impl SegmentKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SegmentKind::Entry => "entry",
-            SegmentKind::Transfer => "transfer",
-            SegmentKind::Processing => "processing",
-            SegmentKind::Storage => "storage",
-            SegmentKind::Logging => "logging",
-            SegmentKind::Output => "output",
-            SegmentKind::MediaTransport => "media_transport",
-            SegmentKind::Disposal => "disposal",
-        }
-    }
-
-    pub fn label(self) -> crate::text::Localized {
-        let (ja, en) = match self {
-            SegmentKind::Entry => ("入力・閲覧", "entry"),
-            SegmentKind::Transfer => ("通信・移送", "transfer"),
-            SegmentKind::Processing => ("処理", "processing"),
-            SegmentKind::Storage => ("保存", "storage"),
-            SegmentKind::Logging => ("ログ出力", "logging"),
-            SegmentKind::Output => ("帳票出力", "output"),
-            SegmentKind::MediaTransport => ("媒体搬送", "media transport"),
-            SegmentKind::Disposal => ("廃棄", "disposal"),
-        };
-        crate::text::Localized::new(ja, en)
-    }
-}
+use crate::vocab::{AssetKind, ConnectionKind, Operation, SegmentKind};
 
 /// One cross-section of a flow: a kind and the element it sits on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,9 +15,9 @@ use crate::load::document::{self, Limits};
 use crate::load::structure::SchemaChecker;
 use crate::load::tree;
 use crate::loc;
-use crate::model::raw::{AuditorQualification, AuthMethod, CertificationScheme};
 use crate::source::{FileId, Span};
 use crate::text::Localized;
+use crate::vocab::{AuditorQualification, AuthMethod, CertificationScheme};
 
 /// The embedded default files, in merge order.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -99,7 +99,7 @@ pub struct TablesFile {
 
 fn checker() -> &'static Result<SchemaChecker, String> {
     static CHECKER: OnceLock<Result<SchemaChecker, String>> = OnceLock::new();
-    CHECKER.get_or_init(|| SchemaChecker::new(crate::schema::kb_schema()))
+    CHECKER.get_or_init(|| SchemaChecker::new(crate::load::structure::draft07::<KbFile>()))
 }
 
 /// The knowledge base shipped in the binary.

@@ -9,55 +9,12 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::facts::Fact;
-use crate::engine::segment::SegmentKind;
-use crate::model::raw::{AuthMethod, ControlCategory, Layer};
 use crate::text::Localized;
+use crate::vocab::{
+    AuthFactor, AuthMethod, Cia, ControlCategory, Fact, Layer, Rank, SegmentKind, TreatmentNeed,
+};
 
 pub mod load;
-
-/// Confidentiality, integrity, availability.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Cia {
-    Confidentiality,
-    Integrity,
-    Availability,
-}
-
-/// S to D, S highest.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-pub enum Rank {
-    D,
-    C,
-    B,
-    A,
-    S,
-}
-
-impl Rank {
-    pub const ALL: [Rank; 5] = [Rank::S, Rank::A, Rank::B, Rank::C, Rank::D];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rank::S => "S",
-            Rank::A => "A",
-            Rank::B => "B",
-            Rank::C => "C",
-            Rank::D => "D",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Rank> {
-        Rank::ALL
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(text.trim()))
-    }
-}
 
 /// A guideline edition that clause references can name.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -100,15 +57,6 @@ pub struct ScaleLevel {
 pub struct Scales {
     pub likelihood: Vec<ScaleLevel>,
     pub impact: Vec<ScaleLevel>,
-}
-
-/// Whether the policy requires treatment of a rank.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TreatmentNeed {
-    Required,
-    Consider,
-    NotRequired,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -225,17 +173,6 @@ pub struct CatalogueControl {
     pub references: Vec<String>,
 }
 
-/// Factor type of each authentication method.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthFactor {
-    Knowledge,
-    Possession,
-    Inherence,
-}
-
 /// Documentation and settings of one guideline rule (`sansho explain AUTH001`).
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -289,11 +226,11 @@ pub struct Tables {
     /// Whether the suite list was checked against the CRYPTREC text.
     pub tls_cipher_suites_verified: bool,
     /// Certifications that satisfy PGL 4.4 themselves.
-    pub certifications: Vec<crate::model::raw::CertificationScheme>,
+    pub certifications: Vec<crate::vocab::CertificationScheme>,
     /// Accepted alternatives (cloud security certifications).
-    pub alternative_certifications: Vec<crate::model::raw::CertificationScheme>,
+    pub alternative_certifications: Vec<crate::vocab::CertificationScheme>,
     /// Auditor qualifications accepted for an external audit when no certification is held.
-    pub auditor_qualifications: Vec<crate::model::raw::AuditorQualification>,
+    pub auditor_qualifications: Vec<crate::vocab::AuditorQualification>,
     pub operating_rule_items: Vec<NamedItem>,
     pub vendor_selection_items: Vec<NamedItem>,
     pub requirement_areas: Vec<NamedItem>,

@@ -103,7 +103,7 @@ pub struct Loaded {
 
 fn model_checker() -> &'static Result<SchemaChecker, String> {
     static CHECKER: OnceLock<Result<SchemaChecker, String>> = OnceLock::new();
-    CHECKER.get_or_init(|| SchemaChecker::new(crate::schema::model_schema()))
+    CHECKER.get_or_init(|| SchemaChecker::new(structure::draft07::<RawFile>()))
 }
 
 /// Lexical normalisation (no file-system access): removes `.` and folds `name/..`. A `..` that

@@ -11,6 +11,13 @@ use crate::loc;
 use crate::model::spanned::Pos;
 use crate::source::{FileId, Span};
 
+/// The draft-07 JSON Schema of `T` (the draft editors support fully).
+pub fn draft07<T: schemars::JsonSchema>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let schema = generator.into_root_schema_for::<T>();
+    serde_json::to_value(schema).unwrap_or(Value::Null)
+}
+
 /// Structural problems reported per file: enough to fix a file by, bounded so that a file of
 /// millions of mistakes costs neither the memory nor the output of millions of diagnostics. Past
 /// it, checking stops and one [`Code::TooManyProblems`] note says so.

@@ -1,7 +1,7 @@
 //! Japanese and English labels of the model's enumerations, as the guidelines name them.
 
-use super::raw::{ControlCategory, Layer, Operation, Phase, TreatmentOption};
 use crate::text::Localized;
+use crate::vocab::{ControlCategory, Layer, Operation, Phase, TreatmentOption};
 
 fn l(ja: &str, en: &str) -> Localized {
     Localized::new(ja, en)

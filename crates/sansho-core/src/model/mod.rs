@@ -10,7 +10,7 @@ pub mod spanned;
 pub mod validate;
 
 use crate::source::Span;
-pub use raw::{
+use crate::vocab::{
     ActorKind, AssetKind, AuditorQualification, AuthMethod, CertificationScheme, ConnectionKind,
     ContinuityScenario, ControlCategory, CooperationKind, EgressControl, Evaluator, Exposure,
     Layer, LocationKind, MediaCarrier, Operation, OrganizationRole, Phase, PhysicalSafeguard,

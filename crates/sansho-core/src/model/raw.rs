@@ -8,6 +8,13 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::spanned::Sp;
+use crate::vocab::{
+    ActorKind, AssetKind, AuditorQualification, AuthMethod, CertificationScheme, ConnectionKind,
+    ContinuityScenario, ControlCategory, CooperationKind, EgressControl, Evaluator, Exposure,
+    Layer, LocationKind, MediaCarrier, Operation, OrganizationRole, Phase, PhysicalSafeguard,
+    RemotePurpose, SignatureMethod, SslVpnType, StoragePrinciple, TimestampKind, TlsVersion,
+    TreatmentOption, Volume, WirelessAccessControl,
+};
 
 /// One model file. The entry file holds `sansho` and `system`; included files hold any of the
 /// list sections, which are concatenated in include order.
@@ -166,15 +173,6 @@ pub struct RawSystem {
     pub data_egress_controls: Vec<Sp<EgressControl>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EgressControl {
-    NetworkSeparation,
-    ProxyAllowlist,
-    Dlp,
-    UsbBlock,
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOrganization {
@@ -190,19 +188,6 @@ pub struct RawOrganization {
     pub certifications: Vec<RawCertification>,
     #[serde(default)]
     pub description: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrganizationRole {
-    /// The provider that contracts with the institution (対象事業者).
-    Provider,
-    /// A provider working under the provider's contract (再委託先, supply chain).
-    Subcontractor,
-    /// Another provider the institution contracts with separately (水平・垂直連携).
-    OtherProvider,
-    /// A medical institution (医療機関等).
-    Institution,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -227,55 +212,6 @@ pub struct RawCertification {
     /// External audit: the auditor's qualification.
     #[serde(default)]
     pub auditor: Option<Sp<AuditorQualification>>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditorQualification {
-    /// システム監査技術者.
-    SystemAuditor,
-    /// ISACA CISA.
-    Cisa,
-    /// HISPRO evaluation of cloud services.
-    Hispro,
-    Other,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CertificationScheme {
-    Pmark,
-    Isms,
-    IsmsCloud,
-    Ismap,
-    IsmapLiu,
-    Fedramp,
-    FedrampLiSaas,
-    Soc2,
-    Soc3,
-    CsGoldMark,
-    ExternalAudit,
-    Other,
-}
-
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    JsonSchema,
-    serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Layer {
-    Application,
-    Platform,
-    Infrastructure,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -304,35 +240,6 @@ pub struct RawLocation {
     pub within: Option<Sp<String>>,
     #[serde(default)]
     pub description: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LocationKind {
-    DataCenter,
-    CloudRegion,
-    Institution,
-    Room,
-    Office,
-    PatientHome,
-    Remote,
-    Storage,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhysicalSafeguard {
-    EntryControl,
-    BiometricEntry,
-    SecurityGuard,
-    SurveillanceCamera,
-    LockedRoom,
-    LockedRack,
-    VisitorLog,
-    SeismicIsolation,
-    FireSuppression,
-    BackupPower,
-    FloodProtection,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -382,116 +289,6 @@ pub struct RawAsset {
     pub cloud_permitted: Option<bool>,
     #[serde(default)]
     pub description: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AssetKind {
-    Server,
-    Database,
-    LogServer,
-    BackupStorage,
-    Storage,
-    Terminal,
-    Tablet,
-    Smartphone,
-    Printer,
-    NetworkDevice,
-    IotDevice,
-    /// Small flash media: USB memory, SD cards (小型半導体メモリ).
-    PortableMedia,
-    /// Portable hard disks and SSD enclosures.
-    PortableDisk,
-    BackupMedia,
-    CloudService,
-}
-
-impl AssetKind {
-    /// Devices a person operates directly.
-    pub fn is_endpoint(self) -> bool {
-        matches!(
-            self,
-            AssetKind::Terminal | AssetKind::Tablet | AssetKind::Smartphone | AssetKind::IotDevice
-        )
-    }
-
-    /// Things small enough to be carried away.
-    pub fn is_portable(self) -> bool {
-        matches!(
-            self,
-            AssetKind::Tablet
-                | AssetKind::Smartphone
-                | AssetKind::IotDevice
-                | AssetKind::PortableMedia
-                | AssetKind::PortableDisk
-                | AssetKind::BackupMedia
-        )
-    }
-
-    /// Assets whose purpose is to keep data.
-    pub fn is_storage(self) -> bool {
-        matches!(
-            self,
-            AssetKind::Database
-                | AssetKind::BackupStorage
-                | AssetKind::Storage
-                | AssetKind::PortableMedia
-                | AssetKind::PortableDisk
-                | AssetKind::BackupMedia
-        )
-    }
-
-    /// Assets a person logs in to (terminals, servers, stores, cloud services); not printers,
-    /// network devices or media.
-    pub fn has_login(self) -> bool {
-        !matches!(
-            self,
-            AssetKind::Printer
-                | AssetKind::NetworkDevice
-                | AssetKind::PortableMedia
-                | AssetKind::PortableDisk
-                | AssetKind::BackupMedia
-        )
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Exposure {
-    /// Reachable from the internet.
-    Internet,
-    /// Reachable only over a closed network, leased line or VPN.
-    ClosedNetwork,
-    /// Reachable only inside one site's internal network.
-    Internal,
-    /// Not networked: only physical access.
-    PhysicalOnly,
-}
-
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    JsonSchema,
-    serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthMethod {
-    None,
-    Password,
-    Pin,
-    IcCard,
-    HardwareToken,
-    Totp,
-    SmsCode,
-    ClientCertificate,
-    Biometric,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -550,63 +347,6 @@ pub struct RawRemoteAccess {
     pub separated: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RemotePurpose {
-    Maintenance,
-    Staff,
-    Patient,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectionKind {
-    Internet,
-    ClosedNetwork,
-    LeasedLine,
-    IpsecVpn,
-    SslVpn,
-    DirectConnect,
-    PrivateLink,
-    VpcPeering,
-    WirelessLan,
-    Lan,
-    MediaTransport,
-}
-
-impl ConnectionKind {
-    /// Networks the guideline counts as secure (セキュアなネットワーク).
-    pub fn is_secure_network(self) -> bool {
-        matches!(
-            self,
-            ConnectionKind::ClosedNetwork
-                | ConnectionKind::LeasedLine
-                | ConnectionKind::IpsecVpn
-                | ConnectionKind::SslVpn
-                | ConnectionKind::DirectConnect
-                | ConnectionKind::PrivateLink
-                | ConnectionKind::VpcPeering
-        )
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SslVpnType {
-    Client,
-    Clientless,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WirelessAccessControl {
-    None,
-    Psk,
-    MacFilter,
-    Ieee8021xPassword,
-    Ieee8021xCertificate,
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTls {
@@ -623,32 +363,6 @@ pub struct RawTls {
     pub client_certificates: bool,
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    JsonSchema,
-    serde::Serialize,
-)]
-pub enum TlsVersion {
-    #[serde(rename = "ssl3")]
-    Ssl3,
-    #[serde(rename = "tls1.0")]
-    Tls10,
-    #[serde(rename = "tls1.1")]
-    Tls11,
-    #[serde(rename = "tls1.2")]
-    Tls12,
-    #[serde(rename = "tls1.3")]
-    Tls13,
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTransport {
@@ -662,14 +376,6 @@ pub struct RawTransport {
     pub encrypted: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaCarrier {
-    Staff,
-    SecureCourier,
-    Post,
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawActor {
@@ -681,16 +387,6 @@ pub struct RawActor {
     pub kind: Option<Sp<ActorKind>>,
     #[serde(default)]
     pub description: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActorKind {
-    Staff,
-    Patient,
-    Developer,
-    Operator,
-    Maintenance,
 }
 
 /// An information class with its own impact levels (1-5) for C, I and A.
@@ -766,27 +462,6 @@ pub struct RawSignature {
     pub timestamp: Sp<TimestampKind>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SignatureMethod {
-    /// HPKI certificate carrying the medical qualification.
-    Hpki,
-    /// Another signature whose signer's qualification can be verified electronically.
-    QualifiedOther,
-    /// A signature that does not verify the qualification.
-    Unqualified,
-    None,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimestampKind {
-    /// From a time-stamping authority accredited by MIC (総務大臣認定).
-    Accredited,
-    Other,
-    None,
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFlow {
@@ -822,88 +497,6 @@ pub struct RawFlow {
     pub description: Option<String>,
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    JsonSchema,
-    serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    /// 開発フェーズ (incl. maintenance development and initial setup).
-    Development,
-    /// 運用フェーズ.
-    Operation,
-    /// 契約終了フェーズ.
-    Termination,
-}
-
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    JsonSchema,
-    serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    Create,
-    View,
-    Update,
-    Delete,
-    Store,
-    Transfer,
-    Print,
-    Backup,
-    Restore,
-    Export,
-    Import,
-    Carry,
-    Return,
-    Dispose,
-    Log,
-    Develop,
-    Deploy,
-    Maintain,
-    Monitor,
-}
-
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    JsonSchema,
-    serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Volume {
-    /// One patient or record at a time.
-    Record,
-    /// Many records in one run (a day's claims).
-    Batch,
-    /// Whole databases or archives.
-    Bulk,
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawControl {
@@ -937,52 +530,6 @@ pub struct RawControl {
     pub description: Option<String>,
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    JsonSchema,
-    serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum StoragePrinciple {
-    /// 真正性.
-    Authenticity,
-    /// 見読性.
-    Readability,
-    /// 保存性.
-    Preservability,
-}
-
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    JsonSchema,
-    serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ControlCategory {
-    /// 人的・組織的対策.
-    HumanOrganizational,
-    /// 物理的対策.
-    Physical,
-    /// 技術的対策.
-    Technical,
-}
-
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEffect {
@@ -1014,19 +561,6 @@ pub struct RawDecision {
     /// Why this treatment was chosen.
     #[serde(default)]
     pub rationale: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TreatmentOption {
-    /// リスク低減.
-    Reduce,
-    /// リスク回避.
-    Avoid,
-    /// リスク共有 (移転).
-    Share,
-    /// リスク受容 (保有).
-    Accept,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -1086,29 +620,6 @@ pub struct RawContinuityScenario {
     pub last_drill: Option<Sp<String>>,
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    JsonSchema,
-    serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ContinuityScenario {
-    /// System outage, e.g. in a disaster (システム停止).
-    Outage,
-    /// Surge of demand with many casualties (災害時の需要急増).
-    DemandSurge,
-    /// Inconsistency when restarting after an outage (復旧・再開時の不整合).
-    RecoveryInconsistency,
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLedgerEntry {
@@ -1165,15 +676,6 @@ pub struct RawCooperation {
     pub agreed: Option<Sp<String>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CooperationKind {
-    /// The institution contracts each provider separately and they cooperate (水平連携).
-    Horizontal,
-    /// One provider's application runs on another's platform under a separate contract (垂直連携).
-    Vertical,
-}
-
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAgreement {
@@ -1203,14 +705,6 @@ pub struct RawEvaluation {
     pub involved_in_system: bool,
     #[serde(default)]
     pub date: Option<Sp<String>>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Evaluator {
-    ThirdParty,
-    InternalAudit,
-    SelfAssessment,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

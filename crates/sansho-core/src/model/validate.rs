@@ -11,6 +11,7 @@ use crate::diagnostics::{Code, Diagnostic, Severity, did_you_mean};
 use crate::kb::KnowledgeBase;
 use crate::loc;
 use crate::source::FileId;
+use crate::vocab::*;
 
 /// The format version this sansho reads.
 pub const FORMAT_VERSION: u32 = 1;

@@ -4,7 +4,8 @@
 use super::Ctx;
 use crate::diagnostics::Code;
 use crate::loc;
-use crate::model::{CertificationScheme, Evaluator};
+use crate::vocab::Vocabulary;
+use crate::vocab::{CertificationScheme, Evaluator};
 
 pub fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
@@ -48,8 +49,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
                     .as_ref()
                     .filter(|u| u.as_str() < as_of.as_str())
                 {
-                    let (id, name, scheme) =
-                        (&org.id, &org.name, format!("{:?}", c.scheme).to_lowercase());
+                    let (id, name, scheme) = (&org.id, &org.name, c.scheme.name());
                     ctx.emit(
                         Code::CertificationExpired,
                         id,

@@ -2,9 +2,11 @@
 
 use super::Ctx;
 use crate::diagnostics::Code;
-use crate::kb::AuthFactor;
 use crate::loc;
-use crate::model::{ActorKind, AuthMethod, ElementRef, Operation};
+use crate::model::ElementRef;
+use crate::vocab::AuthFactor;
+use crate::vocab::Vocabulary;
+use crate::vocab::{ActorKind, AuthMethod, Operation};
 
 /// Operations through which a person reads or changes information (not carrying, disposing).
 fn accesses_content(op: Operation) -> bool {
@@ -55,10 +57,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 if factors.len() >= 2 {
                     continue;
                 }
-                let names: Vec<String> = methods
-                    .iter()
-                    .map(|m| format!("{m:?}").to_lowercase())
-                    .collect();
+                let names: Vec<&str> = methods.iter().map(|m| m.name()).collect();
                 let names = names.join(" + ");
                 loc!(
                     "{names} は 1 種類の要素だけです",

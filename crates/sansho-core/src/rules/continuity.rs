@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::diagnostics::Code;
 use crate::loc;
-use crate::model::{AssetKind, ContinuityScenario};
+use crate::vocab::{AssetKind, ContinuityScenario};
 
 pub fn check(ctx: &mut Ctx<'_>) {
     let system_id = ctx.model.system.id.clone();

@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::diagnostics::Code;
 use crate::loc;
-use crate::model::{Operation, Phase};
+use crate::vocab::{Operation, Phase};
 
 pub fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;

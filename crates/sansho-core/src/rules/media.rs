@@ -4,7 +4,9 @@
 use super::Ctx;
 use crate::diagnostics::Code;
 use crate::loc;
-use crate::model::{AssetKind, ConnectionKind, ElementRef, WirelessAccessControl};
+use crate::model::ElementRef;
+use crate::vocab::Vocabulary;
+use crate::vocab::{AssetKind, ConnectionKind, WirelessAccessControl};
 
 pub fn check(ctx: &mut Ctx<'_>) {
     for c in &ctx.model.connections {
@@ -14,11 +16,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
         {
             continue;
         }
-        let used: Vec<String> = c
-            .wireless_access_control
-            .iter()
-            .map(|w| format!("{w:?}").to_lowercase())
-            .collect();
+        let used: Vec<&str> = c.wireless_access_control.iter().map(|w| w.name()).collect();
         let used = if used.is_empty() {
             "none".to_owned()
         } else {

@@ -19,9 +19,10 @@ use std::sync::Arc;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::kb::KnowledgeBase;
-use crate::model::{ElementRef, Flow, Model, OrganizationRole};
+use crate::model::{ElementRef, Flow, Model};
 use crate::source::Span;
 use crate::text::Localized;
+use crate::vocab::OrganizationRole;
 
 /// Runs every rule and appends its findings.
 pub fn check(model: &Model, kb: &KnowledgeBase, out: &mut Vec<Diagnostic>) {

@@ -4,7 +4,8 @@
 use super::Ctx;
 use crate::diagnostics::Code;
 use crate::loc;
-use crate::model::{ActorKind, ConnectionKind, ElementRef, SslVpnType, TlsVersion};
+use crate::model::ElementRef;
+use crate::vocab::{ActorKind, ConnectionKind, SslVpnType, TlsVersion};
 
 pub fn check(ctx: &mut Ctx<'_>) {
     for (ix, c) in ctx.model.connections.iter().enumerate() {

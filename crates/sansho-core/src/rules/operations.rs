@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::diagnostics::Code;
 use crate::loc;
-use crate::model::{
+use crate::vocab::{
     ActorKind, ConnectionKind, Operation, OrganizationRole, RemotePurpose, SslVpnType,
 };
 

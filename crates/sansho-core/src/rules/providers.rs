@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use super::Ctx;
 use crate::diagnostics::Code;
 use crate::loc;
-use crate::model::{ElementRef, OrganizationRole};
+use crate::model::ElementRef;
+use crate::vocab::OrganizationRole;
 
 pub fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
