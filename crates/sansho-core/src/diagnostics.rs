@@ -35,46 +35,138 @@ impl Severity {
 
 macro_rules! codes {
     ($( $variant:ident = $code:literal, $name:literal, $severity:ident, $summary:literal; )*) => {
-        /// Every diagnostic code sansho can emit.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        /// Every diagnostic code sansho can emit: the model (`M…`), knowledge-base (`K…`) and
+        /// policy (`P…`) codes listed here, and the guideline rules, each declared in its own
+        /// file under `src/rules/` ([`RuleId`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code {
-            $( #[serde(rename = $code)] #[doc = $summary] $variant, )*
+            $( #[doc = $summary] $variant, )*
+            /// A guideline rule.
+            Rule(RuleId),
         }
 
         impl Code {
-            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+            /// The codes declared in this table (not the rules).
+            const TABLE: &'static [Code] = &[$(Code::$variant),*];
 
-            /// The stable code, e.g. `M005`.
+            /// The stable code, e.g. `M005` or `AUTH001`.
             pub fn as_str(self) -> &'static str {
-                match self { $(Code::$variant => $code,)* }
+                match self { $(Code::$variant => $code,)* Code::Rule(r) => r.code() }
             }
 
             /// A kebab-case name that says what the code flags.
             pub fn name(self) -> &'static str {
-                match self { $(Code::$variant => $name,)* }
+                match self { $(Code::$variant => $name,)* Code::Rule(r) => r.name() }
             }
 
+            /// The severity a finding of this code starts with. A rule's own severity comes from
+            /// its declaration (the strength of the guideline's wording); this is `Error` for
+            /// rules until the declaration is applied.
             pub fn default_severity(self) -> Severity {
-                match self { $(Code::$variant => Severity::$severity,)* }
+                match self { $(Code::$variant => Severity::$severity,)* Code::Rule(_) => Severity::Error }
             }
 
-            /// One-line English summary, for listings.
+            /// One-line English summary, for listings; a rule's summary is its declaration's title
+            /// (in the knowledge base), so here only its name.
             pub fn summary(self) -> &'static str {
-                match self { $(Code::$variant => $summary,)* }
-            }
-
-            /// Whether the code belongs to the guideline rule pack (documented in kb/rules.yaml):
-            /// rule families have prefixes of two letters or more (`AUTH001`), the model and
-            /// policy codes a single letter (`M005`, `P001`).
-            pub fn is_rule(self) -> bool {
-                self.as_str().bytes().take(2).all(|b| b.is_ascii_alphabetic())
-            }
-
-            pub fn parse(code: &str) -> Option<Code> {
-                Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(code) || c.name() == code)
+                match self { $(Code::$variant => $summary,)* Code::Rule(r) => r.name() }
             }
         }
     };
+}
+
+/// A rule of the guideline pack: its place in the registry of rules, which is generated from the
+/// rule files under `src/rules/` (one file per rule) and sorted by code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(u16);
+
+mod generated {
+    // `RULE_CODES: &[(&str, &str)]`: (code, name) of every rule file, sorted by code.
+    include!(concat!(env!("OUT_DIR"), "/rule_codes.rs"));
+}
+
+impl RuleId {
+    /// Every rule, in code order.
+    pub fn all() -> impl Iterator<Item = RuleId> {
+        (0..generated::RULE_CODES.len()).map(|i| RuleId(i as u16))
+    }
+
+    pub fn code(self) -> &'static str {
+        generated::RULE_CODES[self.index()].0
+    }
+
+    pub fn name(self) -> &'static str {
+        generated::RULE_CODES[self.index()].1
+    }
+
+    /// Place in the registry: rule declarations and checks are listed in this order.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+
+    pub fn parse(text: &str) -> Option<RuleId> {
+        RuleId::all().find(|r| r.code().eq_ignore_ascii_case(text) || r.name() == text)
+    }
+}
+
+impl Code {
+    /// Every code: the table's, then the rules'.
+    pub fn all() -> impl Iterator<Item = Code> {
+        Code::TABLE
+            .iter()
+            .copied()
+            .chain(RuleId::all().map(Code::Rule))
+    }
+
+    /// Whether the code is a guideline rule (`AUTH001`) rather than a model, knowledge-base or
+    /// policy code (`M005`, `P001`).
+    pub fn is_rule(self) -> bool {
+        matches!(self, Code::Rule(_))
+    }
+
+    pub fn rule(self) -> Option<RuleId> {
+        match self {
+            Code::Rule(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The code written `text` (`M005`, `auth001`) or named `text` (`unknown-key`).
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::TABLE
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(text) || c.name() == text)
+            .or_else(|| RuleId::parse(text).map(Code::Rule))
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Code::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown diagnostic code `{text}`")))
+    }
+}
+
+impl JsonSchema for Code {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Code".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A diagnostic code: M… (model), K… (knowledge base), P… (policy), or a guideline rule such as AUTH001.",
+            "type": "string",
+            "pattern": "^[A-Z]+[0-9]{3}$"
+        })
+    }
 }
 
 codes! {
@@ -109,6 +201,7 @@ codes! {
     YamlTag = "M028", "yaml-tag", Error, "A YAML tag (`!name`), which the model format does not use.";
     ControlCharacter = "M029", "control-character", Error, "Text holds a control character or a bidirectional override.";
     TooManyProblems = "M030", "too-many-problems", Note, "More problems than are reported one by one; their count.";
+    EditionWithoutContent = "M031", "edition-without-content", Warning, "The model declares a guideline edition whose content sansho does not hold; another edition's rules apply.";
     // K: knowledge-base override files.
     KbInvalid = "K001", "kb-invalid", Error, "A knowledge-base override file is invalid.";
     // P: the guideline's risk policy (5.1.3-5.1.5) applied to the assessed model.
@@ -122,62 +215,18 @@ codes! {
     SRiskAccepted = "P008", "s-risk-accepted", Warning, "An S-rank risk is accepted instead of treated.";
     ControlUnused = "P009", "control-unused", Note, "A control that applies to no risk of the model.";
     AvoidWithoutChange = "P010", "avoid-without-change", Warning, "A risk marked avoided whose flow is still in the model.";
-    // Guideline rule pack: one family per area of the guidelines. Titles, explanations,
     // clauses, severity and rank are data in kb/rules.yaml.
     // AUTH: user authentication (PGL 5.1.5(イ)①).
-    HumanAccessWithoutMfa = "AUTH001", "human-access-without-mfa", Error, "People reach medical information without multi-factor authentication.";
     // LOG: log retention (PGL 5.1.5(イ)②).
-    LogRetentionTooShort = "LOG001", "log-retention-too-short", Error, "Logs are kept shorter than the legal retention of what they record.";
-    LogRetentionUnknown = "LOG002", "log-retention-unknown", Warning, "Logs of legally kept information without a stated retention.";
     // NET: network routes (PGL 5.1.5(イ)③).
-    MedicalOverInternetWithoutTls = "NET001", "medical-over-internet-without-tls", Error, "Medical information crosses the internet without TLS.";
-    TlsVersionNotAllowed = "NET002", "tls-version-not-allowed", Error, "TLS versions below 1.2, or 1.2 without a recorded reason.";
-    TlsCipherNotAllowed = "NET003", "tls-cipher-not-allowed", Error, "A cipher suite outside the high-security allow-list.";
-    ClientlessSslVpn = "NET004", "clientless-ssl-vpn", Error, "An SSL-VPN that is not client-type.";
-    IpsecWithoutIke = "NET005", "ipsec-without-ike", Error, "IPsec without IKE (or IKE not stated).";
-    InsecureRouteForStaff = "NET006", "insecure-route-for-staff", Warning, "Staff or vendors reach medical information over the open internet instead of a secure network.";
     // WLAN: wireless LAN (PGL 5.1.5(イ)④).
-    WirelessWeakAccessControl = "WLAN001", "wireless-weak-access-control", Error, "Wireless LAN admission by MAC filter or shared key only.";
     // MEDIA: small media and cloud storage (PGL 5.1.5(イ)⑤).
-    FlashMediaWithMedicalInformation = "MEDIA001", "flash-media-with-medical-information", Error, "Portable flash media hold medical information.";
-    CloudStorageNotPermitted = "MEDIA002", "cloud-storage-not-permitted", Error, "A cloud storage service that is not on the permitted list.";
-    NoEgressSeparation = "MEDIA003", "no-egress-separation", Warning, "Nothing stops important data from being sent out.";
     // BCP: continuity (PGL 5.1.5(イ)⑥).
-    ContinuityScenarioMissing = "BCP001", "continuity-scenario-missing", Error, "A BCP scenario (outage, surge, inconsistency on recovery) is not planned.";
-    BackupGenerationsTooFew = "BCP002", "backup-generations-too-few", Error, "A backup keeps too few generations.";
-    BackupNotOffline = "BCP003", "backup-not-offline", Error, "Medical data have no offline or write-once backup copy.";
-    StoreWithoutBackup = "BCP004", "store-without-backup", Error, "A store of medical information is not backed up.";
     // OPS: information management in operation (MGL 6.0 システム運用編 7).
-    TakenOutUnencrypted = "OPS001", "taken-out-unencrypted", Error, "A device or medium taken out is not encrypted.";
-    TakenOutNotInLedger = "OPS002", "taken-out-not-in-ledger", Error, "A device or medium taken out is not in the ledger.";
-    VendorTakeOutWithoutApproval = "OPS003", "vendor-take-out-without-approval", Error, "A maintenance vendor takes medical information out without approval.";
-    RemoteMaintenanceUnrestricted = "OPS004", "remote-maintenance-unrestricted", Error, "Remote login is not restricted to managed maintenance.";
-    StaffRemoteWithoutVdi = "OPS005", "staff-remote-without-vdi", Error, "Staff remote access without a virtual desktop over a VPN.";
-    PatientViewingNotSeparated = "OPS006", "patient-viewing-not-separated", Error, "Patient-facing viewing is not separated from internal systems.";
-    LentDeviceWithoutConsent = "OPS007", "lent-device-without-consent", Error, "Devices lent to patients without explanation and consent.";
-    DisposalProcedureMissing = "OPS008", "disposal-procedure-missing", Warning, "An information kind has no disposal procedure.";
-    OutsourcedDisposalWithoutEvidence = "OPS009", "outsourced-disposal-without-evidence", Error, "Disposal by another organisation without evidence.";
     // INST: institutional requirements (PGL ch.6).
-    ForeignStorageUndisclosed = "INST001", "foreign-storage-undisclosed", Error, "Storage outside Japan or foreign-law exposure is not disclosed.";
-    StoragePrincipleMissing = "INST002", "storage-principle-missing", Error, "A legally kept record lacks measures for 真正性, 見読性 or 保存性.";
-    SignatureNotQualified = "INST003", "signature-not-qualified", Error, "A signature-requiring document lacks a qualification-verifiable signature or an accredited timestamp.";
-    UnencryptedByLawWithoutCountermeasure = "INST004", "unencrypted-by-law-without-countermeasure", Error, "Transmission unencrypted by law without eavesdropping countermeasures.";
     // AGR: agreement readiness (PGL ch.4).
-    CertificationMissing = "AGR001", "certification-missing", Error, "The provider has no Pマーク or ISMS and no accepted alternative.";
-    CertificationExpired = "AGR002", "certification-expired", Error, "A certificate expired before the model's date.";
-    IsmsScopeNarrow = "AGR003", "isms-scope-narrow", Warning, "The ISMS scope does not cover the data from entry to exit.";
-    EvaluationMissing = "AGR004", "evaluation-missing", Error, "No evaluation of the safety management, or one done by people involved.";
-    OperatingRuleItemMissing = "AGR005", "operating-rule-item-missing", Error, "An item of the 運用管理規程 is not covered.";
-    VendorSelectionItemMissing = "AGR006", "vendor-selection-item-missing", Error, "A vendor-selection item is not answered.";
     // MULTI: several providers.
-    ResponsibilitySplitMissing = "MULTI001", "responsibility-split-missing", Error, "An asset run by another organisation has no recorded responsibility split.";
-    IncidentLeadMissing = "MULTI002", "incident-lead-missing", Error, "Several organisations and no lead for incident investigation.";
-    CooperationSplitMissing = "MULTI003", "cooperation-split-missing", Error, "A cooperation with another provider has no agreed split for the joint parts.";
-    RequirementUncovered = "MULTI004", "requirement-uncovered", Error, "A requirement area is covered by no party.";
     // LIFE: lifecycle.
-    TerminationFlowsMissing = "LIFE001", "termination-flows-missing", Error, "No termination-phase flow returns, transfers or disposes of the data.";
-    TerminationEvidenceMissing = "LIFE002", "termination-evidence-missing", Warning, "A termination flow plans no evidence.";
-    PeriodicReportsMissing = "LIFE003", "periodic-reports-missing", Warning, "No periodic operation reports or self-inspection.";
 }
 
 /// One reported problem.
@@ -276,18 +325,20 @@ mod tests {
     #[test]
     fn codes_are_unique_and_listed() {
         let mut seen = std::collections::BTreeSet::new();
-        for code in Code::ALL {
+        for code in Code::all() {
             assert!(
                 seen.insert(code.as_str()),
                 "duplicate code {}",
                 code.as_str()
             );
             assert!(seen.insert(code.name()), "duplicate name {}", code.name());
-            assert_eq!(Code::parse(code.as_str()), Some(*code));
+            assert_eq!(Code::parse(code.as_str()), Some(code));
         }
-        let table: Vec<String> = Code::ALL
-            .iter()
-            .map(|c| format!("{} {} {:?}", c.as_str(), c.name(), c.default_severity()))
+        let table: Vec<String> = Code::all()
+            .map(|c| match c {
+                Code::Rule(_) => format!("{} {}", c.as_str(), c.name()),
+                _ => format!("{} {} {:?}", c.as_str(), c.name(), c.default_severity()),
+            })
             .collect();
         insta::assert_snapshot!(table.join("\n"));
     }

@@ -13,6 +13,7 @@
 pub mod diagnostics;
 pub mod diff;
 pub mod engine;
+pub mod judge;
 pub mod kb;
 pub mod load;
 pub mod model;

@@ -39,6 +39,10 @@ pub struct Assessment {
     pub findings: Vec<Diagnostic>,
     /// Descriptions of every rule and condition referenced by the traces.
     pub rules: BTreeMap<String, Localized>,
+    /// The declarations of the guideline rules that found something, by code, so that writers
+    /// show a rule's texts, clauses and example without reaching into the knowledge base.
+    #[serde(default)]
+    pub guideline_rules: BTreeMap<String, crate::kb::RuleDeclaration>,
     pub threats: Vec<ThreatInfo>,
     /// The system's configuration and agreement package, for diagrams and deliverables.
     pub configuration: Configuration,
@@ -194,7 +198,8 @@ pub struct FlowResult {
     pub id: String,
     pub phase: Phase,
     pub layer: Layer,
-    pub who: Option<Ref>,
+    /// The people who do it; empty for processing without a person.
+    pub who: Vec<Ref>,
     #[serde(rename = "where")]
     pub where_: Ref,
     pub which: Ref,

@@ -101,9 +101,15 @@ pub fn flow_row(f: &sansho_core::result::FlowResult, lang: Lang) -> Vec<String> 
         f.id.clone(),
         f.phase.label().get(lang).to_owned(),
         f.layer.label().get(lang).to_owned(),
-        f.who
-            .as_ref()
-            .map_or_else(|| "—".to_owned(), |w| w.name.to_string()),
+        if f.who.is_empty() {
+            "—".to_owned()
+        } else {
+            f.who
+                .iter()
+                .map(|w| &*w.name)
+                .collect::<Vec<_>>()
+                .join("、")
+        },
         f.where_.name.to_string(),
         f.which.name.to_string(),
         f.what

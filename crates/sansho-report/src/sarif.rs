@@ -174,24 +174,43 @@ pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
     };
     let mut results = Vec::new();
     for f in a.findings.iter().filter(|f| f.code != Code::UntreatedRisk) {
-        let help = f
-            .hint
-            .as_ref()
-            .map_or_else(String::new, |h| format!("{} / {}", h.ja, h.en));
-        let full = if f.references.is_empty() {
-            f.code.summary().to_owned()
-        } else {
-            format!("{} ({})", f.code.summary(), f.references.join("; "))
+        // A guideline rule describes itself from its declaration, carried in the result.
+        let rule_index = match a.guideline_rules.get(f.code.as_str()) {
+            Some(d) => index_of(
+                &mut rules,
+                d.code.clone(),
+                d.name.clone(),
+                format!("{} / {}", d.title.ja, d.title.en),
+                format!(
+                    "{} / {} ({})",
+                    d.what.ja,
+                    d.what.en,
+                    d.references().join("; ")
+                ),
+                format!("{} / {}", d.fix.ja, d.fix.en),
+                level(f.severity),
+            ),
+            None => {
+                let help = f
+                    .hint
+                    .as_ref()
+                    .map_or_else(String::new, |h| format!("{} / {}", h.ja, h.en));
+                let full = if f.references.is_empty() {
+                    f.code.summary().to_owned()
+                } else {
+                    format!("{} ({})", f.code.summary(), f.references.join("; "))
+                };
+                index_of(
+                    &mut rules,
+                    f.code.as_str().to_owned(),
+                    f.code.name().to_owned(),
+                    f.code.summary().to_owned(),
+                    full,
+                    help,
+                    level(f.code.default_severity()),
+                )
+            }
         };
-        let rule_index = index_of(
-            &mut rules,
-            f.code.as_str().to_owned(),
-            f.code.name().to_owned(),
-            f.code.summary().to_owned(),
-            full,
-            help,
-            level(f.code.default_severity()),
-        );
         let mut properties = BTreeMap::new();
         if let Some(rank) = f.rank {
             properties.insert("rank", rank.as_str().to_owned());

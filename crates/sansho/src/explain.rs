@@ -9,6 +9,7 @@ use sansho_core::kb::ScoreOp;
 use sansho_core::result::{Assessment, Risk};
 use sansho_core::vocab::Cia;
 use sansho_core::vocab::Fact;
+use sansho_core::vocab::Vocabulary;
 use sansho_core::{Code, KnowledgeBase, Lang};
 
 use crate::{Common, EXIT_INVALID, print_diagnostics};
@@ -22,46 +23,7 @@ pub fn run(
     let lang: Lang = common.lang.into();
     let mut out = std::io::stdout().lock();
     if let Some(doc) = Code::parse(id).and_then(|c| kb.rule(c)) {
-        let t = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
-        writeln!(
-            out,
-            "{} {} — {}",
-            doc.code.as_str(),
-            doc.code.name(),
-            doc.title.get(lang)
-        )?;
-        writeln!(
-            out,
-            "{}: {:?}  {}: {}",
-            t("重大度", "severity"),
-            doc.severity,
-            t("ランク", "rank"),
-            doc.rank.as_str()
-        )?;
-        writeln!(
-            out,
-            "\n{}\n  {}",
-            t("何を検査するか", "What it checks"),
-            doc.what.get(lang)
-        )?;
-        writeln!(
-            out,
-            "\n{}\n  {}",
-            t("なぜ重要か", "Why it matters"),
-            doc.why.get(lang)
-        )?;
-        writeln!(
-            out,
-            "\n{}\n  {}",
-            t("対応", "How to fix it"),
-            doc.fix.get(lang)
-        )?;
-        writeln!(
-            out,
-            "\n{}\n  {}",
-            t("参照条項", "References"),
-            doc.references.join("\n  ")
-        )?;
+        write!(out, "{}", explain_rule(doc, kb, lang))?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(code) = Code::parse(id) {
@@ -430,6 +392,59 @@ pub fn explain_risk(
             t("影響度", "impact"),
             step.impact
         ));
+    }
+    s
+}
+
+/// A rule's declaration for a reader: what, why, how to fix, the example, and the clauses with
+/// the strength of their wording and whether they were checked.
+fn explain_rule(doc: &sansho_core::kb::RuleDeclaration, kb: &KnowledgeBase, lang: Lang) -> String {
+    let t = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
+    let mut s = format!("{} {} — {}\n", doc.code, doc.name, doc.title.get(lang));
+    s.push_str(&format!(
+        "{}: {}  {}: {}\n",
+        t("重大度", "severity"),
+        kb.rule_severity(doc).name(),
+        t("ランク", "rank"),
+        doc.rank.as_str()
+    ));
+    for (title, text) in [
+        (t("何を検査するか", "What it checks"), &doc.what),
+        (t("なぜ重要か", "Why it matters"), &doc.why),
+        (t("対応", "How to fix it"), &doc.fix),
+        (t("例", "Example"), &doc.example.explanation),
+    ] {
+        s.push_str(&format!("\n{title}\n  {}\n", text.get(lang)));
+    }
+    s.push_str(&format!(
+        "\n  {} ({}: {}):\n",
+        t("検出されるモデルの断片", "a fragment that fires"),
+        t("指摘される要素", "flagged element"),
+        doc.example.element
+    ));
+    for line in doc.example.fires.lines() {
+        s.push_str(&format!("    {line}\n"));
+    }
+    s.push_str(&format!("\n  {}:\n", t("直した断片", "the fix")));
+    for line in doc.example.passes.lines() {
+        s.push_str(&format!("    {line}\n"));
+    }
+    s.push_str(&format!("\n{}\n", t("根拠", "Sources")));
+    for source in &doc.sources {
+        let checked = if source.verified {
+            t("原文で確認済み", "checked against the official text")
+        } else {
+            t("未確認", "not verified")
+        };
+        s.push_str(&format!(
+            "  {} [{}; {}]\n",
+            source.clause,
+            source.strength.name(),
+            checked
+        ));
+        if let Some(quote) = &source.quote {
+            s.push_str(&format!("    「{quote}」\n"));
+        }
     }
     s
 }

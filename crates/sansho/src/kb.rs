@@ -96,6 +96,9 @@ pub fn print(kb: &KnowledgeBase, section: Section, json: bool, lang: Lang) -> an
         }
     }
     if all || matches!(section, Section::Scales) {
+        if let Some(note) = &kb.scales.note {
+            writeln!(out, "{}", note.get(lang))?;
+        }
         for (name, scale) in [
             ("likelihood", &kb.scales.likelihood),
             ("impact", &kb.scales.impact),
@@ -214,16 +217,16 @@ pub fn rules(kb: &KnowledgeBase, json: bool, lang: Lang) -> anyhow::Result<()> {
         return Ok(());
     }
     for r in &kb.rules {
-        let level = format!("{:?}/{}", r.severity, r.rank.as_str()).to_lowercase();
+        let level = format!("{}/{}", kb.rule_severity(r).name(), r.rank.as_str());
         writeln!(
             out,
             "{:<9} {:<10} {:<40} {}",
-            r.code.as_str(),
+            r.code,
             level,
-            r.code.name(),
+            r.name,
             r.title.get(lang)
         )?;
-        writeln!(out, "{:<9} {}", "", r.references.join("; "))?;
+        writeln!(out, "{:<9} {}", "", r.references().join("; "))?;
     }
     Ok(())
 }

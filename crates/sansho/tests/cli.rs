@@ -134,6 +134,12 @@ fn init_writes_a_starter_that_assesses_cleanly() {
             .args(["assess", "sansho.yaml"]),
     );
     assert_eq!(code, 0);
+    // A new user starts from green: no error and no warning of any kind.
+    assert!(
+        out.contains("ガイドライン指摘: エラー 0 / 警告 0")
+            && out.contains("リスク対応の指摘: エラー 0 / 警告 0"),
+        "{out}"
+    );
     insta::assert_snapshot!("starter_summary", out);
     // A second init refuses to overwrite.
     let (code, _, err) = stdout(sansho().current_dir(dir.path()).args(["init"]));
@@ -269,7 +275,7 @@ fn rules_lists_every_rule_with_clauses_and_explain_documents_each() {
     for rule in &rules {
         let id = rule["code"].as_str().unwrap();
         assert!(out.contains(id), "{id} missing from `sansho rules`");
-        let first_reference = rule["references"][0].as_str().unwrap();
+        let first_reference = rule["sources"][0]["clause"].as_str().unwrap();
         assert!(
             out.contains(first_reference),
             "{id}: clause {first_reference} not listed"
@@ -280,7 +286,9 @@ fn rules_lists_every_rule_with_clauses_and_explain_documents_each() {
             "What it checks",
             "Why it matters",
             "How to fix it",
-            "References",
+            "Example",
+            "a fragment that fires",
+            "Sources",
             first_reference,
         ] {
             assert!(text.contains(section), "{id}: `{section}` missing");

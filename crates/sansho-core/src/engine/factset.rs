@@ -1,15 +1,12 @@
 //! Reading facts off the model, as bit sets so that rule matching is a mask test.
 
 use super::segment::Segment;
+use crate::judge::{self, Authentication, Stated};
 use crate::kb::KnowledgeBase;
 use crate::model::{ElementRef, Flow, Model};
-use crate::vocab::AuthFactor;
-use crate::vocab::Fact;
-use crate::vocab::SegmentKind;
 use crate::vocab::{
-    ActorKind, AssetKind, AuthMethod, ConnectionKind, Exposure, LocationKind, MediaCarrier,
-    Operation, OrganizationRole, PhysicalSafeguard, SslVpnType, TlsVersion, Volume,
-    WirelessAccessControl,
+    ActorKind, AssetKind, ConnectionKind, Exposure, Fact, LocationKind, MediaCarrier, Operation,
+    OrganizationRole, PhysicalSafeguard, SegmentKind, Volume,
 };
 
 const _: () = assert!(Fact::ALL.len() <= 64, "FactSet is a u64");
@@ -60,7 +57,9 @@ pub struct Facts {
 
 impl Facts {
     pub fn new(model: &Model, kb: &KnowledgeBase) -> Self {
-        let locations: Vec<FactSet> = model.locations.iter().map(location_facts).collect();
+        let locations: Vec<FactSet> = (0..model.locations.len())
+            .map(|l| location_facts(model, l))
+            .collect();
         Facts {
             assets: model
                 .assets
@@ -86,19 +85,18 @@ impl Facts {
             Volume::Batch => set.insert(Fact::VolumeBatch),
             Volume::Record => {}
         }
-        match flow.who {
-            None => set.insert(Fact::Unattended),
-            Some(actor) => {
-                let actor = &model.actors[actor];
-                if actor.kind == Some(ActorKind::Patient) {
-                    set.insert(Fact::ActorPatient);
-                }
-                if matches!(
-                    model.organizations[actor.organization].role,
-                    OrganizationRole::Subcontractor | OrganizationRole::OtherProvider
-                ) {
-                    set.insert(Fact::ActorExternal);
-                }
+        if flow.who.is_empty() {
+            set.insert(Fact::Unattended);
+        }
+        for actor in flow.who.iter().map(|&a| &model.actors[a]) {
+            if actor.kind == Some(ActorKind::Patient) {
+                set.insert(Fact::ActorPatient);
+            }
+            if matches!(
+                model.organizations[actor.organization].role,
+                OrganizationRole::Subcontractor | OrganizationRole::OtherProvider
+            ) {
+                set.insert(Fact::ActorExternal);
             }
         }
         for &info in &flow.what {
@@ -113,11 +111,7 @@ impl Facts {
         if flow.how.contains(&Operation::Log) {
             set.insert(Fact::CarriesLogs);
         }
-        let crosses_internet = flow.path.iter().any(|e| match *e {
-            ElementRef::Connection(c) => model.connections[c].kind == ConnectionKind::Internet,
-            ElementRef::Asset(a) => model.assets[a].exposure == Some(Exposure::Internet),
-            _ => false,
-        });
+        let crosses_internet = judge::crosses_internet(model, flow);
         if crosses_internet {
             set.insert(Fact::PathCrossesInternet);
         }
@@ -153,7 +147,8 @@ impl Facts {
     }
 }
 
-fn location_facts(location: &crate::model::Location) -> FactSet {
+fn location_facts(model: &Model, ix: usize) -> FactSet {
+    let location = &model.locations[ix];
     let mut set = FactSet::default();
     if location.public_access {
         set.insert(Fact::PublicArea);
@@ -161,7 +156,8 @@ fn location_facts(location: &crate::model::Location) -> FactSet {
     if location.kind == LocationKind::PatientHome {
         set.insert(Fact::PatientHome);
     }
-    let safeguards = &location.physical_safeguards;
+    // A room inside a guarded site is guarded.
+    let safeguards = judge::safeguards(model, ix);
     if safeguards.iter().any(|s| {
         matches!(
             s,
@@ -180,7 +176,7 @@ fn location_facts(location: &crate::model::Location) -> FactSet {
     {
         set.insert(Fact::DisasterResilient);
     }
-    if location.country.as_deref().is_some_and(|c| c != "JP") {
+    if judge::country(model, ix).is_some_and(|c| c != "JP") {
         set.insert(Fact::OutsideJapan);
     }
     set
@@ -195,23 +191,11 @@ fn asset_facts(asset: &crate::model::Asset, kb: &KnowledgeBase) -> FactSet {
         Some(Exposure::PhysicalOnly) => set.insert(Fact::ExposurePhysicalOnly),
         None => {}
     }
-    if let Some(methods) = &asset.authentication {
-        if methods.contains(&AuthMethod::None) {
-            set.insert(Fact::AuthNone);
-        } else {
-            let mut factors: Vec<AuthFactor> = methods
-                .iter()
-                .filter_map(|m| kb.auth_factors.get(m).copied())
-                .collect();
-            factors.sort_unstable();
-            factors.dedup();
-            // Two steps of the same factor type are still one factor (MGL 6.0 企画管理編 13).
-            set.insert(if factors.len() >= 2 {
-                Fact::AuthMultiFactor
-            } else {
-                Fact::AuthSingleFactor
-            });
-        }
+    match judge::authentication(asset, kb) {
+        Authentication::NotStated => {}
+        Authentication::None => set.insert(Fact::AuthNone),
+        Authentication::SingleFactor(_) => set.insert(Fact::AuthSingleFactor),
+        Authentication::MultiFactor => set.insert(Fact::AuthMultiFactor),
     }
     if !asset.unpatched_vulnerabilities.is_empty() {
         set.insert(Fact::UnpatchedVulnerability);
@@ -264,33 +248,20 @@ fn connection_facts(connection: &crate::model::Connection) -> FactSet {
         k if k.is_secure_network() => set.insert(Fact::NetworkSecure),
         _ => {}
     }
-    if connection.kind == ConnectionKind::Internet && connection.tls.is_none() {
+    if judge::internet_without_tls(connection) {
         set.insert(Fact::TlsMissing);
     }
-    if let Some(tls) = &connection.tls
-        && tls
-            .versions
-            .iter()
-            .any(|v| matches!(v, TlsVersion::Ssl3 | TlsVersion::Tls10 | TlsVersion::Tls11))
-    {
+    if !judge::legacy_tls(connection).is_empty() {
         set.insert(Fact::TlsLegacy);
     }
-    if connection.kind == ConnectionKind::SslVpn && connection.ssl_vpn != Some(SslVpnType::Client) {
-        // An SSL-VPN that is not stated to be client-type is treated as clientless (PGL 5.1.5(イ)③).
+    // What is not stated counts as the weaker case (PGL 5.1.5(イ)③④).
+    if judge::ssl_vpn_client(connection).is_some_and(|c| c != Stated::Yes) {
         set.insert(Fact::SslVpnClientless);
     }
-    if connection.kind == ConnectionKind::IpsecVpn && connection.ike == Some(false) {
+    if judge::ipsec_ike(connection).is_some_and(|i| i != Stated::Yes) {
         set.insert(Fact::IpsecWithoutIke);
     }
-    if connection.kind == ConnectionKind::WirelessLan
-        && !connection.wireless_access_control.iter().any(|w| {
-            matches!(
-                w,
-                WirelessAccessControl::Ieee8021xCertificate
-                    | WirelessAccessControl::Ieee8021xPassword
-            )
-        })
-    {
+    if judge::wireless_admission(connection).is_some_and(|w| w.is_weak()) {
         set.insert(Fact::WirelessWeakAccessControl);
     }
     if connection.kind == ConnectionKind::MediaTransport {

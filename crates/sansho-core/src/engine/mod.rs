@@ -101,9 +101,15 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
     let tally = counts.into_tally(&risks);
 
     let mut findings = policy::findings(model, kb, &risks, &tally);
-    crate::rules::check(model, kb, &mut findings);
+    let structure = crate::judge::Structure::new(model);
+    crate::rules::check(&structure, kb, &mut findings);
     let summary = summarize(&flows, &risks, &findings);
     let rules = compiled.rule_descriptions(kb);
+    let guideline_rules = findings
+        .iter()
+        .filter_map(|f| kb.rule(f.code))
+        .map(|d| (d.code.clone(), d.clone()))
+        .collect();
     Assessment {
         format: RESULT_FORMAT,
         generator: format!("sansho {}", env!("CARGO_PKG_VERSION")),
@@ -124,6 +130,7 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
         risks,
         findings,
         rules,
+        guideline_rules,
         threats: kb
             .threats
             .iter()
@@ -221,7 +228,11 @@ fn flow_result(names: &Names, flow: &Flow, segments: &[Segment], risk_count: usi
         id: flow.id.clone(),
         phase: flow.phase,
         layer: flow.layer,
-        who: flow.who.map(|a| names.get(ElementRef::Actor(a))),
+        who: flow
+            .who
+            .iter()
+            .map(|&a| names.get(ElementRef::Actor(a)))
+            .collect(),
         where_: names.get(ElementRef::Location(flow.where_)),
         which: names.get(ElementRef::Asset(flow.which)),
         what: flow

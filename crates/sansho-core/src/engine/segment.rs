@@ -51,7 +51,7 @@ pub fn segments(model: &Model, flow: &Flow, out: &mut Vec<Segment>) {
                     // transfer cross-section, not to processing.
                     AssetKind::NetworkDevice if !is_first => SegmentKind::Transfer,
                     AssetKind::LogServer => SegmentKind::Logging,
-                    _ if is_first && flow.who.is_some() => SegmentKind::Entry,
+                    _ if is_first && !flow.who.is_empty() => SegmentKind::Entry,
                     k if k.is_storage() => SegmentKind::Storage,
                     _ if Some(a) == last_asset && stores && flow.path.len() > 1 => {
                         SegmentKind::Storage

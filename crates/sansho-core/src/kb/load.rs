@@ -7,17 +7,24 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{
-    AuthFactor, CatalogueControl, ClassDefault, Edition, KnowledgeBase, Matrix, NamedItem, Rank,
-    RetentionEntry, RuleDoc, Scales, ScoreOp, ScoreRule, Tables, Threat, ThreatRule,
+    AuthFactor, CatalogueControl, ClassDefault, Edition, KnowledgeBase, Matrix, NamedItem,
+    PasswordRules, Rank, RetentionEntry, RuleDeclaration, RuleOverride, Scales, ScoreOp, ScoreRule,
+    Tables, Threat, ThreatRule,
 };
 use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{RuleId, Severity};
 use crate::load::document::{self, Limits};
 use crate::load::structure::SchemaChecker;
 use crate::load::tree;
 use crate::loc;
 use crate::source::{FileId, Span};
 use crate::text::Localized;
-use crate::vocab::{AuditorQualification, AuthMethod, CertificationScheme};
+use crate::vocab::{AuditorQualification, AuthMethod, CertificationScheme, Strength};
+
+mod generated {
+    // `RULE_DECLARATIONS: &[(&str, &str)]`: (file, YAML) of every rule, in code order.
+    include!(concat!(env!("OUT_DIR"), "/rule_declarations.rs"));
+}
 
 /// The embedded default files, in merge order.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -35,9 +42,17 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("kb/impact.yaml", include_str!("../../kb/impact.yaml")),
     ("kb/controls.yaml", include_str!("../../kb/controls.yaml")),
-    ("kb/rules.yaml", include_str!("../../kb/rules.yaml")),
     ("kb/tables.yaml", include_str!("../../kb/tables.yaml")),
 ];
+
+/// Every text of the built-in knowledge base as (path, text), numbered as the built-in load
+/// numbers its files: the KB files, then each rule's declaration.
+pub fn builtin_texts() -> impl Iterator<Item = (&'static str, &'static str)> {
+    BUILTIN_FILES
+        .iter()
+        .copied()
+        .chain(generated::RULE_DECLARATIONS.iter().copied())
+}
 
 /// One knowledge-base file: any subset of the sections. Lists merge by `id` (an entry with an
 /// existing id replaces it); `scales`, `matrix` and `auth_factors` replace the whole section.
@@ -65,8 +80,9 @@ pub struct KbFile {
     pub auth_factors: Option<BTreeMap<AuthMethod, AuthFactor>>,
     #[serde(default)]
     pub controls: Option<Vec<CatalogueControl>>,
+    /// Changes to rules by code (severity, rank, texts); rules themselves are declared in code.
     #[serde(default)]
-    pub rules: Option<Vec<RuleDoc>>,
+    pub rules: Option<Vec<RuleOverride>>,
     #[serde(default)]
     pub tables: Option<TablesFile>,
 }
@@ -88,6 +104,8 @@ pub struct TablesFile {
     #[serde(default)]
     pub auditor_qualifications: Option<Vec<AuditorQualification>>,
     #[serde(default)]
+    pub evaluation_bodies: Option<Vec<AuditorQualification>>,
+    #[serde(default)]
     pub operating_rule_items: Option<Vec<NamedItem>>,
     #[serde(default)]
     pub vendor_selection_items: Option<Vec<NamedItem>>,
@@ -95,6 +113,10 @@ pub struct TablesFile {
     pub requirement_areas: Option<Vec<NamedItem>>,
     #[serde(default)]
     pub min_backup_generations: Option<u32>,
+    #[serde(default)]
+    pub severity_by_strength: Option<BTreeMap<Strength, Severity>>,
+    #[serde(default)]
+    pub password: Option<PasswordRules>,
 }
 
 fn checker() -> &'static Result<SchemaChecker, String> {
@@ -102,7 +124,7 @@ fn checker() -> &'static Result<SchemaChecker, String> {
     CHECKER.get_or_init(|| SchemaChecker::new(crate::load::structure::draft07::<KbFile>()))
 }
 
-/// The knowledge base shipped in the binary.
+/// The knowledge base shipped in the binary: the KB files and every rule's declaration.
 pub fn builtin() -> &'static Result<KnowledgeBase, Vec<Diagnostic>> {
     static BUILTIN: OnceLock<Result<KnowledgeBase, Vec<Diagnostic>>> = OnceLock::new();
     BUILTIN.get_or_init(|| {
@@ -111,8 +133,64 @@ pub fn builtin() -> &'static Result<KnowledgeBase, Vec<Diagnostic>> {
             .enumerate()
             .map(|(i, (_, text))| (FileId(u32::try_from(i).unwrap_or(0)), *text))
             .collect();
-        merge_files(None, &files)
+        let rules = rule_declarations(BUILTIN_FILES.len())?;
+        let mut kb = merge_files(None, &files)?;
+        kb.rules = rules;
+        let problems: Vec<Diagnostic> = validate(&kb)
+            .into_iter()
+            .map(|(_, m)| m)
+            .chain(validate_rules(&kb))
+            .map(|m| kb_error(None, m))
+            .collect();
+        if problems.is_empty() {
+            Ok(kb)
+        } else {
+            Err(problems)
+        }
     })
+}
+
+fn declaration_checker() -> &'static Result<SchemaChecker, String> {
+    static CHECKER: OnceLock<Result<SchemaChecker, String>> = OnceLock::new();
+    CHECKER.get_or_init(|| SchemaChecker::new(crate::load::structure::draft07::<RuleDeclaration>()))
+}
+
+/// Every rule's declaration, parsed, in code order; each file numbered after the KB files.
+fn rule_declarations(first_file: usize) -> Result<Vec<RuleDeclaration>, Vec<Diagnostic>> {
+    let checker = declaration_checker().as_ref().map_err(|e| {
+        vec![kb_error(
+            None,
+            loc!("スキーマを作れません: {e}", "cannot build schema: {e}"),
+        )]
+    })?;
+    let mut diagnostics = Vec::new();
+    let mut rules = Vec::new();
+    for (i, ((path, text), rule)) in generated::RULE_DECLARATIONS
+        .iter()
+        .zip(RuleId::all())
+        .enumerate()
+    {
+        let file = FileId(u32::try_from(first_file + i).unwrap_or(u32::MAX));
+        match document::parse::<RuleDeclaration>(file, text, checker, &Limits::default()) {
+            Ok(d) if d.code == rule.code() && d.name == rule.name() => rules.push(d),
+            Ok(d) => {
+                let (code, name, want, want_name) = (&d.code, &d.name, rule.code(), rule.name());
+                diagnostics.push(kb_error(
+                    Some(file),
+                    loc!(
+                        "{path}: 宣言 {code} ({name}) が登録簿の {want} ({want_name}) と一致しません",
+                        "{path}: the declaration {code} ({name}) does not match the registry's {want} ({want_name})"
+                    ),
+                ));
+            }
+            Err(mut d) => diagnostics.append(&mut d),
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(rules)
+    } else {
+        Err(diagnostics)
+    }
 }
 
 /// Merges override files (already read by the caller) into `base`.
@@ -314,7 +392,7 @@ struct Accumulator {
     classes: Vec<ClassDefault>,
     auth_factors: Option<BTreeMap<AuthMethod, AuthFactor>>,
     controls: Vec<CatalogueControl>,
-    rules: Vec<RuleDoc>,
+    rules: Vec<RuleDeclaration>,
     tables: TablesFile,
     origins: Origins,
 }
@@ -342,10 +420,13 @@ impl From<Option<KnowledgeBase>> for Accumulator {
                     certifications: Some(kb.tables.certifications),
                     alternative_certifications: Some(kb.tables.alternative_certifications),
                     auditor_qualifications: Some(kb.tables.auditor_qualifications),
+                    evaluation_bodies: Some(kb.tables.evaluation_bodies),
                     operating_rule_items: Some(kb.tables.operating_rule_items),
                     vendor_selection_items: Some(kb.tables.vendor_selection_items),
                     requirement_areas: Some(kb.tables.requirement_areas),
                     min_backup_generations: Some(kb.tables.min_backup_generations),
+                    severity_by_strength: Some(kb.tables.severity_by_strength),
+                    password: Some(kb.tables.password),
                 },
                 origins: Origins::default(),
             },
@@ -394,6 +475,28 @@ fn merge_by_id<T>(
                 into.push(item);
             }
         }
+    }
+}
+
+/// A user's change to a rule: each field given replaces the declared one.
+fn apply_override(rule: &mut RuleDeclaration, o: RuleOverride) {
+    if o.severity.is_some() {
+        rule.severity = o.severity;
+    }
+    if let Some(rank) = o.rank {
+        rule.rank = rank;
+    }
+    if let Some(title) = o.title {
+        rule.title = title;
+    }
+    if let Some(what) = o.what {
+        rule.what = what;
+    }
+    if let Some(why) = o.why {
+        rule.why = why;
+    }
+    if let Some(fix) = o.fix {
+        rule.fix = fix;
     }
 }
 
@@ -449,13 +552,29 @@ impl Accumulator {
             |c| &c.id,
             (file, origins, problems),
         );
-        merge_by_id(
-            "rules",
-            &mut self.rules,
-            kb.rules,
-            |r| r.code.as_str(),
-            (file, origins, problems),
-        );
+        for (index, o) in kb.rules.into_iter().flatten().enumerate() {
+            match self.rules.iter_mut().find(|r| r.code == o.code) {
+                Some(rule) => {
+                    origins
+                        .entries
+                        .insert(("rules", o.code.clone()), (file, index));
+                    apply_override(rule, o);
+                }
+                None => {
+                    let code = &o.code;
+                    problems.push((
+                        Some(Origin {
+                            file,
+                            pointer: format!("/rules/{index}/code"),
+                        }),
+                        loc!(
+                            "規則 {code} はありません (`sansho rules` で一覧を確認してください)",
+                            "there is no rule {code} (see `sansho rules`)"
+                        ),
+                    ));
+                }
+            }
+        }
         if let Some(t) = kb.tables {
             let into = &mut self.tables;
             macro_rules! take {
@@ -471,10 +590,13 @@ impl Accumulator {
                 certifications,
                 alternative_certifications,
                 auditor_qualifications,
+                evaluation_bodies,
                 operating_rule_items,
                 vendor_selection_items,
                 requirement_areas,
-                min_backup_generations
+                min_backup_generations,
+                severity_by_strength,
+                password
             );
         }
         if kb.scales.is_some() {
@@ -518,6 +640,7 @@ impl Accumulator {
                     .alternative_certifications
                     .unwrap_or_default(),
                 auditor_qualifications: self.tables.auditor_qualifications.unwrap_or_default(),
+                evaluation_bodies: self.tables.evaluation_bodies.unwrap_or_default(),
                 operating_rule_items: self
                     .tables
                     .operating_rule_items
@@ -531,6 +654,11 @@ impl Accumulator {
                     .requirement_areas
                     .ok_or("tables.requirement_areas")?,
                 min_backup_generations: self.tables.min_backup_generations.unwrap_or(3),
+                severity_by_strength: self
+                    .tables
+                    .severity_by_strength
+                    .ok_or("tables.severity_by_strength")?,
+                password: self.tables.password.ok_or("tables.password")?,
             },
             layers: super::default_layers(),
         })
@@ -679,10 +807,14 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<(At, Localized)> {
         }
     }
     let editions: HashSet<&str> = kb.editions.iter().map(|e| e.id.as_str()).collect();
-    let references = kb
+    let rule_references: Vec<(&str, Vec<String>)> = kb
         .rules
         .iter()
-        .map(|r| ("rules", r.code.as_str(), &r.references))
+        .map(|r| (r.code.as_str(), r.references()))
+        .collect();
+    let references = rule_references
+        .iter()
+        .map(|(code, refs)| ("rules", *code, refs))
         .chain(
             kb.controls
                 .iter()
@@ -700,6 +832,56 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<(At, Localized)> {
                     ),
                 ));
             }
+        }
+    }
+    problems
+}
+
+/// What a rule's declaration must hold: every text in both languages, an example that fires
+/// and one that passes, and at least one source clause.
+pub fn validate_rules(kb: &KnowledgeBase) -> Vec<Localized> {
+    let mut problems = Vec::new();
+    for r in &kb.rules {
+        let code = &r.code;
+        let texts = [
+            ("title", &r.title),
+            ("what", &r.what),
+            ("why", &r.why),
+            ("fix", &r.fix),
+            ("example.explanation", &r.example.explanation),
+        ];
+        for (field, text) in texts {
+            if text.ja.trim().is_empty() || text.en.trim().is_empty() {
+                problems.push(loc!(
+                    "{code}: {field} の日本語か英語が空です",
+                    "{code}: `{field}` lacks Japanese or English text"
+                ));
+            }
+        }
+        for (field, text) in [
+            ("example.fires", &r.example.fires),
+            ("example.passes", &r.example.passes),
+            ("example.element", &r.example.element),
+        ] {
+            if text.trim().is_empty() {
+                problems.push(loc!(
+                    "{code}: {field} が空です",
+                    "{code}: `{field}` is empty"
+                ));
+            }
+        }
+        if r.sources.is_empty() {
+            problems.push(loc!(
+                "{code}: 根拠の条項 (sources) がありません",
+                "{code}: no source clause"
+            ));
+        }
+        let family: String = code.chars().take_while(char::is_ascii_uppercase).collect();
+        if family.len() < 2 || !code[family.len()..].chars().all(|c| c.is_ascii_digit()) {
+            problems.push(loc!(
+                "{code}: コードは英大文字の系統名と 3 桁の番号です (例: AUTH001)",
+                "{code}: a code is a family in capitals and three digits (e.g. AUTH001)"
+            ));
         }
     }
     problems

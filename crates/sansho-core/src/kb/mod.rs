@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::text::Localized;
 use crate::vocab::{
-    AuthFactor, AuthMethod, Cia, ControlCategory, Fact, Layer, Rank, SegmentKind, TreatmentNeed,
+    AuthFactor, AuthMethod, Cia, ControlCategory, Fact, Layer, Rank, SegmentKind, Strength,
+    TreatmentNeed,
 };
 
 pub mod load;
@@ -27,6 +28,10 @@ pub struct Edition {
     pub published: String,
     /// Whether sansho's content for this edition was checked against the official text.
     pub verified: bool,
+    /// For editions whose content sansho does not hold: the edition whose rules and clauses it
+    /// applies instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_instead: Option<String>,
     #[serde(default)]
     pub note: Option<Localized>,
 }
@@ -55,6 +60,9 @@ pub struct ScaleLevel {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scales {
+    /// Where the criteria come from (sansho's examples unless replaced); every output shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<Localized>,
     pub likelihood: Vec<ScaleLevel>,
     pub impact: Vec<ScaleLevel>,
 }
@@ -173,23 +181,105 @@ pub struct CatalogueControl {
     pub references: Vec<String>,
 }
 
-/// Documentation and settings of one guideline rule (`sansho explain AUTH001`).
+/// A guideline rule, declared once (in its own file under `src/rules/`): what it checks, why,
+/// how to fix it, an example, the clauses it rests on with the strength of their wording, and
+/// its rank. Everything that shows a rule — `sansho rules`, `sansho explain`, `docs/rules.md`,
+/// SARIF, the reports — reads this declaration; the assessment result carries the declarations
+/// of the rules that fired.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RuleDoc {
-    pub code: crate::diagnostics::Code,
+pub struct RuleDeclaration {
+    /// Stable code, e.g. `AUTH001`; never reused.
+    pub code: String,
+    /// What it flags, in kebab case, e.g. `human-access-without-mfa`.
+    pub name: String,
     pub title: Localized,
     /// What it checks.
     pub what: Localized,
-    /// Why it matters (threat, impact).
+    /// Why it matters: the threat and the harm.
     pub why: Localized,
     /// How to fix it, including the institution's part where there is one.
     pub fix: Localized,
-    /// Edition-qualified clause references.
-    pub references: Vec<String>,
-    pub severity: crate::diagnostics::Severity,
+    pub example: RuleExample,
+    /// The guideline text the rule rests on, each clause with its wording's strength.
+    pub sources: Vec<RuleSource>,
+    /// Severity when the rule fails; when left out, the strongest source's strength decides
+    /// (`tables.severity_by_strength`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<crate::diagnostics::Severity>,
     /// Rank of the gap, compared by `--fail-on` like a risk's rank.
     pub rank: Rank,
+    /// The engine fact that holds exactly where this rule fires, when there is one: the two
+    /// read the same judgement, and a test holds them together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<Fact>,
+}
+
+/// An example of a rule, as model fragments merged onto the compliant base model of the rule
+/// tests (`crates/sansho-core/tests/rules/base.yaml`): lists of elements merge by `id`, other
+/// lists and mappings are replaced key by key, and `null` removes a key.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleExample {
+    /// What the example shows.
+    pub explanation: Localized,
+    /// A fragment that makes the rule fire.
+    pub fires: String,
+    /// The element the finding points at.
+    pub element: String,
+    /// A fragment that fixes it: the rule stays quiet.
+    pub passes: String,
+}
+
+/// One clause a rule rests on.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSource {
+    /// Edition-qualified clause, e.g. `PGL-1.1 5.1.5(イ)①`.
+    pub clause: String,
+    pub strength: Strength,
+    /// The guideline's own words, where they were read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    /// Whether the clause and its wording were checked against the official text.
+    pub verified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl RuleDeclaration {
+    /// The clauses, as references in findings.
+    pub fn references(&self) -> Vec<String> {
+        self.sources.iter().map(|s| s.clause.clone()).collect()
+    }
+
+    /// The strongest wording among the sources.
+    pub fn strength(&self) -> Strength {
+        self.sources
+            .iter()
+            .map(|s| s.strength)
+            .max()
+            .unwrap_or(Strength::Unknown)
+    }
+}
+
+/// A user's change to a rule, by code: any field given replaces the declared one.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverride {
+    pub code: String,
+    #[serde(default)]
+    pub severity: Option<crate::diagnostics::Severity>,
+    #[serde(default)]
+    pub rank: Option<Rank>,
+    #[serde(default)]
+    pub title: Option<Localized>,
+    #[serde(default)]
+    pub what: Option<Localized>,
+    #[serde(default)]
+    pub why: Option<Localized>,
+    #[serde(default)]
+    pub fix: Option<Localized>,
 }
 
 /// A legal retention period for one kind of record.
@@ -231,11 +321,32 @@ pub struct Tables {
     pub alternative_certifications: Vec<crate::vocab::CertificationScheme>,
     /// Auditor qualifications accepted for an external audit when no certification is held.
     pub auditor_qualifications: Vec<crate::vocab::AuditorQualification>,
+    /// Evaluating bodies whose evaluation is accepted the same way (not qualifications of a
+    /// person).
+    #[serde(default)]
+    pub evaluation_bodies: Vec<crate::vocab::AuditorQualification>,
     pub operating_rule_items: Vec<NamedItem>,
     pub vendor_selection_items: Vec<NamedItem>,
     pub requirement_areas: Vec<NamedItem>,
     /// Fewest restorable backup generations counted as "several".
     pub min_backup_generations: u32,
+    /// Severity of a rule's finding by the strength of the guideline's wording, unless the rule
+    /// declares its own.
+    pub severity_by_strength: BTreeMap<Strength, crate::diagnostics::Severity>,
+    /// Password rules the MHLW checklists ask for where a password is the only factor.
+    pub password: PasswordRules,
+}
+
+/// Thresholds of the password rules.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRules {
+    /// Fewest characters.
+    pub min_length: u32,
+    /// Fewest character classes mixed (upper, lower, digits, symbols).
+    pub min_character_classes: u32,
+    /// Most failed attempts before the account locks.
+    pub max_lockout_after: u32,
 }
 
 /// The whole knowledge base.
@@ -252,7 +363,8 @@ pub struct KnowledgeBase {
     pub classes: Vec<ClassDefault>,
     pub auth_factors: BTreeMap<AuthMethod, AuthFactor>,
     pub controls: Vec<CatalogueControl>,
-    pub rules: Vec<RuleDoc>,
+    /// Every guideline rule, in code order (the order of [`crate::diagnostics::RuleId`]).
+    pub rules: Vec<RuleDeclaration>,
     pub tables: Tables,
     /// Layers in the order reports list them.
     #[serde(default = "default_layers")]
@@ -276,8 +388,19 @@ impl KnowledgeBase {
         self.controls.iter().find(|c| c.id == id)
     }
 
-    pub fn rule(&self, code: crate::diagnostics::Code) -> Option<&RuleDoc> {
-        self.rules.iter().find(|r| r.code == code)
+    pub fn rule(&self, code: crate::diagnostics::Code) -> Option<&RuleDeclaration> {
+        self.rules.get(code.rule()?.index())
+    }
+
+    /// The severity of a rule's failing finding: declared, else by its wording's strength.
+    pub fn rule_severity(&self, rule: &RuleDeclaration) -> crate::diagnostics::Severity {
+        rule.severity.unwrap_or_else(|| {
+            self.tables
+                .severity_by_strength
+                .get(&rule.strength())
+                .copied()
+                .unwrap_or(crate::diagnostics::Severity::Error)
+        })
     }
 
     pub fn class(&self, id: &str) -> Option<&ClassDefault> {

@@ -14,7 +14,7 @@ use crate::vocab::{
     ActorKind, AssetKind, AuditorQualification, AuthMethod, CertificationScheme, ConnectionKind,
     ContinuityScenario, ControlCategory, CooperationKind, EgressControl, Evaluator, Exposure,
     Layer, LocationKind, MediaCarrier, Operation, OrganizationRole, Phase, PhysicalSafeguard,
-    RemotePurpose, SignatureMethod, SslVpnType, StoragePrinciple, TimestampKind, TlsVersion,
+    RemotePurpose, Scope, SignatureMethod, SslVpnType, StoragePrinciple, TimestampKind, TlsVersion,
     TreatmentOption, Volume, WirelessAccessControl,
 };
 
@@ -125,8 +125,15 @@ pub struct Asset {
     pub name: String,
     pub kind: AssetKind,
     pub layer: Option<Layer>,
+    /// Where it stands: its own location, or its host's when it runs on another asset.
     pub location: LocationIx,
     pub managed_by: Option<OrgIx>,
+    /// Whose responsibility it is, as written or as its manager implies.
+    pub scope: Scope,
+    pub runs_on: Option<AssetIx>,
+    pub replica_of: Option<AssetIx>,
+    pub regenerable: bool,
+    pub password_policy: Option<PasswordPolicy>,
     pub holds: Vec<InfoIx>,
     pub exposure: Option<Exposure>,
     /// `None` when the model does not say; `Some([])` never occurs (`[none]` is explicit).
@@ -139,6 +146,16 @@ pub struct Asset {
     pub patient_consent: bool,
     pub cloud_permitted: Option<bool>,
     pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct PasswordPolicy {
+    pub min_length: Option<u32>,
+    pub character_classes: Option<u32>,
+    pub reuse_prohibited: Option<bool>,
+    pub lockout_after: Option<u32>,
+    pub rotation_days: Option<u32>,
     pub span: Span,
 }
 
@@ -183,6 +200,8 @@ pub struct Connection {
 #[derive(Clone, Debug)]
 pub struct RemoteAccess {
     pub purpose: RemotePurpose,
+    /// A method as safe as a virtual desktop, and why.
+    pub equivalent_to_vdi: Option<String>,
     pub restricted: bool,
     pub vdi: bool,
     pub separated: bool,
@@ -227,6 +246,10 @@ pub struct Information {
     pub kept_span: Option<Span>,
     pub agreed_retention: Option<AgreedRetention>,
     pub signature: Option<Signature>,
+    /// The institution whose information it is.
+    pub owner: Option<OrgIx>,
+    /// Who keeps it, as written or as the devices holding it imply.
+    pub scope: Scope,
     pub description: Option<String>,
     pub span: Span,
 }
@@ -250,7 +273,8 @@ pub struct Flow {
     pub id: String,
     pub phase: Phase,
     pub layer: Layer,
-    pub who: Option<ActorIx>,
+    /// The people who do it; empty for processing without a person.
+    pub who: Vec<ActorIx>,
     pub where_: LocationIx,
     pub which: AssetIx,
     pub what: Vec<InfoIx>,
@@ -260,6 +284,8 @@ pub struct Flow {
     pub volume: Volume,
     pub approval: Option<String>,
     pub evidence: Option<String>,
+    /// Emergency access: the procedure that governs it.
+    pub break_glass: Option<String>,
     pub description: Option<String>,
     pub span: Span,
 }
@@ -407,7 +433,10 @@ pub struct Agreement {
 pub struct Evaluation {
     pub by: Evaluator,
     pub evaluator: Option<String>,
-    pub involved_in_system: bool,
+    /// The actor or organisation that evaluated.
+    pub evaluated_by: Option<ElementRef>,
+    /// Whether the evaluators work on the system, as stated.
+    pub involved_in_system: Option<bool>,
     pub date: Option<String>,
     pub span: Span,
 }

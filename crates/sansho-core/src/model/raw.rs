@@ -12,7 +12,7 @@ use crate::vocab::{
     ActorKind, AssetKind, AuditorQualification, AuthMethod, CertificationScheme, ConnectionKind,
     ContinuityScenario, ControlCategory, CooperationKind, EgressControl, Evaluator, Exposure,
     Layer, LocationKind, MediaCarrier, Operation, OrganizationRole, Phase, PhysicalSafeguard,
-    RemotePurpose, SignatureMethod, SslVpnType, StoragePrinciple, TimestampKind, TlsVersion,
+    RemotePurpose, Scope, SignatureMethod, SslVpnType, StoragePrinciple, TimestampKind, TlsVersion,
     TreatmentOption, Volume, WirelessAccessControl,
 };
 
@@ -251,11 +251,32 @@ pub struct RawAsset {
     /// Provision layer the asset belongs to.
     #[serde(default)]
     pub layer: Option<Sp<Layer>>,
-    /// Where it stands.
-    pub location: Sp<String>,
+    /// Where it stands. Leave out for a virtual machine or service that `runs_on` another asset:
+    /// it is where its host is.
+    #[serde(default)]
+    pub location: Option<Sp<String>>,
     /// Organisation that manages it.
     #[serde(default)]
     pub managed_by: Option<Sp<String>>,
+    /// Whose responsibility it is: `provider` (default, unless an institution manages it),
+    /// `institution` (the institution's own device), `patient` (a patient's own device).
+    #[serde(default)]
+    pub scope: Option<Sp<Scope>>,
+    /// The asset this one runs on: a virtual machine on a host, a service on a platform of
+    /// another provider (垂直連携).
+    #[serde(default)]
+    pub runs_on: Option<Sp<String>>,
+    /// The asset this one is a copy of (a disaster-recovery or read replica): it is backed up
+    /// through its primary.
+    #[serde(default)]
+    pub replica_of: Option<Sp<String>>,
+    /// Whether what it stores can be rebuilt from elsewhere (a cache, a search index), so it
+    /// needs no backup of its own.
+    #[serde(default)]
+    pub regenerable: bool,
+    /// Password rules, where people log in with a password.
+    #[serde(default)]
+    pub password_policy: Option<RawPasswordPolicy>,
     /// Information kinds it holds (ids of `information`).
     #[serde(default)]
     pub holds: Vec<Sp<String>>,
@@ -289,6 +310,29 @@ pub struct RawAsset {
     pub cloud_permitted: Option<bool>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// Password rules of an asset (MHLW checklist: length and character classes unless
+/// multi-factor, no reuse, lockout after repeated failures).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPasswordPolicy {
+    /// Fewest characters a password may have.
+    #[serde(default)]
+    pub min_length: Option<Sp<u32>>,
+    /// How many of the classes (upper case, lower case, digits, symbols) must be mixed.
+    #[serde(default)]
+    pub character_classes: Option<Sp<u32>>,
+    /// Whether reusing earlier passwords is refused.
+    #[serde(default)]
+    pub reuse_prohibited: Option<bool>,
+    /// Failed attempts after which the account is locked (0: never).
+    #[serde(default)]
+    pub lockout_after: Option<Sp<u32>>,
+    /// Days after which a password must be changed (needless with multi-factor authentication
+    /// or passwords of 13 characters or more).
+    #[serde(default)]
+    pub rotation_days: Option<Sp<u32>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -334,6 +378,10 @@ pub struct RawConnection {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRemoteAccess {
+    /// Staff access: a method other than a virtual desktop that is as safe, and why (MGL 6.0
+    /// システム運用編 7⑬ allows one).
+    #[serde(default)]
+    pub equivalent_to_vdi: Option<String>,
     /// Who connects from outside: maintenance vendors, staff, or patients.
     pub purpose: Sp<RemotePurpose>,
     /// Maintenance: login restricted to managed, approved maintenance (申請・承認、記録).
@@ -440,6 +488,13 @@ pub struct RawInformation {
     /// Signature-requiring documents: how they are signed and time-stamped.
     #[serde(default)]
     pub signature: Option<RawSignature>,
+    /// The institution whose information this is (an organisation id).
+    #[serde(default)]
+    pub owner: Option<Sp<String>>,
+    /// Who keeps it: `provider` (default, unless only institution devices hold it) or
+    /// `institution` (records the institution keeps itself, outside the provider's service).
+    #[serde(default)]
+    pub scope: Option<Sp<Scope>>,
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -469,9 +524,10 @@ pub struct RawFlow {
     pub id: Sp<String>,
     pub phase: Sp<Phase>,
     pub layer: Sp<Layer>,
-    /// Who (誰が): actor id. Leave out for processing without a person.
+    /// Who (誰が): an actor id, or a list of them when several people do it together. Leave out
+    /// for processing without a person.
     #[serde(default)]
-    pub who: Option<Sp<String>>,
+    pub who: Option<Sp<Who>>,
     /// Where (どこの): location id.
     #[serde(rename = "where")]
     pub where_: Sp<String>,
@@ -493,8 +549,29 @@ pub struct RawFlow {
     /// Evidence kept for the flow (e.g. a certificate of destruction).
     #[serde(default)]
     pub evidence: Option<Sp<String>>,
+    /// Emergency access that bypasses the usual authentication (ブレークグラス): the procedure
+    /// that governs it and how its use is reviewed afterwards.
+    #[serde(default)]
+    pub break_glass: Option<Sp<String>>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// One actor or several.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Who {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Who {
+    pub fn ids(&self) -> &[String] {
+        match self {
+            Who::One(id) => std::slice::from_ref(id),
+            Who::Many(ids) => ids,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -700,9 +777,14 @@ pub struct RawEvaluation {
     /// Name of the auditing body or department.
     #[serde(default)]
     pub evaluator: Option<String>,
-    /// Whether the evaluators work on the system themselves.
+    /// The actor or organisation that evaluated (an id), so that sansho can see whether they
+    /// work on the system themselves.
     #[serde(default)]
-    pub involved_in_system: bool,
+    pub evaluated_by: Option<Sp<String>>,
+    /// Whether the evaluators work on the system themselves. Leave out only when `evaluated_by`
+    /// names them.
+    #[serde(default)]
+    pub involved_in_system: Option<bool>,
     #[serde(default)]
     pub date: Option<Sp<String>>,
 }

@@ -352,7 +352,10 @@ pub fn is_date(text: &str) -> bool {
             .is_ok_and(|d| d.year() >= 1)
 }
 
-/// Builds the validated model from parsed files (entry file first).
+/// Builds the validated model from parsed files (entry file first): one function per section,
+/// in the order their references need. A reference that does not resolve leaves its element
+/// unbuilt (the error is already reported), and the model is returned only when all were built
+/// and no error was reported.
 pub fn build(
     files: Vec<(FileId, RawFile)>,
     kb: &KnowledgeBase,
@@ -366,8 +369,113 @@ pub fn build(
         return (None, Vec::new());
     };
     let entry_file = *entry_file;
+    let Gathered {
+        system,
+        agreement,
+        sections,
+    } = gather(&mut ctx, files);
+    let Some((system_file, system_raw)) = system else {
+        ctx.push(
+            Diagnostic::new(
+                Code::MissingSystem,
+                loc!(
+                    "エントリファイルに `system:` がありません",
+                    "the entry file has no `system:` section"
+                ),
+                Some(Span::point(entry_file, 1, 1, 0)),
+            )
+            .with_hint(loc!(
+                "`sansho init` の雛形を参考に system: を書いてください",
+                "add a `system:` section (see `sansho init`)"
+            )),
+        );
+        return (None, ctx.diagnostics);
+    };
+    let mut classifications = builtin_classifications(kb);
+    register_ids(&mut ctx, &sections, &classifications);
+    let system = build_system(&mut ctx, system_file, &system_raw);
+    let organizations = build_organizations(&mut ctx, &sections);
+    let locations = build_locations(&mut ctx, &sections);
+    let assets = build_assets(&mut ctx, &sections, &organizations);
+    let connections = build_connections(&mut ctx, &sections);
+    let actors = build_actors(&mut ctx, &sections);
+    build_classifications(&mut ctx, &sections, &mut classifications);
+    let information = build_information(&mut ctx, &sections, &organizations, &assets);
+    let flows = build_flows(&mut ctx, &sections);
+    let controls = sections
+        .controls
+        .iter()
+        .map(|(f, c)| build_control(&mut ctx, *f, c))
+        .collect();
+    let decisions = build_decisions(&mut ctx, &sections);
+    if flows.is_empty() {
+        ctx.push(
+            Diagnostic::new(
+                Code::EmptyModel,
+                loc!("情報流 (flows) がありません", "the model has no flows"),
+                Some(span(system_file, system_raw.id.pos)),
+            )
+            .with_hint(loc!(
+                "flows: に情報流を追加してください",
+                "add information flows under `flows:`"
+            )),
+        );
+    }
+    let (
+        backups,
+        continuity,
+        ledger,
+        disposal_procedures,
+        responsibilities,
+        cooperations,
+        agreement,
+    ) = build_operations(&mut ctx, &sections, agreement.as_ref());
+    let has_error = ctx
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error);
+    let model = (|| {
+        if has_error {
+            return None;
+        }
+        Some(Model {
+            system: system?,
+            organizations,
+            locations: all(locations)?,
+            assets: all(assets)?,
+            connections,
+            actors: all(actors)?,
+            classifications,
+            information: all(information)?,
+            flows: all(flows)?,
+            controls,
+            decisions,
+            backups,
+            continuity,
+            ledger,
+            disposal_procedures,
+            responsibilities,
+            cooperations,
+            agreement,
+        })
+    })();
+    (model, ctx.diagnostics)
+}
 
-    // Version and system.
+/// Every element, when each was built.
+fn all<T>(elements: Vec<Option<T>>) -> Option<Vec<T>> {
+    elements.into_iter().collect()
+}
+
+/// The files' sections in one place, with the version checked and `system:` and `agreement:`
+/// taken from where they may stand.
+struct Gathered {
+    system: Option<(FileId, raw::RawSystem)>,
+    agreement: Option<(FileId, raw::RawAgreement)>,
+    sections: Sections,
+}
+
+fn gather(ctx: &mut Ctx<'_>, files: Vec<(FileId, RawFile)>) -> Gathered {
     let mut system_raw: Option<(FileId, raw::RawSystem)> = None;
     let mut agreement_raw: Option<(FileId, raw::RawAgreement)> = None;
     let mut sections = Sections::default();
@@ -442,25 +550,30 @@ pub fn build(
         }
         sections.add(file, raw);
     }
-    let Some((system_file, system_raw)) = system_raw else {
-        ctx.push(
-            Diagnostic::new(
-                Code::MissingSystem,
-                loc!(
-                    "エントリファイルに `system:` がありません",
-                    "the entry file has no `system:` section"
-                ),
-                Some(Span::point(entry_file, 1, 1, 0)),
-            )
-            .with_hint(loc!(
-                "`sansho init` の雛形を参考に system: を書いてください",
-                "add a `system:` section (see `sansho init`)"
-            )),
-        );
-        return (None, ctx.diagnostics);
-    };
+    Gathered {
+        system: system_raw,
+        agreement: agreement_raw,
+        sections,
+    }
+}
 
-    // Register ids in a fixed order so duplicates point at the later definition.
+fn builtin_classifications(kb: &KnowledgeBase) -> Vec<Classification> {
+    kb.classes
+        .iter()
+        .map(|c| Classification {
+            id: c.id.clone(),
+            name: c.name.ja.clone(),
+            medical: c.medical,
+            confidentiality: c.confidentiality,
+            integrity: c.integrity,
+            availability: c.availability,
+            span: None,
+        })
+        .collect()
+}
+
+/// Registers ids in a fixed order, so a duplicate points at the later definition.
+fn register_ids(ctx: &mut Ctx<'_>, sections: &Sections, builtin: &[Classification]) {
     for (i, (f, o)) in sections.organizations.iter().enumerate() {
         ctx.register(Kind::Organization, i, &o.id, *f);
     }
@@ -476,20 +589,7 @@ pub fn build(
     for (i, (f, a)) in sections.actors.iter().enumerate() {
         ctx.register(Kind::Actor, i, &a.id, *f);
     }
-    let mut classifications: Vec<Classification> = kb
-        .classes
-        .iter()
-        .map(|c| Classification {
-            id: c.id.clone(),
-            name: c.name.ja.clone(),
-            medical: c.medical,
-            confidentiality: c.confidentiality,
-            integrity: c.integrity,
-            availability: c.availability,
-            span: None,
-        })
-        .collect();
-    for (i, c) in classifications.iter().enumerate() {
+    for (i, c) in builtin.iter().enumerate() {
         ctx.ids.insert(
             c.id.clone(),
             Entry {
@@ -499,9 +599,8 @@ pub fn build(
             },
         );
     }
-    let builtin_classes = classifications.len();
     for (i, (f, c)) in sections.classifications.iter().enumerate() {
-        ctx.register(Kind::Classification, builtin_classes + i, &c.id, *f);
+        ctx.register(Kind::Classification, builtin.len() + i, &c.id, *f);
     }
     for (i, (f, x)) in sections.information.iter().enumerate() {
         ctx.register(Kind::Information, i, &x.id, *f);
@@ -512,29 +611,54 @@ pub fn build(
     for (i, (f, x)) in sections.controls.iter().enumerate() {
         ctx.register(Kind::Control, i, &x.id, *f);
     }
+}
 
-    let provider = ctx.resolve_index(
-        &system_raw.provider,
-        system_file,
-        Kind::Organization,
-        "provider",
-    );
+/// `None` when the provider does not resolve (reported).
+fn build_system(ctx: &mut Ctx<'_>, file: FileId, raw: &raw::RawSystem) -> Option<System> {
+    let provider = ctx.resolve_index(&raw.provider, file, Kind::Organization, "provider");
     let mut editions = Vec::new();
-    for e in &system_raw.editions {
+    for e in &raw.editions {
         let text = Sp::new(format!("{} -", e.value), e.pos);
-        if ctx.check_reference(system_file, &text).is_some() {
+        if ctx.check_reference(file, &text).is_some() {
             editions.push(e.value.clone());
         }
+        let without_content = ctx
+            .kb
+            .edition(&e.value)
+            .and_then(|ed| ed.applies_instead.clone().map(|i| (i, ed.note.clone())));
+        if let Some((instead, note)) = without_content {
+            let id = &e.value;
+            let mut d = Diagnostic::new(
+                Code::EditionWithoutContent,
+                loc!(
+                    "sansho は {id} の内容を持たないため、{instead} の規則と条項で検査します",
+                    "sansho does not hold the content of {id}, so it applies the rules and clauses of {instead}"
+                ),
+                Some(span(file, e.pos)),
+            );
+            if let Some(note) = note {
+                d = d.with_hint(note);
+            }
+            ctx.push(d);
+        }
     }
-    if let Some(as_of) = &system_raw.as_of {
-        ctx.check_date(
-            system_file,
-            &Sp::new(as_of.clone(), system_raw.id.pos),
-            "as_of",
-        );
+    if let Some(as_of) = &raw.as_of {
+        ctx.check_date(file, &Sp::new(as_of.clone(), raw.id.pos), "as_of");
     }
+    Some(System {
+        id: raw.id.value.clone(),
+        name: raw.name.value.clone(),
+        description: raw.description.clone(),
+        provider: provider?,
+        editions,
+        as_of: raw.as_of.clone(),
+        data_egress_controls: raw.data_egress_controls.iter().map(|c| c.value).collect(),
+        span: span(file, raw.id.pos),
+    })
+}
 
-    let organizations: Vec<Organization> = sections
+fn build_organizations(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Organization> {
+    sections
         .organizations
         .iter()
         .map(|(f, o)| {
@@ -567,9 +691,11 @@ pub fn build(
                 span: span(*f, o.id.pos),
             }
         })
-        .collect();
+        .collect()
+}
 
-    let locations: Vec<Location> = sections
+fn build_locations(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Option<Location>> {
+    sections
         .locations
         .iter()
         .map(|(f, l)| {
@@ -588,7 +714,7 @@ pub fn build(
                     loc!("例: JP, US, SG", "e.g. JP, US, SG"),
                 );
             }
-            Location {
+            Some(Location {
                 id: l.id.value.clone(),
                 name: l.name.value.clone(),
                 kind: l.kind.value,
@@ -606,10 +732,18 @@ pub fn build(
                     .and_then(|w| ctx.resolve_index(w, *f, Kind::Location, "within")),
                 description: l.description.clone(),
                 span: span(*f, l.id.pos),
-            }
+            })
         })
-        .collect();
+        .collect()
+}
 
+/// Assets, with where each stands (its host's place when it runs on another asset) and whose
+/// responsibility it is.
+fn build_assets(
+    ctx: &mut Ctx<'_>,
+    sections: &Sections,
+    organizations: &[Organization],
+) -> Vec<Option<Asset>> {
     let mut assets = Vec::new();
     for (f, a) in &sections.assets {
         let authentication = match &a.authentication {
@@ -648,7 +782,35 @@ pub fn build(
                 Some(methods.iter().map(|m| m.value).collect())
             }
         };
-        let location = ctx.resolve_index(&a.location, *f, Kind::Location, "location");
+        let location = a
+            .location
+            .as_ref()
+            .and_then(|l| ctx.resolve_index(l, *f, Kind::Location, "location"));
+        let runs_on = a
+            .runs_on
+            .as_ref()
+            .and_then(|r| ctx.resolve_index(r, *f, Kind::Asset, "runs_on"));
+        let replica_of = a
+            .replica_of
+            .as_ref()
+            .and_then(|r| ctx.resolve_index(r, *f, Kind::Asset, "replica_of"));
+        if a.location.is_none() && a.runs_on.is_none() {
+            let id = &a.id.value;
+            ctx.push(
+                Diagnostic::new(
+                    Code::MissingKey,
+                    loc!(
+                        "`{id}` に `location` も `runs_on` もありません",
+                        "`{id}` has neither `location` nor `runs_on`"
+                    ),
+                    Some(span(*f, a.id.pos)),
+                )
+                .with_hint(loc!(
+                    "置かれている場所 (location) か、動作する基盤の機器 (runs_on) を書いてください",
+                    "add where it stands (`location`) or the asset it runs on (`runs_on`)"
+                )),
+            );
+        }
         let managed_by = a
             .managed_by
             .as_ref()
@@ -658,39 +820,135 @@ pub fn build(
             .iter()
             .filter_map(|h| ctx.resolve_index(h, *f, Kind::Information, "holds"))
             .collect();
-        assets.push(Asset {
-            id: a.id.value.clone(),
-            name: a.name.value.clone(),
-            kind: a.kind.value,
-            layer: a.layer.as_ref().map(|l| l.value),
-            location: location.unwrap_or(usize::MAX),
-            managed_by,
-            holds,
-            exposure: a.exposure.as_ref().map(|e| e.value),
-            authentication,
-            encrypted_at_rest: a.encrypted_at_rest,
-            unpatched_vulnerabilities: a
-                .unpatched_vulnerabilities
-                .iter()
-                .map(|v| v.value.clone())
-                .collect(),
-            default_credentials: a.default_credentials,
-            taken_out: a.taken_out,
-            lent_to_patients: a.lent_to_patients,
-            patient_consent: a.patient_consent,
-            cloud_permitted: a.cloud_permitted,
-            description: a.description.clone(),
+        let scope = match &a.scope {
+            Some(s) => s.value,
+            None if managed_by
+                .and_then(|m| organizations.get(m))
+                .is_some_and(|o| o.role == OrganizationRole::Institution) =>
+            {
+                Scope::Institution
+            }
+            None => Scope::Provider,
+        };
+        let password_policy = a.password_policy.as_ref().map(|p| PasswordPolicy {
+            min_length: p.min_length.as_ref().map(|v| v.value),
+            character_classes: p.character_classes.as_ref().map(|v| v.value),
+            reuse_prohibited: p.reuse_prohibited,
+            lockout_after: p.lockout_after.as_ref().map(|v| v.value),
+            rotation_days: p.rotation_days.as_ref().map(|v| v.value),
             span: span(*f, a.id.pos),
         });
+        if let Some(classes) = a
+            .password_policy
+            .as_ref()
+            .and_then(|p| p.character_classes.as_ref())
+            .filter(|c| !(1..=4).contains(&c.value))
+        {
+            let v = classes.value;
+            ctx.invalid(
+                *f,
+                classes.pos,
+                loc!(
+                    "`character_classes` の {v} は範囲外です",
+                    "`character_classes` {v} is out of range"
+                ),
+                loc!(
+                    "英大文字・英小文字・数字・記号のうち混在させる種類の数 (1〜4) を書いてください",
+                    "give how many of upper case, lower case, digits and symbols are mixed (1-4)"
+                ),
+            );
+        }
+        assets.push(
+            Some(Asset {
+                id: a.id.value.clone(),
+                name: a.name.value.clone(),
+                kind: a.kind.value,
+                layer: a.layer.as_ref().map(|l| l.value),
+                // Filled from the host below when left out.
+                location: location.unwrap_or_default(),
+                managed_by,
+                scope,
+                runs_on,
+                replica_of,
+                regenerable: a.regenerable,
+                password_policy,
+                holds,
+                exposure: a.exposure.as_ref().map(|e| e.value),
+                authentication,
+                encrypted_at_rest: a.encrypted_at_rest,
+                unpatched_vulnerabilities: a
+                    .unpatched_vulnerabilities
+                    .iter()
+                    .map(|v| v.value.clone())
+                    .collect(),
+                default_credentials: a.default_credentials,
+                taken_out: a.taken_out,
+                lent_to_patients: a.lent_to_patients,
+                patient_consent: a.patient_consent,
+                cloud_permitted: a.cloud_permitted,
+                description: a.description.clone(),
+                span: span(*f, a.id.pos),
+            })
+            .filter(|_| location.is_some() || runs_on.is_some()),
+        );
     }
+    place_hosted_assets(ctx, sections, &mut assets);
+    assets
+}
 
+/// An asset that runs on another and has no place of its own stands where its host stands;
+/// `runs_on` must not go round in a circle.
+fn place_hosted_assets(ctx: &mut Ctx<'_>, sections: &Sections, assets: &mut [Option<Asset>]) {
+    for i in 0..assets.len() {
+        let (f, raw) = &sections.assets[i];
+        let Some(mut host) = assets[i].as_ref().and_then(|a| a.runs_on) else {
+            continue;
+        };
+        let mut steps = 0;
+        let placed = loop {
+            if host == i || steps > assets.len() {
+                let id = &raw.id.value;
+                ctx.invalid(
+                    *f,
+                    raw.runs_on.as_ref().map_or(raw.id.pos, |r| r.pos),
+                    loc!(
+                        "`{id}` の runs_on が循環しています",
+                        "the `runs_on` of `{id}` goes round in a circle"
+                    ),
+                    loc!(
+                        "基盤側の機器には runs_on を書かないでください",
+                        "leave `runs_on` out on the host"
+                    ),
+                );
+                break None;
+            }
+            let Some(h) = assets.get(host).and_then(Option::as_ref) else {
+                break None;
+            };
+            if sections.assets[host].1.location.is_some() {
+                break Some(h.location);
+            }
+            match h.runs_on {
+                Some(next) => host = next,
+                None => break None,
+            }
+            steps += 1;
+        };
+        if raw.location.is_none() {
+            match (placed, assets.get_mut(i).and_then(Option::as_mut)) {
+                (Some(location), Some(asset)) => asset.location = location,
+                (None, _) => assets[i] = None,
+                _ => {}
+            }
+        }
+    }
+}
+
+fn build_connections(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Connection> {
     let mut connections = Vec::new();
     for (f, c) in &sections.connections {
         let kind = c.kind.value;
-        let kind_name = serde_json::to_value(kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let kind_name = kind.name().to_owned();
         if let Some(ike) = &c.ike
             && kind != ConnectionKind::IpsecVpn
         {
@@ -753,6 +1011,7 @@ pub fn build(
             }),
             remote_access: c.remote_access.as_ref().map(|r| RemoteAccess {
                 purpose: r.purpose.value,
+                equivalent_to_vdi: r.equivalent_to_vdi.clone(),
                 restricted: r.restricted,
                 vdi: r.vdi,
                 separated: r.separated,
@@ -765,21 +1024,33 @@ pub fn build(
         });
     }
 
-    let actors: Vec<Actor> = sections
+    connections
+}
+
+fn build_actors(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Option<Actor>> {
+    sections
         .actors
         .iter()
-        .map(|(f, a)| Actor {
-            id: a.id.value.clone(),
-            name: a.name.value.clone(),
-            organization: ctx
-                .resolve_index(&a.organization, *f, Kind::Organization, "organization")
-                .unwrap_or(usize::MAX),
-            kind: a.kind.as_ref().map(|k| k.value),
-            description: a.description.clone(),
-            span: span(*f, a.id.pos),
+        .map(|(f, a)| {
+            let organization =
+                ctx.resolve_index(&a.organization, *f, Kind::Organization, "organization");
+            Some(Actor {
+                id: a.id.value.clone(),
+                name: a.name.value.clone(),
+                organization: organization?,
+                kind: a.kind.as_ref().map(|k| k.value),
+                description: a.description.clone(),
+                span: span(*f, a.id.pos),
+            })
         })
-        .collect();
+        .collect()
+}
 
+fn build_classifications(
+    ctx: &mut Ctx<'_>,
+    sections: &Sections,
+    classifications: &mut Vec<Classification>,
+) {
     for (f, c) in &sections.classifications {
         for (name, level) in [
             ("confidentiality", &c.confidentiality),
@@ -809,86 +1080,143 @@ pub fn build(
             span: Some(span(*f, c.id.pos)),
         });
     }
+}
 
-    // `log_of` may name information defined later, so ids are resolved after registration (done).
-    let information: Vec<Information> = sections
+/// Information kinds, with who keeps them: written, or the institution when only its own
+/// devices hold them. `log_of` may name information defined later: every id is registered by
+/// now.
+fn build_information(
+    ctx: &mut Ctx<'_>,
+    sections: &Sections,
+    organizations: &[Organization],
+    assets: &[Option<Asset>],
+) -> Vec<Option<Information>> {
+    sections
         .information
         .iter()
-        .map(|(f, x)| Information {
-            id: x.id.value.clone(),
-            name: x.name.value.clone(),
-            classification: ctx
-                .resolve_index(
-                    &x.classification,
+        .enumerate()
+        .map(|(ix, (f, x))| {
+            let classification = ctx.resolve_index(
+                &x.classification,
+                *f,
+                Kind::Classification,
+                "classification",
+            );
+            let owner = x.owner.as_ref().and_then(|o| {
+                let org = ctx.resolve_index(o, *f, Kind::Organization, "owner")?;
+                if organizations
+                    .get(org)
+                    .is_some_and(|o| o.role == OrganizationRole::Institution)
+                {
+                    return Some(org);
+                }
+                let v = &o.value;
+                ctx.invalid(
                     *f,
-                    Kind::Classification,
-                    "classification",
-                )
-                .unwrap_or(usize::MAX),
-            retention_years: x.retention_years.as_ref().map(|r| r.value),
-            retention_basis: x.retention_basis.clone(),
-            legal_record: x.legal_record,
-            requires_signature: x.requires_signature,
-            record_type: x.record_type.as_ref().and_then(|r| {
-                if ctx.kb.tables.retention.iter().any(|e| e.id == r.value) {
-                    Some(r.value.clone())
-                } else {
-                    let v = &r.value;
-                    let known: Vec<&str> = ctx
-                        .kb
-                        .tables
-                        .retention
-                        .iter()
-                        .map(|e| e.id.as_str())
-                        .collect();
-                    let hint = match did_you_mean(v, known.iter().copied()) {
-                        Some(s) => loc!("`{s}` の誤りではありませんか", "did you mean `{s}`?"),
-                        None => loc!(
-                            "`sansho kb retention` で一覧を確認してください",
-                            "see `sansho kb retention` for the list"
-                        ),
-                    };
-                    ctx.invalid(
-                        *f,
-                        r.pos,
-                        loc!(
-                            "保存期間表に記録種別 `{v}` がありません",
-                            "no record type `{v}` in the retention table"
-                        ),
-                        hint,
-                    );
-                    None
-                }
-            }),
-            log_of: x
-                .log_of
+                    o.pos,
+                    loc!(
+                        "`owner` の `{v}` は医療機関等 (role: institution) ではありません",
+                        "`owner` `{v}` is not a medical institution (role: institution)"
+                    ),
+                    loc!(
+                        "情報を預けている医療機関等の id を書いてください",
+                        "name the institution whose information it is"
+                    ),
+                );
+                None
+            });
+            // Kept by the institution itself when every device holding it is the institution's.
+            let mut holders = assets
                 .iter()
-                .filter_map(|l| ctx.resolve_index(l, *f, Kind::Information, "log_of"))
-                .collect(),
-            kept_years: x.kept_years.as_ref().map(|k| k.value),
-            kept_span: x.kept_years.as_ref().map(|k| span(*f, k.pos)),
-            agreed_retention: x.agreed_retention.as_ref().and_then(|a| {
-                if let Some(d) = &a.date {
-                    ctx.check_date(*f, d, "agreed_retention.date");
+                .flatten()
+                .filter(|a| a.holds.contains(&ix))
+                .peekable();
+            let scope = match &x.scope {
+                Some(s) => s.value,
+                None if holders.peek().is_some()
+                    && holders.all(|a| a.scope == Scope::Institution) =>
+                {
+                    Scope::Institution
                 }
-                let with =
-                    ctx.resolve_index(&a.with, *f, Kind::Organization, "agreed_retention.with")?;
-                Some(AgreedRetention {
-                    years: a.years.value,
-                    with,
-                    date: a.date.as_ref().map(|d| d.value.clone()),
-                })
-            }),
-            signature: x.signature.as_ref().map(|s| Signature {
-                method: s.method.value,
-                timestamp: s.timestamp.value,
-                span: span(*f, s.method.pos),
-            }),
-            description: x.description.clone(),
-            span: span(*f, x.id.pos),
+                None => Scope::Provider,
+            };
+            Some(Information {
+                id: x.id.value.clone(),
+                name: x.name.value.clone(),
+                classification: classification?,
+                owner,
+                scope,
+                retention_years: x.retention_years.as_ref().map(|r| r.value),
+                retention_basis: x.retention_basis.clone(),
+                legal_record: x.legal_record,
+                requires_signature: x.requires_signature,
+                record_type: x.record_type.as_ref().and_then(|r| {
+                    if ctx.kb.tables.retention.iter().any(|e| e.id == r.value) {
+                        Some(r.value.clone())
+                    } else {
+                        let v = &r.value;
+                        let known: Vec<&str> = ctx
+                            .kb
+                            .tables
+                            .retention
+                            .iter()
+                            .map(|e| e.id.as_str())
+                            .collect();
+                        let hint = match did_you_mean(v, known.iter().copied()) {
+                            Some(s) => loc!("`{s}` の誤りではありませんか", "did you mean `{s}`?"),
+                            None => loc!(
+                                "`sansho kb retention` で一覧を確認してください",
+                                "see `sansho kb retention` for the list"
+                            ),
+                        };
+                        ctx.invalid(
+                            *f,
+                            r.pos,
+                            loc!(
+                                "保存期間表に記録種別 `{v}` がありません",
+                                "no record type `{v}` in the retention table"
+                            ),
+                            hint,
+                        );
+                        None
+                    }
+                }),
+                log_of: x
+                    .log_of
+                    .iter()
+                    .filter_map(|l| ctx.resolve_index(l, *f, Kind::Information, "log_of"))
+                    .collect(),
+                kept_years: x.kept_years.as_ref().map(|k| k.value),
+                kept_span: x.kept_years.as_ref().map(|k| span(*f, k.pos)),
+                agreed_retention: x.agreed_retention.as_ref().and_then(|a| {
+                    if let Some(d) = &a.date {
+                        ctx.check_date(*f, d, "agreed_retention.date");
+                    }
+                    let with = ctx.resolve_index(
+                        &a.with,
+                        *f,
+                        Kind::Organization,
+                        "agreed_retention.with",
+                    )?;
+                    Some(AgreedRetention {
+                        years: a.years.value,
+                        with,
+                        date: a.date.as_ref().map(|d| d.value.clone()),
+                    })
+                }),
+                signature: x.signature.as_ref().map(|s| Signature {
+                    method: s.method.value,
+                    timestamp: s.timestamp.value,
+                    span: span(*f, s.method.pos),
+                }),
+                description: x.description.clone(),
+                span: span(*f, x.id.pos),
+            })
         })
-        .collect();
+        .collect()
+}
 
+fn build_flows(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Option<Flow>> {
     let mut flows = Vec::new();
     for (f, x) in &sections.flows {
         let which = ctx.resolve_index(&x.which, *f, Kind::Asset, "which");
@@ -950,18 +1278,31 @@ pub fn build(
                 .with_hint(loc!("例: [view, update]", "e.g. [view, update]")),
             );
         }
-        flows.push(Flow {
+        let who: Vec<ActorIx> = x
+            .who
+            .as_ref()
+            .map(|w| {
+                w.value
+                    .ids()
+                    .iter()
+                    .filter_map(|id| {
+                        ctx.resolve_index(&Sp::new(id.clone(), w.pos), *f, Kind::Actor, "who")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let where_ = ctx.resolve_index(&x.where_, *f, Kind::Location, "where");
+        let (Some(where_), Some(which)) = (where_, which) else {
+            flows.push(None);
+            continue;
+        };
+        flows.push(Some(Flow {
             id: x.id.value.clone(),
             phase: x.phase.value,
             layer: x.layer.value,
-            who: x
-                .who
-                .as_ref()
-                .and_then(|w| ctx.resolve_index(w, *f, Kind::Actor, "who")),
-            where_: ctx
-                .resolve_index(&x.where_, *f, Kind::Location, "where")
-                .unwrap_or(usize::MAX),
-            which: which.unwrap_or(usize::MAX),
+            who,
+            where_,
+            which,
             what: x
                 .what
                 .iter()
@@ -980,16 +1321,20 @@ pub fn build(
                 .as_ref()
                 .map(|e| e.value.clone())
                 .filter(|e| !e.trim().is_empty()),
+            break_glass: x
+                .break_glass
+                .as_ref()
+                .map(|b| b.value.clone())
+                .filter(|b| !b.trim().is_empty()),
             description: x.description.clone(),
             span: span(*f, x.id.pos),
-        });
+        }));
     }
 
-    let mut controls = Vec::new();
-    for (f, c) in &sections.controls {
-        controls.push(build_control(&mut ctx, *f, c));
-    }
+    flows
+}
 
+fn build_decisions(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Decision> {
     let mut decisions = Vec::new();
     for (f, d) in &sections.decisions {
         let risk = &d.risk.value;
@@ -1056,76 +1401,7 @@ pub fn build(
         });
     }
 
-    if flows.is_empty() {
-        ctx.push(
-            Diagnostic::new(
-                Code::EmptyModel,
-                loc!("情報流 (flows) がありません", "the model has no flows"),
-                Some(span(system_file, system_raw.id.pos)),
-            )
-            .with_hint(loc!(
-                "flows: に情報流を追加してください",
-                "add information flows under `flows:`"
-            )),
-        );
-    }
-
-    let (
-        backups,
-        continuity,
-        ledger,
-        disposal_procedures,
-        responsibilities,
-        cooperations,
-        agreement,
-    ) = build_operations(&mut ctx, &sections, agreement_raw.as_ref());
-
-    // Unresolved references were stored as `usize::MAX`; each of them pushed an error, so a model
-    // is returned only when none remains.
-    let has_error = ctx
-        .diagnostics
-        .iter()
-        .any(|d| d.severity == Severity::Error);
-    if has_error {
-        return (None, ctx.diagnostics);
-    }
-    let Some(provider) = provider else {
-        return (None, ctx.diagnostics);
-    };
-    let model = Model {
-        system: System {
-            id: system_raw.id.value.clone(),
-            name: system_raw.name.value.clone(),
-            description: system_raw.description.clone(),
-            provider,
-            editions,
-            as_of: system_raw.as_of.clone(),
-            data_egress_controls: system_raw
-                .data_egress_controls
-                .iter()
-                .map(|c| c.value)
-                .collect(),
-            span: span(system_file, system_raw.id.pos),
-        },
-        organizations,
-        locations,
-        assets,
-        connections,
-        actors,
-        classifications,
-        information,
-        flows,
-        controls,
-        decisions,
-        backups,
-        continuity,
-        ledger,
-        disposal_procedures,
-        responsibilities,
-        cooperations,
-        agreement,
-    };
-    (Some(model), ctx.diagnostics)
+    decisions
 }
 
 fn build_control(ctx: &mut Ctx<'_>, f: FileId, c: &raw::RawControl) -> Control {
@@ -1473,6 +1749,9 @@ fn build_operations(
             Evaluation {
                 by: e.by.value,
                 evaluator: e.evaluator.clone(),
+                evaluated_by: e.evaluated_by.as_ref().and_then(|r| {
+                    ctx.resolve(r, *f, &[Kind::Actor, Kind::Organization], "evaluated_by")
+                }),
                 involved_in_system: e.involved_in_system,
                 date: e.date.as_ref().map(|d| d.value.clone()),
                 span: span(*f, e.by.pos),

@@ -1,100 +1,123 @@
 //! The guideline rule pack: checks of what the guidelines specifically demand, run on the
-//! validated model. Each family lives in its own file and reads only the model and the
-//! knowledge base; titles, explanations, clauses, severity and rank of every rule are data
-//! (`kb/rules.yaml`), thresholds and allow-lists too (`kb/tables.yaml`).
-
-mod agreement;
-mod auth;
-mod continuity;
-mod institutional;
-mod lifecycle;
-mod logs;
-mod media;
-mod network;
-mod operations;
-mod providers;
+//! validated model.
+//!
+//! A rule is one file under `src/rules/<family>/`: its declaration (YAML in `declare_rule!`: code,
+//! texts, example, the clauses it rests on with the strength of their wording, rank) and its
+//! `check`. `build.rs` lists the files, so adding a rule touches its own file and the generated
+//! docs. Checks decide from the model's structure through [`crate::judge`], the same judgements
+//! the engine's facts read; what they need and the model leaves out is reported as a warning that
+//! says what to state, never passed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, RuleId, Severity};
+use crate::judge::Structure;
 use crate::kb::KnowledgeBase;
-use crate::model::{ElementRef, Flow, Model};
+use crate::model::{Flow, Model};
 use crate::source::Span;
 use crate::text::Localized;
-use crate::vocab::OrganizationRole;
 
-/// Runs every rule and appends its findings.
-pub fn check(model: &Model, kb: &KnowledgeBase, out: &mut Vec<Diagnostic>) {
-    // Index flows by the elements on their paths once, so no rule scans every flow per element.
-    let mut through: HashMap<ElementRef, Vec<usize>> = HashMap::new();
-    let mut by_which: Vec<Vec<usize>> = vec![Vec::new(); model.assets.len()];
-    for (i, flow) in model.flows.iter().enumerate() {
-        for element in &flow.path {
-            let list = through.entry(*element).or_default();
-            if list.last() != Some(&i) {
-                list.push(i);
-            }
-        }
-        if let Some(list) = by_which.get_mut(flow.which) {
-            list.push(i);
-        }
-    }
-    let mut ctx = Ctx {
-        model,
-        kb,
-        out,
-        through,
-        by_which,
-        hints: HashMap::new(),
-    };
-    auth::check(&mut ctx);
-    logs::check(&mut ctx);
-    network::check(&mut ctx);
-    media::check(&mut ctx);
-    continuity::check(&mut ctx);
-    operations::check(&mut ctx);
-    institutional::check(&mut ctx);
-    agreement::check(&mut ctx);
-    providers::check(&mut ctx);
-    lifecycle::check(&mut ctx);
+/// What each rule file gives the registry.
+pub(crate) struct RuleImpl {
+    pub check: fn(&mut Ctx<'_>),
 }
 
+/// Puts a rule's declaration at the top of its file. `build.rs` reads the YAML from the file;
+/// the constant keeps it in the compiled code for anyone reading that.
+macro_rules! declare_rule {
+    ($yaml:literal) => {
+        /// The rule's declaration (also read by `build.rs`).
+        #[allow(dead_code)]
+        pub(crate) const DECLARATION: &str = $yaml;
+    };
+}
+
+/// What a rule file needs.
+mod prelude {
+    pub(crate) use super::Ctx;
+    pub(crate) use crate::judge::{self, Stated};
+    pub(crate) use crate::loc;
+    pub(crate) use crate::model::ElementRef;
+    pub(crate) use crate::text::Localized;
+    pub(crate) use crate::vocab::*;
+}
+
+mod registry {
+    use super::RuleImpl;
+    include!(concat!(env!("OUT_DIR"), "/rule_registry.rs"));
+}
+
+/// Runs every rule and appends its findings.
+pub fn check(structure: &Structure<'_>, kb: &KnowledgeBase, out: &mut Vec<Diagnostic>) {
+    let mut ctx = Ctx {
+        model: structure.model,
+        s: structure,
+        kb,
+        out,
+        rule: None,
+        hints: HashMap::new(),
+    };
+    for (rule, imp) in RuleId::all().zip(registry::REGISTRY) {
+        ctx.rule = Some(rule);
+        (imp.check)(&mut ctx);
+    }
+}
+
+/// What a rule sees: the model, its structure, the knowledge base, and where findings go.
 pub(crate) struct Ctx<'a> {
     pub model: &'a Model,
+    pub s: &'a Structure<'a>,
     pub kb: &'a KnowledgeBase,
     out: &'a mut Vec<Diagnostic>,
-    /// Flows (indices) whose path includes an element.
-    through: HashMap<ElementRef, Vec<usize>>,
-    /// Flows (indices) per asset used as `which`.
-    by_which: Vec<Vec<usize>>,
+    /// The rule being run.
+    rule: Option<RuleId>,
     /// The fix of each rule, made once and shared by its findings (a rule on every terminal of
     /// a large network finds tens of thousands).
-    hints: HashMap<Code, Arc<Localized>>,
+    hints: HashMap<RuleId, Arc<Localized>>,
 }
 
 impl Ctx<'_> {
-    /// Records a finding of `code` on `element`, at `span`, with the specifics in `detail`.
-    pub fn emit(&mut self, code: Code, element: &str, span: Option<Span>, detail: Localized) {
-        let doc = self.kb.rule(code);
-        let message = match doc {
-            Some(doc) => Localized::new(
-                format!("{}: {}", doc.title.ja, detail.ja),
-                format!("{}: {}", doc.title.en, detail.en),
-            ),
-            None => detail,
+    /// The rule fails on `element`: `detail` says what in the model makes it fail.
+    pub fn fail(&mut self, element: &str, span: Option<Span>, detail: Localized) {
+        self.emit(element, span, detail, false);
+    }
+
+    /// The rule cannot decide on `element` because the model leaves out what `state` names: a
+    /// warning, never a pass.
+    pub fn unknown(&mut self, element: &str, span: Option<Span>, state: Localized) {
+        let detail = Localized::new(
+            format!("判断に必要な情報がありません — {}", state.ja),
+            format!("cannot be decided — {}", state.en),
+        );
+        self.emit(element, span, detail, true);
+    }
+
+    fn emit(&mut self, element: &str, span: Option<Span>, detail: Localized, unknown: bool) {
+        let Some(rule) = self.rule else { return };
+        let code = Code::Rule(rule);
+        let Some(declaration) = self.kb.rules.get(rule.index()) else {
+            self.out
+                .push(Diagnostic::new(code, detail, span).with_element(element));
+            return;
         };
+        let message = Localized::new(
+            format!("{}: {}", declaration.title.ja, detail.ja),
+            format!("{}: {}", declaration.title.en, detail.en),
+        );
         let mut d = Diagnostic::new(code, message, span).with_element(element);
-        if let Some(doc) = doc {
-            d.severity = doc.severity;
-            d.rank = Some(doc.rank);
-            d.hint = Some(Arc::clone(
-                self.hints
-                    .entry(code)
-                    .or_insert_with(|| Arc::new(doc.fix.clone())),
-            ));
-            d.references = doc.references.clone();
+        if unknown {
+            d.severity = Severity::Warning;
+        } else {
+            d.severity = self.kb.rule_severity(declaration);
+            d.rank = Some(declaration.rank);
         }
+        d.hint = Some(Arc::clone(
+            self.hints
+                .entry(rule)
+                .or_insert_with(|| Arc::new(declaration.fix.clone())),
+        ));
+        d.references = declaration.references();
         self.out.push(d);
     }
 
@@ -103,45 +126,44 @@ impl Ctx<'_> {
     }
 
     pub fn is_medical(&self, info: usize) -> bool {
-        self.model.classifications[self.model.information[info].classification].medical
+        crate::judge::info_is_medical(self.model, info)
     }
 
-    pub fn flow_is_medical(&self, flow: &Flow) -> bool {
-        flow.what.iter().any(|&i| self.is_medical(i))
+    pub fn flow(&self, index: usize) -> &Flow {
+        &self.model.flows[index]
     }
 
-    /// Flows carrying medical information whose path includes `element`.
-    pub fn medical_flows_through(&self, element: ElementRef) -> impl Iterator<Item = &Flow> {
-        self.through
-            .get(&element)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.model.flows[i])
-            .filter(move |f| self.flow_is_medical(f))
-    }
-
-    /// Flows whose `which` is the asset.
-    pub fn flows_at(&self, asset: usize) -> impl Iterator<Item = &Flow> {
-        self.by_which
-            .get(asset)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.model.flows[i])
-    }
-
-    /// Whether an asset holds medical information, by `holds` or by storing it in a flow.
-    pub fn asset_holds_medical(&self, asset: usize) -> bool {
-        self.model.assets[asset]
-            .holds
+    /// Assets people log in to with a password (alone or with other factors) that matter for
+    /// medical information: staff handle it on them, or they are servers, databases or network
+    /// equipment that keep it or carry it (the MHLW checklist asks about those too).
+    pub fn assets_with_password(&self) -> Vec<usize> {
+        let (model, s) = (self.model, self.s);
+        model
+            .assets
             .iter()
-            .any(|&i| self.is_medical(i))
-            || self
-                .medical_flows_through(ElementRef::Asset(asset))
-                .any(|f| f.path.last() == Some(&ElementRef::Asset(asset)))
-    }
-
-    pub fn org_role(&self, org: usize) -> OrganizationRole {
-        self.model.organizations[org].role
+            .enumerate()
+            .filter(|(ix, a)| {
+                let password = a
+                    .authentication
+                    .as_ref()
+                    .is_some_and(|m| m.contains(&crate::vocab::AuthMethod::Password));
+                let staff = a.kind.has_login()
+                    && s.flows_at(*ix).iter().any(|&f| {
+                        s.is_medical_flow(f) && crate::judge::by_staff(model, &model.flows[f])
+                    });
+                let infrastructure = matches!(
+                    a.kind,
+                    crate::vocab::AssetKind::Server
+                        | crate::vocab::AssetKind::Database
+                        | crate::vocab::AssetKind::NetworkDevice
+                ) && (s.keeps_medical(*ix)
+                    || s.medical_flows_through(crate::model::ElementRef::Asset(*ix))
+                        .next()
+                        .is_some());
+                password && (staff || infrastructure)
+            })
+            .map(|(ix, _)| ix)
+            .collect()
     }
 
     /// A short list of ids for messages: the first few and a count of the rest.

@@ -248,7 +248,10 @@ pub enum AssetKind {
     Smartphone,
     Printer,
     NetworkDevice,
+    /// Portable or wearable devices (vital-sign sensors, home monitors) that travel with people.
     IotDevice,
+    /// Medical equipment fixed in place: analysers, imaging modalities, monitors on a ward.
+    MedicalDevice,
     /// Small flash media: USB memory, SD cards (小型半導体メモリ).
     PortableMedia,
     /// Portable hard disks and SSD enclosures.
@@ -262,7 +265,11 @@ impl AssetKind {
     pub fn is_endpoint(self) -> bool {
         matches!(
             self,
-            AssetKind::Terminal | AssetKind::Tablet | AssetKind::Smartphone | AssetKind::IotDevice
+            AssetKind::Terminal
+                | AssetKind::Tablet
+                | AssetKind::Smartphone
+                | AssetKind::IotDevice
+                | AssetKind::MedicalDevice
         )
     }
 
@@ -1038,6 +1045,65 @@ impl SegmentKind {
     }
 }
 
+/// Whose responsibility an element is: the provider's (with its subcontractors), or outside it —
+/// the institution's own devices and records, or a patient's own device.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Scope {
+    /// Run by the provider or its subcontractors under its contract.
+    Provider,
+    /// The medical institution's own (its terminals, the records it keeps itself).
+    Institution,
+    /// A patient's own device (a smartphone used for a patient portal).
+    Patient,
+}
+
+/// How strongly a guideline's wording binds (遵守事項 / 望ましい / 可能な限り早期に).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Strength {
+    /// The wording was not seen, so its strength is not known.
+    Unknown,
+    /// 望ましい, 推奨: desirable.
+    Should,
+    /// 可能な限り早期に…すべき: to be adopted as early as possible.
+    AsEarlyAsPossible,
+    /// 遵守事項, ～すること: required.
+    Must,
+}
+
+impl Vocabulary for Scope {}
+impl Vocabulary for Strength {}
 impl Vocabulary for EgressControl {}
 impl Vocabulary for OrganizationRole {}
 impl Vocabulary for AuditorQualification {}
@@ -1092,6 +1158,8 @@ mod tests {
 
     #[test]
     fn every_vocabulary_has_one_name_per_value() {
+        names_agree::<Scope>();
+        names_agree::<Strength>();
         names_agree::<EgressControl>();
         names_agree::<OrganizationRole>();
         names_agree::<AuditorQualification>();
