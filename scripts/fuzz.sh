@@ -20,12 +20,14 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 scratch="$PWD/target/fuzz-corpus"
 cd fuzz
+# Built once, then each target's binary is run directly: `cargo fuzz run` would rebuild.
 cargo fuzz build -s none
+bin="target/$(rustc -vV | sed -n "s/^host: //p")/release"
 printf '%-20s %12s %10s %8s\n' target executions exec/s cov
 for target in "${targets[@]}"; do
-  mkdir -p "$scratch/$target"
+  mkdir -p "$scratch/$target" "artifacts/$target"
   log="$scratch/$target.log"
-  if ! cargo fuzz run -s none "$target" "$scratch/$target" "corpus/$target" -- \
+  if ! "$bin/$target" -artifact_prefix="artifacts/$target/" "$scratch/$target" "corpus/$target" \
       -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 \
       >"$log" 2>&1; then
     tail -n 40 "$log" >&2
