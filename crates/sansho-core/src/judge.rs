@@ -11,10 +11,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::kb::KnowledgeBase;
 use crate::model::{
-    Asset, Connection, ElementRef, Evaluation, Flow, InfoIx, Location, LocationIx, Model,
+    Asset, Connection, ConnectionIx, ElementRef, Evaluation, Flow, FlowIx, InfoIx, Location,
+    LocationIx, Model,
 };
 use crate::vocab::{
-    ActorKind, AuthFactor, AuthMethod, ConnectionKind, Evaluator, OrganizationRole,
+    ActorKind, AuthFactor, AuthMethod, ConnectionKind, Evaluator, Operation, OrganizationRole,
     PhysicalSafeguard, Scope, SslVpnType, TlsVersion, WirelessAccessControl,
 };
 
@@ -302,25 +303,27 @@ pub fn by_vendor(model: &Model, flow: &Flow) -> bool {
     })
 }
 
-/// How patients' viewing relates to the systems staff use.
+/// A patient's viewing of medical information that is not separated from the systems staff use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PatientSeparation {
-    /// No connection carries both patients' flows and staff flows.
-    Separated,
-    /// A connection (other than the open internet) carries both: (connection, a patient flow,
-    /// a staff flow).
-    SharedSegment(usize, usize, usize),
-    /// A patient flow with medical information whose path the model does not give.
-    PathNotStated(usize),
+    /// The patient flow crosses connections (other than the open internet) that staff flows
+    /// cross too: each such connection once, in path order, with the first staff flow on it.
+    Shared {
+        flow: FlowIx,
+        connections: Vec<(ConnectionIx, FlowIx)>,
+    },
+    /// A patient viewing medical information on a path the model does not give.
+    PathNotStated(FlowIx),
 }
 
-/// Whether patients reach medical information through network segments that staff flows to
-/// internal systems also use (MGL 6.0 システム運用編 7⑭). System-to-system flows (no person)
-/// are how a portal is fed and do not count; the open internet is everyone's and does not
-/// count either.
+/// Patients' viewing of medical information that reaches network segments staff flows also use
+/// (MGL 6.0 システム運用編 7⑭: 患者等に診療情報等を閲覧させる場合 … 切り分け). Only flows in which
+/// a patient views count; system-to-system flows (no person) are how a portal is fed and do not
+/// count; the open internet is everyone's and does not count either. Separated flows give
+/// nothing.
 pub fn patient_separation(s: &Structure<'_>) -> Vec<PatientSeparation> {
     let model = s.model;
-    let mut staff_on: Vec<Option<usize>> = vec![None; model.connections.len()];
+    let mut staff_on: Vec<Option<FlowIx>> = vec![None; model.connections.len()];
     for (i, f) in model.flows.iter().enumerate() {
         if by_staff(model, f) && !by_patient(model, f) {
             for e in &f.path {
@@ -332,20 +335,28 @@ pub fn patient_separation(s: &Structure<'_>) -> Vec<PatientSeparation> {
     }
     let mut found = Vec::new();
     for (i, f) in model.flows.iter().enumerate() {
-        if !by_patient(model, f) || !s.is_medical_flow(i) {
+        if !by_patient(model, f) || !f.how.contains(&Operation::View) || !s.is_medical_flow(i) {
             continue;
         }
         if f.path.len() <= 1 {
             found.push(PatientSeparation::PathNotStated(i));
             continue;
         }
+        let mut connections: Vec<(ConnectionIx, FlowIx)> = Vec::new();
         for e in &f.path {
             if let ElementRef::Connection(c) = *e
                 && model.connections[c].kind != ConnectionKind::Internet
                 && let Some(staff) = staff_on[c]
+                && !connections.iter().any(|&(seen, _)| seen == c)
             {
-                found.push(PatientSeparation::SharedSegment(c, i, staff));
+                connections.push((c, staff));
             }
+        }
+        if !connections.is_empty() {
+            found.push(PatientSeparation::Shared {
+                flow: i,
+                connections,
+            });
         }
     }
     found

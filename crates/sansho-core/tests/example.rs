@@ -132,7 +132,6 @@ fn schemas_are_fresh() {
     );
 }
 
-/// `docs/rules.md` is generated from the knowledge base; regenerate with
 /// `docs/rules.md` is generated from the rules' declarations; regenerate with
 /// `SANSHO_BLESS=1 cargo test -p sansho-core --test example rules_doc`.
 #[test]

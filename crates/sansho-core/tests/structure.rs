@@ -95,8 +95,8 @@ fn patient_viewing_is_judged_from_the_network_not_from_a_flag() {
     let found = findings(&assess(&m), "OPS006");
     assert!(
         found.iter().any(|(s, e, msg)| *s == Severity::Error
-            && e == "lan"
-            && msg.contains("declared separated")),
+            && e == "OP-P1"
+            && msg.contains("lan is declared separated")),
         "{found:?}"
     );
     // No flag at all, and the structure shows a separate portal: nothing to report.

@@ -1,14 +1,14 @@
-//! AUTH002 password-too-weak: password shorter than 8 characters or not mixing letters, digits and symbols.
+//! AUTH002 password-too-weak: password length or mix of characters below the threshold.
 
 use crate::rules::prelude::*;
 
 declare_rule!(r#"
 code: AUTH002
 name: password-too-weak
-title: {ja: "パスワードが 8 文字未満、または英数字と記号が混在していない", en: "Password shorter than 8 characters or not mixing letters, digits and symbols"}
+title: {ja: "パスワードの長さ・文字種の混在が基準に満たない", en: "Password length or mix of characters below the threshold"}
 what:
-  ja: "人が医療情報を扱う端末と、医療情報を保存・処理するサーバ・ネットワーク機器のうち、パスワードを認証に使うものについて、パスワードの最小文字数が 8 文字未満であるもの、英数字と記号の混在を求めていないもの、またはパスワードの条件が記載されていないものを検出します。多要素認証を使っていても、パスワードを使う限り検出します。"
-  en: "Flags devices on which a person handles medical information, and servers and network equipment that store or process it, whose password may be shorter than 8 characters, need not mix letters, digits and symbols, or has no stated conditions. Multi-factor authentication does not exempt a password that is used."
+  ja: "人が医療情報を扱う端末と、医療情報を保存・処理するサーバ・ネットワーク機器のうち、パスワードを認証に使うものについて、パスワードの最小文字数や文字種の混在が基準 (既定は英数字・記号から 3 種類以上を混在させた 8 文字以上。知識ベースの tables.password で変更できます) に満たないもの、またはパスワードの条件が記載されていないものを検出します。多要素認証を使っていても、パスワードを使う限り検出します。"
+  en: "Flags devices on which a person handles medical information, and servers and network equipment that store or process it, whose password may be shorter, or drawn from fewer kinds of characters, than the threshold (by default 8 characters mixing 3 of letters, digits and symbols; `tables.password` in the knowledge base), or has no stated conditions. Multi-factor authentication does not exempt a password that is used."
 why:
   ja: "短いパスワードや文字の種類が少ないパスワードは、推測や総当たりで短時間に破られ、不正な閲覧・操作 (T1) やなりすまし (T2) を招きます。厚生労働省のチェックリストは、事業者が医療機関等に導入したサーバやネットワーク機器についてもこの条件を確認項目にしています。"
   en: "Short passwords, or passwords drawn from few kinds of characters, fall quickly to guessing and brute force and lead to unauthorised viewing or operation (T1) and impersonation (T2). The MHLW checklist asks about this for the servers and network equipment a provider installs at the institution as well."

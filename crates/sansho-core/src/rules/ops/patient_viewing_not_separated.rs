@@ -7,8 +7,8 @@ code: OPS006
 name: patient-viewing-not-separated
 title: {ja: "患者向けの閲覧が内部システムから分離されていない", en: "Patient viewing not separated from internal systems"}
 what:
-  ja: "患者が医療情報を閲覧する接続のうち、閲覧用のシステムが医療機関等や事業者の内部システムから分離されていないものを検出します。"
-  en: "Flags patient viewing whose system is not separated from the internal systems of the institution or provider."
+  ja: "患者が医療情報を閲覧する情報流のうち、その経路が職員や事業者の情報流と同じネットワーク (インターネット以外の接続) を通るもの、つまり閲覧用のシステムが医療機関等や事業者の内部システムから切り分けられていないものを検出します。情報流ごとに 1 件、共有している接続を挙げて報告します。経路が書かれていない場合も検出します。"
+  en: "Flags flows in which a patient views medical information over a path that crosses the same network (any connection other than the open internet) as flows of staff or vendors, that is, whose viewing system is not split off from the internal systems of the institution or provider. Reports once per flow and names the shared connections. A flow with no stated path is flagged too."
 why:
   ja: "患者向けに公開したシステムを足場に内部へ侵入されると、多数の患者の医療情報の漏洩 (T5) や、診療を止めるランサムウェア被害 (T4) につながります。"
   en: "An attacker who gets in through the patient-facing system can reach internal systems, leading to leaks of many patients' data (T5) or ransomware that stops care (T4)."
@@ -28,7 +28,7 @@ example:
       - {id: net, name: インターネット, kind: internet, tls: {versions: [tls1.3]}}
     flows:
       - {id: OP-P1, phase: operation, layer: application, who: patient, where: room, which: phone, what: [record], how: [view], path: [phone, net, app, lan, db]}
-  element: "lan"
+  element: "OP-P1"
   passes: |
     actors:
       - {id: patient, name: 患者, organization: clinic, kind: patient}
@@ -50,31 +50,40 @@ rank: A
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    let mut reported = std::collections::BTreeSet::new();
     for found in judge::patient_separation(ctx.s) {
         match found {
-            judge::PatientSeparation::Separated => {}
-            judge::PatientSeparation::SharedSegment(c, patient, staff) => {
-                if !reported.insert(c) {
-                    continue;
+            judge::PatientSeparation::Shared { flow, connections } => {
+                let flow = &model.flows[flow];
+                let id = &flow.id;
+                let names = Ctx::list(connections.iter().map(|&(c, _)| model.connections[c].id.as_str()));
+                let mut staff: Vec<&str> = Vec::new();
+                for &(_, f) in &connections {
+                    let f = model.flows[f].id.as_str();
+                    if !staff.contains(&f) {
+                        staff.push(f);
+                    }
                 }
-                let conn = &model.connections[c];
-                let (id, name) = (&conn.id, &conn.name);
-                let (p, st) = (&model.flows[patient].id, &model.flows[staff].id);
+                let staff = Ctx::list(staff.into_iter());
                 // A declaration cannot make the structure separated; it is named when it says so.
-                let declared = conn.remote_access.as_ref().is_some_and(|r| r.separated);
-                let detail = if declared {
+                let declared: Vec<&str> = connections
+                    .iter()
+                    .map(|&(c, _)| &model.connections[c])
+                    .filter(|c| c.remote_access.as_ref().is_some_and(|r| r.separated))
+                    .map(|c| c.id.as_str())
+                    .collect();
+                let detail = if declared.is_empty() {
                     loc!(
-                        "{name} ({id}) は分離済み (separated) とされていますが、患者の情報流 {p} と職員の情報流 {st} が同じ接続を通ります",
-                        "{name} ({id}) is declared separated, but the patient flow {p} and the staff flow {st} both cross it"
+                        "患者が閲覧する情報流 {id} の経路が、職員・事業者の情報流 ({staff}) も通る接続 {names} を通ります",
+                        "the patient flow {id} crosses the connections {names}, which staff or vendor flows ({staff}) cross too"
                     )
                 } else {
+                    let declared = Ctx::list(declared.into_iter());
                     loc!(
-                        "患者の情報流 {p} と職員の情報流 {st} が同じ {name} ({id}) を通ります",
-                        "the patient flow {p} and the staff flow {st} both cross {name} ({id})"
+                        "{declared} は分離済み (separated) とされていますが、患者が閲覧する情報流 {id} の経路は職員・事業者の情報流 ({staff}) と同じ接続 {names} を通ります",
+                        "{declared} is declared separated, but the patient flow {id} crosses the connections {names}, which staff or vendor flows ({staff}) use too"
                     )
                 };
-                ctx.fail(id, Some(conn.span), detail);
+                ctx.fail(id, Some(flow.span), detail);
             }
             judge::PatientSeparation::PathNotStated(f) => {
                 let flow = &model.flows[f];
