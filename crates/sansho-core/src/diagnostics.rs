@@ -246,12 +246,16 @@ pub struct Diagnostic {
     /// Further places that explain the problem (e.g. the first definition of a duplicate id).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub related: Vec<Related>,
-    /// Edition-qualified clauses the finding rests on.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub references: Vec<String>,
+    /// Edition-qualified clauses the finding rests on (shared by the findings of one rule).
+    #[serde(skip_serializing_if = "no_references", default)]
+    pub references: Arc<[String]>,
     /// For rule findings: the rank of the gap, which `--fail-on` compares like a risk's rank.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rank: Option<crate::vocab::Rank>,
+}
+
+fn no_references(references: &Arc<[String]>) -> bool {
+    references.is_empty()
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -270,7 +274,7 @@ impl Diagnostic {
             element: None,
             hint: None,
             related: Vec::new(),
-            references: Vec::new(),
+            references: Arc::default(),
             rank: None,
         }
     }

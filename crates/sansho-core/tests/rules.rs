@@ -113,12 +113,37 @@ fn every_rule_fires_on_its_example_and_not_on_the_fix() {
                 rule.code, example.element
             ));
         }
+        // The base model follows PGL-1.1 and MGL-6.0: findings cite those editions' clauses
+        // when the rule has any, each once, and nothing of editions the model does not name.
+        let own: Vec<&str> = rule
+            .sources
+            .iter()
+            .map(|s| s.clause.as_str())
+            .filter(|c| c.starts_with("PGL-1.1") || c.starts_with("MGL-6.0"))
+            .collect();
         for f in &hits {
             assert!(
                 !f.references.is_empty() && f.hint.is_some(),
                 "{}: findings carry clauses and a fix",
                 rule.code
             );
+            let cited: Vec<&str> = f.references.iter().map(String::as_str).collect();
+            let mut unique = cited.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(
+                cited.len(),
+                unique.len(),
+                "{}: {cited:?} repeats a clause",
+                rule.code
+            );
+            if !own.is_empty() {
+                assert!(
+                    cited.iter().all(|c| own.contains(c)),
+                    "{}: {cited:?} cites an edition the model does not follow",
+                    rule.code
+                );
+            }
         }
         let passes = assess(&model_with(&example.passes));
         let left: Vec<String> = passes

@@ -268,11 +268,13 @@ pub fn stage(
     let fail = |e: std::io::Error| {
         anyhow::anyhow!("cannot write {}: {}", target.display(), describe_io(&e))
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".sansho-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".sansho-").suffix(".tmp");
+    // A temporary file is private (0600); a report is an ordinary file, so it gets the mode
+    // `File::create` would give it (0666 less the umask, applied by open(2)).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temp = builder.tempfile_in(dir).map_err(fail)?;
     {
         let mut writer = std::io::BufWriter::with_capacity(1 << 20, temp.as_file());
         write(&mut writer).map_err(fail)?;

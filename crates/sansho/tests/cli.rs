@@ -345,6 +345,17 @@ fn report_writes_every_format_and_diff_compares_versions() {
         assert!(out.join(name).exists(), "{name} not written");
         assert!(listed.contains(name));
     }
+    // Reports are ordinary files: the mode `File::create` gives (umask applied), not the
+    // private mode of the temporary file they were written to.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        assert_eq!(mode(&out.join("sansho-report.html")), mode(&plain));
+        assert_eq!(mode(&out.join(".sansho-report")), mode(&plain));
+    }
     let only = dir.path().join("only");
     let (code, _, _) = stdout(sansho().args([
         "report",

@@ -105,9 +105,13 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
     crate::rules::check(&structure, kb, &mut findings);
     let summary = summarize(&flows, &risks, &findings);
     let rules = compiled.rule_descriptions(kb);
-    let guideline_rules = findings
-        .iter()
-        .filter_map(|f| kb.rule(f.code))
+    // Each declaration once, however many findings name it (a model of 100,000 flows has
+    // hundreds of thousands of rule findings).
+    let fired: std::collections::BTreeSet<crate::diagnostics::Code> =
+        findings.iter().map(|f| f.code).collect();
+    let guideline_rules = fired
+        .into_iter()
+        .filter_map(|code| kb.rule(code))
         .map(|d| (d.code.clone(), d.clone()))
         .collect();
     Assessment {

@@ -247,13 +247,44 @@ pub struct RuleSource {
     pub note: Option<String>,
 }
 
+impl RuleSource {
+    /// The edition the clause belongs to: `PGL-1.1` of `PGL-1.1 5.1.5(イ)①`.
+    pub fn edition(&self) -> &str {
+        self.clause.split(' ').next().unwrap_or_default()
+    }
+}
+
 impl RuleDeclaration {
-    /// The clauses, as references in findings.
+    /// Every clause the rule rests on, each once, in declaration order.
     pub fn references(&self) -> Vec<String> {
-        self.sources.iter().map(|s| s.clause.clone()).collect()
+        let mut out: Vec<String> = Vec::new();
+        for s in &self.sources {
+            if !out.contains(&s.clause) {
+                out.push(s.clause.clone())
+            }
+        }
+        out
     }
 
-    /// The strongest wording among the sources.
+    /// The clauses a finding cites for a model that follows `editions`: the sources of those
+    /// editions, each once; all of them when none is of those editions (a rule still applies to
+    /// a model that names only the other guideline).
+    pub fn references_for(&self, editions: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in &self.sources {
+            if editions.contains(&s.edition()) && !out.contains(&s.clause) {
+                out.push(s.clause.clone());
+            }
+        }
+        if out.is_empty() {
+            return self.references();
+        }
+        out
+    }
+
+    /// The strongest wording among the sources. Sources not yet checked against the official
+    /// text count too (their `verified: false` is shown wherever the rule is), so that a
+    /// requirement known only from a memo is not silently weakened.
     pub fn strength(&self) -> Strength {
         self.sources
             .iter()

@@ -57,6 +57,8 @@ pub fn check(structure: &Structure<'_>, kb: &KnowledgeBase, out: &mut Vec<Diagno
         out,
         rule: None,
         hints: HashMap::new(),
+        references: HashMap::new(),
+        editions: effective_editions(structure.model, kb),
     };
     for (rule, imp) in RuleId::all().zip(registry::REGISTRY) {
         ctx.rule = Some(rule);
@@ -75,6 +77,27 @@ pub(crate) struct Ctx<'a> {
     /// The fix of each rule, made once and shared by its findings (a rule on every terminal of
     /// a large network finds tens of thousands).
     hints: HashMap<RuleId, Arc<Localized>>,
+    /// The clauses each rule's findings cite for this model, made once and shared.
+    references: HashMap<RuleId, Arc<[String]>>,
+    /// The editions the model follows, with those sansho applies instead of editions whose
+    /// content it does not hold.
+    editions: Vec<String>,
+}
+
+fn effective_editions(model: &Model, kb: &KnowledgeBase) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in &model.system.editions {
+        let applied = kb
+            .edition(e)
+            .and_then(|ed| ed.applies_instead.clone())
+            .unwrap_or_else(|| e.clone());
+        for id in [e.clone(), applied] {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
+    out
 }
 
 impl Ctx<'_> {
@@ -117,7 +140,10 @@ impl Ctx<'_> {
                 .entry(rule)
                 .or_insert_with(|| Arc::new(declaration.fix.clone())),
         ));
-        d.references = declaration.references();
+        d.references = Arc::clone(self.references.entry(rule).or_insert_with(|| {
+            let editions: Vec<&str> = self.editions.iter().map(String::as_str).collect();
+            declaration.references_for(&editions).into()
+        }));
         self.out.push(d);
     }
 
