@@ -11,8 +11,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::kb::KnowledgeBase;
 use crate::model::{
-    Asset, Connection, ConnectionIx, ElementRef, Evaluation, Flow, FlowIx, InfoIx, Location,
-    LocationIx, Model,
+    Asset, AssetIx, Connection, ConnectionIx, ElementRef, Evaluation, Flow, FlowIx, InfoIx,
+    Location, LocationIx, Model,
 };
 use crate::vocab::{
     ActorKind, AuthFactor, AuthMethod, ConnectionKind, Evaluator, Operation, OrganizationRole,
@@ -159,7 +159,7 @@ pub fn enclosing(model: &Model, location: LocationIx) -> impl Iterator<Item = &L
     let mut next = Some(location);
     std::iter::from_fn(move || {
         let here = next.filter(|l| seen.insert(*l))?;
-        let l = model.locations.get(here)?;
+        let l = model.locations.get(here.index())?;
         next = l.within;
         Some(l)
     })
@@ -191,10 +191,10 @@ pub fn info_is_medical(model: &Model, info: InfoIx) -> bool {
 /// elements read (so none of them scans every flow per element).
 pub struct Structure<'m> {
     pub model: &'m Model,
-    /// Flows (indices, ascending) whose path includes an element.
-    through: HashMap<ElementRef, Vec<usize>>,
-    /// Flows (indices) per asset used as `which`.
-    by_which: Vec<Vec<usize>>,
+    /// Flows (ascending) whose path includes an element.
+    through: HashMap<ElementRef, Vec<FlowIx>>,
+    /// Flows per asset used as `which`.
+    by_which: Vec<Vec<FlowIx>>,
     /// Per asset: whether it keeps medical information.
     keeps_medical: Vec<bool>,
     /// Per flow: whether it carries medical information.
@@ -208,26 +208,26 @@ impl<'m> Structure<'m> {
             .iter()
             .map(|f| flow_is_medical(model, f))
             .collect();
-        let mut through: HashMap<ElementRef, Vec<usize>> = HashMap::new();
-        let mut by_which: Vec<Vec<usize>> = vec![Vec::new(); model.assets.len()];
+        let mut through: HashMap<ElementRef, Vec<FlowIx>> = HashMap::new();
+        let mut by_which: Vec<Vec<FlowIx>> = vec![Vec::new(); model.assets.len()];
         let mut keeps_medical: Vec<bool> = model
             .assets
             .iter()
             .map(|a| a.holds.iter().any(|&i| info_is_medical(model, i)))
             .collect();
-        for (i, flow) in model.flows.iter().enumerate() {
+        for (i, flow) in FlowIx::enumerate(&model.flows) {
             for element in &flow.path {
                 let list = through.entry(*element).or_default();
                 if list.last() != Some(&i) {
                     list.push(i);
                 }
             }
-            if let Some(list) = by_which.get_mut(flow.which) {
+            if let Some(list) = by_which.get_mut(flow.which.index()) {
                 list.push(i);
             }
-            if medical_flow[i]
+            if medical_flow[i.index()]
                 && let Some(ElementRef::Asset(a)) = flow.path.last()
-                && let Some(keeps) = keeps_medical.get_mut(*a)
+                && let Some(keeps) = keeps_medical.get_mut(a.index())
             {
                 *keeps = true;
             }
@@ -243,26 +243,32 @@ impl<'m> Structure<'m> {
 
     /// Whether an asset keeps medical information: it `holds` some, or a flow carrying some
     /// ends on it.
-    pub fn keeps_medical(&self, asset: usize) -> bool {
-        self.keeps_medical.get(asset).copied().unwrap_or(false)
+    pub fn keeps_medical(&self, asset: AssetIx) -> bool {
+        self.keeps_medical
+            .get(asset.index())
+            .copied()
+            .unwrap_or(false)
     }
 
-    pub fn is_medical_flow(&self, flow: usize) -> bool {
-        self.medical_flow.get(flow).copied().unwrap_or(false)
+    pub fn is_medical_flow(&self, flow: FlowIx) -> bool {
+        self.medical_flow
+            .get(flow.index())
+            .copied()
+            .unwrap_or(false)
     }
 
-    /// Flows (indices) whose path includes `element`.
-    pub fn flows_through(&self, element: ElementRef) -> &[usize] {
+    /// Flows whose path includes `element`, ascending.
+    pub fn flows_through(&self, element: ElementRef) -> &[FlowIx] {
         self.through.get(&element).map_or(&[], Vec::as_slice)
     }
 
-    /// Flows (indices) whose `which` is the asset.
-    pub fn flows_at(&self, asset: usize) -> &[usize] {
-        self.by_which.get(asset).map_or(&[], Vec::as_slice)
+    /// Flows whose `which` is the asset.
+    pub fn flows_at(&self, asset: AssetIx) -> &[FlowIx] {
+        self.by_which.get(asset.index()).map_or(&[], Vec::as_slice)
     }
 
-    /// Medical flows (indices) whose path includes `element`.
-    pub fn medical_flows_through(&self, element: ElementRef) -> impl Iterator<Item = usize> + '_ {
+    /// Medical flows whose path includes `element`.
+    pub fn medical_flows_through(&self, element: ElementRef) -> impl Iterator<Item = FlowIx> + '_ {
         self.flows_through(element)
             .iter()
             .copied()
@@ -324,17 +330,17 @@ pub enum PatientSeparation {
 pub fn patient_separation(s: &Structure<'_>) -> Vec<PatientSeparation> {
     let model = s.model;
     let mut staff_on: Vec<Option<FlowIx>> = vec![None; model.connections.len()];
-    for (i, f) in model.flows.iter().enumerate() {
+    for (i, f) in FlowIx::enumerate(&model.flows) {
         if by_staff(model, f) && !by_patient(model, f) {
             for e in &f.path {
                 if let ElementRef::Connection(c) = *e {
-                    staff_on[c].get_or_insert(i);
+                    staff_on[c.index()].get_or_insert(i);
                 }
             }
         }
     }
     let mut found = Vec::new();
-    for (i, f) in model.flows.iter().enumerate() {
+    for (i, f) in FlowIx::enumerate(&model.flows) {
         if !by_patient(model, f) || !f.how.contains(&Operation::View) || !s.is_medical_flow(i) {
             continue;
         }
@@ -346,7 +352,7 @@ pub fn patient_separation(s: &Structure<'_>) -> Vec<PatientSeparation> {
         for e in &f.path {
             if let ElementRef::Connection(c) = *e
                 && model.connections[c].kind != ConnectionKind::Internet
-                && let Some(staff) = staff_on[c]
+                && let Some(staff) = staff_on[c.index()]
                 && !connections.iter().any(|&(seen, _)| seen == c)
             {
                 connections.push((c, staff));
@@ -377,9 +383,9 @@ pub enum InvolvedBecause {
     SelfAssessment,
     Declared,
     /// The evaluator (an actor) performs this flow.
-    PerformsFlow(usize),
+    PerformsFlow(FlowIx),
     /// The evaluator (an organisation) runs this asset.
-    RunsAsset(usize),
+    RunsAsset(AssetIx),
 }
 
 pub fn evaluation_independence(model: &Model, e: &Evaluation) -> Independence {
@@ -390,18 +396,20 @@ pub fn evaluation_independence(model: &Model, e: &Evaluation) -> Independence {
     // The structure decides when it can; a declaration only adds what it cannot show.
     match e.evaluated_by {
         Some(ElementRef::Actor(a)) => {
-            if let Some(flow) = model.flows.iter().position(|f| f.who.contains(&a)) {
+            if let Some((flow, _)) =
+                FlowIx::enumerate(&model.flows).find(|(_, f)| f.who.contains(&a))
+            {
                 return Independence::Involved(InvolvedBecause::PerformsFlow(flow));
             }
         }
         Some(ElementRef::Organization(o)) => {
-            if let Some(asset) = model.assets.iter().position(|x| x.managed_by == Some(o)) {
+            if let Some((asset, _)) =
+                AssetIx::enumerate(&model.assets).find(|(_, x)| x.managed_by == Some(o))
+            {
                 return Independence::Involved(InvolvedBecause::RunsAsset(asset));
             }
-            if let Some(flow) = model
-                .flows
-                .iter()
-                .position(|f| f.who.iter().any(|&a| model.actors[a].organization == o))
+            if let Some((flow, _)) = FlowIx::enumerate(&model.flows)
+                .find(|(_, f)| f.who.iter().any(|&a| model.actors[a].organization == o))
             {
                 return Independence::Involved(InvolvedBecause::PerformsFlow(flow));
             }
@@ -421,10 +429,7 @@ pub fn evaluation_independence(model: &Model, e: &Evaluation) -> Independence {
 pub fn medical_storage<'m>(s: &Structure<'m>) -> Vec<(LocationIx, Option<&'m str>)> {
     let model = s.model;
     let mut seen = BTreeSet::new();
-    model
-        .assets
-        .iter()
-        .enumerate()
+    AssetIx::enumerate(&model.assets)
         .filter(|(i, a)| in_provider_scope(a.scope) && s.keeps_medical(*i))
         .filter(|(_, a)| seen.insert(a.location))
         .map(|(_, a)| (a.location, country(model, a.location)))

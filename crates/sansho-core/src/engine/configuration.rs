@@ -4,22 +4,22 @@
 use std::collections::BTreeSet;
 
 use crate::kb::KnowledgeBase;
-use crate::model::{ElementRef, Model};
+use crate::model::{AssetIx, ConnectionIx, ElementRef, Model, OrgIx};
 use crate::result::*;
 use crate::vocab::OrganizationRole;
 use crate::vocab::Vocabulary;
 
 pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
-    let org = |i: usize| model.organizations[i].id.clone();
+    let org = |i: OrgIx| model.organizations[i].id.clone();
     let reference = |e| super::reference(model, e);
     // Connections without `endpoints` get them from the flows that use them.
-    let mut linked: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); model.connections.len()];
+    let mut linked: Vec<BTreeSet<AssetIx>> = vec![BTreeSet::new(); model.connections.len()];
     for flow in &model.flows {
         for (i, element) in flow.path.iter().enumerate() {
             if let ElementRef::Connection(c) = element {
                 for neighbour in [i.checked_sub(1), Some(i + 1)].into_iter().flatten() {
                     if let Some(ElementRef::Asset(a)) = flow.path.get(neighbour) {
-                        linked[*c].insert(*a);
+                        linked[c.index()].insert(*a);
                     }
                 }
             }
@@ -90,16 +90,13 @@ pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
                     .collect(),
             })
             .collect(),
-        connections: model
-            .connections
-            .iter()
-            .enumerate()
+        connections: ConnectionIx::enumerate(&model.connections)
             .map(|(i, c)| ConnectionInfo {
                 id: c.id.clone(),
                 name: c.name.clone(),
                 kind: c.kind,
                 endpoints: if c.endpoints.is_empty() {
-                    linked[i]
+                    linked[i.index()]
                         .iter()
                         .map(|&a| model.assets[a].id.clone())
                         .collect()

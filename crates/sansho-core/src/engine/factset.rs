@@ -3,7 +3,7 @@
 use super::segment::Segment;
 use crate::judge::{self, Authentication, Stated};
 use crate::kb::KnowledgeBase;
-use crate::model::{ElementRef, Flow, Model};
+use crate::model::{ElementRef, Flow, LocationIx, Model};
 use crate::vocab::{
     ActorKind, AssetKind, ConnectionKind, Exposure, Fact, LocationKind, MediaCarrier, Operation,
     OrganizationRole, PhysicalSafeguard, SegmentKind, Volume,
@@ -57,7 +57,7 @@ pub struct Facts {
 
 impl Facts {
     pub fn new(model: &Model, kb: &KnowledgeBase) -> Self {
-        let locations: Vec<FactSet> = (0..model.locations.len())
+        let locations: Vec<FactSet> = LocationIx::all(model.locations.len())
             .map(|l| location_facts(model, l))
             .collect();
         Facts {
@@ -65,7 +65,12 @@ impl Facts {
                 .assets
                 .iter()
                 .map(|a| {
-                    asset_facts(a, kb).union(locations.get(a.location).copied().unwrap_or_default())
+                    asset_facts(a, kb).union(
+                        locations
+                            .get(a.location.index())
+                            .copied()
+                            .unwrap_or_default(),
+                    )
                 })
                 .collect(),
             connections: model.connections.iter().map(connection_facts).collect(),
@@ -129,12 +134,12 @@ impl Facts {
         let mut set = flow_facts;
         match segment.element {
             ElementRef::Asset(a) => {
-                set = set.union(self.assets[a]);
+                set = set.union(self.assets[a.index()]);
                 if segment.kind == SegmentKind::Entry && model.assets[a].authentication.is_none() {
                     set.insert(Fact::AuthNotStated);
                 }
             }
-            ElementRef::Connection(c) => set = set.union(self.connections[c]),
+            ElementRef::Connection(c) => set = set.union(self.connections[c.index()]),
             _ => {}
         }
         match segment.kind {
@@ -147,7 +152,7 @@ impl Facts {
     }
 }
 
-fn location_facts(model: &Model, ix: usize) -> FactSet {
+fn location_facts(model: &Model, ix: LocationIx) -> FactSet {
     let location = &model.locations[ix];
     let mut set = FactSet::default();
     if location.public_access {

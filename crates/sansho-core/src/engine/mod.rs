@@ -28,7 +28,10 @@ use factset::{FactSet, Facts};
 use segment::Segment;
 
 use crate::kb::{KnowledgeBase, ScoreOp, ScoreRule};
-use crate::model::{ElementRef, Flow, Model};
+use crate::model::{
+    ActorIx, AssetIx, ClassIx, ConnectionIx, ControlIx, ElementRef, Flow, FlowIx, InfoIx,
+    LocationIx, Model, OrgIx,
+};
 use crate::result::*;
 use crate::source::Sources;
 use crate::vocab::TreatmentOption;
@@ -56,7 +59,7 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
             let mut seeds = Vec::with_capacity(chunk.len() * 10);
             let mut segments = Vec::new();
             for (i, flow) in chunk.iter().enumerate() {
-                let flow_ix = chunk_ix * chunk_len + i;
+                let flow_ix = FlowIx::new(chunk_ix * chunk_len + i);
                 segment::segments(model, flow, &mut segments);
                 let flow_facts = facts.flow(model, flow);
                 let first_seed = seeds.len();
@@ -192,20 +195,44 @@ pub(crate) struct Names {
 
 impl Names {
     fn new(model: &Model, kb: &KnowledgeBase) -> Names {
-        let refs = |count: usize, make: fn(usize) -> ElementRef| -> Vec<Ref> {
-            (0..count).map(|i| reference(model, make(i))).collect()
-        };
+        fn refs(model: &Model, elements: impl Iterator<Item = ElementRef>) -> Vec<Ref> {
+            elements.map(|e| reference(model, e)).collect()
+        }
         Names {
             by_kind: [
-                refs(model.organizations.len(), ElementRef::Organization),
-                refs(model.locations.len(), ElementRef::Location),
-                refs(model.assets.len(), ElementRef::Asset),
-                refs(model.connections.len(), ElementRef::Connection),
-                refs(model.actors.len(), ElementRef::Actor),
-                refs(model.classifications.len(), ElementRef::Classification),
-                refs(model.information.len(), ElementRef::Information),
-                refs(model.flows.len(), ElementRef::Flow),
-                refs(model.controls.len(), ElementRef::Control),
+                refs(
+                    model,
+                    OrgIx::all(model.organizations.len()).map(ElementRef::Organization),
+                ),
+                refs(
+                    model,
+                    LocationIx::all(model.locations.len()).map(ElementRef::Location),
+                ),
+                refs(
+                    model,
+                    AssetIx::all(model.assets.len()).map(ElementRef::Asset),
+                ),
+                refs(
+                    model,
+                    ConnectionIx::all(model.connections.len()).map(ElementRef::Connection),
+                ),
+                refs(
+                    model,
+                    ActorIx::all(model.actors.len()).map(ElementRef::Actor),
+                ),
+                refs(
+                    model,
+                    ClassIx::all(model.classifications.len()).map(ElementRef::Classification),
+                ),
+                refs(
+                    model,
+                    InfoIx::all(model.information.len()).map(ElementRef::Information),
+                ),
+                refs(model, FlowIx::all(model.flows.len()).map(ElementRef::Flow)),
+                refs(
+                    model,
+                    ControlIx::all(model.controls.len()).map(ElementRef::Control),
+                ),
             ],
             threats: kb.threats.iter().map(|t| t.id.as_str().into()).collect(),
         }
@@ -213,15 +240,15 @@ impl Names {
 
     fn get(&self, element: ElementRef) -> Ref {
         let (kind, i) = match element {
-            ElementRef::Organization(i) => (0, i),
-            ElementRef::Location(i) => (1, i),
-            ElementRef::Asset(i) => (2, i),
-            ElementRef::Connection(i) => (3, i),
-            ElementRef::Actor(i) => (4, i),
-            ElementRef::Classification(i) => (5, i),
-            ElementRef::Information(i) => (6, i),
-            ElementRef::Flow(i) => (7, i),
-            ElementRef::Control(i) => (8, i),
+            ElementRef::Organization(i) => (0, i.index()),
+            ElementRef::Location(i) => (1, i.index()),
+            ElementRef::Asset(i) => (2, i.index()),
+            ElementRef::Connection(i) => (3, i.index()),
+            ElementRef::Actor(i) => (4, i.index()),
+            ElementRef::Classification(i) => (5, i.index()),
+            ElementRef::Information(i) => (6, i.index()),
+            ElementRef::Flow(i) => (7, i.index()),
+            ElementRef::Control(i) => (8, i.index()),
         };
         self.by_kind[kind][i].clone()
     }
@@ -425,7 +452,7 @@ fn apply_rules<'a>(base: u8, rules: impl Iterator<Item = &'a CompiledScoreRule>)
 
 /// A risk found but not yet scored: a threat on a segment of a flow.
 struct Seed {
-    flow: usize,
+    flow: FlowIx,
     segment: Segment,
     threat: usize,
     /// The facts of the segment.
@@ -521,7 +548,7 @@ fn score_risk(
     let matched = decisions.find(&id);
     counts.decisions(risk_ix, &matched);
     let decision = matched.first().copied();
-    let mut applied: Vec<(usize, ControlVia)> = Vec::new();
+    let mut applied: Vec<(ControlIx, ControlVia)> = Vec::new();
     for c in controls.candidates(model, flow_ix, flow, segment.element) {
         if model.controls[c].counters.contains(&threat.id) && !applied.iter().any(|(x, _)| *x == c)
         {
@@ -612,7 +639,7 @@ struct Shared {
     treatments: HashMap<TreatmentKey, Arc<Treatment>>,
 }
 
-type TreatmentKey = (Option<usize>, TreatmentOption, Vec<(usize, ControlVia)>);
+type TreatmentKey = (Option<usize>, TreatmentOption, Vec<(ControlIx, ControlVia)>);
 
 impl Shared {
     fn trace(&mut self, trace: Trace) -> Arc<Trace> {
@@ -629,7 +656,7 @@ impl Shared {
         model: &Model,
         decision: Option<usize>,
         option: TreatmentOption,
-        applied: Vec<(usize, ControlVia)>,
+        applied: Vec<(ControlIx, ControlVia)>,
     ) -> Arc<Treatment> {
         let key = (decision, option, applied);
         if let Some(known) = self.treatments.get(&key) {
@@ -645,7 +672,7 @@ fn treatment(
     model: &Model,
     decision: Option<usize>,
     option: TreatmentOption,
-    applied: &[(usize, ControlVia)],
+    applied: &[(ControlIx, ControlVia)],
 ) -> Treatment {
     let d = decision.map(|d| &model.decisions[d]);
     Treatment {
@@ -695,13 +722,13 @@ fn treatment(
 
 /// Controls reachable from each element, flow, location and information kind.
 struct ControlIndex {
-    by_element: HashMap<ElementRef, Vec<usize>>,
+    by_element: HashMap<ElementRef, Vec<ControlIx>>,
 }
 
 impl ControlIndex {
     fn new(model: &Model, _kb: &KnowledgeBase) -> Self {
-        let mut by_element: HashMap<ElementRef, Vec<usize>> = HashMap::new();
-        for (i, control) in model.controls.iter().enumerate() {
+        let mut by_element: HashMap<ElementRef, Vec<ControlIx>> = HashMap::new();
+        for (i, control) in ControlIx::enumerate(&model.controls) {
             for target in &control.applies_to {
                 by_element.entry(*target).or_default().push(i);
             }
@@ -712,10 +739,10 @@ impl ControlIndex {
     fn candidates(
         &self,
         model: &Model,
-        flow_ix: usize,
+        flow_ix: FlowIx,
         flow: &Flow,
         element: ElementRef,
-    ) -> Vec<usize> {
+    ) -> Vec<ControlIx> {
         let mut out = Vec::new();
         let mut add = |key: ElementRef| {
             if let Some(list) = self.by_element.get(&key) {

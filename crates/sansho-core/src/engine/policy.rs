@@ -10,7 +10,7 @@ use foldhash::{HashMap, HashMapExt};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::kb::KnowledgeBase;
 use crate::loc;
-use crate::model::Model;
+use crate::model::{ControlIx, Model};
 use crate::result::{Risk, Status, Text};
 use crate::text::Localized;
 use crate::vocab::{OrganizationRole, TreatmentOption};
@@ -67,8 +67,8 @@ impl Counts {
         }
     }
 
-    pub fn control(&self, control: usize) {
-        self.control_hits[control].fetch_add(1, Ordering::Relaxed);
+    pub fn control(&self, control: ControlIx) {
+        self.control_hits[control.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     /// The final counts; `risks` are the scored risks the indices refer to.
@@ -324,9 +324,9 @@ fn decision_findings(model: &Model, risks: &[Risk], tally: &Tally, out: &mut Vec
         );
     }
 
-    for (i, control) in model.controls.iter().enumerate() {
+    for (i, control) in ControlIx::enumerate(&model.controls) {
         let id = &control.id;
-        if tally.control_hits[i] == 0 {
+        if tally.control_hits[i.index()] == 0 {
             out.push(
                 Diagnostic::new(
                     Code::ControlUnused,
@@ -351,7 +351,7 @@ fn decision_findings(model: &Model, risks: &[Risk], tally: &Tally, out: &mut Vec
                 .iter()
                 .any(|d| d.requests.iter().any(|r| r.control == Some(i)));
             if !requested {
-                let (hits, org) = (tally.control_hits[i], &owner.name);
+                let (hits, org) = (tally.control_hits[i.index()], &owner.name);
                 out.push(
                     Diagnostic::new(
                         Code::InstitutionControlNotRequested,

@@ -18,14 +18,61 @@ use crate::vocab::{
     TreatmentOption, Volume, WirelessAccessControl,
 };
 
-pub type OrgIx = usize;
-pub type LocationIx = usize;
-pub type AssetIx = usize;
-pub type ConnectionIx = usize;
-pub type ActorIx = usize;
-pub type InfoIx = usize;
-pub type FlowIx = usize;
-pub type ControlIx = usize;
+/// Typed positions of elements in the model's lists: a reference to an asset cannot be used
+/// to look up a flow. `model.assets[ix]` works for an `AssetIx` only.
+macro_rules! element_index {
+    ($($name:ident => $element:ident, $what:literal;)*) => {$(
+        #[doc = concat!("The position of ", $what, " in the model.")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(usize);
+
+        impl $name {
+            pub const fn new(index: usize) -> Self {
+                Self(index)
+            }
+
+            pub const fn index(self) -> usize {
+                self.0
+            }
+
+            /// Every position of a list of `len` elements, in order.
+            pub fn all(len: usize) -> impl Iterator<Item = Self> {
+                (0..len).map(Self)
+            }
+
+            /// Every element of a model list with its position, in order.
+            pub fn enumerate(list: &[$element]) -> impl Iterator<Item = (Self, &$element)> {
+                list.iter().enumerate().map(|(i, e)| (Self(i), e))
+            }
+        }
+
+        impl std::ops::Index<$name> for [$element] {
+            type Output = $element;
+            fn index(&self, ix: $name) -> &$element {
+                &self[ix.0]
+            }
+        }
+
+        impl std::ops::Index<$name> for Vec<$element> {
+            type Output = $element;
+            fn index(&self, ix: $name) -> &$element {
+                &self[ix.0]
+            }
+        }
+    )*};
+}
+
+element_index! {
+    OrgIx => Organization, "an organisation";
+    LocationIx => Location, "a location";
+    AssetIx => Asset, "an asset";
+    ConnectionIx => Connection, "a connection";
+    ActorIx => Actor, "an actor";
+    ClassIx => Classification, "a classification";
+    InfoIx => Information, "an information item";
+    FlowIx => Flow, "a flow";
+    ControlIx => Control, "a control";
+}
 
 /// A reference to any element that has an id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,7 +82,7 @@ pub enum ElementRef {
     Asset(AssetIx),
     Connection(ConnectionIx),
     Actor(ActorIx),
-    Classification(usize),
+    Classification(ClassIx),
     Information(InfoIx),
     Flow(FlowIx),
     Control(ControlIx),
@@ -235,7 +282,7 @@ pub struct Classification {
 pub struct Information {
     pub id: String,
     pub name: String,
-    pub classification: usize,
+    pub classification: ClassIx,
     pub retention_years: Option<u32>,
     pub retention_basis: Option<String>,
     pub legal_record: bool,

@@ -44,25 +44,62 @@ impl Kind {
         }
     }
 
-    fn element(self, index: usize) -> ElementRef {
-        match self {
-            Kind::Organization => ElementRef::Organization(index),
-            Kind::Location => ElementRef::Location(index),
-            Kind::Asset => ElementRef::Asset(index),
-            Kind::Connection => ElementRef::Connection(index),
-            Kind::Actor => ElementRef::Actor(index),
-            Kind::Classification => ElementRef::Classification(index),
-            Kind::Information => ElementRef::Information(index),
-            Kind::Flow => ElementRef::Flow(index),
-            Kind::Control => ElementRef::Control(index),
+    fn of(element: ElementRef) -> Kind {
+        match element {
+            ElementRef::Organization(_) => Kind::Organization,
+            ElementRef::Location(_) => Kind::Location,
+            ElementRef::Asset(_) => Kind::Asset,
+            ElementRef::Connection(_) => Kind::Connection,
+            ElementRef::Actor(_) => Kind::Actor,
+            ElementRef::Classification(_) => Kind::Classification,
+            ElementRef::Information(_) => Kind::Information,
+            ElementRef::Flow(_) => Kind::Flow,
+            ElementRef::Control(_) => Kind::Control,
         }
     }
 }
 
+/// A typed position that a reference to one kind of element resolves to.
+trait Position: Sized {
+    const KIND: Kind;
+    fn of(element: ElementRef) -> Option<Self>;
+}
+
+macro_rules! position {
+    ($($ix:ident => $kind:ident,)*) => {$(
+        impl Position for $ix {
+            const KIND: Kind = Kind::$kind;
+            fn of(element: ElementRef) -> Option<Self> {
+                match element {
+                    ElementRef::$kind(i) => Some(i),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+position! {
+    OrgIx => Organization,
+    LocationIx => Location,
+    AssetIx => Asset,
+    ConnectionIx => Connection,
+    ActorIx => Actor,
+    ClassIx => Classification,
+    InfoIx => Information,
+    FlowIx => Flow,
+    ControlIx => Control,
+}
+
 struct Entry {
-    kind: Kind,
-    index: usize,
+    element: ElementRef,
     span: Option<Span>,
+}
+
+impl Entry {
+    fn kind(&self) -> Kind {
+        Kind::of(self.element)
+    }
 }
 
 struct Ctx<'a> {
@@ -93,7 +130,7 @@ impl Ctx<'_> {
         self.diagnostics.push(d);
     }
 
-    fn register(&mut self, kind: Kind, index: usize, id: &Sp<String>, file: FileId) {
+    fn register(&mut self, element: ElementRef, id: &Sp<String>, file: FileId) {
         let here = span(file, id.pos);
         if !is_valid_id(&id.value) {
             let v = &id.value;
@@ -107,7 +144,7 @@ impl Ctx<'_> {
         }
         if let Some(first) = self.ids.get(&id.value) {
             let v = &id.value;
-            let (ja_kind, en_kind) = first.kind.names();
+            let (ja_kind, en_kind) = first.kind().names();
             let mut d = Diagnostic::new(
                 Code::DuplicateId,
                 loc!(
@@ -129,8 +166,7 @@ impl Ctx<'_> {
         self.ids.insert(
             id.value.clone(),
             Entry {
-                kind,
-                index,
+                element,
                 span: Some(here),
             },
         );
@@ -150,9 +186,9 @@ impl Ctx<'_> {
         let expected_en: Vec<&str> = expected.iter().map(|k| k.names().1).collect();
         let (ja_list, en_list) = (expected_ja.join(" / "), expected_en.join(" / "));
         match self.ids.get(value) {
-            Some(entry) if expected.contains(&entry.kind) => Some(entry.kind.element(entry.index)),
+            Some(entry) if expected.contains(&entry.kind()) => Some(entry.element),
             Some(entry) => {
-                let (ja_kind, en_kind) = entry.kind.names();
+                let (ja_kind, en_kind) = entry.kind().names();
                 let mut d = Diagnostic::new(
                     Code::WrongReferenceKind,
                     loc!(
@@ -171,7 +207,7 @@ impl Ctx<'_> {
                 let candidates: Vec<&str> = self
                     .ids
                     .iter()
-                    .filter(|(_, e)| expected.contains(&e.kind))
+                    .filter(|(_, e)| expected.contains(&e.kind()))
                     .map(|(id, _)| id.as_str())
                     .collect();
                 let hint = match did_you_mean(value, candidates.iter().copied()) {
@@ -197,25 +233,15 @@ impl Ctx<'_> {
         }
     }
 
-    fn resolve_index(
+    /// Resolves a reference that must name an element of `T`'s kind.
+    fn resolve_index<T: Position>(
         &mut self,
         reference: &Sp<String>,
         file: FileId,
-        kind: Kind,
         field: &str,
-    ) -> Option<usize> {
-        self.resolve(reference, file, &[kind], field)
-            .map(|e| match e {
-                ElementRef::Organization(i)
-                | ElementRef::Location(i)
-                | ElementRef::Asset(i)
-                | ElementRef::Connection(i)
-                | ElementRef::Actor(i)
-                | ElementRef::Classification(i)
-                | ElementRef::Information(i)
-                | ElementRef::Flow(i)
-                | ElementRef::Control(i) => i,
-            })
+    ) -> Option<T> {
+        self.resolve(reference, file, &[T::KIND], field)
+            .and_then(T::of)
     }
 
     fn invalid(
@@ -574,48 +600,49 @@ fn builtin_classifications(kb: &KnowledgeBase) -> Vec<Classification> {
 
 /// Registers ids in a fixed order, so a duplicate points at the later definition.
 fn register_ids(ctx: &mut Ctx<'_>, sections: &Sections, builtin: &[Classification]) {
-    for (i, (f, o)) in sections.organizations.iter().enumerate() {
-        ctx.register(Kind::Organization, i, &o.id, *f);
+    for (ix, (f, o)) in OrgIx::all(sections.organizations.len()).zip(&sections.organizations) {
+        ctx.register(ElementRef::Organization(ix), &o.id, *f);
     }
-    for (i, (f, l)) in sections.locations.iter().enumerate() {
-        ctx.register(Kind::Location, i, &l.id, *f);
+    for (ix, (f, l)) in LocationIx::all(sections.locations.len()).zip(&sections.locations) {
+        ctx.register(ElementRef::Location(ix), &l.id, *f);
     }
-    for (i, (f, a)) in sections.assets.iter().enumerate() {
-        ctx.register(Kind::Asset, i, &a.id, *f);
+    for (ix, (f, a)) in AssetIx::all(sections.assets.len()).zip(&sections.assets) {
+        ctx.register(ElementRef::Asset(ix), &a.id, *f);
     }
-    for (i, (f, c)) in sections.connections.iter().enumerate() {
-        ctx.register(Kind::Connection, i, &c.id, *f);
+    for (ix, (f, c)) in ConnectionIx::all(sections.connections.len()).zip(&sections.connections) {
+        ctx.register(ElementRef::Connection(ix), &c.id, *f);
     }
-    for (i, (f, a)) in sections.actors.iter().enumerate() {
-        ctx.register(Kind::Actor, i, &a.id, *f);
+    for (ix, (f, a)) in ActorIx::all(sections.actors.len()).zip(&sections.actors) {
+        ctx.register(ElementRef::Actor(ix), &a.id, *f);
     }
-    for (i, c) in builtin.iter().enumerate() {
+    // The model's classifications are the built-in ones followed by the model's own.
+    for (ix, c) in ClassIx::enumerate(builtin) {
         ctx.ids.insert(
             c.id.clone(),
             Entry {
-                kind: Kind::Classification,
-                index: i,
+                element: ElementRef::Classification(ix),
                 span: None,
             },
         );
     }
-    for (i, (f, c)) in sections.classifications.iter().enumerate() {
-        ctx.register(Kind::Classification, builtin.len() + i, &c.id, *f);
+    let classes = ClassIx::all(builtin.len() + sections.classifications.len()).skip(builtin.len());
+    for (ix, (f, c)) in classes.zip(&sections.classifications) {
+        ctx.register(ElementRef::Classification(ix), &c.id, *f);
     }
-    for (i, (f, x)) in sections.information.iter().enumerate() {
-        ctx.register(Kind::Information, i, &x.id, *f);
+    for (ix, (f, x)) in InfoIx::all(sections.information.len()).zip(&sections.information) {
+        ctx.register(ElementRef::Information(ix), &x.id, *f);
     }
-    for (i, (f, x)) in sections.flows.iter().enumerate() {
-        ctx.register(Kind::Flow, i, &x.id, *f);
+    for (ix, (f, x)) in FlowIx::all(sections.flows.len()).zip(&sections.flows) {
+        ctx.register(ElementRef::Flow(ix), &x.id, *f);
     }
-    for (i, (f, x)) in sections.controls.iter().enumerate() {
-        ctx.register(Kind::Control, i, &x.id, *f);
+    for (ix, (f, x)) in ControlIx::all(sections.controls.len()).zip(&sections.controls) {
+        ctx.register(ElementRef::Control(ix), &x.id, *f);
     }
 }
 
 /// `None` when the provider does not resolve (reported).
 fn build_system(ctx: &mut Ctx<'_>, file: FileId, raw: &raw::RawSystem) -> Option<System> {
-    let provider = ctx.resolve_index(&raw.provider, file, Kind::Organization, "provider");
+    let provider = ctx.resolve_index::<OrgIx>(&raw.provider, file, "provider");
     let mut editions = Vec::new();
     for e in &raw.editions {
         let text = Sp::new(format!("{} -", e.value), e.pos);
@@ -723,13 +750,13 @@ fn build_locations(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Option<Locatio
                 managed_by: l
                     .managed_by
                     .as_ref()
-                    .and_then(|m| ctx.resolve_index(m, *f, Kind::Organization, "managed_by")),
+                    .and_then(|m| ctx.resolve_index::<OrgIx>(m, *f, "managed_by")),
                 physical_safeguards: l.physical_safeguards.iter().map(|p| p.value).collect(),
                 public_access: l.public_access,
                 within: l
                     .within
                     .as_ref()
-                    .and_then(|w| ctx.resolve_index(w, *f, Kind::Location, "within")),
+                    .and_then(|w| ctx.resolve_index::<LocationIx>(w, *f, "within")),
                 description: l.description.clone(),
                 span: span(*f, l.id.pos),
             })
@@ -785,15 +812,15 @@ fn build_assets(
         let location = a
             .location
             .as_ref()
-            .and_then(|l| ctx.resolve_index(l, *f, Kind::Location, "location"));
+            .and_then(|l| ctx.resolve_index::<LocationIx>(l, *f, "location"));
         let runs_on = a
             .runs_on
             .as_ref()
-            .and_then(|r| ctx.resolve_index(r, *f, Kind::Asset, "runs_on"));
+            .and_then(|r| ctx.resolve_index::<AssetIx>(r, *f, "runs_on"));
         let replica_of = a
             .replica_of
             .as_ref()
-            .and_then(|r| ctx.resolve_index(r, *f, Kind::Asset, "replica_of"));
+            .and_then(|r| ctx.resolve_index::<AssetIx>(r, *f, "replica_of"));
         if a.location.is_none() && a.runs_on.is_none() {
             let id = &a.id.value;
             ctx.push(
@@ -814,16 +841,16 @@ fn build_assets(
         let managed_by = a
             .managed_by
             .as_ref()
-            .and_then(|m| ctx.resolve_index(m, *f, Kind::Organization, "managed_by"));
+            .and_then(|m| ctx.resolve_index::<OrgIx>(m, *f, "managed_by"));
         let holds = a
             .holds
             .iter()
-            .filter_map(|h| ctx.resolve_index(h, *f, Kind::Information, "holds"))
+            .filter_map(|h| ctx.resolve_index::<InfoIx>(h, *f, "holds"))
             .collect();
         let scope = match &a.scope {
             Some(s) => s.value,
             None if managed_by
-                .and_then(|m| organizations.get(m))
+                .and_then(|m| organizations.get(m.index()))
                 .is_some_and(|o| o.role == OrganizationRole::Institution) =>
             {
                 Scope::Institution
@@ -865,7 +892,7 @@ fn build_assets(
                 kind: a.kind.value,
                 layer: a.layer.as_ref().map(|l| l.value),
                 // Filled from the host below when left out.
-                location: location.unwrap_or_default(),
+                location: location.unwrap_or(LocationIx::new(0)),
                 managed_by,
                 scope,
                 runs_on,
@@ -899,14 +926,14 @@ fn build_assets(
 /// An asset that runs on another and has no place of its own stands where its host stands;
 /// `runs_on` must not go round in a circle.
 fn place_hosted_assets(ctx: &mut Ctx<'_>, sections: &Sections, assets: &mut [Option<Asset>]) {
-    for i in 0..assets.len() {
-        let (f, raw) = &sections.assets[i];
-        let Some(mut host) = assets[i].as_ref().and_then(|a| a.runs_on) else {
+    for ix in AssetIx::all(assets.len()) {
+        let (f, raw) = &sections.assets[ix.index()];
+        let Some(mut host) = assets[ix.index()].as_ref().and_then(|a| a.runs_on) else {
             continue;
         };
         let mut steps = 0;
         let placed = loop {
-            if host == i || steps > assets.len() {
+            if host == ix || steps > assets.len() {
                 let id = &raw.id.value;
                 ctx.invalid(
                     *f,
@@ -922,10 +949,10 @@ fn place_hosted_assets(ctx: &mut Ctx<'_>, sections: &Sections, assets: &mut [Opt
                 );
                 break None;
             }
-            let Some(h) = assets.get(host).and_then(Option::as_ref) else {
+            let Some(h) = assets.get(host.index()).and_then(Option::as_ref) else {
                 break None;
             };
-            if sections.assets[host].1.location.is_some() {
+            if sections.assets[host.index()].1.location.is_some() {
                 break Some(h.location);
             }
             match h.runs_on {
@@ -935,9 +962,9 @@ fn place_hosted_assets(ctx: &mut Ctx<'_>, sections: &Sections, assets: &mut [Opt
             steps += 1;
         };
         if raw.location.is_none() {
-            match (placed, assets.get_mut(i).and_then(Option::as_mut)) {
+            match (placed, assets.get_mut(ix.index()).and_then(Option::as_mut)) {
                 (Some(location), Some(asset)) => asset.location = location,
-                (None, _) => assets[i] = None,
+                (None, _) => assets[ix.index()] = None,
                 _ => {}
             }
         }
@@ -994,12 +1021,12 @@ fn build_connections(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Connection> 
             endpoints: c
                 .endpoints
                 .iter()
-                .filter_map(|e| ctx.resolve_index(e, *f, Kind::Asset, "endpoints"))
+                .filter_map(|e| ctx.resolve_index::<AssetIx>(e, *f, "endpoints"))
                 .collect(),
             managed_by: c
                 .managed_by
                 .as_ref()
-                .and_then(|m| ctx.resolve_index(m, *f, Kind::Organization, "managed_by")),
+                .and_then(|m| ctx.resolve_index::<OrgIx>(m, *f, "managed_by")),
             tls,
             ike: c.ike.as_ref().map(|i| i.value),
             ssl_vpn: c.ssl_vpn.as_ref().map(|s| s.value),
@@ -1032,8 +1059,7 @@ fn build_actors(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Option<Actor>> {
         .actors
         .iter()
         .map(|(f, a)| {
-            let organization =
-                ctx.resolve_index(&a.organization, *f, Kind::Organization, "organization");
+            let organization = ctx.resolve_index::<OrgIx>(&a.organization, *f, "organization");
             Some(Actor {
                 id: a.id.value.clone(),
                 name: a.name.value.clone(),
@@ -1091,21 +1117,15 @@ fn build_information(
     organizations: &[Organization],
     assets: &[Option<Asset>],
 ) -> Vec<Option<Information>> {
-    sections
-        .information
-        .iter()
-        .enumerate()
+    InfoIx::all(sections.information.len())
+        .zip(&sections.information)
         .map(|(ix, (f, x))| {
-            let classification = ctx.resolve_index(
-                &x.classification,
-                *f,
-                Kind::Classification,
-                "classification",
-            );
+            let classification =
+                ctx.resolve_index::<ClassIx>(&x.classification, *f, "classification");
             let owner = x.owner.as_ref().and_then(|o| {
-                let org = ctx.resolve_index(o, *f, Kind::Organization, "owner")?;
+                let org = ctx.resolve_index::<OrgIx>(o, *f, "owner")?;
                 if organizations
-                    .get(org)
+                    .get(org.index())
                     .is_some_and(|o| o.role == OrganizationRole::Institution)
                 {
                     return Some(org);
@@ -1184,7 +1204,7 @@ fn build_information(
                 log_of: x
                     .log_of
                     .iter()
-                    .filter_map(|l| ctx.resolve_index(l, *f, Kind::Information, "log_of"))
+                    .filter_map(|l| ctx.resolve_index::<InfoIx>(l, *f, "log_of"))
                     .collect(),
                 kept_years: x.kept_years.as_ref().map(|k| k.value),
                 kept_span: x.kept_years.as_ref().map(|k| span(*f, k.pos)),
@@ -1192,12 +1212,7 @@ fn build_information(
                     if let Some(d) = &a.date {
                         ctx.check_date(*f, d, "agreed_retention.date");
                     }
-                    let with = ctx.resolve_index(
-                        &a.with,
-                        *f,
-                        Kind::Organization,
-                        "agreed_retention.with",
-                    )?;
+                    let with = ctx.resolve_index::<OrgIx>(&a.with, *f, "agreed_retention.with")?;
                     Some(AgreedRetention {
                         years: a.years.value,
                         with,
@@ -1219,7 +1234,7 @@ fn build_information(
 fn build_flows(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Option<Flow>> {
     let mut flows = Vec::new();
     for (f, x) in &sections.flows {
-        let which = ctx.resolve_index(&x.which, *f, Kind::Asset, "which");
+        let which = ctx.resolve_index::<AssetIx>(&x.which, *f, "which");
         let mut path: Vec<ElementRef> = x
             .path
             .iter()
@@ -1286,12 +1301,12 @@ fn build_flows(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Option<Flow>> {
                     .ids()
                     .iter()
                     .filter_map(|id| {
-                        ctx.resolve_index(&Sp::new(id.clone(), w.pos), *f, Kind::Actor, "who")
+                        ctx.resolve_index::<ActorIx>(&Sp::new(id.clone(), w.pos), *f, "who")
                     })
                     .collect()
             })
             .unwrap_or_default();
-        let where_ = ctx.resolve_index(&x.where_, *f, Kind::Location, "where");
+        let where_ = ctx.resolve_index::<LocationIx>(&x.where_, *f, "where");
         let (Some(where_), Some(which)) = (where_, which) else {
             flows.push(None);
             continue;
@@ -1306,7 +1321,7 @@ fn build_flows(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Option<Flow>> {
             what: x
                 .what
                 .iter()
-                .filter_map(|w| ctx.resolve_index(w, *f, Kind::Information, "what"))
+                .filter_map(|w| ctx.resolve_index::<InfoIx>(w, *f, "what"))
                 .collect(),
             how: x.how.iter().map(|h| h.value).collect(),
             path,
@@ -1381,7 +1396,7 @@ fn build_decisions(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Decision> {
             controls: d
                 .controls
                 .iter()
-                .filter_map(|c| ctx.resolve_index(c, *f, Kind::Control, "controls"))
+                .filter_map(|c| ctx.resolve_index::<ControlIx>(c, *f, "controls"))
                 .collect(),
             requests: d
                 .requests
@@ -1390,7 +1405,7 @@ fn build_decisions(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Decision> {
                     control: r
                         .control
                         .as_ref()
-                        .and_then(|c| ctx.resolve_index(c, *f, Kind::Control, "requests.control")),
+                        .and_then(|c| ctx.resolve_index::<ControlIx>(c, *f, "requests.control")),
                     text: r.text.value.clone(),
                     span: span(*f, r.text.pos),
                 })
@@ -1544,8 +1559,8 @@ fn build_control(ctx: &mut Ctx<'_>, f: FileId, c: &raw::RawControl) -> Control {
         name,
         category,
         owner: ctx
-            .resolve_index(&c.owner, f, Kind::Organization, "owner")
-            .unwrap_or(usize::MAX),
+            .resolve_index::<OrgIx>(&c.owner, f, "owner")
+            .unwrap_or(OrgIx::new(usize::MAX)),
         applies_to,
         counters,
         effect: Effect {
@@ -1584,12 +1599,12 @@ fn build_operations(
             of: b
                 .of
                 .iter()
-                .filter_map(|a| ctx.resolve_index(a, *f, Kind::Asset, "backups.of"))
+                .filter_map(|a| ctx.resolve_index::<AssetIx>(a, *f, "backups.of"))
                 .collect(),
             to: b
                 .to
                 .as_ref()
-                .and_then(|t| ctx.resolve_index(t, *f, Kind::Asset, "backups.to")),
+                .and_then(|t| ctx.resolve_index::<AssetIx>(t, *f, "backups.to")),
             generations: b.generations.value,
             offline: b.offline,
             write_once: b.write_once,
@@ -1621,7 +1636,7 @@ fn build_operations(
                 ctx.check_date(*f, d, "last_inventory");
             }
             Some(LedgerEntry {
-                asset: ctx.resolve_index(&l.asset, *f, Kind::Asset, "ledger.asset")?,
+                asset: ctx.resolve_index::<AssetIx>(&l.asset, *f, "ledger.asset")?,
                 last_inventory: l.last_inventory.as_ref().map(|d| d.value.clone()),
                 span: span(*f, l.asset.pos),
             })
@@ -1635,14 +1650,14 @@ fn build_operations(
                 .information
                 .iter()
                 .filter_map(|i| {
-                    ctx.resolve_index(i, *f, Kind::Information, "disposal_procedures.information")
+                    ctx.resolve_index::<InfoIx>(i, *f, "disposal_procedures.information")
                 })
                 .collect(),
             conditions: d.conditions.value.clone(),
             by: d
                 .by
                 .iter()
-                .filter_map(|a| ctx.resolve_index(a, *f, Kind::Actor, "disposal_procedures.by"))
+                .filter_map(|a| ctx.resolve_index::<ActorIx>(a, *f, "disposal_procedures.by"))
                 .collect(),
             method: d.method.value.clone(),
             span: span(*f, d.conditions.pos),
@@ -1663,18 +1678,11 @@ fn build_operations(
                 check_key(ctx, *f, area, &areas, "covers", "areas");
             }
             Some(Responsibility {
-                organization: ctx.resolve_index(
-                    &r.organization,
-                    *f,
-                    Kind::Organization,
-                    "organization",
-                )?,
+                organization: ctx.resolve_index::<OrgIx>(&r.organization, *f, "organization")?,
                 assets: r
                     .assets
                     .iter()
-                    .filter_map(|a| {
-                        ctx.resolve_index(a, *f, Kind::Asset, "responsibilities.assets")
-                    })
+                    .filter_map(|a| ctx.resolve_index::<AssetIx>(a, *f, "responsibilities.assets"))
                     .collect(),
                 covers: r.covers.iter().map(|c| c.value.clone()).collect(),
                 incident_lead: r.incident_lead,
@@ -1691,7 +1699,7 @@ fn build_operations(
                 ctx.check_date(*f, d, "agreed");
             }
             Some(Cooperation {
-                with: ctx.resolve_index(&c.with, *f, Kind::Organization, "with")?,
+                with: ctx.resolve_index::<OrgIx>(&c.with, *f, "with")?,
                 kind: c.kind.value,
                 split: c
                     .split

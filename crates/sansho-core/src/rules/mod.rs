@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::diagnostics::{Code, Diagnostic, RuleId, Severity};
 use crate::judge::Structure;
 use crate::kb::KnowledgeBase;
-use crate::model::{Flow, Model};
+use crate::model::{AssetIx, Flow, FlowIx, InfoIx, Model};
 use crate::source::Span;
 use crate::text::Localized;
 
@@ -38,7 +38,7 @@ mod prelude {
     pub(crate) use super::Ctx;
     pub(crate) use crate::judge::{self, Stated};
     pub(crate) use crate::loc;
-    pub(crate) use crate::model::ElementRef;
+    pub(crate) use crate::model::{AssetIx, ConnectionIx, ElementRef, FlowIx, InfoIx, OrgIx};
     pub(crate) use crate::text::Localized;
     pub(crate) use crate::vocab::*;
 }
@@ -151,23 +151,20 @@ impl Ctx<'_> {
         Some(self.model.system.span)
     }
 
-    pub fn is_medical(&self, info: usize) -> bool {
+    pub fn is_medical(&self, info: InfoIx) -> bool {
         crate::judge::info_is_medical(self.model, info)
     }
 
-    pub fn flow(&self, index: usize) -> &Flow {
-        &self.model.flows[index]
+    pub fn flow(&self, flow: FlowIx) -> &Flow {
+        &self.model.flows[flow]
     }
 
     /// Assets people log in to with a password (alone or with other factors) that matter for
     /// medical information: staff handle it on them, or they are servers, databases or network
     /// equipment that keep it or carry it (the MHLW checklist asks about those too).
-    pub fn assets_with_password(&self) -> Vec<usize> {
+    pub fn assets_with_password(&self) -> Vec<AssetIx> {
         let (model, s) = (self.model, self.s);
-        model
-            .assets
-            .iter()
-            .enumerate()
+        AssetIx::enumerate(&model.assets)
             .filter(|(ix, a)| {
                 let password = a
                     .authentication

@@ -75,7 +75,7 @@ fn accesses_content(op: Operation) -> bool {
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let (model, s) = (ctx.model, ctx.s);
-    for (ix, asset) in model.assets.iter().enumerate() {
+    for (ix, asset) in AssetIx::enumerate(&model.assets) {
         if !asset.kind.has_login() {
             continue;
         }

@@ -47,9 +47,9 @@ rank: A
 
 /// Primary stores of medical information the provider answers for: databases, storage and cloud
 /// services that hold it, neither replicas (backed up through their primary) nor regenerable.
-fn primary_stores<'m>(ctx: &Ctx<'m>) -> impl Iterator<Item = (usize, &'m crate::model::Asset)> + 'm {
+fn primary_stores<'m>(ctx: &Ctx<'m>) -> impl Iterator<Item = (AssetIx, &'m crate::model::Asset)> + 'm {
     let model = ctx.model;
-    model.assets.iter().enumerate().filter(move |(_, a)| {
+    AssetIx::enumerate(&model.assets).filter(move |(_, a)| {
         matches!(a.kind, AssetKind::Database | AssetKind::Storage | AssetKind::CloudService)
             && judge::in_provider_scope(a.scope)
             && a.replica_of.is_none()
@@ -60,7 +60,7 @@ fn primary_stores<'m>(ctx: &Ctx<'m>) -> impl Iterator<Item = (usize, &'m crate::
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    let stores: Vec<usize> = primary_stores(ctx).map(|(ix, _)| ix).collect();
+    let stores: Vec<AssetIx> = primary_stores(ctx).map(|(ix, _)| ix).collect();
     for ix in stores {
         if model.backups.iter().any(|b| b.of.contains(&ix)) {
             continue;

@@ -41,15 +41,12 @@ rank: B
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    for (ix, info) in model.information.iter().enumerate() {
+    for (ix, info) in InfoIx::enumerate(&model.information) {
         // Records the institution keeps itself are its own to keep.
         if !info.legal_record || !judge::in_provider_scope(info.scope) {
             continue;
         }
-        let holders: Vec<ElementRef> = model
-            .assets
-            .iter()
-            .enumerate()
+        let holders: Vec<ElementRef> = AssetIx::enumerate(&model.assets)
             .filter(|(_, a)| a.holds.contains(&ix))
             .map(|(i, _)| ElementRef::Asset(i))
             .chain(std::iter::once(ElementRef::Information(ix)))

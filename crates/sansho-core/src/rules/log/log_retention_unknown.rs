@@ -42,7 +42,7 @@ rank: C
 "#);
 
 /// Legal retention of one information kind: its own `retention_years`, else the table's.
-fn legal_years(ctx: &Ctx<'_>, info: usize) -> Option<(u32, String)> {
+fn legal_years(ctx: &Ctx<'_>, info: InfoIx) -> Option<(u32, String)> {
     let i = &ctx.model.information[info];
     if let Some(years) = i.retention_years {
         return Some((years, i.retention_basis.clone().unwrap_or_default()));
@@ -57,7 +57,7 @@ fn legal_years(ctx: &Ctx<'_>, info: usize) -> Option<(u32, String)> {
 }
 
 /// The longest legal retention among what a log records: (years, law, the information).
-fn required(ctx: &Ctx<'_>, log: usize) -> Option<(u32, String, usize)> {
+fn required(ctx: &Ctx<'_>, log: InfoIx) -> Option<(u32, String, InfoIx)> {
     ctx.model.information[log]
         .log_of
         .iter()
@@ -67,7 +67,7 @@ fn required(ctx: &Ctx<'_>, log: usize) -> Option<(u32, String, usize)> {
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    for (ix, log) in model.information.iter().enumerate() {
+    for (ix, log) in InfoIx::enumerate(&model.information) {
         if log.agreed_retention.is_some() || log.kept_years.is_some() {
             continue;
         }

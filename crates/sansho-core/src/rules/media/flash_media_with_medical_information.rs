@@ -49,7 +49,7 @@ rank: A
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let (model, s) = (ctx.model, ctx.s);
-    for (ix, a) in model.assets.iter().enumerate() {
+    for (ix, a) in AssetIx::enumerate(&model.assets) {
         if a.kind != AssetKind::PortableMedia {
             continue;
         }

@@ -41,7 +41,7 @@ rank: C
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    let medical = (0..model.flows.len()).any(|f| ctx.s.is_medical_flow(f));
+    let medical = FlowIx::all(model.flows.len()).any(|f| ctx.s.is_medical_flow(f));
     if medical && model.system.data_egress_controls.is_empty() {
         let id = &model.system.id;
         ctx.fail(

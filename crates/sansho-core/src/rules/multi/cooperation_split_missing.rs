@@ -71,9 +71,9 @@ rank: B
 
 /// Whether a flow or a hosting relation joins `org`'s assets with others': the joint parts of a
 /// cooperation (horizontal: one flow through both; vertical: one's asset runs on the other's).
-fn joint(model: &crate::model::Model, org: usize) -> bool {
+fn joint(model: &crate::model::Model, org: OrgIx) -> bool {
     let through_both = model.flows.iter().any(|f| {
-        let managers: std::collections::BTreeSet<Option<usize>> = f
+        let managers: std::collections::BTreeSet<Option<OrgIx>> = f
             .path
             .iter()
             .filter_map(|e| match e {
@@ -94,7 +94,7 @@ fn joint(model: &crate::model::Model, org: usize) -> bool {
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    for (ix, org) in model.organizations.iter().enumerate() {
+    for (ix, org) in OrgIx::enumerate(&model.organizations) {
         if org.role != OrganizationRole::OtherProvider || !joint(model, ix) {
             continue;
         }

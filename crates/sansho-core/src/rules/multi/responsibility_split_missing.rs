@@ -60,7 +60,7 @@ rank: B
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    for (ix, a) in model.assets.iter().enumerate() {
+    for (ix, a) in AssetIx::enumerate(&model.assets) {
         let Some(org) = a.managed_by.filter(|&o| {
             matches!(model.organizations[o].role, OrganizationRole::Subcontractor | OrganizationRole::OtherProvider)
         }) else {

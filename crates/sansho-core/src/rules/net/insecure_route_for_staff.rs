@@ -61,7 +61,7 @@ rank: C
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let (model, s) = (ctx.model, ctx.s);
-    for (ix, c) in model.connections.iter().enumerate() {
+    for (ix, c) in ConnectionIx::enumerate(&model.connections) {
         if c.kind != ConnectionKind::Internet || c.tls.as_ref().is_some_and(|t| t.client_certificates) {
             continue;
         }

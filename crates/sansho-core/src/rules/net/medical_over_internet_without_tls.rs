@@ -52,7 +52,7 @@ rank: A
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let (model, s) = (ctx.model, ctx.s);
-    for (ix, c) in model.connections.iter().enumerate() {
+    for (ix, c) in ConnectionIx::enumerate(&model.connections) {
         if !judge::internet_without_tls(c) || c.unencrypted_by_law {
             continue;
         }

@@ -37,7 +37,7 @@ rank: C
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    for (ix, info) in model.information.iter().enumerate() {
+    for (ix, info) in InfoIx::enumerate(&model.information) {
         // Records the institution keeps itself are disposed of under its own rules.
         if !ctx.is_medical(ix) || !judge::in_provider_scope(info.scope) {
             continue;

@@ -50,7 +50,7 @@ rank: B
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    for (ix, flow) in model.flows.iter().enumerate() {
+    for (ix, flow) in FlowIx::enumerate(&model.flows) {
         let outsourced = flow.who.iter().any(|&a| {
             model.organizations[model.actors[a].organization].role != OrganizationRole::Provider
         });

@@ -54,7 +54,7 @@ rank: B
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let (model, s) = (ctx.model, ctx.s);
-    for (ix, a) in model.assets.iter().enumerate() {
+    for (ix, a) in AssetIx::enumerate(&model.assets) {
         // Carried devices and media holding medical information, the provider's own: a
         // patient's phone or the institution's own device is not in the provider's ledger.
         let carried = a.taken_out || a.kind.is_portable();

@@ -41,7 +41,7 @@ rank: A
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let model = ctx.model;
-    for (ix, flow) in model.flows.iter().enumerate() {
+    for (ix, flow) in FlowIx::enumerate(&model.flows) {
         if flow.approval.is_some() || !judge::by_vendor(model, flow) || !ctx.s.is_medical_flow(ix) {
             continue;
         }
