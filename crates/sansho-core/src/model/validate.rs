@@ -474,7 +474,7 @@ pub fn build(
             classifications,
             information: all(information)?,
             flows: all(flows)?,
-            controls,
+            controls: all(controls)?,
             decisions,
             backups,
             continuity,
@@ -771,8 +771,26 @@ fn build_assets(
     sections: &Sections,
     organizations: &[Organization],
 ) -> Vec<Option<Asset>> {
+    // Where each asset stands is settled first (its own place, or its host's), so every asset is
+    // built with its final location.
+    let own: Vec<(Option<LocationIx>, Option<AssetIx>)> = sections
+        .assets
+        .iter()
+        .map(|(f, a)| {
+            let location = a
+                .location
+                .as_ref()
+                .and_then(|l| ctx.resolve_index::<LocationIx>(l, *f, "location"));
+            let runs_on = a
+                .runs_on
+                .as_ref()
+                .and_then(|r| ctx.resolve_index::<AssetIx>(r, *f, "runs_on"));
+            (location, runs_on)
+        })
+        .collect();
+    let placements = place_assets(ctx, sections, &own);
     let mut assets = Vec::new();
-    for (f, a) in &sections.assets {
+    for (i, (f, a)) in sections.assets.iter().enumerate() {
         let authentication = match &a.authentication {
             None => None,
             Some(methods) if methods.is_empty() => {
@@ -809,14 +827,7 @@ fn build_assets(
                 Some(methods.iter().map(|m| m.value).collect())
             }
         };
-        let location = a
-            .location
-            .as_ref()
-            .and_then(|l| ctx.resolve_index::<LocationIx>(l, *f, "location"));
-        let runs_on = a
-            .runs_on
-            .as_ref()
-            .and_then(|r| ctx.resolve_index::<AssetIx>(r, *f, "runs_on"));
+        let runs_on = own[i].1;
         let replica_of = a
             .replica_of
             .as_ref()
@@ -885,14 +896,13 @@ fn build_assets(
                 ),
             );
         }
-        assets.push(
-            Some(Asset {
+        assets.push(placements[i].map(|location| {
+            Asset {
                 id: a.id.value.clone(),
                 name: a.name.value.clone(),
                 kind: a.kind.value,
                 layer: a.layer.as_ref().map(|l| l.value),
-                // Filled from the host below when left out.
-                location: location.unwrap_or(LocationIx::new(0)),
+                location,
                 managed_by,
                 scope,
                 runs_on,
@@ -915,25 +925,41 @@ fn build_assets(
                 cloud_permitted: a.cloud_permitted,
                 description: a.description.clone(),
                 span: span(*f, a.id.pos),
-            })
-            .filter(|_| location.is_some() || runs_on.is_some()),
-        );
+            }
+        }));
     }
-    place_hosted_assets(ctx, sections, &mut assets);
     assets
 }
 
-/// An asset that runs on another and has no place of its own stands where its host stands;
-/// `runs_on` must not go round in a circle.
-fn place_hosted_assets(ctx: &mut Ctx<'_>, sections: &Sections, assets: &mut [Option<Asset>]) {
-    for ix in AssetIx::all(assets.len()) {
-        let (f, raw) = &sections.assets[ix.index()];
-        let Some(mut host) = assets[ix.index()].as_ref().and_then(|a| a.runs_on) else {
+/// Where each asset stands: its own `location`, or, for an asset that runs on another and has
+/// no place of its own, its host's (following `runs_on`, which must not go round in a circle).
+/// `None` when neither gives a place (reported elsewhere, or here for a circle).
+fn place_assets(
+    ctx: &mut Ctx<'_>,
+    sections: &Sections,
+    own: &[(Option<LocationIx>, Option<AssetIx>)],
+) -> Vec<Option<LocationIx>> {
+    let mut placements = Vec::with_capacity(own.len());
+    // Assets on a circle already reported: the circle is reported once, not once per member.
+    let mut circled = vec![false; own.len()];
+    for (ix, &(location, runs_on)) in AssetIx::all(own.len()).zip(own) {
+        if location.is_some() {
+            placements.push(location);
             continue;
-        };
+        }
+        let mut host = runs_on;
         let mut steps = 0;
+        let mut walked = vec![ix];
         let placed = loop {
-            if host == ix || steps > assets.len() {
+            let Some(h) = host else { break None };
+            if circled.get(h.index()).copied().unwrap_or(false) {
+                break None;
+            }
+            if h == ix || steps > own.len() {
+                for w in &walked {
+                    circled[w.index()] = true;
+                }
+                let (f, raw) = &sections.assets[ix.index()];
                 let id = &raw.id.value;
                 ctx.invalid(
                     *f,
@@ -949,26 +975,17 @@ fn place_hosted_assets(ctx: &mut Ctx<'_>, sections: &Sections, assets: &mut [Opt
                 );
                 break None;
             }
-            let Some(h) = assets.get(host.index()).and_then(Option::as_ref) else {
-                break None;
-            };
-            if sections.assets[host.index()].1.location.is_some() {
-                break Some(h.location);
-            }
-            match h.runs_on {
-                Some(next) => host = next,
+            match own.get(h.index()) {
+                Some((Some(place), _)) => break Some(*place),
+                Some((None, next)) => host = *next,
                 None => break None,
             }
+            walked.push(h);
             steps += 1;
         };
-        if raw.location.is_none() {
-            match (placed, assets.get_mut(ix.index()).and_then(Option::as_mut)) {
-                (Some(location), Some(asset)) => asset.location = location,
-                (None, _) => assets[ix.index()] = None,
-                _ => {}
-            }
-        }
+        placements.push(placed);
     }
+    placements
 }
 
 fn build_connections(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Connection> {
@@ -1419,7 +1436,8 @@ fn build_decisions(ctx: &mut Ctx<'_>, sections: &Sections) -> Vec<Decision> {
     decisions
 }
 
-fn build_control(ctx: &mut Ctx<'_>, f: FileId, c: &raw::RawControl) -> Control {
+/// `None` when the owner does not resolve (reported).
+fn build_control(ctx: &mut Ctx<'_>, f: FileId, c: &raw::RawControl) -> Option<Control> {
     let mut catalogue_unknown = false;
     let catalogue = match &c.catalogue {
         None => None,
@@ -1553,14 +1571,13 @@ fn build_control(ctx: &mut Ctx<'_>, f: FileId, c: &raw::RawControl) -> Control {
             )
         })
         .collect();
-    Control {
+    let owner = ctx.resolve_index::<OrgIx>(&c.owner, f, "owner");
+    Some(Control {
         id: c.id.value.clone(),
         catalogue: c.catalogue.as_ref().map(|c| c.value.clone()),
         name,
         category,
-        owner: ctx
-            .resolve_index::<OrgIx>(&c.owner, f, "owner")
-            .unwrap_or(OrgIx::new(usize::MAX)),
+        owner: owner?,
         applies_to,
         counters,
         effect: Effect {
@@ -1571,7 +1588,7 @@ fn build_control(ctx: &mut Ctx<'_>, f: FileId, c: &raw::RawControl) -> Control {
         principles: c.principles.iter().map(|p| p.value).collect(),
         description: c.description.clone(),
         span: id_span,
-    }
+    })
 }
 
 type Operations = (
