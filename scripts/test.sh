@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The project's tests, with what they need on a fresh machine: Debian's chromium and a Japanese
-# font for the end-to-end browser tests of the HTML report. Everything else is pure Rust.
+# font for the browser tests, and a PostgreSQL server on loopback (scripts/postgres.sh) so the
+# server's store and scenario suites run on PostgreSQL as well as SQLite. Everything else is
+# pure Rust.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,5 +17,12 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
   fi
 fi
+
+# A throwaway PostgreSQL for this run, stopped however the run ends.
+pg_dir="${TMPDIR:-/tmp}/sansho-test-postgres-$$"
+trap 'scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
+SANSHO_TEST_POSTGRES=$(scripts/postgres.sh start "$pg_dir")
+export SANSHO_TEST_POSTGRES
+echo "scripts/test.sh: PostgreSQL for the tests at $SANSHO_TEST_POSTGRES" >&2
 
 cargo test --workspace --locked
