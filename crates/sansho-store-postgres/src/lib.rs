@@ -68,6 +68,21 @@ impl PgStore {
     }
 }
 
+/// Whether the database at `url` holds no table yet (a restore goes only into such a one).
+pub async fn is_empty_database(url: &str) -> Result<bool, StoreError> {
+    use sqlx::Connection as _;
+    let mut connection = sqlx::PgConnection::connect(url)
+        .await
+        .map_err(|e| StoreError::Backend(format!("cannot connect to the database: {e}")))?;
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .map_err(sql_store_impl::db_error)?;
+    Ok(tables == 0)
+}
+
 /// Scratch databases for tests of this crate and of the server.
 #[cfg(feature = "testing")]
 pub mod testing {

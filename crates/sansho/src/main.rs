@@ -5,6 +5,7 @@ mod explain;
 mod fs;
 mod kb;
 mod report_dir;
+mod server;
 mod summary;
 mod watch;
 
@@ -198,6 +199,32 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run the server where institutions review and agree (`sansho serve --demo` to try it).
+    Serve(server::Serve),
+    /// Publish a model to a sansho server: it is checked here, assessed there, and put before
+    /// every institution engaged on the system.
+    Publish {
+        /// The model's entry file.
+        model: PathBuf,
+        /// The server, e.g. https://sansho.example.jp
+        #[arg(long, value_name = "URL", env = "SANSHO_SERVER")]
+        server: String,
+        /// An API token with write scope (from the server's account page).
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            env = "SANSHO_TOKEN",
+            hide_env_values = true
+        )]
+        token: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Audit-log tools.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Print a JSON Schema (draft-07).
     Schema {
         #[arg(value_enum, default_value = "model")]
@@ -212,6 +239,22 @@ enum Command {
         format: Format,
         #[command(flatten)]
         common: Common,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Check an exported audit log offline (`sansho serve audit-export`): the hash chain, the
+    /// signed checkpoints and every record; names the first broken entry.
+    Verify {
+        /// The export (JSON).
+        export: PathBuf,
+        /// The server's public key (hex) the checkpoints must be signed with; without it the
+        /// export's own key is used, which proves integrity but not origin.
+        #[arg(long, value_name = "HEX")]
+        key: Option<String>,
+        #[arg(long, value_enum, default_value = "ja")]
+        lang: LangArg,
     },
 }
 
@@ -304,6 +347,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             explain::run(&id, &model, &kb, &common)
         }
         Command::Init { dir, force } => init(&dir, force),
+        Command::Serve(args) => server::serve(args),
+        Command::Publish {
+            model,
+            server,
+            token,
+            common,
+        } => {
+            let kb = knowledge_base(&common)?;
+            server::publish(&model, &server, token, &kb, &common)
+        }
+        Command::Audit {
+            action: AuditAction::Verify { export, key, lang },
+        } => server::audit_verify(&export, key.as_deref(), lang.into()),
         Command::Report {
             model,
             out,

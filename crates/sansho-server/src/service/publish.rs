@@ -1,0 +1,402 @@
+//! Publishing: a model bundle in, an immutable version out — assessed by the same core as the
+//! command line, from memory and under the same limits (the bundle never touches the server's
+//! file system), rendered into the deliverables, and put before every institution engaged on
+//! the system. A version is addressed by the digest of its model files, the knowledge base and
+//! the program: the same bundle published twice is one version.
+
+use std::collections::BTreeMap;
+
+use sansho_core::load::MemoryProvider;
+use sansho_core::{Assessment, Diagnostic, Lang, Severity};
+use sansho_store::records::*;
+use sansho_store::{Change, SystemId, Time, VersionId};
+use serde::{Deserialize, Serialize};
+
+use crate::access::{Allowed, Publish};
+use crate::auth::secret;
+use crate::error::{AppError, ModelProblem};
+use crate::service::{items, share};
+use crate::state::AppState;
+
+/// What `sansho publish` uploads: the model's files as text, by path relative to the entry.
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct Bundle {
+    /// The entry file, e.g. `sansho.yaml`.
+    pub entry: String,
+    /// Every file of the model: path → content.
+    pub files: BTreeMap<String, String>,
+}
+
+/// What a publication did.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Published {
+    pub system: String,
+    pub version: String,
+    pub number: u32,
+    /// Whether this exact bundle had been published before (nothing new was stored).
+    pub existing: bool,
+    pub items: usize,
+    /// Warnings of the model (errors stop the publication).
+    pub warnings: Vec<ModelProblem>,
+    /// For each engagement of the system: whether the institution must agree again.
+    pub engagements: Vec<SharedWith>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SharedWith {
+    pub engagement: String,
+    pub institution: String,
+    pub needs_agreement: bool,
+}
+
+/// The report files stored with every version.
+const REPORT_FORMATS: [sansho_report::Format; 5] = [
+    sansho_report::Format::Xlsx,
+    sansho_report::Format::Html,
+    sansho_report::Format::Markdown,
+    sansho_report::Format::Sarif,
+    sansho_report::Format::Svg,
+];
+
+/// A diagnostic in the API's form.
+pub fn problem(d: &Diagnostic, sources: &sansho_core::Sources) -> ModelProblem {
+    let (file, line, column) = match &d.span {
+        Some(span) => (
+            sources.get(span.file).map(|f| f.path.clone()),
+            Some(span.line),
+            Some(span.column),
+        ),
+        None => (None, None, None),
+    };
+    ModelProblem {
+        code: d.code.as_str().to_owned(),
+        severity: match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+        .to_owned(),
+        file,
+        line,
+        column,
+        message_ja: d.message.ja.clone(),
+        message_en: d.message.en.clone(),
+        hint_ja: d.hint.as_ref().map(|h| h.ja.clone()),
+        hint_en: d.hint.as_ref().map(|h| h.en.clone()),
+    }
+}
+
+/// Checks the bundle's shape: an entry among the files, relative paths inside the bundle, model
+/// file types only, within the size limit.
+fn check_bundle(state: &AppState, bundle: &Bundle) -> Result<(), AppError> {
+    let total: usize = bundle.files.iter().map(|(p, c)| p.len() + c.len()).sum();
+    if total > state.config.limits.bundle_bytes {
+        return Err(AppError::TooLarge {
+            limit: state.config.limits.bundle_bytes,
+        });
+    }
+    if bundle.files.is_empty() || bundle.files.len() > state.config.limits.model.max_files {
+        return Err(AppError::bad(
+            format!(
+                "ファイルの数が 1〜{} の範囲にありません",
+                state.config.limits.model.max_files
+            ),
+            format!(
+                "the bundle must hold 1 to {} files",
+                state.config.limits.model.max_files
+            ),
+        ));
+    }
+    if !bundle.files.contains_key(&bundle.entry) {
+        return Err(AppError::bad(
+            format!("入口のファイル {} がファイルの中にありません", bundle.entry),
+            format!("the entry {} is not among the files", bundle.entry),
+        ));
+    }
+    for path in bundle.files.keys() {
+        let bad_segment = path
+            .split(['/', '\\'])
+            .any(|s| s.is_empty() || s == "." || s == "..");
+        let extension_ok = [".yaml", ".yml", ".json"].iter().any(|e| path.ends_with(e));
+        if path.starts_with(['/', '\\'])
+            || path.contains(':')
+            || bad_segment
+            || !extension_ok
+            || path.chars().any(char::is_control)
+        {
+            return Err(AppError::bad(
+                format!(
+                    "ファイル名 {path:?} は使えません: 入口からの相対パスで、.yaml・.yml・.json のファイルだけを送ってください"
+                ),
+                format!(
+                    "file name {path:?} is not allowed: send relative paths of .yaml, .yml or .json files only"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The version's address: the digest of its model files, the knowledge base and the program.
+fn version_digest(state: &AppState, bundle: &Bundle) -> String {
+    let mut text = format!(
+        "sansho-version-v1\nentry {}\nkb {}\ngenerator {}\n",
+        bundle.entry,
+        state.kb_digest,
+        generator()
+    );
+    for (path, content) in &bundle.files {
+        text.push_str(&format!(
+            "file {} {}\n",
+            sha256_hex(content.as_bytes()),
+            path.len()
+        ));
+        text.push_str(path);
+        text.push('\n');
+    }
+    sha256_hex(text.as_bytes())
+}
+
+fn generator() -> String {
+    format!("sansho {}", env!("CARGO_PKG_VERSION"))
+}
+
+fn media_type(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("html") => "text/html; charset=utf-8",
+        Some("md") => "text/markdown; charset=utf-8",
+        Some("json") => "application/json",
+        Some("sarif") => "application/sarif+json",
+        Some("svg") => "image/svg+xml",
+        Some("yaml") | Some("yml") => "application/yaml",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Loads and assesses the bundle from memory (on a blocking thread: it is CPU work).
+async fn assess(
+    state: &AppState,
+    bundle: &Bundle,
+) -> Result<(Assessment, Vec<ModelProblem>), AppError> {
+    let kb = state.kb;
+    let limits = state.config.limits.model.clone();
+    let bundle = bundle.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut provider = MemoryProvider::new();
+        for (path, content) in &bundle.files {
+            provider = provider.with(path, content.as_bytes().to_vec());
+        }
+        let (sources, assessment, diagnostics) =
+            sansho_core::assess(&bundle.entry, &provider, kb, &limits);
+        let problems: Vec<ModelProblem> =
+            diagnostics.iter().map(|d| problem(d, &sources)).collect();
+        (assessment, problems)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("assessment task: {e}")))?;
+    match outcome {
+        (Some(a), problems) => Ok((a, problems)),
+        (None, problems) => Err(AppError::InvalidModel(problems)),
+    }
+}
+
+/// Renders the deliverables and the result JSON (on a blocking thread).
+async fn render(
+    assessment: &Assessment,
+    date: String,
+) -> Result<Vec<(FileRole, String, Vec<u8>)>, AppError> {
+    let assessment = assessment.clone();
+    tokio::task::spawn_blocking(move || {
+        let options = sansho_report::Options {
+            lang: Lang::Ja,
+            document_date: Some(date),
+        };
+        let mut out = Vec::new();
+        let json =
+            serde_json::to_vec(&assessment).map_err(|e| AppError::Internal(e.to_string()))?;
+        out.push((FileRole::Result, "sansho-result.json".to_owned(), json));
+        for (name, bytes) in sansho_report::render(&REPORT_FORMATS, &assessment, &options)
+            .map_err(|e| AppError::Internal(format!("render: {e}")))?
+        {
+            out.push((FileRole::Report, name, bytes));
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("render task: {e}")))?
+}
+
+/// Publishes `bundle` for the provider of `auth`.
+pub async fn publish(
+    state: &AppState,
+    auth: &Allowed<Publish>,
+    bundle: Bundle,
+) -> Result<Published, AppError> {
+    check_bundle(state, &bundle)?;
+    let (assessment, problems) = assess(state, &bundle).await?;
+    let warnings: Vec<ModelProblem> = problems
+        .into_iter()
+        .filter(|p| p.severity != "error")
+        .collect();
+    let org = &auth.org;
+
+    // The system: found by the model's `system.id`, registered on its first publication.
+    let key = assessment.system.id.clone();
+    let system = match state.store.system_by_key(&org.id, &key).await? {
+        Some(s) => s,
+        None => {
+            let system = System {
+                id: SystemId::new(secret::id()),
+                provider: org.id.clone(),
+                key: key.clone(),
+                name: assessment.system.name.clone(),
+                created_at: Time::now(),
+            };
+            let event = auth.event(
+                "system.registered",
+                &[],
+                serde_json::json!({"key": key, "name": system.name}),
+            );
+            state
+                .record(Change::CreateSystem(system.clone()), event)
+                .await?;
+            system
+        }
+    };
+
+    let id = VersionId::new(version_digest(state, &bundle));
+    if let Some(existing) = state.store.version(&id).await? {
+        let items = state.store.review_items(&id).await?.len();
+        return Ok(Published {
+            system: system.id.to_string(),
+            version: existing.id.to_string(),
+            number: existing.number,
+            existing: true,
+            items,
+            warnings,
+            engagements: Vec::new(),
+        });
+    }
+
+    let now = Time::now();
+    let date = assessment
+        .system
+        .as_of
+        .clone()
+        .unwrap_or_else(|| now.date_in_japan());
+    let mut files: Vec<(FileRole, String, Vec<u8>)> = bundle
+        .files
+        .iter()
+        .map(|(p, c)| (FileRole::Model, p.clone(), c.as_bytes().to_vec()))
+        .collect();
+    files.extend(render(&assessment, date).await?);
+    let mut listing: Vec<String> = files
+        .iter()
+        .map(|(role, path, bytes)| format!("{} {} {}", role.as_str(), sha256_hex(bytes), path))
+        .collect();
+    listing.sort();
+    let documents_digest = sha256_hex(listing.join("\n").as_bytes());
+
+    let drafts = items::review_items(&assessment);
+    let number = state.store.versions_of(&system.id).await?.len() as u32 + 1;
+    let s = &assessment.summary;
+    let count = |m: &BTreeMap<String, usize>, k: &str| m.get(k).copied().unwrap_or(0) as u64;
+    let version = Version {
+        id: id.clone(),
+        system: system.id.clone(),
+        number,
+        published_by: auth.user.id.clone(),
+        published_at: now,
+        generator: generator(),
+        kb_digest: state.kb_digest.to_string(),
+        entry: bundle.entry.clone(),
+        name: assessment.system.name.clone(),
+        as_of: assessment.system.as_of.clone(),
+        summary: VersionSummary {
+            flows: s.flows as u64,
+            risks: s.risks as u64,
+            residual_by_rank: ["S", "A", "B", "C", "D"]
+                .iter()
+                .map(|r| (r.to_string(), count(&s.residual_by_rank, r)))
+                .collect(),
+            untreated_required: s.untreated_required as u64,
+            findings_errors: count(&s.findings_by_severity, "error"),
+            findings_warnings: count(&s.findings_by_severity, "warning"),
+        },
+        documents_digest,
+    };
+    let version_files: Vec<VersionFile> = files
+        .iter()
+        .map(|(role, path, bytes)| VersionFile {
+            version: id.clone(),
+            role: *role,
+            path: path.clone(),
+            media_type: media_type(path).to_owned(),
+            sha256: sha256_hex(bytes),
+            size: bytes.len() as u64,
+        })
+        .collect();
+    let blobs: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(_, _, bytes)| (sha256_hex(&bytes), bytes))
+        .collect();
+    let review_items: Vec<ReviewItem> = drafts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| ReviewItem {
+            version: id.clone(),
+            key: d.key.clone(),
+            kind: d.kind,
+            position: i as u32,
+            title_ja: d.title_ja.clone(),
+            title_en: d.title_en.clone(),
+            rank: d.rank.map(|r| r.as_str().to_owned()),
+            detail: d.detail.clone(),
+            content_digest: d.content_digest.clone(),
+        })
+        .collect();
+    let event = auth.event(
+        "version.published",
+        &[],
+        serde_json::json!({
+            "system": system.key, "number": number, "version": id, "items": review_items.len(),
+            "documents_digest": version.documents_digest, "risks": version.summary.risks,
+        }),
+    );
+    let item_count = review_items.len();
+    state
+        .record(
+            Change::PublishVersion {
+                version: version.clone(),
+                files: version_files,
+                blobs,
+                items: review_items,
+            },
+            event,
+        )
+        .await?;
+
+    // Every institution engaged on the system gets the new version.
+    let mut engagements = Vec::new();
+    for e in state.store.engagements_of(&org.id).await? {
+        if e.system != system.id {
+            continue;
+        }
+        let outcome = share::share(state, &auth.0, &e, &version, Some(&assessment)).await?;
+        engagements.push(SharedWith {
+            engagement: e.id.to_string(),
+            institution: e.institution.to_string(),
+            needs_agreement: outcome.needs_agreement,
+        });
+    }
+    Ok(Published {
+        system: system.id.to_string(),
+        version: id.to_string(),
+        number,
+        existing: false,
+        items: item_count,
+        warnings,
+        engagements,
+    })
+}

@@ -1,0 +1,92 @@
+//! What every request shares: the store, the keys, the configuration, the knowledge base.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use sansho_core::KnowledgeBase;
+use sansho_store::audit::{AuditEntry, Checkpoint};
+use sansho_store::{Change, Event, Store, Time};
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::keys::ServerKeys;
+
+/// A checkpoint is signed after this many entries (and at every agreement and export).
+const CHECKPOINT_EVERY: u64 = 64;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub keys: Arc<ServerKeys>,
+    pub config: Arc<Config>,
+    pub kb: &'static KnowledgeBase,
+    /// SHA-256 of the knowledge base in use, recorded with every version.
+    pub kb_digest: Arc<str>,
+    /// Login, second-factor and invitation attempts per client address.
+    pub login_limiter: Arc<DefaultKeyedRateLimiter<String>>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        keys: ServerKeys,
+        config: Config,
+    ) -> anyhow::Result<AppState> {
+        let kb = match sansho_core::kb::load::builtin() {
+            Ok(kb) => kb,
+            Err(d) => anyhow::bail!("the built-in knowledge base is invalid: {d:?}"),
+        };
+        let mut texts: Vec<u8> = Vec::new();
+        for (name, text) in sansho_core::kb::load::builtin_texts() {
+            texts.extend(name.as_bytes());
+            texts.push(0);
+            texts.extend(text.as_bytes());
+            texts.push(0);
+        }
+        let kb_digest = sansho_store::records::sha256_hex(&texts);
+        let policy = &config.policy;
+        let period = Duration::from_secs(policy.login_replenish_seconds.max(1));
+        let burst = NonZeroU32::new(policy.login_burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(period).map(|q| q.allow_burst(burst));
+        let Some(quota) = quota else {
+            anyhow::bail!("the login rate must be positive")
+        };
+        Ok(AppState {
+            store,
+            keys: Arc::new(keys),
+            config: Arc::new(config),
+            kb,
+            kb_digest: kb_digest.into(),
+            login_limiter: Arc::new(RateLimiter::keyed(quota)),
+        })
+    }
+
+    /// Makes a state change with its audit entry, and signs the chain head when due.
+    pub async fn record(&self, change: Change, event: Event) -> Result<AuditEntry, AppError> {
+        let checkpoint_now = matches!(change, Change::RecordAgreement(_) | Change::Countersign(_));
+        let applied = self.store.apply(change, event).await?;
+        let entry = applied.entry;
+        if checkpoint_now || entry.seq % CHECKPOINT_EVERY == 0 {
+            self.checkpoint(&entry).await?;
+        }
+        Ok(entry)
+    }
+
+    /// Signs `entry` as the chain head.
+    pub async fn checkpoint(&self, entry: &AuditEntry) -> Result<Checkpoint, AppError> {
+        let checkpoint = Checkpoint::sign(&self.keys.signing, entry.seq, &entry.hash, Time::now());
+        self.store.add_checkpoint(&checkpoint).await?;
+        Ok(checkpoint)
+    }
+
+    /// Signs the current head, if there is one (before an export).
+    pub async fn checkpoint_head(&self) -> Result<Option<Checkpoint>, AppError> {
+        match self.store.audit_head().await? {
+            Some(head) => Ok(Some(self.checkpoint(&head).await?)),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The pages: server-rendered HTML (askama, escaping on by default), Japanese first, usable
+//! without JavaScript, printable. Each handler extracts who is asking, makes one call into
+//! `service`, and renders or redirects (post/redirect/get).
+
+pub mod admin;
+pub mod engagement;
+pub mod login;
+pub mod review;
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use sansho_core::Lang;
+use sansho_store::records::Role;
+
+use crate::access::{Auth, Via};
+use crate::error::{AppError, Failure, ModelProblem};
+use crate::i18n::{self, Tr};
+
+/// What the frame of every page shows.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub t: Tr,
+    pub user_name: String,
+    pub org_name: String,
+    pub role_label: &'static str,
+    pub logged_in: bool,
+    pub can_manage: bool,
+    pub can_audit: bool,
+    pub csrf: String,
+    /// This page with the other language (for the switch).
+    pub other_lang_href: String,
+    /// A short notice after an action ("記録しました").
+    pub notice: Option<String>,
+}
+
+impl Layout {
+    pub fn public(lang: Lang, path: &str) -> Layout {
+        Layout {
+            t: Tr::new(lang),
+            user_name: String::new(),
+            org_name: String::new(),
+            role_label: "",
+            logged_in: false,
+            can_manage: false,
+            can_audit: false,
+            csrf: String::new(),
+            other_lang_href: other_lang(lang, path),
+            notice: None,
+        }
+    }
+
+    pub fn of(auth: &Auth) -> Layout {
+        let t = Tr::new(auth.client.lang);
+        let role = auth.user.role;
+        Layout {
+            t,
+            user_name: auth.user.name.clone(),
+            org_name: auth.org.name.clone(),
+            role_label: i18n::role(t, role),
+            logged_in: matches!(auth.via, Via::Session(_)),
+            can_manage: matches!(role, Role::ProviderApprover | Role::InstitutionSignatory),
+            can_audit: matches!(
+                role,
+                Role::ProviderApprover | Role::InstitutionSignatory | Role::Auditor
+            ),
+            csrf: auth.csrf().to_owned(),
+            other_lang_href: other_lang(auth.client.lang, &auth.client.path),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<&str>) -> Layout {
+        self.notice = notice.map(|n| notice_text(self.t, n).to_owned());
+        self
+    }
+}
+
+fn other_lang(lang: Lang, path: &str) -> String {
+    let other = match lang {
+        Lang::Ja => "en",
+        Lang::En => "ja",
+    };
+    format!("{}?lang={other}", safe_next(path))
+}
+
+/// The texts of the notices a redirect may ask for (`?done=…`).
+fn notice_text(t: Tr, key: &str) -> &'static str {
+    match key {
+        "verdict" => t.pick("判断を記録しました。", "The verdict is recorded."),
+        "message" => t.pick("投稿しました。", "Posted."),
+        "minutes" => t.pick("議事録を記録しました。", "The minutes are recorded."),
+        "agreed" => t.pick(
+            "合意を記録しました。合意書を印刷・保存できます。",
+            "The agreement is recorded. You can print or save it.",
+        ),
+        "countersigned" => t.pick("提供事業者として確認しました。", "Countersigned."),
+        "shared" => t.pick("版を共有しました。", "The version is shared."),
+        "acknowledged" => t.pick("リスクの明示を確認しました。", "Acknowledged."),
+        "engagement" => t.pick("契約を追加しました。", "The engagement is added."),
+        "password" => t.pick("パスワードを変更しました。", "The password is changed."),
+        "revoked" => t.pick("トークンを無効にしました。", "The token is revoked."),
+        "role" => t.pick("役割を変更しました。", "The role is changed."),
+        "disabled" => t.pick("利用者の状態を変更しました。", "The user is updated."),
+        _ => "",
+    }
+}
+
+/// Renders a template into a response (errors become a 500 page).
+pub fn render<T: Template>(lang: Lang, page: &T) -> Result<Response, Failure> {
+    match page.render() {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(e) => Err(Failure {
+            error: AppError::from(e),
+            api: false,
+            lang,
+            path: String::new(),
+        }),
+    }
+}
+
+/// A 303 redirect after a form (post/redirect/get).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// `path` if it is a local path of this server, else `/` (no open redirect).
+pub fn safe_next(path: &str) -> String {
+    let ok = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control);
+    if ok { path.to_owned() } else { "/".to_owned() }
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    l: Layout,
+    t: Tr,
+    status: u16,
+    message: &'a str,
+    problems: &'a [ModelProblem],
+}
+
+/// The error page.
+pub fn error_page(
+    status: StatusCode,
+    lang: Lang,
+    ja: &str,
+    en: &str,
+    problems: &[ModelProblem],
+) -> Response {
+    let l = Layout::public(lang, "/");
+    let t = l.t;
+    let page = ErrorPage {
+        l,
+        t,
+        status: status.as_u16(),
+        message: t.pick(ja, en),
+        problems,
+    };
+    let html = page.render().unwrap_or_else(|_| {
+        format!(
+            "<!doctype html><title>{}</title><p>{}</p>",
+            status.as_u16(),
+            status
+        )
+    });
+    let mut response = (status, Html(html)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The rank badge's CSS class.
+pub fn rank_class(rank: &str) -> &'static str {
+    match rank {
+        "S" => "rank rank-s",
+        "A" => "rank rank-a",
+        "B" => "rank rank-b",
+        "C" => "rank rank-c",
+        _ => "rank rank-d",
+    }
+}

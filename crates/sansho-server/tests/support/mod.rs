@@ -1,0 +1,300 @@
+//! A real server on loopback for the tests: a SQLite file in a temporary directory or a scratch
+//! PostgreSQL database, the demo's users, and clients that log in as people do (password, then
+//! TOTP) and hold cookies, or carry an API token made on the account page.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sansho_server::AppState;
+use sansho_server::config::{Config, Database};
+use sansho_server::demo::{Demo, DemoUser};
+use sansho_server::keys::ServerKeys;
+use sansho_store::Store;
+use sansho_store::records::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct Server {
+    pub url: String,
+    pub state: AppState,
+    pub database: Database,
+    pub dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub async fn database(backend: Backend, name: &str, dir: &std::path::Path) -> Database {
+    match backend {
+        Backend::Sqlite => Database::Sqlite(dir.join("sansho.db")),
+        Backend::Postgres => {
+            Database::Postgres(sansho_store_postgres::testing::scratch_database(name).await)
+        }
+    }
+}
+
+impl Server {
+    /// A server with nothing in it; the login limit is raised so that tests from one address
+    /// do not trip it (its own test lowers it again).
+    pub async fn start(backend: Backend, name: &str) -> Server {
+        Self::start_with(backend, name, |config| config.policy.login_burst = 10_000).await
+    }
+
+    pub async fn start_with(
+        backend: Backend,
+        name: &str,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Server {
+        let _ = rustls::crypto::CryptoProvider::install_default(sansho_server::tls::provider());
+        let dir = tempfile::tempdir().unwrap();
+        let database = database(backend, name, dir.path()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let mut config = Config::new(addr, dir.path().to_owned());
+        config.database = database.clone();
+        adjust(&mut config);
+        let store = sansho_server::open_store(&config.database).await.unwrap();
+        let keys = ServerKeys::load_or_create(&dir.path().join("keys")).unwrap();
+        let state = AppState::new(store, keys, config).unwrap();
+        let serving = state.clone();
+        let task = tokio::spawn(async move {
+            let _ = sansho_server::serve(serving, listener).await;
+        });
+        Server {
+            url: format!("http://{addr}"),
+            state,
+            database,
+            dir,
+            task,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.state.store
+    }
+
+    /// Sets up the demo: the example published and shared with a demo clinic.
+    pub async fn demo(&self) -> Demo {
+        sansho_server::demo::demo(&self.state).await.unwrap()
+    }
+}
+
+pub fn user(demo: &Demo, role: Role) -> &DemoUser {
+    demo.users.iter().find(|u| u.role == role).unwrap()
+}
+
+/// The code an authenticator app shows now (`ahead` steps of 30 s later, to log in twice).
+pub fn code(user: &DemoUser, ahead: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    sansho_server::auth::totp::code_now_base32_at(&user.totp_base32, now + ahead * 30).unwrap()
+}
+
+/// A browser-like client: cookies kept, redirects not followed (tests look at them).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of the first `name="csrf"` field of a page.
+pub fn csrf_of(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("the page has a CSRF field")
+        + "name=\"csrf\" value=\"".len();
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+/// The text of the element with `id`.
+pub fn text_of(page: &str, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}\"");
+    let at = page.find(&marker)?;
+    let rest = &page[at..];
+    let start = rest.find('>')? + 1;
+    let end = rest[start..].find('<')?;
+    Some(rest[start..start + end].trim().to_owned())
+}
+
+pub struct Session {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+impl Session {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Posts a form with this session's CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = vec![("csrf", &self.csrf)];
+        form.extend_from_slice(fields);
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Makes an API token on the account page and returns it.
+    pub async fn token(&self, scope: &str) -> String {
+        let r = self
+            .post(
+                "/account/tokens",
+                &[("name", "test"), ("scope", scope), ("days", "30")],
+            )
+            .await;
+        // The token is shown once, on the page that answers the form (never in a URL).
+        assert_eq!(
+            r.status().as_u16(),
+            200,
+            "token creation answers with the account page"
+        );
+        let page = r.text().await.unwrap();
+        text_of(&page, "new-token").expect("the new token is shown once")
+    }
+}
+
+/// Logs in with password and TOTP; returns the session.
+pub async fn login(base: &str, user: &DemoUser, ahead: u64) -> Session {
+    let client = browser();
+    let page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("next", "/"),
+            ("email", &user.email),
+            ("password", &user.password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "password accepted for {}",
+        user.email
+    );
+    let page = client
+        .get(format!("{base}/login/mfa"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let code = code(user, ahead);
+    let r = client
+        .post(format!("{base}/login/mfa"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("next", "/"),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "second factor accepted for {}",
+        user.email
+    );
+    let page = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    Session {
+        client,
+        base: base.to_owned(),
+        csrf,
+    }
+}
+
+/// A JSON client with a bearer token.
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub token: String,
+}
+
+impl Api {
+    pub fn new(base: &str, token: &str) -> Api {
+        Api {
+            client: reqwest::Client::new(),
+            base: base.to_owned(),
+            token: token.to_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// The example's files, to edit for a second version.
+pub fn example_bundle() -> serde_json::Value {
+    serde_json::to_value(sansho_server::demo::example_bundle()).unwrap()
+}
