@@ -234,6 +234,14 @@ fn act_as(user: &User, org: &Organization) -> Auth {
     }
 }
 
+/// Names of one provider–institution pair.
+pub struct TenantNames<'a> {
+    pub provider: &'a str,
+    pub institution: &'a str,
+    /// The domain of the users' e-mail addresses: `approver@provider.<domain>`, ….
+    pub domain: &'a str,
+}
+
 /// Sets up the demo on an empty store.
 pub async fn demo(state: &AppState) -> Result<Demo, AppError> {
     if !state.store.organizations().await?.is_empty() {
@@ -242,28 +250,44 @@ pub async fn demo(state: &AppState) -> Result<Demo, AppError> {
             "the demo starts on an empty database",
         ));
     }
-    let provider =
-        create_organization(state, "メディクラウド株式会社 (デモ)", OrgKind::Provider).await?;
+    tenant(
+        state,
+        &TenantNames {
+            provider: "メディクラウド株式会社 (デモ)",
+            institution: "ひので内科クリニック (デモ)",
+            domain: "demo",
+        },
+    )
+    .await
+}
+
+/// A provider with its approver and editor, the example published, an engagement with a new
+/// institution with a signatory, a reviewer and an auditor, and the version shared: the demo,
+/// and in tests one tenant of several.
+pub async fn tenant(state: &AppState, names: &TenantNames<'_>) -> Result<Demo, AppError> {
+    let domain = names.domain;
+    let provider = create_organization(state, names.provider, OrgKind::Provider).await?;
     let mut users = Vec::new();
-    let mut add = |user: DemoUser| users.push(user);
-    let mut approver = None;
-    for (role, email, name) in [
-        (
-            Role::ProviderApprover,
-            "approver@provider.demo",
-            "事業者 責任者",
-        ),
-        (
-            Role::ProviderEditor,
-            "editor@provider.demo",
-            "事業者 担当者",
-        ),
-    ] {
-        let (user, demo_user) = demo_user(state, &provider, role, email, name).await?;
-        approver.get_or_insert(user);
-        add(demo_user);
-    }
-    let approver = approver.ok_or_else(|| AppError::Internal("no approver".into()))?;
+    let approver_email = format!("approver@provider.{domain}");
+    let (approver, demo_approver) = demo_user(
+        state,
+        &provider,
+        Role::ProviderApprover,
+        &approver_email,
+        "事業者 責任者",
+    )
+    .await?;
+    users.push(demo_approver);
+    let editor_email = format!("editor@provider.{domain}");
+    let (_, demo_editor) = demo_user(
+        state,
+        &provider,
+        Role::ProviderEditor,
+        &editor_email,
+        "事業者 担当者",
+    )
+    .await?;
+    users.push(demo_editor);
     let auth = act_as(&approver, &provider);
     let published =
         publish::publish(state, &Allowed::bootstrap(auth.clone()), example_bundle()).await?;
@@ -272,7 +296,7 @@ pub async fn demo(state: &AppState) -> Result<Demo, AppError> {
         state,
         &Allowed::bootstrap(auth.clone()),
         &system,
-        engagements::InstitutionChoice::New("ひので内科クリニック (デモ)".to_owned()),
+        engagements::InstitutionChoice::New(names.institution.to_owned()),
         ContractForm::Individual,
     )
     .await?;
@@ -286,21 +310,14 @@ pub async fn demo(state: &AppState) -> Result<Demo, AppError> {
         .organization(&engagement.institution)
         .await?
         .ok_or(AppError::NotFound)?;
-    for (role, email, name) in [
-        (
-            Role::InstitutionSignatory,
-            "director@clinic.demo",
-            "院長 (合意権限)",
-        ),
-        (
-            Role::InstitutionReviewer,
-            "it@clinic.demo",
-            "事務長 (確認担当)",
-        ),
-        (Role::Auditor, "auditor@clinic.demo", "監査担当"),
+    for (role, local, name) in [
+        (Role::InstitutionSignatory, "director", "院長 (合意権限)"),
+        (Role::InstitutionReviewer, "it", "事務長 (確認担当)"),
+        (Role::Auditor, "auditor", "監査担当"),
     ] {
-        let (_, demo_user) = demo_user(state, &clinic, role, email, name).await?;
-        add(demo_user);
+        let email = format!("{local}@clinic.{domain}");
+        let (_, demo_user) = demo_user(state, &clinic, role, &email, name).await?;
+        users.push(demo_user);
     }
     let version = state
         .store

@@ -137,10 +137,12 @@ fn check_bundle(state: &AppState, bundle: &Bundle) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The version's address: the digest of its model files, the knowledge base and the program.
-fn version_digest(state: &AppState, bundle: &Bundle) -> String {
+/// The version's address: the digest of its system, model files, the knowledge base and the
+/// program. The system is part of it so that two providers publishing the same files get two
+/// versions, each in its own tenant, and neither learns of the other's.
+fn version_digest(state: &AppState, system: &SystemId, bundle: &Bundle) -> String {
     let mut text = format!(
-        "sansho-version-v1\nentry {}\nkb {}\ngenerator {}\n",
+        "sansho-version-v1\nsystem {system}\nentry {}\nkb {}\ngenerator {}\n",
         bundle.entry,
         state.kb_digest,
         generator()
@@ -265,7 +267,7 @@ pub async fn publish(
         }
     };
 
-    let id = VersionId::new(version_digest(state, &bundle));
+    let id = VersionId::new(version_digest(state, &system.id, &bundle));
     if let Some(existing) = state.store.version(&id).await? {
         let items = state.store.review_items(&id).await?.len();
         return Ok(Published {
