@@ -553,11 +553,8 @@ macro_rules! sql_store {
                         .execute(&mut **tx)
                         .await
                         .map_err(db_error)?;
-                        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-                            .bind(s.user.as_str())
-                            .execute(&mut **tx)
-                            .await
-                            .map_err(db_error)?;
+                        // The failure count is reset only when the second factor passes too:
+                        // otherwise a known password would allow endless guessing of codes.
                     }
                     Change::MfaPassed { session, user, at, totp_step, recovery_code } => {
                         let done = sqlx::query(

@@ -178,8 +178,8 @@ pub async fn run(store: Arc<dyn Store>) {
     .await;
     assert_eq!(
         s.user(&reviewer.id).await.unwrap().unwrap().failed_logins,
-        0,
-        "a right password resets the count"
+        3,
+        "a right password alone does not reset the count: the second factor could be guessed"
     );
     let mfa = |step: i64| Change::MfaPassed {
         session: "session-1".into(),
@@ -189,6 +189,11 @@ pub async fn run(store: Arc<dyn Store>) {
         recovery_code: None,
     };
     apply(s, mfa(100), Some(&reviewer.id), &[&clinic.id]).await;
+    assert_eq!(
+        s.user(&reviewer.id).await.unwrap().unwrap().failed_logins,
+        0,
+        "a completed login resets the count"
+    );
     assert!(
         s.session("session-1")
             .await
