@@ -166,8 +166,24 @@ pub struct Restored {
 /// Restores the backup in `dir` into `database`, which must be new (a SQLite path that does not
 /// exist, or an empty PostgreSQL database), then verifies the chain and every record. The
 /// server must not be running on `database`.
-pub async fn restore(dir: &Path, database: &Database) -> anyhow::Result<Restored> {
+///
+/// `trusted_key` is the server's public key as the operator knows it (from its key files):
+/// without it the chain is checked against the key the backup names, which proves that the copy
+/// is whole but not whose it is.
+pub async fn restore(
+    dir: &Path,
+    database: &Database,
+    trusted_key: Option<&str>,
+) -> anyhow::Result<Restored> {
     let manifest = read_backup(dir)?;
+    if let Some(key) = trusted_key
+        && key != manifest.public_key
+    {
+        bail!(
+            "the backup names the server key {}, not this server's {key}: restore it with the keys of the server that made it",
+            manifest.public_key
+        );
+    }
     let source = dir.join(&manifest.file);
     match (database, manifest.backend.as_str()) {
         (Database::Sqlite(path), "sqlite") => {
@@ -208,7 +224,8 @@ pub async fn restore(dir: &Path, database: &Database) -> anyhow::Result<Restored
         (_, backend) => bail!("this is a {backend} backup; restore it into a {backend} database"),
     }
     let store = crate::open_store(database).await?;
-    let verification = verify_store(store.as_ref(), &manifest.public_key).await?;
+    let verification =
+        verify_store(store.as_ref(), trusted_key.unwrap_or(&manifest.public_key)).await?;
     if let Some((seq, hash)) = &manifest.audit_head {
         let restored_head = store.audit_head().await?.map(|e| (e.seq, e.hash));
         let holds = store

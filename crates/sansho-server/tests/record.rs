@@ -106,10 +106,11 @@ async fn record_survives_and_tampering_is_found(backend: Backend) {
     let restore = |case: &'static str| {
         let dir = scratch.path().join(case);
         let backup_dir = backup_dir.clone();
+        let key = key.clone();
         async move {
             std::fs::create_dir_all(&dir).unwrap();
             let database = fresh(backend, case, &dir).await;
-            let restored = sansho_server::maintenance::restore(&backup_dir, &database)
+            let restored = sansho_server::maintenance::restore(&backup_dir, &database, Some(&key))
                 .await
                 .unwrap();
             assert!(
@@ -149,7 +150,7 @@ async fn record_survives_and_tampering_is_found(backend: Backend) {
         "people, with their password hashes and MFA, are restored too"
     );
     // A restore never overwrites: the same target again is refused and left as it was.
-    let again = sansho_server::maintenance::restore(&backup_dir, &copy).await;
+    let again = sansho_server::maintenance::restore(&backup_dir, &copy, None).await;
     assert!(again.is_err(), "restoring over a database is refused");
     assert_eq!(
         sansho_store::audit::export(store.as_ref(), &key)
@@ -175,7 +176,7 @@ async fn record_survives_and_tampering_is_found(backend: Backend) {
     let target_dir = scratch.path().join("damaged-target");
     std::fs::create_dir_all(&target_dir).unwrap();
     let target = fresh(backend, "damaged", &target_dir).await;
-    let error = sansho_server::maintenance::restore(&damaged, &target)
+    let error = sansho_server::maintenance::restore(&damaged, &target, None)
         .await
         .err()
         .expect("a damaged backup is refused");
@@ -240,6 +241,16 @@ async fn record_survives_and_tampering_is_found(backend: Backend) {
             );
         }
     }
+    // A backup of another server is refused when this server's key is given.
+    let foreign_dir = scratch.path().join("foreign");
+    std::fs::create_dir_all(&foreign_dir).unwrap();
+    let foreign = fresh(backend, "foreign", &foreign_dir).await;
+    let other = sansho_server::keys::ServerKeys::ephemeral().public_key_hex();
+    let error = sansho_server::maintenance::restore(&backup_dir, &foreign, Some(&other))
+        .await
+        .err()
+        .expect("another server's backup is refused");
+    assert!(error.to_string().contains("server key"), "{error}");
     // A checkpoint signed by another key is not trusted.
     let other_key = sansho_server::keys::ServerKeys::ephemeral().public_key_hex();
     assert!(!verify(&copy, &other_key).await.is_intact());

@@ -252,6 +252,20 @@ async fn the_whole_story(backend: Backend) {
         .get(&format!("/api/v1/engagements/{engagement}"))
         .await;
     assert_eq!(detail["status"], "agreed", "{detail}");
+    let (_, detail) = reviewer_api
+        .get(&format!("/api/v1/engagements/{engagement}"))
+        .await;
+    let carried = detail["agreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["version"] == published["version"])
+        .expect("a carried agreement for version 3");
+    let statement = carried["statement"].as_str().unwrap();
+    assert!(
+        statement.contains("第 3 版") && statement.contains("第 2 版への上記の合意"),
+        "the carried statement says what it now covers: {statement}"
+    );
     // The same bundle again is the same version.
     let (status, again) = editor_api.post("/api/v1/versions", &bundle).await;
     assert_eq!(status, 200);

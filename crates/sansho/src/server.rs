@@ -170,8 +170,26 @@ pub fn serve(args: Serve) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             Some(ServeAction::Restore { backup }) => {
-                let restored =
-                    sansho_server::maintenance::restore(&backup, &args.place.database()).await?;
+                // The key files of this data directory, if it has them, are what the restored
+                // chain must be signed with.
+                let trusted = if args.place.data.join("keys").join("audit-signing.key").is_file() {
+                    Some(args.place.keys()?.public_key_hex())
+                } else {
+                    None
+                };
+                let restored = sansho_server::maintenance::restore(
+                    &backup,
+                    &args.place.database(),
+                    trusted.as_deref(),
+                )
+                .await?;
+                if trusted.is_none() {
+                    println!(
+                        "no key files in {}: the chain was checked against the key the backup names ({})",
+                        args.place.data.join("keys").display(),
+                        restored.manifest.public_key
+                    );
+                }
                 let v = &restored.verification;
                 if v.is_intact() {
                     println!(

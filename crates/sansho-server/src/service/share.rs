@@ -165,6 +165,11 @@ pub async fn share(
         .audit_head()
         .await?
         .ok_or_else(|| AppError::Internal("empty audit chain".into()))?;
+    let base_number = state
+        .store
+        .version(&base.version)
+        .await?
+        .map_or(0, |v| v.number);
     let carried = Agreement {
         id: AgreementId::new(secret::id()),
         engagement: engagement.id.clone(),
@@ -172,7 +177,7 @@ pub async fn share(
         basis: AgreementBasis::CarriedOver {
             from: base.id.clone(),
         },
-        statement: base.statement.clone(),
+        statement: carried_statement(&base.statement, base_number, version, &base.id),
         documents_digest: version.documents_digest.clone(),
         items_digest: items_digest(&new_items),
         signed_by: base.signed_by.clone(),
@@ -196,4 +201,18 @@ pub async fn share(
         needs_agreement: false,
         carried: Some(id),
     })
+}
+
+/// The statement of an agreement carried to a new version: the words agreed to, unchanged,
+/// and what they now cover.
+fn carried_statement(
+    agreed: &str,
+    base_number: u32,
+    version: &Version,
+    base: &AgreementId,
+) -> String {
+    format!(
+        "{agreed}\n\n（第 {} 版（版識別子 {}）は、合意された項目の内容に変更がないため、第 {base_number} 版への上記の合意（合意識別子 {base}）を引き継ぎます。）",
+        version.number, version.id
+    )
 }

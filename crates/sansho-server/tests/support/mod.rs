@@ -102,6 +102,22 @@ pub fn code(user: &DemoUser, ahead: u64) -> String {
     sansho_server::auth::totp::code_now_base32_at(&user.totp_base32, now + ahead * 30).unwrap()
 }
 
+/// A six-digit code that is none of those accepted now (one step either side).
+pub fn wrong_code(user: &DemoUser) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let valid: Vec<String> = [now - 30, now, now + 30, now + 60]
+        .iter()
+        .map(|t| sansho_server::auth::totp::code_now_base32_at(&user.totp_base32, *t).unwrap())
+        .collect();
+    (0..10)
+        .map(|i| format!("{i}{i}{i}{i}{i}{i}"))
+        .find(|c| !valid.contains(c))
+        .unwrap()
+}
+
 /// A browser-like client: cookies kept, redirects not followed (tests look at them).
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
