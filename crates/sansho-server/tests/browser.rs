@@ -1,0 +1,406 @@
+//! The whole story in headless Chromium, as people click it: the clinic's reviewer logs in with
+//! password and TOTP, questions a request and agrees to the rest; the provider answers and
+//! records the minutes; the reviewer agrees; the director signs; the provider's manager
+//! countersigns; a changed model comes back with only the changed item to agree again. Hostile
+//! text typed into the forms stays text in the browser. Screenshots of the main pages are
+//! written to the test's target directory (`target/tmp/server-screenshots/`) to be looked at.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chromiumoxide::Page;
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::page::ScreenshotParams;
+use futures::StreamExt;
+use sansho_server::demo::DemoUser;
+use sansho_store::records::Role;
+use support::{Api, Backend, Server, user};
+
+fn chromium() -> PathBuf {
+    for candidate in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(out) = std::process::Command::new("which").arg(candidate).output()
+            && out.status.success()
+        {
+            return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        }
+    }
+    panic!(
+        "headless Chromium is required for this test: run scripts/test.sh, which installs Debian's chromium"
+    );
+}
+
+fn shots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("server-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// One person's browser: its own profile, so its own cookies.
+struct Person {
+    browser: Browser,
+    page: Page,
+    _profile: tempfile::TempDir,
+    _handler: tokio::task::JoinHandle<()>,
+    base: String,
+}
+
+impl Person {
+    async fn open(base: &str) -> Person {
+        let profile = tempfile::tempdir().unwrap();
+        let config = BrowserConfig::builder()
+            .chrome_executable(chromium())
+            .no_sandbox()
+            .new_headless_mode()
+            .user_data_dir(profile.path())
+            .window_size(1280, 900)
+            .viewport(chromiumoxide::handler::viewport::Viewport {
+                width: 1280,
+                height: 900,
+                ..Default::default()
+            })
+            .arg("--disable-gpu")
+            .arg("--lang=ja")
+            .launch_timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let (browser, mut handler) = Browser::launch(config).await.unwrap();
+        let handler = tokio::spawn(async move { while handler.next().await.is_some() {} });
+        let page = browser.new_page("about:blank").await.unwrap();
+        Person {
+            browser,
+            page,
+            _profile: profile,
+            _handler: handler,
+            base: base.to_owned(),
+        }
+    }
+
+    async fn go(&self, path: &str) {
+        self.page
+            .goto(format!("{}{path}", self.base))
+            .await
+            .unwrap();
+        self.page.wait_for_navigation().await.unwrap();
+    }
+
+    /// Sets a field's value as typing would (Japanese included).
+    async fn fill(&self, selector: &str, value: &str) {
+        let js = format!(
+            "(() => {{ const e = document.querySelector({}); e.value = {}; return true; }})()",
+            serde_json::to_string(selector).unwrap(),
+            serde_json::to_string(value).unwrap()
+        );
+        self.page.evaluate(js).await.unwrap();
+    }
+
+    async fn click(&self, selector: &str) {
+        self.page
+            .find_element(selector)
+            .await
+            .unwrap_or_else(|e| panic!("{selector}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Clicks a submit button and waits for the page it leads to: a new document (the marker
+    /// set on the old one is gone) that has finished loading.
+    async fn submit(&self, selector: &str) {
+        self.page
+            .evaluate("window.__sanshoOld = true")
+            .await
+            .unwrap();
+        self.click(selector).await;
+        for _ in 0..400 {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            let loaded = self
+                .page
+                .evaluate("window.__sanshoOld !== true && document.readyState === 'complete'")
+                .await
+                .ok()
+                .and_then(|r| r.into_value::<bool>().ok());
+            if loaded == Some(true) {
+                return;
+            }
+        }
+        panic!("{selector}: no new page after ten seconds");
+    }
+
+    async fn text(&self, selector: &str) -> String {
+        self.page
+            .find_element(selector)
+            .await
+            .unwrap_or_else(|e| panic!("{selector}: {e}"))
+            .inner_text()
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    async fn eval<T: serde::de::DeserializeOwned>(&self, js: &str) -> T {
+        self.page.evaluate(js).await.unwrap().into_value().unwrap()
+    }
+
+    async fn path(&self) -> String {
+        let url = self.page.url().await.unwrap().unwrap_or_default();
+        url.strip_prefix(&self.base).unwrap_or(&url).to_owned()
+    }
+
+    async fn shot(&self, name: &str) {
+        let path = shots().join(format!("{name}.png"));
+        self.page
+            .save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path)
+            .await
+            .unwrap();
+    }
+
+    async fn login(&self, who: &DemoUser, ahead: u64) {
+        self.go("/login").await;
+        self.fill("#email", &who.email).await;
+        self.fill("#password", &who.password).await;
+        self.submit("main form button[type=submit]").await;
+        assert!(
+            self.path().await.starts_with("/login/mfa"),
+            "{}: {}",
+            who.email,
+            self.path().await
+        );
+        self.fill("#code", &support::code(who, ahead)).await;
+        self.submit("main form button[type=submit]").await;
+        assert_eq!(self.path().await, "/", "{} is logged in", who.email);
+    }
+
+    async fn close(mut self) {
+        self.browser.close().await.ok();
+        self.browser.wait().await.ok();
+    }
+}
+
+/// Agrees to every item without a verdict on the review page, one form at a time as a person
+/// would (items marked 要協議 are left for their discussion).
+async fn agree_to_open_items(person: &Person, review: &str) -> usize {
+    let mut agreed = 0;
+    loop {
+        person.go(review).await;
+        let open: Vec<u32> = person
+            .eval("Array.from(document.querySelectorAll('form.verdict')).filter(f => !f.querySelector('input[name=verdict]:checked')).map(f => parseInt(f.closest('li').id.slice(5)))")
+            .await;
+        let Some(position) = open.first() else {
+            return agreed;
+        };
+        person
+            .click(&format!("#item-{position} input[value=agree]"))
+            .await;
+        person
+            .submit(&format!("#item-{position} button[type=submit]"))
+            .await;
+        agreed += 1;
+    }
+}
+
+const HOSTILE: &str =
+    "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_story_in_chromium() {
+    tokio::time::timeout(Duration::from_secs(600), story())
+        .await
+        .expect("the story finishes within ten minutes");
+}
+
+async fn story() {
+    let server = Server::start(Backend::Sqlite, "browser").await;
+    let demo = server.demo().await;
+    let engagement = demo.engagement.clone();
+    let base = server.url.clone();
+
+    // The clinic's reviewer.
+    let reviewer = Person::open(&base).await;
+    reviewer.go("/login").await;
+    reviewer.shot("01-login").await;
+    reviewer
+        .login(user(&demo, Role::InstitutionReviewer), 0)
+        .await;
+    reviewer.shot("02-home").await;
+    reviewer.go(&format!("/engagements/{engagement}")).await;
+    assert_eq!(reviewer.text("#engagement-status").await, "確認中");
+    reviewer.shot("03-engagement").await;
+    let review: String = reviewer
+        .eval("document.querySelector('a.button.small').getAttribute('href')")
+        .await;
+    reviewer.go(&review).await;
+    reviewer.shot("04-review").await;
+    let total: u32 = reviewer
+        .eval("document.querySelectorAll('li.item').length")
+        .await;
+    assert!(total > 20);
+
+    // A request of the clinic is questioned, with hostile text in the question.
+    let request: u32 = reviewer
+        .eval("parseInt(Array.from(document.querySelectorAll('li.item')).find(li => li.querySelector('.request')).id.slice(5))")
+        .await;
+    reviewer.go(&format!("{review}/items/{request}")).await;
+    reviewer
+        .fill(
+            "#body",
+            &format!("月次の確認は誰が行う想定ですか。{HOSTILE}"),
+        )
+        .await;
+    reviewer
+        .submit("form textarea#body ~ button[type=submit]")
+        .await;
+    reviewer.click("input[value=discuss]").await;
+    reviewer.fill("#comment", "担当者を確認したい").await;
+    reviewer.submit("form.verdict button[type=submit]").await;
+    let title: String = reviewer.eval("document.title").await;
+    assert_ne!(title, "pwned", "the hostile text ran");
+    let live_images: u32 = reviewer
+        .eval("document.querySelectorAll('img[src=x]').length")
+        .await;
+    assert_eq!(live_images, 0, "the hostile text became an element");
+    let shown: String = reviewer.eval("document.body.innerText").await;
+    assert!(
+        shown.contains("<img src=x"),
+        "the hostile text is shown as text"
+    );
+    reviewer.shot("05-item-question").await;
+    assert_eq!(
+        agree_to_open_items(&reviewer, &review).await as u32,
+        total - 1
+    );
+
+    // The provider's editor answers and records the minutes.
+    let editor = Person::open(&base).await;
+    editor.login(user(&demo, Role::ProviderEditor), 0).await;
+    editor.go(&format!("{review}/items/{request}")).await;
+    editor
+        .fill(
+            "#body",
+            "貴院の事務長に毎月確認いただき、管理ポータルに記録してください。",
+        )
+        .await;
+    editor
+        .submit("form textarea#body ~ button[type=submit]")
+        .await;
+    editor
+        .go(&format!("/engagements/{engagement}/minutes/new"))
+        .await;
+    editor.fill("#held_on", "2026-11-20").await;
+    editor
+        .fill("#attendees", "院長、事務長、提供事業者 担当者")
+        .await;
+    editor.fill("#agenda", "端末の月次確認の担当").await;
+    editor
+        .fill(
+            "#decisions",
+            "毎月の確認は事務長が行い、管理ポータルに記録する。",
+        )
+        .await;
+    editor.submit("main form button[type=submit]").await;
+    assert_eq!(
+        editor.path().await,
+        format!("/engagements/{engagement}?done=minutes"),
+        "minutes recorded"
+    );
+    editor.shot("06-engagement-minutes").await;
+    editor.close().await;
+
+    // The reviewer reads the answer and agrees.
+    reviewer.go(&format!("{review}/items/{request}")).await;
+    let thread: String = reviewer.eval("document.body.innerText").await;
+    assert!(
+        thread.contains("管理ポータルに記録してください"),
+        "the answer is shown"
+    );
+    reviewer.shot("07-item-answered").await;
+    reviewer.click("input[value=agree]").await;
+    reviewer.submit("form.verdict button[type=submit]").await;
+
+    // The director signs.
+    let director = Person::open(&base).await;
+    director
+        .login(user(&demo, Role::InstitutionSignatory), 0)
+        .await;
+    director.go(&review).await;
+    director.shot("08-review-settled").await;
+    director.click("input[name=confirm]").await;
+    director.submit("section.sign button[type=submit]").await;
+    assert!(
+        director.path().await.contains("/agreements/"),
+        "{}",
+        director.path().await
+    );
+    let agreement_path = director.path().await;
+    let agreement_path = agreement_path.split('?').next().unwrap().to_owned();
+
+    // The provider's manager countersigns.
+    let manager = Person::open(&base).await;
+    manager.login(user(&demo, Role::ProviderApprover), 0).await;
+    manager.go(&agreement_path).await;
+    manager
+        .submit("form[action$=countersign] button[type=submit]")
+        .await;
+    assert_ne!(manager.text("#countersigned-by").await, "確認待ち");
+    manager.shot("09-agreement").await;
+    let printed = manager.page.pdf(Default::default()).await.unwrap();
+    std::fs::write(shots().join("09-agreement.pdf"), &printed).unwrap();
+    assert!(printed.starts_with(b"%PDF"));
+    manager.go(&format!("/engagements/{engagement}")).await;
+    assert_eq!(manager.text("#engagement-status").await, "合意済み");
+
+    // A changed model is published (from the command line, with a token).
+    let editor_session = support::login(&base, user(&demo, Role::ProviderEditor), 1).await;
+    let api = Api::new(&base, &editor_session.token("publish").await);
+    let mut bundle = support::example_bundle();
+    let decisions = bundle["files"]["decisions.yaml"]
+        .as_str()
+        .unwrap()
+        .replacen(
+            "問診用タブレットは受付で貸出・回収し",
+            "問診用タブレットは受付で職員が貸出・回収し",
+            1,
+        );
+    bundle["files"]["decisions.yaml"] = serde_json::Value::String(decisions);
+    let (status, published) = api.post("/api/v1/versions", &bundle).await;
+    assert_eq!(status, 201, "{published}");
+
+    // Only what changed comes back.
+    reviewer.go(&format!("/engagements/{engagement}")).await;
+    assert_eq!(reviewer.text("#engagement-status").await, "再合意待ち");
+    reviewer.shot("10-engagement-reagreement").await;
+    let review2 = format!(
+        "/engagements/{engagement}/versions/{}",
+        published["version"].as_str().unwrap()
+    );
+    reviewer.go(&review2).await;
+    reviewer.shot("11-review-changed").await;
+    let pending: String = reviewer.text("#count-pending").await;
+    assert_eq!(pending, "1", "one item changed");
+    assert_eq!(agree_to_open_items(&reviewer, &review2).await, 1);
+    director.go(&review2).await;
+    director.click("input[name=confirm]").await;
+    director.submit("section.sign button[type=submit]").await;
+    let agreement2 = director.path().await.split('?').next().unwrap().to_owned();
+    manager.go(&agreement2).await;
+    manager
+        .submit("form[action$=countersign] button[type=submit]")
+        .await;
+    manager.go(&format!("/engagements/{engagement}")).await;
+    assert_eq!(manager.text("#engagement-status").await, "合意済み");
+    manager.shot("12-engagement-agreed-again").await;
+
+    // In English on request.
+    reviewer
+        .go(&format!("/engagements/{engagement}?lang=en"))
+        .await;
+    assert_eq!(reviewer.text("#engagement-status").await, "agreed");
+    reviewer.shot("13-engagement-en").await;
+
+    reviewer.close().await;
+    director.close().await;
+    manager.close().await;
+}
