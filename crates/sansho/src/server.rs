@@ -14,8 +14,12 @@ use crate::Common;
 
 #[derive(clap::Args)]
 pub struct Where {
-    /// Directory of the server's keys and, by default, its SQLite database.
-    #[arg(long, value_name = "DIR", default_value = "sansho-data", global = true)]
+    /// Directory of the server's keys and, by default, its SQLite database [default: sansho-data;
+    /// with --demo, a new temporary directory removed when the server stops].
+    #[arg(long = "data", value_name = "DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// The directory in use (set once, from `data_dir` or its default).
+    #[arg(skip)]
     pub data: PathBuf,
     /// The database: a SQLite file path, or a PostgreSQL URL (postgres://…). Default: DATA/sansho.db.
     #[arg(long, value_name = "URL|FILE", env = "SANSHO_DATABASE", global = true)]
@@ -119,8 +123,19 @@ fn install_crypto() {
     let _ = rustls::crypto::CryptoProvider::install_default(sansho_server::tls::provider());
 }
 
-pub fn serve(args: Serve) -> anyhow::Result<ExitCode> {
+pub fn serve(mut args: Serve) -> anyhow::Result<ExitCode> {
     install_crypto();
+    // A demo without --data runs in a directory of its own, so it always starts empty.
+    let demo_dir = if args.run.demo && args.place.data_dir.is_none() && args.action.is_none() {
+        Some(tempfile::Builder::new().prefix("sansho-demo-").tempdir()?)
+    } else {
+        None
+    };
+    args.place.data = match (&demo_dir, &args.place.data_dir) {
+        (Some(dir), _) => dir.path().to_owned(),
+        (None, Some(dir)) => dir.clone(),
+        (None, None) => PathBuf::from("sansho-data"),
+    };
     let rt = runtime()?;
     rt.block_on(async move {
         match args.action {
@@ -259,11 +274,17 @@ async fn run_server(run: Run, place: Where) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(run.listen)
         .await
         .with_context(|| format!("cannot listen on {}", run.listen))?;
+    // The address actually bound (port 0 picks a free one).
+    let mut run = run;
+    run.listen = listener.local_addr()?;
     let state = open(&place, Some(&run)).await?;
     let url = state.config.public_url.clone();
     if run.demo {
         let demo = sansho_server::demo::demo(&state).await.map_err(app_error)?;
-        println!("sansho デモ / demo — {url}/");
+        println!(
+            "sansho デモ / demo — {url}/ (data: {})",
+            place.data.display()
+        );
         println!("ログインと多要素認証 (TOTP) の情報は一度だけ表示されます / shown once:");
         for user in &demo.users {
             println!(
@@ -283,8 +304,29 @@ async fn run_server(run: Run, place: Where) -> anyhow::Result<ExitCode> {
             describe(&state.config.database)
         );
     }
-    sansho_server::serve(state, listener).await?;
+    // Ctrl-C or SIGTERM ends the server with its destructors run (the demo's directory is
+    // removed); a request cut short rolls back, as every change is one transaction.
+    tokio::select! {
+        served = sansho_server::serve(state, listener) => served?,
+        () = stop_signal() => eprintln!("sansho: stopped"),
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate.recv() => {}
+    }
 }
 
 fn describe(database: &Database) -> String {

@@ -251,3 +251,52 @@ async fn backup_then_restore_into_a_new_file_verifies() {
     assert!(err.contains("exists already"), "{err}");
     assert_eq!(std::fs::read(&restored).unwrap(), before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_starts_answers_and_stops_cleanly() {
+    use std::io::{BufRead, BufReader};
+    let _ = rustls::crypto::CryptoProvider::install_default(sansho_server::tls::provider());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sansho"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    let data = first
+        .split("(data: ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(')')
+        .to_owned();
+    let printed: Vec<String> = lines.by_ref().take(6).map(|l| l.unwrap()).collect();
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains("director@clinic.demo") && l.contains("TOTP secret")),
+        "{printed:?}"
+    );
+    let login = reqwest::get(format!("{url}/login")).await.unwrap();
+    assert_eq!(login.status().as_u16(), 200);
+    assert!(login.text().await.unwrap().contains("ログイン"));
+    assert!(std::path::Path::new(&data).join("sansho.db").is_file());
+    // SIGTERM: the server stops and removes the demo's directory.
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        !std::path::Path::new(&data).exists(),
+        "the demo's directory is removed"
+    );
+}
