@@ -60,6 +60,14 @@ impl Client {
             path: self.path.clone(),
         }
     }
+
+    /// A failure answered as JSON, for a page's script (security keys).
+    pub fn fail_json(&self, error: AppError) -> Failure {
+        Failure {
+            api: true,
+            ..self.fail(error)
+        }
+    }
 }
 
 pub fn cookies(parts: &Parts) -> HashMap<String, String> {
@@ -535,6 +543,46 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             ))
         })?;
         Ok(CsrfForm(value))
+    }
+}
+
+/// JSON sent by a script of this server's own pages (security keys): the `x-csrf-token` header
+/// must equal the session's token, as the `csrf` field of a form must. Errors are JSON.
+pub struct PageJson<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageJson<T> {
+    type Rejection = Failure;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let client = Client::from_request_parts(&mut parts, state).await?;
+        let given = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let expected = match current_session(state, &client)
+            .await
+            .map_err(|e| client.fail_json(e))?
+        {
+            Some((session, _)) => session.csrf_token,
+            None => return Err(client.fail_json(AppError::Unauthenticated)),
+        };
+        if given.is_empty() || expected.is_empty() || !secret::same(&expected, &given) {
+            return Err(client.fail_json(AppError::Csrf));
+        }
+        let limit = 256 * 1024;
+        let bytes = axum::body::to_bytes(body, limit)
+            .await
+            .map_err(|_| client.fail_json(AppError::TooLarge { limit }))?;
+        let value = serde_json::from_slice(&bytes).map_err(|e| {
+            client.fail_json(AppError::bad(
+                format!("JSON を読み取れません: {e}"),
+                format!("invalid JSON: {e}"),
+            ))
+        })?;
+        Ok(PageJson(value))
     }
 }
 

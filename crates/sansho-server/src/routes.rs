@@ -83,6 +83,8 @@ routes! {
     POST "/login" => web::login::login, Who::Public, "Password step of the login";
     GET "/login/mfa" => web::login::mfa_form, Who::LoggingIn, "Second-factor step (or its enrolment)";
     POST "/login/mfa" => web::login::mfa, Who::LoggingIn, "Second factor: TOTP or recovery code";
+    POST "/login/security-key/challenge" => web::login::key_challenge, Who::LoggingIn, "Second factor: a security-key challenge";
+    POST "/login/security-key" => web::login::key_login, Who::LoggingIn, "Second factor: a security key's answer";
     POST "/logout" => web::login::logout, Who::LoggingIn, "Log out";
     GET "/invitations/{token}" => web::login::invitation_form, Who::Public, "An invitation";
     POST "/invitations/{token}" => web::login::accept_invitation, Who::Public, "Accept an invitation";
@@ -107,6 +109,9 @@ routes! {
     POST "/account/password" => web::admin::change_password, roles::<OwnAccount>(), "Change the password";
     POST "/account/tokens" => web::admin::create_token, roles::<OwnAccount>(), "Create an API token";
     POST "/account/tokens/{token}/revoke" => web::admin::revoke_token, roles::<OwnAccount>(), "Revoke an API token";
+    POST "/account/security-keys/challenge" => web::admin::key_registration_challenge, roles::<OwnAccount>(), "Start registering a security key";
+    POST "/account/security-keys" => web::admin::register_key, roles::<OwnAccount>(), "Register a security key";
+    POST "/account/security-keys/{key}/remove" => web::admin::remove_key, roles::<OwnAccount>(), "Remove a security key";
     GET "/organization" => web::admin::organization, roles::<ManageUsers>(), "People of one's organisation";
     POST "/organization/invitations" => web::admin::invite, roles::<ManageUsers>(), "Invite someone";
     POST "/users/{user}/role" => web::admin::set_role, roles::<ManageUsers>(), "Change a role";
@@ -140,6 +145,7 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .route("/static/sansho.css", get(stylesheet))
+        .route("/static/webauthn.js", get(webauthn_script))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), same_origin))
         .layer(middleware::from_fn(remember_language))
@@ -157,6 +163,16 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/sansho.css"),
+    )
+}
+
+async fn webauthn_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/webauthn.js"),
     )
 }
 
@@ -234,7 +250,7 @@ async fn remember_language(request: Request, next: Next) -> Response {
 }
 
 /// Headers every page carries: no framing, no sniffing, no referrer to other sites, a strict
-/// content policy (no script at all on the server's own pages), and no caching of pages that
+/// content policy (no inline script: the only script is the server's own security-key file), and no caching of pages that
 /// show records.
 async fn security_headers(request: Request, next: Next) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
@@ -252,7 +268,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
     );
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"));
+        .or_insert(HeaderValue::from_static("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"));
     if !is_static {
         headers
             .entry(header::CACHE_CONTROL)

@@ -27,6 +27,8 @@ pub struct AppState {
     pub kb_digest: Arc<str>,
     /// Login, second-factor and invitation attempts per client address.
     pub login_limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    /// The WebAuthn relying party, when the public URL has a domain name.
+    pub webauthn: Option<Arc<webauthn_rs::prelude::Webauthn>>,
 }
 
 impl AppState {
@@ -54,7 +56,10 @@ impl AppState {
         let Some(quota) = quota else {
             anyhow::bail!("the login rate must be positive")
         };
+        let webauthn =
+            crate::service::security_keys::relying_party(&config.public_url).map(Arc::new);
         Ok(AppState {
+            webauthn,
             store,
             keys: Arc::new(keys),
             config: Arc::new(config),

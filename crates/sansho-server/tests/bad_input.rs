@@ -637,3 +637,90 @@ async fn unknown_pages_answer_in_japanese_and_english_on_request() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_factor_cannot_be_replaced_with_the_password_alone() {
+    let server = Server::start(Backend::Sqlite, "replace-mfa").await;
+    let demo = server.demo().await;
+    let victim = user(&demo, Role::InstitutionSignatory);
+    let record = server
+        .store()
+        .user_by_email(&victim.email)
+        .await
+        .unwrap()
+        .unwrap();
+    // Even a genuine enrolment offer for this very user, with a right code for it, is refused
+    // once the user has a second factor.
+    let offer = sansho_server::service::accounts::offer_enrolment(&server.state, &record);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = sansho_server::auth::totp::code_now_base32_at(&offer.base32, now).unwrap();
+    let client = browser();
+    let page = client
+        .get(format!("{}/login", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = client
+        .post(format!("{}/login", server.url))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("next", "/"),
+            ("email", victim.email.as_str()),
+            ("password", victim.password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let page = client
+        .get(format!("{}/login/mfa", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = client
+        .post(format!("{}/login/mfa", server.url))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("next", "/"),
+            ("sealed", offer.sealed.as_str()),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+    assert!(r.text().await.unwrap().contains("すでに設定されています"));
+    let r = client.get(format!("{}/", server.url)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303, "not logged in");
+    let after = server
+        .store()
+        .user_by_email(&victim.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.totp_secret, record.totp_secret,
+        "the second factor is unchanged"
+    );
+
+    // An offer sealed for one user is worthless to another.
+    let other = server
+        .store()
+        .user_by_email(&user(&demo, Role::Auditor).email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        sansho_server::service::accounts::unseal_for(&server.state, &other, &offer.sealed)
+            .is_none()
+    );
+}

@@ -404,3 +404,95 @@ async fn story() {
     director.close().await;
     manager.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_security_key_is_registered_and_used_as_the_second_factor() {
+    tokio::time::timeout(Duration::from_secs(300), security_key())
+        .await
+        .expect("finishes within five minutes");
+}
+
+async fn security_key() {
+    use chromiumoxide::cdp::browser_protocol::web_authn::{
+        AddVirtualAuthenticatorParams, AuthenticatorProtocol, AuthenticatorTransport, EnableParams,
+        VirtualAuthenticatorOptions,
+    };
+    // WebAuthn needs a domain name: the server is reached as localhost.
+    let server = Server::start_with(Backend::Sqlite, "security-key", |c| {
+        c.policy.login_burst = 10_000;
+        c.public_url = format!("http://localhost:{}", c.listen.port());
+    })
+    .await;
+    let demo = server.demo().await;
+    let base = server.state.config.public_url.clone();
+    let reviewer = user(&demo, Role::InstitutionReviewer);
+    let person = Person::open(&base).await;
+    person.page.execute(EnableParams::default()).await.unwrap();
+    let options = VirtualAuthenticatorOptions::builder()
+        .protocol(AuthenticatorProtocol::Ctap2)
+        .transport(AuthenticatorTransport::Internal)
+        .has_resident_key(true)
+        .has_user_verification(true)
+        .is_user_verified(true)
+        .automatic_presence_simulation(true)
+        .build()
+        .unwrap();
+    person
+        .page
+        .execute(AddVirtualAuthenticatorParams::new(options))
+        .await
+        .unwrap();
+
+    // Registered on the account page.
+    person.login(reviewer, 0).await;
+    person.go("/account").await;
+    person.fill("#key-name", "事務室の指紋認証").await;
+    person.submit("#register-key").await;
+    assert_eq!(person.path().await, "/account?done=security_key");
+    let listed: String = person.text("#security-keys tbody").await;
+    assert!(listed.contains("事務室の指紋認証"), "{listed}");
+    person.shot("20-account-security-key").await;
+
+    // Used after the password, instead of a code.
+    person.submit("form[action='/logout'] button").await;
+    person.go("/login").await;
+    person.fill("#email", &reviewer.email).await;
+    person.fill("#password", &reviewer.password).await;
+    person.submit("main form button[type=submit]").await;
+    assert!(person.path().await.starts_with("/login/mfa"));
+    person.shot("21-mfa-with-key").await;
+    person.submit("#use-key").await;
+    assert_eq!(person.path().await, "/", "logged in with the key");
+    let actions: Vec<serde_json::Value> = sansho_server::service::export::audit(&server.state)
+        .await
+        .unwrap()
+        .entries
+        .iter()
+        .filter(|e| e.action == "login.completed")
+        .map(|e| e.details.clone())
+        .collect();
+    assert!(
+        actions.iter().any(|d| d["method"] == "security_key"),
+        "{actions:?}"
+    );
+
+    // Removed again.
+    person.go("/account").await;
+    person.submit("#security-keys form button").await;
+    assert_eq!(person.path().await, "/account?done=security_key_removed");
+    let keys = server
+        .store()
+        .security_keys(
+            &server
+                .store()
+                .user_by_email(&reviewer.email)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+    assert!(keys.is_empty());
+    person.close().await;
+}

@@ -32,7 +32,7 @@ const ROLES: [Role; 5] = [
 
 /// The path parameters the matrix knows how to fill. A new route with another parameter fails
 /// here until the matrix learns it.
-const KNOWN_PARAMS: [&str; 8] = [
+const KNOWN_PARAMS: [&str; 9] = [
     "engagement",
     "version",
     "item",
@@ -41,15 +41,18 @@ const KNOWN_PARAMS: [&str; 8] = [
     "agreement",
     "token",
     "user",
+    "key",
 ];
 
 /// The routes anyone may call: a new public route must be added here on purpose.
-const PUBLIC: [&str; 6] = [
+const PUBLIC: [&str; 8] = [
     "/healthz",
     "/login",
     "/invitations/{token}",
     "/api/openapi.json",
     "/login/mfa",
+    "/login/security-key/challenge",
+    "/login/security-key",
     "/logout",
 ];
 
@@ -166,6 +169,30 @@ async fn tenant(server: &Server, demo: Demo, names: (&str, &str)) -> Tenant {
         p.insert("agreement", signed["id"].as_str().unwrap().to_owned());
         p.insert("token", token);
         p.insert("user", colleague.to_string());
+        // A security key of the caller's (registered in the store: a browser's ceremony is the
+        // browser test's business).
+        let key = format!("key-{}", me.id);
+        let record = sansho_store::records::SecurityKey {
+            user: me.id.clone(),
+            id: key.clone(),
+            name: "key".into(),
+            credential: "{}".into(),
+            created_at: sansho_store::Time::now(),
+            last_used_at: None,
+        };
+        let event = sansho_store::Event {
+            at: sansho_store::Time::now(),
+            actor: Some(me.id.clone()),
+            orgs: vec![me.org.clone()],
+            action: "mfa.security_key_added".into(),
+            details: json!({}),
+            ip: "test".into(),
+        };
+        store
+            .apply(sansho_store::Change::AddSecurityKey(record), event)
+            .await
+            .unwrap();
+        p.insert("key", key);
         params.insert(role.as_str(), p);
     }
     let secrets = vec![
@@ -261,10 +288,19 @@ async fn call(
     } else {
         let s = &tenant.sessions[role.as_str()];
         let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        // Forms carry the token in a field, the pages' scripts in a header: both are sent.
         let r = if *method == Method::GET {
             s.get(path).await
         } else {
-            s.post(path, &fields).await
+            let mut all: Vec<(&str, &str)> = vec![("csrf", s.csrf.as_str())];
+            all.extend_from_slice(&fields);
+            s.client
+                .post(format!("{}{path}", s.base))
+                .header("x-csrf-token", &s.csrf)
+                .form(&all)
+                .send()
+                .await
+                .unwrap()
         };
         (r.status().as_u16(), r.text().await.unwrap_or_default())
     }

@@ -556,7 +556,7 @@ macro_rules! sql_store {
                         // The failure count is reset only when the second factor passes too:
                         // otherwise a known password would allow endless guessing of codes.
                     }
-                    Change::MfaPassed { session, user, at, totp_step, recovery_code } => {
+                    Change::MfaPassed { session, user, at, totp_step, recovery_code, security_key } => {
                         let done = sqlx::query(
                             "UPDATE sessions SET mfa_at = $3, last_seen_at = $3 WHERE id_hash = $1 AND user_id = $2 \
                              AND ended_at IS NULL AND mfa_at IS NULL",
@@ -604,6 +604,50 @@ macro_rules! sql_store {
                                 .await
                                 .map_err(db_error)?;
                         }
+                        if let Some((key, credential)) = security_key {
+                            // The credential as updated carries the key's signature counter, which
+                            // must only move forward (a cloned key shows as a counter going back).
+                            let done = sqlx::query(
+                                "UPDATE security_keys SET credential = $3, last_used_at = $4 WHERE user_id = $1 AND id = $2",
+                            )
+                            .bind(user.as_str())
+                            .bind(key)
+                            .bind(credential)
+                            .bind(at.to_string())
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(db_error)?;
+                            touched(done.rows_affected(), "security key")?;
+                            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+                                .bind(user.as_str())
+                                .execute(&mut **tx)
+                                .await
+                                .map_err(db_error)?;
+                        }
+                    }
+                    Change::AddSecurityKey(k) => {
+                        sqlx::query(
+                            "INSERT INTO security_keys (user_id, id, name, credential, created_at, last_used_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(k.user.as_str())
+                        .bind(&k.id)
+                        .bind(&k.name)
+                        .bind(&k.credential)
+                        .bind(k.created_at.to_string())
+                        .bind(k.last_used_at.map(|t| t.to_string()))
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(db_error)?;
+                    }
+                    Change::RemoveSecurityKey { user, key } => {
+                        let done = sqlx::query("DELETE FROM security_keys WHERE user_id = $1 AND id = $2")
+                            .bind(user.as_str())
+                            .bind(key)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(db_error)?;
+                        touched(done.rows_affected(), "security key")?;
                     }
                     Change::SessionEnded { session, at } => {
                         sqlx::query("UPDATE sessions SET ended_at = $2 WHERE id_hash = $1 AND ended_at IS NULL")
@@ -1016,6 +1060,25 @@ macro_rules! sql_store {
                                 user: UserId::new(text(row, "user_id")?),
                                 code_hash: text(row, "code_hash")?,
                                 used_at: opt_time(row, "used_at")?,
+                            })
+                        },
+                    )
+                    .await
+                }
+
+                async fn security_keys(&self, u: &UserId) -> R<Vec<SecurityKey>> {
+                    all(
+                        &self.pool,
+                        "SELECT * FROM security_keys WHERE user_id = $1 ORDER BY created_at, id",
+                        &[u.as_str()],
+                        |row| {
+                            Ok(SecurityKey {
+                                user: UserId::new(text(row, "user_id")?),
+                                id: text(row, "id")?,
+                                name: text(row, "name")?,
+                                credential: text(row, "credential")?,
+                                created_at: time(row, "created_at")?,
+                                last_used_at: opt_time(row, "last_used_at")?,
                             })
                         },
                     )

@@ -37,13 +37,22 @@ pub enum Change {
     /// The password was right: a session starts, waiting for the second factor.
     SessionStarted(Session),
     /// The second factor was right: the session is complete. `totp_step` is the step of the code
-    /// used (never accepted again); `recovery_code` the hash of a recovery code used up.
+    /// used (never accepted again); `recovery_code` the hash of a recovery code used up;
+    /// `security_key` the key used with its credential as updated (its signature counter).
     MfaPassed {
         session: String,
         user: UserId,
         at: Time,
         totp_step: Option<i64>,
         recovery_code: Option<String>,
+        security_key: Option<(String, String)>,
+    },
+    /// A security key or passkey registered by its user.
+    AddSecurityKey(SecurityKey),
+    /// A security key removed by its user.
+    RemoveSecurityKey {
+        user: UserId,
+        key: String,
     },
     SessionEnded {
         session: String,
@@ -113,7 +122,10 @@ impl Change {
             | Change::SetRole { user, .. }
             | Change::SetDisabled { user, .. } => format!("user:{user}"),
             Change::SessionStarted(s) => format!("user:{}", s.user),
-            Change::MfaPassed { user, .. } => format!("user:{user}"),
+            Change::MfaPassed { user, .. } | Change::RemoveSecurityKey { user, .. } => {
+                format!("user:{user}")
+            }
+            Change::AddSecurityKey(k) => format!("user:{}", k.user),
             Change::SessionEnded { .. } => "session".to_owned(),
             Change::CreateInvitation(i) => format!("invitation:{}", i.id),
             Change::AcceptInvitation { user, .. } => format!("user:{}", user.id),
@@ -170,8 +182,11 @@ impl Change {
                 user,
                 at,
                 totp_step,
+                security_key,
                 ..
-            } => digest(&(user, at, totp_step)),
+            } => digest(&(user, at, totp_step, security_key.as_ref().map(|(id, _)| id))),
+            Change::AddSecurityKey(k) => digest(&(&k.user, &k.id, &k.name, &k.created_at)),
+            Change::RemoveSecurityKey { user, key } => digest(&(user, key)),
             Change::SessionEnded { at, .. } => digest(at),
         }
     }
@@ -186,6 +201,8 @@ impl Change {
             Change::LoginFailed { .. } => "login_failed",
             Change::SessionStarted(_) => "session_started",
             Change::MfaPassed { .. } => "mfa_passed",
+            Change::AddSecurityKey(_) => "add_security_key",
+            Change::RemoveSecurityKey { .. } => "remove_security_key",
             Change::SessionEnded { .. } => "session_ended",
             Change::SetRole { .. } => "set_role",
             Change::SetDisabled { .. } => "set_disabled",

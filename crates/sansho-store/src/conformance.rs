@@ -187,6 +187,7 @@ pub async fn run(store: Arc<dyn Store>) {
         at,
         totp_step: Some(step),
         recovery_code: None,
+        security_key: None,
     };
     apply(s, mfa(100), Some(&reviewer.id), &[&clinic.id]).await;
     assert_eq!(
@@ -222,6 +223,7 @@ pub async fn run(store: Arc<dyn Store>) {
         at,
         totp_step: Some(100),
         recovery_code: None,
+        security_key: None,
     };
     let err = s.apply(replay, event(None, &[], "x")).await;
     assert!(matches!(err, Err(StoreError::Stale(_))), "{err:?}");
@@ -231,6 +233,7 @@ pub async fn run(store: Arc<dyn Store>) {
         at,
         totp_step: None,
         recovery_code: Some(code.into()),
+        security_key: None,
     };
     apply(s, recovery("r1"), Some(&reviewer.id), &[&clinic.id]).await;
     assert!(
@@ -240,6 +243,71 @@ pub async fn run(store: Arc<dyn Store>) {
             .iter()
             .any(|c| c.code_hash == "r1" && c.used_at.is_some())
     );
+    // Security keys: added, used (the credential as updated is kept), removed; a key of nobody
+    // cannot be used or removed.
+    let key = SecurityKey {
+        user: reviewer.id.clone(),
+        id: "cred-1".into(),
+        name: "USB key".into(),
+        credential: "{\"counter\":1}".into(),
+        created_at: at,
+        last_used_at: None,
+    };
+    apply(
+        s,
+        Change::AddSecurityKey(key.clone()),
+        Some(&reviewer.id),
+        &[&clinic.id],
+    )
+    .await;
+    assert_eq!(s.security_keys(&reviewer.id).await.unwrap(), vec![key]);
+    let third = Session {
+        id_hash: "session-3".into(),
+        ..session.clone()
+    };
+    apply(
+        s,
+        Change::SessionStarted(third),
+        Some(&reviewer.id),
+        &[&clinic.id],
+    )
+    .await;
+    let by_key = |id: &str, session: &str| Change::MfaPassed {
+        session: session.into(),
+        user: reviewer.id.clone(),
+        at,
+        totp_step: None,
+        recovery_code: None,
+        security_key: Some((id.into(), "{\"counter\":2}".into())),
+    };
+    let err = s
+        .apply(by_key("cred-unknown", "session-3"), event(None, &[], "x"))
+        .await;
+    assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
+    apply(
+        s,
+        by_key("cred-1", "session-3"),
+        Some(&reviewer.id),
+        &[&clinic.id],
+    )
+    .await;
+    let used = &s.security_keys(&reviewer.id).await.unwrap()[0];
+    assert_eq!(
+        (used.credential.as_str(), used.last_used_at),
+        ("{\"counter\":2}", Some(at))
+    );
+    apply(
+        s,
+        Change::RemoveSecurityKey {
+            user: reviewer.id.clone(),
+            key: "cred-1".into(),
+        },
+        Some(&reviewer.id),
+        &[&clinic.id],
+    )
+    .await;
+    assert!(s.security_keys(&reviewer.id).await.unwrap().is_empty());
+
     s.touch_session("session-2", at.plus_seconds(5))
         .await
         .unwrap();

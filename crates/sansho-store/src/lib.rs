@@ -65,6 +65,8 @@ pub trait Store: Send + Sync + 'static {
     async fn users_of(&self, org: &OrgId) -> Result<Vec<User>>;
     async fn password_history(&self, user: &UserId) -> Result<Vec<String>>;
     async fn recovery_codes(&self, user: &UserId) -> Result<Vec<RecoveryCode>>;
+    /// The user's security keys and passkeys, oldest first.
+    async fn security_keys(&self, user: &UserId) -> Result<Vec<SecurityKey>>;
     async fn session(&self, id_hash: &str) -> Result<Option<Session>>;
     async fn api_token(&self, hash: &str) -> Result<Option<ApiToken>>;
     async fn api_tokens_of(&self, user: &UserId) -> Result<Vec<ApiToken>>;

@@ -168,6 +168,20 @@ pub struct RecoveryCode {
     pub used_at: Option<Time>,
 }
 
+/// A security key or passkey (WebAuthn) registered as a second factor. `credential` is the
+/// JSON of the verified credential (public key and signature counter) as the server's WebAuthn
+/// library reads it back: public data, opaque to the store. `id` is the credential id
+/// (base64url).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityKey {
+    pub user: UserId,
+    pub id: String,
+    pub name: String,
+    pub credential: String,
+    pub created_at: Time,
+    pub last_used_at: Option<Time>,
+}
+
 /// A server-side session. The cookie holds a random token; the store keeps its SHA-256 only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {

@@ -246,6 +246,9 @@ async fn open(place: &Where, run: Option<&Run>) -> anyhow::Result<sansho_server:
     if let Some(run) = run {
         if let Some(url) = &run.public_url {
             config.public_url = url.trim_end_matches('/').to_owned();
+        } else if listen.ip().is_loopback() {
+            // On this machine, `localhost` is a name security keys accept (an address is not).
+            config.public_url = format!("http://localhost:{}", listen.port());
         }
         if let (Some(certificate), Some(key)) = (&run.tls_cert, &run.tls_key) {
             config.tls = Some(TlsFiles {

@@ -41,6 +41,15 @@ pub fn normal_email(email: &str) -> String {
 }
 
 /// Counts a failed attempt on `user`, locking the account at the policy's limit.
+pub(crate) async fn count_failure(
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    what: &str,
+) -> Result<(), AppError> {
+    failed(state, client, user, what).await
+}
+
 async fn failed(
     state: &AppState,
     client: &Client,
@@ -194,6 +203,7 @@ pub async fn second_factor(
         at: now,
         totp_step: step,
         recovery_code: recovery,
+        security_key: None,
     };
     state.record(change, event).await.map_err(|e| match e {
         AppError::Conflict { .. } => wrong_code(),
@@ -221,11 +231,28 @@ pub struct Enrolment {
 pub fn offer_enrolment(state: &AppState, user: &User) -> Enrolment {
     let raw = totp::new_secret();
     Enrolment {
-        sealed: state.keys.seal(&raw),
+        sealed: seal_for(state, user, &raw),
         base32: totp::base32(&raw),
         qr_png_base64: totp::qr_png_base64(&raw, &user.email),
         url: totp::url(&raw, &user.email),
     }
+}
+
+/// Seals `secret` for `user` alone: a sealed value offered to one user cannot be replayed by
+/// another.
+pub fn seal_for(state: &AppState, user: &User, secret: &[u8]) -> String {
+    let mut plain = user.id.as_str().as_bytes().to_vec();
+    plain.push(0);
+    plain.extend_from_slice(secret);
+    state.keys.seal(&plain)
+}
+
+/// What [`seal_for`] sealed, if it was sealed for `user`.
+pub fn unseal_for(state: &AppState, user: &User, sealed: &str) -> Option<Vec<u8>> {
+    let plain = state.keys.unseal(sealed)?;
+    let owner = user.id.as_str().as_bytes();
+    (plain.len() > owner.len() && plain.starts_with(owner) && plain[owner.len()] == 0)
+        .then(|| plain[owner.len() + 1..].to_vec())
 }
 
 /// Enrols the offered secret when `code` proves the app has it; returns the recovery codes
@@ -238,7 +265,15 @@ pub async fn enrol(
     sealed: &str,
     code: &str,
 ) -> Result<Vec<String>, AppError> {
-    let Some(raw) = state.keys.unseal(sealed) else {
+    // Enrolment is for a user without a second factor: one who has one cannot replace it
+    // with only a password.
+    if user.totp_secret.is_some() {
+        return Err(AppError::conflict(
+            "二要素認証はすでに設定されています。認証アプリのコードを入力してください",
+            "a second factor is enrolled already: enter your authenticator app's code",
+        ));
+    }
+    let Some(raw) = unseal_for(state, user, sealed) else {
         return Err(AppError::bad(
             "登録用の情報が壊れています。最初からやり直してください",
             "the enrolment form was altered: start again",
@@ -282,6 +317,7 @@ pub async fn enrol(
                 at: now,
                 totp_step: Some(step),
                 recovery_code: None,
+                security_key: None,
             },
             event,
         )

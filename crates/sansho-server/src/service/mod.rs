@@ -9,4 +9,5 @@ pub mod export;
 pub mod items;
 pub mod publish;
 pub mod review;
+pub mod security_keys;
 pub mod share;

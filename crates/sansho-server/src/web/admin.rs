@@ -3,15 +3,15 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use sansho_store::records::*;
 use sansho_store::{OrgId, TokenId, UserId};
 use serde::Deserialize;
 
-use crate::access::{Allowed, CsrfForm, ManageUsers, OwnAccount, ReadAudit};
+use crate::access::{Allowed, CsrfForm, ManageUsers, OwnAccount, PageJson, ReadAudit};
 use crate::error::{AppError, Failure};
 use crate::i18n::{self, Tr};
-use crate::service::accounts;
+use crate::service::{accounts, security_keys};
 use crate::state::AppState;
 use crate::web::engagement::Done;
 use crate::web::{Layout, render, see_other};
@@ -33,6 +33,17 @@ struct AccountPage {
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
     public_url: String,
+    keys: Vec<KeyRow>,
+    keys_available: bool,
+    min_length: usize,
+    min_classes: usize,
+}
+
+pub struct KeyRow {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
 }
 
 async fn account_page(
@@ -62,6 +73,22 @@ async fn account_page(
             revoked: tk.revoked_at.is_some(),
         })
         .collect();
+    let keys = state
+        .store
+        .security_keys(&auth.user.id)
+        .await
+        .map_err(|e| auth.fail(e.into()))?
+        .into_iter()
+        .map(|k| KeyRow {
+            id: k.id,
+            name: k.name,
+            created: k.created_at.in_japan(),
+            last_used: k
+                .last_used_at
+                .map(|t| t.in_japan())
+                .unwrap_or_else(|| "—".into()),
+        })
+        .collect();
     let page = AccountPage {
         l,
         t,
@@ -69,6 +96,10 @@ async fn account_page(
         tokens,
         new_token,
         public_url: state.config.public_url.clone(),
+        keys,
+        keys_available: state.webauthn.is_some(),
+        min_length: state.config.policy.password_min_length,
+        min_classes: state.config.policy.password_min_classes,
     };
     render(auth.client.lang, &page)
 }
@@ -419,4 +450,60 @@ pub async fn audit(
         head_hash: head.map(|h| h.hash).unwrap_or_default(),
     };
     render(auth.client.lang, &page)
+}
+
+/// The account page asks to register a key.
+pub async fn key_registration_challenge(
+    State(state): State<AppState>,
+    auth: Allowed<OwnAccount>,
+    PageJson(_): PageJson<serde_json::Value>,
+) -> Result<Response, Failure> {
+    let challenge = security_keys::start_registration(&state, &auth)
+        .await
+        .map_err(|e| auth.client.fail_json(e))?;
+    Ok(axum::Json(challenge).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct KeyRegistration {
+    name: String,
+    state: String,
+    credential: webauthn_rs::prelude::RegisterPublicKeyCredential,
+}
+
+/// The browser's new credential: the key is registered.
+pub async fn register_key(
+    State(state): State<AppState>,
+    auth: Allowed<OwnAccount>,
+    PageJson(body): PageJson<KeyRegistration>,
+) -> Result<Response, Failure> {
+    let key = security_keys::finish_registration(
+        &state,
+        &auth,
+        &body.name,
+        &body.state,
+        &body.credential,
+    )
+    .await
+    .map_err(|e| auth.client.fail_json(e))?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        axum::Json(serde_json::json!({"id": key.id})),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+pub async fn remove_key(
+    State(state): State<AppState>,
+    auth: Allowed<OwnAccount>,
+    Path(key): Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, Failure> {
+    security_keys::remove(&state, &auth, &key)
+        .await
+        .map_err(|e| auth.fail(e))?;
+    Ok(see_other("/account?done=security_key_removed"))
 }

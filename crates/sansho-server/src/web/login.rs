@@ -7,11 +7,11 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::access::{Client, CsrfForm, PRELOGIN_COOKIE, current_session, session_cookie};
+use crate::access::{Client, CsrfForm, PRELOGIN_COOKIE, PageJson, current_session, session_cookie};
 use crate::auth::secret;
 use crate::error::{AppError, Failure};
 use crate::i18n::Tr;
-use crate::service::accounts;
+use crate::service::{accounts, security_keys};
 use crate::state::AppState;
 use crate::web::{Layout, render, safe_next, see_other};
 
@@ -124,6 +124,18 @@ struct MfaPage {
     t: Tr,
     next: String,
     error: Option<String>,
+    /// The user has security keys and the server can use them.
+    keys: bool,
+}
+
+/// Whether `user` can use a security key here.
+async fn has_keys(state: &AppState, user: &sansho_store::records::User) -> bool {
+    state.webauthn.is_some()
+        && state
+            .store
+            .security_keys(&user.id)
+            .await
+            .is_ok_and(|k| !k.is_empty())
 }
 
 #[derive(Template)]
@@ -179,6 +191,7 @@ pub async fn mfa_form(
             t,
             next,
             error: None,
+            keys: has_keys(&state, &user).await,
         },
     )
 }
@@ -238,7 +251,7 @@ pub async fn mfa(
             let mut response = match &form.sealed {
                 Some(sealed) => {
                     // The same secret again, so the app already scanned keeps working.
-                    let raw = state.keys.unseal(sealed).unwrap_or_default();
+                    let raw = accounts::unseal_for(&state, &user, sealed).unwrap_or_default();
                     let base32 = crate::auth::totp::base32(&raw);
                     let qr = crate::auth::totp::qr_png_base64(&raw, &user.email);
                     render(
@@ -254,7 +267,19 @@ pub async fn mfa(
                         },
                     )?
                 }
-                None => render(client.lang, &MfaPage { l, t, next, error })?,
+                None => {
+                    let keys = has_keys(&state, &user).await;
+                    render(
+                        client.lang,
+                        &MfaPage {
+                            l,
+                            t,
+                            next,
+                            error,
+                            keys,
+                        },
+                    )?
+                }
             };
             *response.status_mut() = e.status();
             Ok(response)
@@ -397,4 +422,55 @@ pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
             "database unavailable",
         ),
     }
+}
+
+/// The page asks for a security-key challenge (the session is past its password).
+pub async fn key_challenge(
+    State(state): State<AppState>,
+    client: Client,
+    PageJson(_): PageJson<serde_json::Value>,
+) -> Result<Response, Failure> {
+    let Some((session, user)) = current_session(&state, &client)
+        .await
+        .map_err(|e| client.fail_json(e))?
+    else {
+        return Err(client.fail_json(AppError::Unauthenticated));
+    };
+    let challenge = security_keys::start_login(&state, &session, &user)
+        .await
+        .map_err(|e| client.fail_json(e))?;
+    Ok(axum::Json(challenge).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct KeyAnswer {
+    state: String,
+    #[serde(default)]
+    next: String,
+    credential: webauthn_rs::prelude::PublicKeyCredential,
+}
+
+/// The browser's answer to the challenge: the session is complete.
+pub async fn key_login(
+    State(state): State<AppState>,
+    client: Client,
+    PageJson(answer): PageJson<KeyAnswer>,
+) -> Result<Response, Failure> {
+    let Some((session, user)) = current_session(&state, &client)
+        .await
+        .map_err(|e| client.fail_json(e))?
+    else {
+        return Err(client.fail_json(AppError::Unauthenticated));
+    };
+    security_keys::finish_login(
+        &state,
+        &client,
+        &session,
+        &user,
+        &answer.state,
+        &answer.credential,
+    )
+    .await
+    .map_err(|e| client.fail_json(e))?;
+    Ok(axum::Json(serde_json::json!({"next": safe_next(&answer.next)})).into_response())
 }

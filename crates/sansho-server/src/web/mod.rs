@@ -95,6 +95,14 @@ fn notice_text(t: Tr, key: &str) -> &'static str {
             "The agreement is recorded. You can print or save it.",
         ),
         "countersigned" => t.pick("提供事業者として確認しました。", "Countersigned."),
+        "security_key" => t.pick(
+            "セキュリティキーを登録しました。",
+            "The security key is registered.",
+        ),
+        "security_key_removed" => t.pick(
+            "セキュリティキーを削除しました。",
+            "The security key is removed.",
+        ),
         "shared" => t.pick("版を共有しました。", "The version is shared."),
         "acknowledged" => t.pick("リスクの明示を確認しました。", "Acknowledged."),
         "engagement" => t.pick("契約を追加しました。", "The engagement is added."),
