@@ -96,6 +96,7 @@ routes! {
     POST "/engagements/{engagement}/minutes" => web::engagement::record_minutes, roles::<Discuss>(), "Record minutes";
     GET "/engagements/{engagement}/attachments/{attachment}" => web::engagement::attachment, roles::<Read>(), "Download an attachment";
     GET "/engagements/{engagement}/export" => web::engagement::export_engagement, roles::<Read>(), "Download the engagement's record";
+    GET "/engagements/{engagement}/record" => web::engagement::record_page, roles::<Read>(), "The engagement's record as a printable document";
     GET "/engagements/{engagement}/versions/{version}" => web::review::review_page, roles::<Read>(), "Review of a version";
     GET "/engagements/{engagement}/versions/{version}/files/{file}" => web::engagement::version_file, roles::<Read>(), "A report of a version";
     GET "/engagements/{engagement}/versions/{version}/items/{item}" => web::review::item_page, roles::<Read>(), "One item with its questions";

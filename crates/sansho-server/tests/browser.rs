@@ -393,6 +393,28 @@ async fn story() {
     assert_eq!(manager.text("#engagement-status").await, "合意済み");
     manager.shot("12-engagement-agreed-again").await;
 
+    // The whole record as a readable, printable document.
+    manager
+        .go(&format!("/engagements/{engagement}/record"))
+        .await;
+    let record: String = manager.eval("document.body.innerText").await;
+    for expected in [
+        "リスクコミュニケーションの記録簿",
+        "判断の記録",
+        "管理ポータルに記録してください",
+        "端末の月次確認の担当",
+        "担当者を確認したい",
+    ] {
+        assert!(record.contains(expected), "the record shows {expected}");
+    }
+    assert!(
+        record.contains("提供事業者の確認"),
+        "audit actions are named in Japanese"
+    );
+    manager.shot("14-record").await;
+    let printed = manager.page.pdf(Default::default()).await.unwrap();
+    std::fs::write(shots().join("14-record.pdf"), &printed).unwrap();
+
     // In English on request.
     reviewer
         .go(&format!("/engagements/{engagement}?lang=en"))

@@ -435,7 +435,7 @@ pub async fn audit(
             seq: e.seq,
             at: e.at.in_japan(),
             actor,
-            action: e.action,
+            action: crate::web::action_label(t, &e.action),
             target: e.target,
             hash: e.hash[..16].to_owned(),
         });

@@ -600,3 +600,247 @@ pub async fn export_engagement(
     let name = format!("sansho-engagement-{}.json", e.engagement.id);
     Ok(download(bytes, "application/json", &name, false))
 }
+
+pub struct RecordVersion {
+    pub number: u32,
+    pub id: String,
+    pub shared: String,
+    pub documents_digest: String,
+    pub base: Option<u32>,
+    pub acknowledged: Option<String>,
+    pub reviews: Vec<RecordReview>,
+}
+
+pub struct RecordReview {
+    pub position: u32,
+    pub title: String,
+    pub verdict: &'static str,
+    pub comment: String,
+    pub by: String,
+    pub at: String,
+}
+
+pub struct RecordMessage {
+    pub author: String,
+    pub from_provider: bool,
+    pub at: String,
+    pub version: u32,
+    pub item: String,
+    pub body: String,
+}
+
+pub struct RecordMinutes {
+    pub held_on: String,
+    pub agenda: String,
+    pub attendees: String,
+    pub decisions: String,
+    pub attachments: Vec<(String, String)>,
+    pub recorded_by: String,
+    pub at: String,
+}
+
+pub struct RecordAgreement {
+    pub version: u32,
+    pub carried: bool,
+    pub statement: String,
+    pub signed_by: String,
+    pub signed_at: String,
+    pub countersigned_by: String,
+    pub countersigned_at: String,
+    pub documents_digest: String,
+    pub items_digest: String,
+    pub audit_seq: u64,
+    pub audit_hash: String,
+}
+
+pub struct RecordAudit {
+    pub seq: u64,
+    pub at: String,
+    pub action: String,
+    pub actor: String,
+    pub hash: String,
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct RecordPage {
+    l: Layout,
+    t: Tr,
+    id: String,
+    system: String,
+    provider: String,
+    institution: String,
+    contract: &'static str,
+    made_at: String,
+    versions: Vec<RecordVersion>,
+    messages: Vec<RecordMessage>,
+    minutes: Vec<RecordMinutes>,
+    agreements: Vec<RecordAgreement>,
+    audit: Vec<RecordAudit>,
+    public_key: String,
+}
+
+/// The engagement's whole record as a Japanese document (English on request), printable: the
+/// readable twin of the JSON export.
+pub async fn record_page(
+    State(state): State<AppState>,
+    e: Engaged<Read>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let record = export::engagement(&state, &e).await.map_err(fail)?;
+    let l = Layout::of(&e.auth);
+    let t = l.t;
+    let mut people: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut provider_people: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for org in [&record.provider.id, &record.institution.id] {
+        for u in state
+            .store
+            .users_of(org)
+            .await
+            .map_err(|x| fail(x.into()))?
+        {
+            if u.org == record.provider.id {
+                provider_people.insert(u.id.to_string());
+            }
+            people.insert(u.id.to_string(), u.name);
+        }
+    }
+    let name = |id: &str| people.get(id).cloned().unwrap_or_else(|| "—".to_owned());
+    let number_of = |id: &VersionId| {
+        record
+            .versions
+            .iter()
+            .find(|v| v.version.id == *id)
+            .map_or(0, |v| v.version.number)
+    };
+    let item_of = |version: &VersionId, key: &str| {
+        record
+            .versions
+            .iter()
+            .find(|v| v.version.id == *version)
+            .and_then(|v| v.items.iter().find(|i| i.key == key))
+            .map(|i| (i.position, t.pick(&i.title_ja, &i.title_en).to_owned()))
+            .unwrap_or((0, key.to_owned()))
+    };
+    let mut versions = Vec::new();
+    for share in &record.shares {
+        let mut reviews: Vec<RecordReview> = record
+            .reviews
+            .iter()
+            .filter(|r| r.version == share.version)
+            .map(|r| {
+                let (position, title) = item_of(&r.version, &r.item_key);
+                RecordReview {
+                    position,
+                    title,
+                    verdict: t.pick(r.verdict.label_ja(), r.verdict.as_str()),
+                    comment: r.comment.clone(),
+                    by: name(r.by.as_str()),
+                    at: r.at.in_japan(),
+                }
+            })
+            .collect();
+        reviews.sort_by_key(|r| r.position);
+        let version = record
+            .versions
+            .iter()
+            .find(|v| v.version.id == share.version);
+        versions.push(RecordVersion {
+            number: number_of(&share.version),
+            id: share.version.to_string(),
+            shared: share.shared_at.in_japan(),
+            documents_digest: version
+                .map(|v| v.version.documents_digest.clone())
+                .unwrap_or_default(),
+            base: share.base.as_ref().map(number_of),
+            acknowledged: share.risks_acknowledged_at.map(|t| t.in_japan()),
+            reviews,
+        });
+    }
+    let messages = record
+        .messages
+        .iter()
+        .map(|m| RecordMessage {
+            author: name(m.author.as_str()),
+            from_provider: provider_people.contains(m.author.as_str()),
+            at: m.at.in_japan(),
+            version: number_of(&m.version),
+            item: m
+                .item_key
+                .as_deref()
+                .map(|k| item_of(&m.version, k).1)
+                .unwrap_or_default(),
+            body: m.body.clone(),
+        })
+        .collect();
+    let minutes = record
+        .minutes
+        .iter()
+        .map(|m| RecordMinutes {
+            held_on: m.held_on.clone(),
+            agenda: m.agenda.clone(),
+            attendees: m.attendees.clone(),
+            decisions: m.decisions.clone(),
+            attachments: m
+                .attachments
+                .iter()
+                .filter_map(|a| record.attachments.iter().find(|x| x.id == *a))
+                .map(|a| (a.filename.clone(), a.sha256.clone()))
+                .collect(),
+            recorded_by: name(m.recorded_by.as_str()),
+            at: m.at.in_japan(),
+        })
+        .collect();
+    let agreements = record
+        .agreements
+        .iter()
+        .map(|a| RecordAgreement {
+            version: number_of(&a.version),
+            carried: matches!(a.basis, AgreementBasis::CarriedOver { .. }),
+            statement: a.statement.clone(),
+            signed_by: name(a.signed_by.as_str()),
+            signed_at: a.signed_at.in_japan(),
+            countersigned_by: a
+                .countersigned_by
+                .as_ref()
+                .map(|u| name(u.as_str()))
+                .unwrap_or_default(),
+            countersigned_at: a.countersigned_at.map(|t| t.in_japan()).unwrap_or_default(),
+            documents_digest: a.documents_digest.clone(),
+            items_digest: a.items_digest.clone(),
+            audit_seq: a.audit_seq,
+            audit_hash: a.audit_hash.clone(),
+        })
+        .collect();
+    let audit = record
+        .audit_entries
+        .iter()
+        .map(|x| RecordAudit {
+            seq: x.seq,
+            at: x.at.in_japan(),
+            action: crate::web::action_label(t, &x.action),
+            actor: x.actor.as_ref().map_or_else(
+                || t.pick("システム", "system").to_owned(),
+                |u| name(u.as_str()),
+            ),
+            hash: x.hash.clone(),
+        })
+        .collect();
+    let page = RecordPage {
+        l,
+        t,
+        id: e.engagement.id.to_string(),
+        system: record.system.name.clone(),
+        provider: record.provider.name.clone(),
+        institution: record.institution.name.clone(),
+        contract: contract_label(t, record.engagement.contract_form),
+        made_at: record.exported_at.in_japan(),
+        versions,
+        messages,
+        minutes,
+        agreements,
+        audit,
+        public_key: record.server_public_key.clone(),
+    };
+    render(e.auth.client.lang, &page)
+}

@@ -205,3 +205,81 @@ pub fn rank_class(rank: &str) -> &'static str {
         _ => "rank rank-d",
     }
 }
+
+/// What an audit action means, in the reader's language; an unknown action is shown as named.
+pub fn action_label(t: Tr, action: &str) -> String {
+    const LABELS: &[(&str, &str, &str)] = &[
+        (
+            "organization.registered",
+            "組織の登録",
+            "organisation registered",
+        ),
+        ("user.created", "利用者の登録", "user created"),
+        ("user.invited", "利用者の招待", "user invited"),
+        ("user.joined", "招待の受諾", "invitation accepted"),
+        ("user.role_changed", "役割の変更", "role changed"),
+        ("user.disabled", "利用者の無効化", "user disabled"),
+        ("user.enabled", "利用者の有効化", "user enabled"),
+        (
+            "login.password_ok",
+            "ログイン (パスワード確認)",
+            "login: password accepted",
+        ),
+        (
+            "login.completed",
+            "ログイン (二要素認証完了)",
+            "login completed",
+        ),
+        (
+            "login.recovery_code_used",
+            "ログイン (リカバリーコード使用)",
+            "login with a recovery code",
+        ),
+        ("login.failed", "ログイン失敗", "login failed"),
+        ("login.locked", "アカウントのロック", "account locked"),
+        ("logout", "ログアウト", "logout"),
+        ("mfa.enrolled", "二要素認証の登録", "second factor enrolled"),
+        (
+            "mfa.security_key_added",
+            "セキュリティキーの登録",
+            "security key added",
+        ),
+        (
+            "mfa.security_key_removed",
+            "セキュリティキーの削除",
+            "security key removed",
+        ),
+        ("password.changed", "パスワードの変更", "password changed"),
+        ("token.created", "API トークンの作成", "API token created"),
+        ("token.revoked", "API トークンの無効化", "API token revoked"),
+        ("system.registered", "システムの登録", "system registered"),
+        ("version.published", "版の公開", "version published"),
+        ("engagement.created", "契約の登録", "engagement created"),
+        ("version.shared", "版の共有", "version shared"),
+        (
+            "risks.acknowledged",
+            "約款のリスクの確認",
+            "risks acknowledged",
+        ),
+        ("review.recorded", "判断の記録", "verdict recorded"),
+        ("message.asked", "質問", "question"),
+        ("message.answered", "回答", "answer"),
+        ("attachment.added", "添付の登録", "attachment added"),
+        ("minutes.recorded", "議事録の記録", "minutes recorded"),
+        ("agreement.signed", "合意", "agreement"),
+        (
+            "agreement.carried_over",
+            "合意の引き継ぎ",
+            "agreement carried over",
+        ),
+        (
+            "agreement.countersigned",
+            "提供事業者の確認",
+            "countersignature",
+        ),
+    ];
+    LABELS.iter().find(|(a, _, _)| *a == action).map_or_else(
+        || action.to_owned(),
+        |(_, ja, en)| t.pick(ja, en).to_owned(),
+    )
+}
