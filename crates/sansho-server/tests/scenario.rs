@@ -60,6 +60,13 @@ async fn the_whole_story(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let policy = detail["shares"][0]["version"]["questions_policy"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        policy.contains("問合せ窓口"),
+        "the provider's route for questions comes from the model: {policy}"
+    );
     let review = format!("/api/v1/engagements/{engagement}/versions/{v1}");
     let (_, view) = reviewer_api.get(&review).await;
     let all = pending(&view);

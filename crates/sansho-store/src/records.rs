@@ -275,6 +275,11 @@ pub struct VersionSummary {
     pub untreated_required: u64,
     pub findings_errors: u64,
     pub findings_warnings: u64,
+    /// Where the provider's rules say how questions from institutions are taken and answered
+    /// (運用管理規程 item k), as the model states it. Left out of the JSON when absent, so the
+    /// digests of versions made before it existed do not change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub questions_policy: Option<String>,
 }
 
 /// A published version: immutable, addressed by the SHA-256 of its model bundle. A later version

@@ -92,6 +92,8 @@ pub struct VersionDto {
     pub documents_digest: String,
     pub risks: u64,
     pub untreated_required: u64,
+    /// Where the provider says questions are taken and answered (its operating rules).
+    pub questions_policy: Option<String>,
 }
 
 impl From<&Version> for VersionDto {
@@ -104,6 +106,7 @@ impl From<&Version> for VersionDto {
             documents_digest: v.documents_digest.clone(),
             risks: v.summary.risks,
             untreated_required: v.summary.untreated_required,
+            questions_policy: v.summary.questions_policy.clone(),
         }
     }
 }

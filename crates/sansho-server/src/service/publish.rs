@@ -325,6 +325,12 @@ pub async fn publish(
             untreated_required: s.untreated_required as u64,
             findings_errors: count(&s.findings_by_severity, "error"),
             findings_warnings: count(&s.findings_by_severity, "warning"),
+            questions_policy: assessment
+                .configuration
+                .operating_rules
+                .iter()
+                .find(|item| item.id == "k")
+                .and_then(|item| item.coverage.clone()),
         },
         documents_digest,
     };

@@ -265,6 +265,8 @@ pub struct FileLink {
 struct ReviewPage {
     l: Layout,
     t: Tr,
+    /// Where the provider says questions are taken and answered.
+    questions_policy: Option<String>,
     engagement: String,
     system: String,
     version: String,
@@ -352,6 +354,7 @@ pub async fn review_page(
         e.auth.org.name.clone()
     };
     let page = ReviewPage {
+        questions_policy: view.version.summary.questions_policy.clone(),
         engagement: e.engagement.id.to_string(),
         system: view.version.name.clone(),
         version: view.version.id.to_string(),
@@ -397,6 +400,7 @@ pub struct MessageView {
 struct ItemPage {
     l: Layout,
     t: Tr,
+    questions_policy: Option<String>,
     engagement: String,
     version: String,
     number: u32,
@@ -452,6 +456,7 @@ pub async fn item_page(
     }
     let role = e.auth.user.role;
     let page = ItemPage {
+        questions_policy: view.version.summary.questions_policy.clone(),
         engagement: e.engagement.id.to_string(),
         version: view.version.id.to_string(),
         number: view.version.number,
