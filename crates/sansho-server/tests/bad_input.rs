@@ -320,25 +320,7 @@ async fn ended_sessions_replayed_codes_and_forged_forms_are_refused() {
 
     // The code used for the first login cannot be used again.
     let client = browser();
-    let page = client
-        .get(format!("{}/login", server.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = client
-        .post(format!("{}/login", server.url))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("next", "/"),
-            ("email", &reviewer.email),
-            ("password", &reviewer.password),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = support::password_step(&client, &server.url, &reviewer.email, &reviewer.password).await;
     assert_eq!(r.status().as_u16(), 303);
     let page = client
         .get(format!("{}/login/mfa", server.url))
@@ -397,25 +379,7 @@ async fn password_guessing_locks_the_account_and_fast_clients_are_slowed() {
         let url = server.url.clone();
         let email = victim.email.clone();
         async move {
-            let page = client
-                .get(format!("{url}/login"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let r = client
-                .post(format!("{url}/login"))
-                .form(&[
-                    ("csrf", csrf_of(&page).as_str()),
-                    ("next", "/"),
-                    ("email", email.as_str()),
-                    ("password", password.as_str()),
-                ])
-                .send()
-                .await
-                .unwrap();
+            let r = support::password_step(&client, &url, email.as_str(), password.as_str()).await;
             (r.status().as_u16(), r.text().await.unwrap())
         }
     };
@@ -441,25 +405,13 @@ async fn password_guessing_locks_the_account_and_fast_clients_are_slowed() {
     let other = user(&demo, Role::InstitutionReviewer);
     let client2 = browser();
     for round in 0..5 {
-        let page = client2
-            .get(format!("{}/login", server.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let r = client2
-            .post(format!("{}/login", server.url))
-            .form(&[
-                ("csrf", csrf_of(&page).as_str()),
-                ("next", "/"),
-                ("email", other.email.as_str()),
-                ("password", other.password.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = support::password_step(
+            &client2,
+            &server.url,
+            other.email.as_str(),
+            other.password.as_str(),
+        )
+        .await;
         assert_eq!(
             r.status().as_u16(),
             303,
@@ -485,25 +437,13 @@ async fn password_guessing_locks_the_account_and_fast_clients_are_slowed() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 400);
     }
-    let page = client2
-        .get(format!("{}/login", server.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = client2
-        .post(format!("{}/login", server.url))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("next", "/"),
-            ("email", other.email.as_str()),
-            ("password", other.password.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = support::password_step(
+        &client2,
+        &server.url,
+        other.email.as_str(),
+        other.password.as_str(),
+    )
+    .await;
     assert_ne!(
         r.status().as_u16(),
         303,
@@ -522,25 +462,13 @@ async fn password_guessing_locks_the_account_and_fast_clients_are_slowed() {
         "the lockout is in the audit log"
     );
     // An unknown address answers the same way (no account enumeration).
-    let page = client
-        .get(format!("{}/login", server.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = client
-        .post(format!("{}/login", server.url))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("next", "/"),
-            ("email", "nobody@nowhere.example"),
-            ("password", "whatever-123"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = support::password_step(
+        &client,
+        &server.url,
+        "nobody@nowhere.example",
+        "whatever-123",
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 400);
     assert!(
         r.text()
@@ -558,25 +486,7 @@ async fn password_guessing_locks_the_account_and_fast_clients_are_slowed() {
     let client = browser();
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        let page = client
-            .get(format!("{}/login", limited.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let r = client
-            .post(format!("{}/login", limited.url))
-            .form(&[
-                ("csrf", csrf_of(&page).as_str()),
-                ("next", "/"),
-                ("email", "a@b.example"),
-                ("password", "x"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = support::password_step(&client, &limited.url, "a@b.example", "x").await;
         statuses.push(r.status().as_u16());
     }
     assert_eq!(statuses, [400, 400, 400, 429, 429]);
@@ -658,25 +568,13 @@ async fn a_second_factor_cannot_be_replaced_with_the_password_alone() {
         .as_secs();
     let code = sansho_server::auth::totp::code_now_base32_at(&offer.base32, now).unwrap();
     let client = browser();
-    let page = client
-        .get(format!("{}/login", server.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = client
-        .post(format!("{}/login", server.url))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("next", "/"),
-            ("email", victim.email.as_str()),
-            ("password", victim.password.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = support::password_step(
+        &client,
+        &server.url,
+        victim.email.as_str(),
+        victim.password.as_str(),
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 303);
     let page = client
         .get(format!("{}/login/mfa", server.url))

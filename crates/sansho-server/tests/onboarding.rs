@@ -201,25 +201,8 @@ async fn onboarding(backend: Backend) {
     // The phone is lost: a recovery code logs in once, and only once.
     for (attempt, expect) in [(0, 303), (1, 400)] {
         let client = browser();
-        let page = client
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let r = client
-            .post(format!("{base}/login"))
-            .form(&[
-                ("csrf", csrf_of(&page).as_str()),
-                ("next", "/"),
-                ("email", "director@sakura-eye.example"),
-                ("password", password),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r =
+            support::password_step(&client, &base, "director@sakura-eye.example", password).await;
         assert_eq!(r.status().as_u16(), 303);
         let page = client
             .get(format!("{base}/login/mfa"))

@@ -197,9 +197,14 @@ impl Session {
     }
 }
 
-/// Logs in with password and TOTP; returns the session.
-pub async fn login(base: &str, user: &DemoUser, ahead: u64) -> Session {
-    let client = browser();
+/// The password step of the login in `client` (the login page first, for its CSRF cookie);
+/// the answer is 303 to the second step when the password is right.
+pub async fn password_step(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
     let page = client
         .get(format!("{base}/login"))
         .send()
@@ -208,18 +213,23 @@ pub async fn login(base: &str, user: &DemoUser, ahead: u64) -> Session {
         .text()
         .await
         .unwrap();
-    let csrf = csrf_of(&page);
-    let r = client
+    client
         .post(format!("{base}/login"))
         .form(&[
-            ("csrf", csrf.as_str()),
+            ("csrf", csrf_of(&page).as_str()),
             ("next", "/"),
-            ("email", &user.email),
-            ("password", &user.password),
+            ("email", email),
+            ("password", password),
         ])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Logs in with password and TOTP; returns the session.
+pub async fn login(base: &str, user: &DemoUser, ahead: u64) -> Session {
+    let client = browser();
+    let r = password_step(&client, base, &user.email, &user.password).await;
     assert_eq!(
         r.status().as_u16(),
         303,
