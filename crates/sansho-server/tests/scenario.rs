@@ -289,6 +289,13 @@ async fn the_whole_story(backend: Backend) {
         "{}",
         record["agreements"]
     );
+    // The institution's own record verifies on its own: entries, checkpoint, records, digests.
+    let kept: sansho_store::audit::EngagementExport =
+        serde_json::from_value(record.clone()).unwrap();
+    let own =
+        sansho_store::audit::verify_engagement(&kept, Some(&server.state.keys.public_key_hex()));
+    assert!(own.is_intact(), "{:?}", own.problems);
+    assert!(own.records > 40, "{} records checked", own.records);
     let export = sansho_server::service::export::audit(&server.state)
         .await
         .unwrap();

@@ -514,6 +514,228 @@ pub fn verify(export: &Export, trusted_key: Option<&str>) -> Verification {
     }
 }
 
+/// The format of an engagement's record ([`EngagementExport`]).
+pub const ENGAGEMENT_EXPORT_FORMAT: &str = "sansho-engagement-export/1";
+
+/// A version as an engagement's record holds it: the record, its files (digests, not bytes) and
+/// its review items.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportedVersion {
+    pub version: Version,
+    pub files: Vec<VersionFile>,
+    pub items: Vec<ReviewItem>,
+}
+
+/// One engagement's whole record, with the audit entries that wrote it and a checkpoint signed
+/// when it was exported: what an institution keeps, and checks with `sansho audit verify`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EngagementExport {
+    pub format: String,
+    pub exported_at: Time,
+    /// The server's Ed25519 key (hex), which signs `checkpoint`.
+    pub server_public_key: String,
+    pub engagement: Engagement,
+    pub system: System,
+    pub provider: Organization,
+    pub institution: Organization,
+    pub versions: Vec<ExportedVersion>,
+    pub shares: Vec<Share>,
+    pub reviews: Vec<Review>,
+    pub messages: Vec<Message>,
+    pub minutes: Vec<Minutes>,
+    pub attachments: Vec<Attachment>,
+    pub agreements: Vec<Agreement>,
+    /// The entries of the engagement (a part of the chain, in order).
+    pub audit_entries: Vec<AuditEntry>,
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// The digest of a version's documents: SHA-256 of the sorted lines `role sha256 path`, one per
+/// file (what the server computes when it publishes).
+pub fn documents_digest(files: &[VersionFile]) -> String {
+    let mut listing: Vec<String> = files
+        .iter()
+        .map(|f| format!("{} {} {}", f.role.as_str(), f.sha256, f.path))
+        .collect();
+    listing.sort();
+    crate::records::sha256_hex(listing.join("\n").as_bytes())
+}
+
+/// Checks an engagement's record offline. Its entries are a part of the chain, so what can be
+/// checked is: each entry against its own hash, and against its predecessor's where the two are
+/// consecutive; the signed checkpoint; every record of the engagement against the last entry in
+/// the record that wrote it; each version's documents digest against its files; each agreement
+/// against the entry it names, when that entry is in the record. That the entries belong to
+/// the server's whole chain is checked with the whole export.
+pub fn verify_engagement(export: &EngagementExport, trusted_key: Option<&str>) -> Verification {
+    let mut problems = Vec::new();
+    if export.format != ENGAGEMENT_EXPORT_FORMAT {
+        problems.push(problem(
+            None,
+            format!(
+                "形式 {} は読めません ({ENGAGEMENT_EXPORT_FORMAT} が必要です)",
+                export.format
+            ),
+            format!("format {} is not {ENGAGEMENT_EXPORT_FORMAT}", export.format),
+        ));
+    }
+    let mut previous: Option<&AuditEntry> = None;
+    let mut by_seq: HashMap<u64, &AuditEntry> = HashMap::new();
+    for entry in &export.audit_entries {
+        if let Some(p) = previous {
+            if entry.seq <= p.seq {
+                problems.push(problem(
+                    Some(entry.seq),
+                    format!(
+                        "記録 {} が記録 {} の後にあります。順序が変えられています",
+                        entry.seq, p.seq
+                    ),
+                    format!("entry {} comes after entry {}: reordered", entry.seq, p.seq),
+                ));
+            } else if entry.seq == p.seq + 1 && entry.prev_hash != p.hash {
+                problems.push(problem(
+                    Some(entry.seq),
+                    format!(
+                        "記録 {} の直前のハッシュが記録 {} と一致しません",
+                        entry.seq, p.seq
+                    ),
+                    format!(
+                        "entry {}: previous hash does not match entry {}",
+                        entry.seq, p.seq
+                    ),
+                ));
+            }
+        }
+        if entry.computed_hash() != entry.hash {
+            problems.push(problem(
+                Some(entry.seq),
+                format!(
+                    "記録 {} の内容がハッシュと一致しません。記録が書き換えられています",
+                    entry.seq
+                ),
+                format!(
+                    "entry {}: content does not match its hash; the entry was altered",
+                    entry.seq
+                ),
+            ));
+        }
+        by_seq.insert(entry.seq, entry);
+        previous = Some(entry);
+    }
+    let key = trusted_key.unwrap_or(&export.server_public_key);
+    if let Some(c) = &export.checkpoint {
+        if c.public_key != key {
+            problems.push(problem(
+                Some(c.seq),
+                format!(
+                    "チェックポイント (記録 {}) は別の鍵で署名されています",
+                    c.seq
+                ),
+                format!("the checkpoint at entry {} is signed by another key", c.seq),
+            ));
+        } else if !c.signature_is_valid() {
+            problems.push(problem(
+                Some(c.seq),
+                format!("チェックポイント (記録 {}) の署名が正しくありません", c.seq),
+                format!("the checkpoint at entry {}: invalid signature", c.seq),
+            ));
+        } else if let Some(e) = by_seq.get(&c.seq)
+            && e.hash != c.hash
+        {
+            problems.push(problem(
+                Some(c.seq),
+                format!(
+                    "記録 {} は署名済みチェックポイントと一致しません。書き換えられています",
+                    c.seq
+                ),
+                format!(
+                    "entry {} does not match its signed checkpoint: altered",
+                    c.seq
+                ),
+            ));
+        }
+    }
+    for v in &export.versions {
+        if documents_digest(&v.files) != v.version.documents_digest {
+            problems.push(problem(
+                None,
+                format!(
+                    "版 {} の資料のハッシュが資料一式のダイジェストと一致しません",
+                    v.version.number
+                ),
+                format!(
+                    "version {}: its files' hashes do not give its documents digest",
+                    v.version.number
+                ),
+            ));
+        }
+    }
+    for a in &export.agreements {
+        if let Some(e) = by_seq.get(&a.audit_seq)
+            && e.hash != a.audit_hash
+        {
+            problems.push(problem(
+                Some(a.audit_seq),
+                format!(
+                    "合意 {} が記録する監査ログの先頭 (記録 {}) と一致しません",
+                    a.id, a.audit_seq
+                ),
+                format!(
+                    "agreement {} does not match the audit head it names (entry {})",
+                    a.id, a.audit_seq
+                ),
+            ));
+        }
+    }
+    let records = ExportedRecords {
+        versions: export.versions.iter().map(|v| v.version.clone()).collect(),
+        engagements: vec![export.engagement.clone()],
+        shares: export.shares.clone(),
+        reviews: export.reviews.clone(),
+        messages: export.messages.clone(),
+        attachments: export.attachments.clone(),
+        minutes: export.minutes.clone(),
+        agreements: export.agreements.clone(),
+        ..ExportedRecords::default()
+    };
+    let mut last_write: HashMap<&str, &AuditEntry> = HashMap::new();
+    for e in &export.audit_entries {
+        match last_write.get(e.target.as_str()) {
+            Some(seen) if seen.seq > e.seq => {}
+            _ => {
+                last_write.insert(e.target.as_str(), e);
+            }
+        }
+    }
+    let targets = records.targets();
+    for (target, record_digest, what) in &targets {
+        match last_write.get(target.as_str()) {
+            Some(e) if &e.record_digest == record_digest => {}
+            Some(e) => problems.push(problem(
+                Some(e.seq),
+                format!(
+                    "{what} は記録 {} の内容と一致しません。書き換えられています",
+                    e.seq
+                ),
+                format!("{what} does not match entry {}: changed", e.seq),
+            )),
+            None => problems.push(problem(
+                None,
+                format!("{what} を書いた記録がこの書き出しにありません"),
+                format!("no entry of this record wrote {what}"),
+            )),
+        }
+    }
+    problems.sort_by_key(|p| p.seq.unwrap_or(u64::MAX));
+    Verification {
+        entries: export.audit_entries.len() as u64,
+        checkpoints: u64::from(export.checkpoint.is_some()),
+        records: targets.len() as u64,
+        head: export.audit_entries.last().map(|e| (e.seq, e.hash.clone())),
+        problems,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

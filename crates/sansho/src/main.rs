@@ -245,7 +245,8 @@ enum Command {
 #[derive(Subcommand)]
 enum AuditAction {
     /// Check an exported audit log offline (`sansho serve audit-export`): the hash chain, the
-    /// signed checkpoints and every record; names the first broken entry.
+    /// signed checkpoints and every record; names the first broken entry. An engagement's record
+    /// (its JSON export) is checked too: its entries, checkpoint, records and document digests.
     Verify {
         /// The export (JSON).
         export: PathBuf,

@@ -477,9 +477,27 @@ pub fn publish(
 /// `sansho audit verify EXPORT`: checks an exported log offline.
 pub fn audit_verify(export: &Path, key: Option<&str>, lang: Lang) -> anyhow::Result<ExitCode> {
     let bytes = crate::fs::read_input(export, "the audit export", 4 << 30)?;
-    let export: sansho_store::audit::Export = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not an audit export", export.display()))?;
-    let verification = sansho_store::audit::verify(&export, key);
+    let not_an_export = || {
+        format!(
+            "{} is not an audit export (sansho serve audit-export) or an engagement's record (its JSON export)",
+            export.display()
+        )
+    };
+    // The whole server's log, or one engagement's record as an institution downloads it.
+    #[derive(serde::Deserialize)]
+    struct Format {
+        format: String,
+    }
+    let format: Format = serde_json::from_slice(&bytes).with_context(not_an_export)?;
+    let verification = if format.format.starts_with("sansho-engagement-export/") {
+        let record: sansho_store::audit::EngagementExport =
+            serde_json::from_slice(&bytes).with_context(not_an_export)?;
+        sansho_store::audit::verify_engagement(&record, key)
+    } else {
+        let export: sansho_store::audit::Export =
+            serde_json::from_slice(&bytes).with_context(not_an_export)?;
+        sansho_store::audit::verify(&export, key)
+    };
     let head = verification
         .head
         .as_ref()

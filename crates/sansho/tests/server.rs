@@ -199,6 +199,69 @@ async fn audit_export_verifies_and_a_changed_entry_is_named() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_institution_verifies_its_own_record() {
+    let server = server().await;
+    let demo = server.demo().await;
+    let reviewer = support::login(
+        &server.url,
+        support::user(&demo, Role::InstitutionReviewer),
+        0,
+    )
+    .await;
+    let api = support::Api::new(&server.url, &reviewer.token("write").await);
+    let engagement = demo.engagement.clone();
+    let (_, detail) = api.get(&format!("/api/v1/engagements/{engagement}")).await;
+    let version = detail["shares"][0]["version"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let review = format!("/api/v1/engagements/{engagement}/versions/{version}");
+    let (_, view) = api.get(&review).await;
+    let item = view["items"][0]["key"].as_str().unwrap().to_owned();
+    let (status, _) = api.post(&format!("{review}/reviews"), &serde_json::json!({"item": item, "verdict": "discuss", "comment": "月次確認の担当は?"})).await;
+    assert_eq!(status, 204);
+    let (status, record) = api
+        .get(&format!("/api/v1/engagements/{engagement}/export"))
+        .await;
+    assert_eq!(status, 200);
+    let data = server.dir.path().to_owned();
+    let file = data.join("record.json");
+    std::fs::write(&file, serde_json::to_vec(&record).unwrap()).unwrap();
+    let key = server.state.keys.public_key_hex();
+    let (code, out, err) =
+        run(sansho().args(["audit", "verify", file.to_str().unwrap(), "--key", &key]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("検証できました"), "{out}");
+
+    // A verdict's comment changed after the fact is found, at the entry that wrote it.
+    let mut edited = record.clone();
+    edited["reviews"][0]["comment"] = serde_json::Value::String("問題なし".into());
+    std::fs::write(&file, serde_json::to_vec(&edited).unwrap()).unwrap();
+    let (code, _, err) =
+        run(sansho().args(["audit", "verify", file.to_str().unwrap(), "--key", &key]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("一致しません") && err.contains("最初に壊れている記録"),
+        "{err}"
+    );
+    // A report swapped for another file no longer gives the documents digest.
+    let mut swapped = record.clone();
+    swapped["versions"][0]["files"][0]["sha256"] = serde_json::Value::String("0".repeat(64));
+    std::fs::write(&file, serde_json::to_vec(&swapped).unwrap()).unwrap();
+    let (code, _, err) =
+        run(sansho().args(["audit", "verify", file.to_str().unwrap(), "--key", &key]));
+    assert_eq!(code, 1);
+    assert!(err.contains("資料一式のダイジェスト"), "{err}");
+    // Another server's key is not this record's.
+    std::fs::write(&file, serde_json::to_vec(&record).unwrap()).unwrap();
+    let other = sansho_server::keys::ServerKeys::ephemeral().public_key_hex();
+    let (code, _, err) =
+        run(sansho().args(["audit", "verify", file.to_str().unwrap(), "--key", &other]));
+    assert_eq!(code, 1);
+    assert!(err.contains("別の鍵"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_then_restore_into_a_new_file_verifies() {
     let server = server().await;
     let _demo = server.demo().await;

@@ -3,47 +3,13 @@
 //! `sansho audit verify`.
 
 use sansho_store::Time;
-use sansho_store::audit::{AuditEntry, Checkpoint, Export};
-use sansho_store::records::*;
-use serde::Serialize;
+use sansho_store::audit::{
+    AuditEntry, ENGAGEMENT_EXPORT_FORMAT, EngagementExport, Export, ExportedVersion,
+};
 
 use crate::access::{Engaged, Permission};
 use crate::error::AppError;
 use crate::state::AppState;
-
-pub const ENGAGEMENT_EXPORT_FORMAT: &str = "sansho-engagement-export/1";
-
-/// A version as exported: the record, its files (digests, not bytes) and its items.
-#[derive(Serialize)]
-pub struct ExportedVersion {
-    pub version: Version,
-    pub files: Vec<VersionFile>,
-    pub items: Vec<ReviewItem>,
-}
-
-/// An engagement's record.
-#[derive(Serialize)]
-pub struct EngagementExport {
-    pub format: &'static str,
-    pub exported_at: Time,
-    /// The server's Ed25519 key (hex), which signs `checkpoint`.
-    pub server_public_key: String,
-    pub engagement: Engagement,
-    pub system: System,
-    pub provider: Organization,
-    pub institution: Organization,
-    pub versions: Vec<ExportedVersion>,
-    pub shares: Vec<Share>,
-    pub reviews: Vec<Review>,
-    pub messages: Vec<Message>,
-    pub minutes: Vec<Minutes>,
-    pub attachments: Vec<Attachment>,
-    pub agreements: Vec<Agreement>,
-    /// The audit entries of the engagement (each with its hash and its predecessor's), and a
-    /// checkpoint signed at export time covering the chain up to then.
-    pub audit_entries: Vec<AuditEntry>,
-    pub checkpoint: Option<Checkpoint>,
-}
 
 /// The engagement's whole record.
 pub async fn engagement<P: Permission>(
@@ -98,7 +64,7 @@ pub async fn engagement<P: Permission>(
     audit_entries.dedup_by_key(|x| x.seq);
     let checkpoint = state.checkpoint_head().await?;
     Ok(EngagementExport {
-        format: ENGAGEMENT_EXPORT_FORMAT,
+        format: ENGAGEMENT_EXPORT_FORMAT.to_owned(),
         exported_at: Time::now(),
         server_public_key: state.keys.public_key_hex(),
         engagement: e.engagement.clone(),

@@ -293,12 +293,18 @@ pub async fn publish(
         .map(|(p, c)| (FileRole::Model, p.clone(), c.as_bytes().to_vec()))
         .collect();
     files.extend(render(&assessment, date).await?);
-    let mut listing: Vec<String> = files
+    let version_files: Vec<VersionFile> = files
         .iter()
-        .map(|(role, path, bytes)| format!("{} {} {}", role.as_str(), sha256_hex(bytes), path))
+        .map(|(role, path, bytes)| VersionFile {
+            version: id.clone(),
+            role: *role,
+            path: path.clone(),
+            media_type: media_type(path).to_owned(),
+            sha256: sha256_hex(bytes),
+            size: bytes.len() as u64,
+        })
         .collect();
-    listing.sort();
-    let documents_digest = sha256_hex(listing.join("\n").as_bytes());
+    let documents_digest = sansho_store::audit::documents_digest(&version_files);
 
     let drafts = items::review_items(&assessment);
     let number = state.store.versions_of(&system.id).await?.len() as u32 + 1;
@@ -334,17 +340,6 @@ pub async fn publish(
         },
         documents_digest,
     };
-    let version_files: Vec<VersionFile> = files
-        .iter()
-        .map(|(role, path, bytes)| VersionFile {
-            version: id.clone(),
-            role: *role,
-            path: path.clone(),
-            media_type: media_type(path).to_owned(),
-            sha256: sha256_hex(bytes),
-            size: bytes.len() as u64,
-        })
-        .collect();
     let blobs: Vec<(String, Vec<u8>)> = files
         .into_iter()
         .map(|(_, _, bytes)| (sha256_hex(&bytes), bytes))
