@@ -250,7 +250,8 @@ pub fn link_style(kind: Option<ConnectionKind>) -> (&'static str, Option<&'stati
 }
 
 fn dot_escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
+    crate::text::visible(text)
+        .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', " ")
 }
@@ -332,8 +333,24 @@ fn mermaid_id(id: &str) -> String {
         .collect()
 }
 
+/// Text inside a quoted Mermaid label: Mermaid renders labels as HTML, so markup is written as
+/// its entity codes (`#lt;`), never passed through.
 fn mermaid_text(text: &str) -> String {
-    text.replace('"', "#quot;")
+    let text = crate::text::visible(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '#' => out.push_str("#35;"),
+            '`' => out.push_str("#96;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn render_mermaid(d: &Diagram) -> String {
@@ -402,6 +419,7 @@ pub fn render_mermaid(d: &Diagram) -> String {
 /// Text escaped for XML; characters XML 1.0 forbids even as references (most C0 controls,
 /// U+FFFE, U+FFFF) become U+FFFD, so the SVG stays well-formed whatever the result holds.
 fn xml(text: &str) -> String {
+    let text = crate::text::visible(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -676,10 +694,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn mermaid_labels_cannot_carry_markup() {
+        let label = mermaid_text("<img src=x onerror=alert(1)> & `md` #quot; \"q\"\nnext");
+        assert!(!label.contains(['<', '>', '`', '"', '\n']), "{label}");
+        assert_eq!(
+            label,
+            "#lt;img src=x onerror=alert(1)#gt; #amp; #96;md#96; #35;quot; #quot;q#quot; next"
+        );
+    }
+
+    #[test]
     fn xml_text_escapes_markup_and_replaces_what_xml_forbids() {
         assert_eq!(
             xml("a<b>&\"c\u{1b}[31m\u{0}\tend\u{ffff}"),
-            "a&lt;b&gt;&amp;&quot;c\u{fffd}[31m\u{fffd}\tend\u{fffd}"
+            "a&lt;b&gt;&amp;&quot;c[U+001B][31m[U+0000]\tend\u{fffd}"
         );
     }
 }

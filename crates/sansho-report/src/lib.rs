@@ -22,6 +22,7 @@ pub mod markdown;
 pub mod sarif;
 mod summarise;
 pub mod terminal;
+pub mod text;
 pub mod xlsx;
 
 use std::io::Write;

@@ -10,13 +10,28 @@ use sansho_core::{Assessment, Lang, Rank};
 
 use crate::labels::{self, t};
 
-/// Escapes text for a Markdown table cell.
+/// Escapes text for Markdown, in a table cell or a line: markup (HTML, emphasis, code, links,
+/// images, headings) shows as the characters typed, a line break becomes a space, and hidden
+/// formatting characters become visible marks.
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let text = crate::text::visible(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            // What makes emphasis, code, links, strike-through or a new cell anywhere in a
+            // line; the characters that matter only at a line's start never start one here.
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
@@ -232,12 +247,25 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
             "| {} | {} | {} |",
             item.label.as_deref().unwrap_or(&item.id),
             cell(item.name.get(lang)),
-            cell(
-                item.coverage
-                    .as_deref()
-                    .unwrap_or(t(lang, "**未記載**", "**missing**"))
-            )
+            item.coverage
+                .as_deref()
+                .map_or_else(|| t(lang, "**未記載**", "**missing**").to_owned(), cell)
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn model_text_cannot_make_markdown() {
+        assert_eq!(
+            cell("*a* _b_ `c` [l](u) ~~d~~ | e <i> & f\\g\nh"),
+            "\\*a\\* \\_b\\_ \\`c\\` \\[l\\](u) \\~\\~d\\~\\~ \\| e &lt;i&gt; &amp; f\\\\g h"
+        );
+        // The mark's brackets are escaped too: the reader sees `[U+202E]`.
+        assert_eq!(cell("a\u{202e}b"), "a\\[U+202E\\]b");
+    }
 }

@@ -56,7 +56,7 @@ assets:
 connections:
   - {id: vpn, name: "VPN ]]> & --> end", kind: ipsec_vpn, ike: true}
 actors:
-  - {id: doctor, name: 医師, organization: clinic, kind: staff}
+  - {id: doctor, name: "医師 *強調* _下線_ `code` [link](http://example.invalid) ~~消~~ <img src=x onerror=alert(1)>", organization: clinic, kind: staff}
 information:
   - {id: record, name: "=1+1", classification: medical, retention_years: 5, legal_record: true}
 flows:
