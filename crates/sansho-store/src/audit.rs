@@ -466,41 +466,12 @@ pub fn verify(export: &Export, trusted_key: Option<&str>) -> Verification {
         }
     }
 
-    // The last entry that wrote each record.
-    let mut last_write: HashMap<&str, &AuditEntry> = HashMap::new();
-    for e in by_seq.values() {
-        match last_write.get(e.target.as_str()) {
-            Some(seen) if seen.seq > e.seq => {}
-            _ => {
-                last_write.insert(e.target.as_str(), e);
-            }
-        }
-    }
-    let targets = export.records.targets();
-    let records = targets.len() as u64;
-    let mut record_problems: Vec<Problem> = Vec::new();
-    for (target, record_digest, what) in &targets {
-        match last_write.get(target.as_str()) {
-            Some(e) if &e.record_digest == record_digest => {}
-            Some(e) => record_problems.push(problem(
-                Some(e.seq),
-                format!(
-                    "{what} は記録 {} の内容と一致しません。データベースで書き換えられています",
-                    e.seq
-                ),
-                format!(
-                    "{what} does not match entry {}: changed in the database",
-                    e.seq
-                ),
-            )),
-            None if problems.is_empty() => record_problems.push(problem(
-                None,
-                format!("{what} を書いた記録がありません"),
-                format!("no entry wrote {what}"),
-            )),
-            None => {}
-        }
-    }
+    let (records, mut record_problems) = check_records(
+        &export.records,
+        by_seq.values().copied(),
+        // A record without its entry only says more once the chain itself holds.
+        problems.is_empty(),
+    );
     record_problems.sort_by_key(|p| p.seq);
     problems.extend(record_problems);
     problems.sort_by_key(|p| p.seq.unwrap_or(u64::MAX));
@@ -512,6 +483,49 @@ pub fn verify(export: &Export, trusted_key: Option<&str>) -> Verification {
         head: export.entries.last().map(|e| (e.seq, e.hash.clone())),
         problems,
     }
+}
+
+/// Every record against the last of `entries` that wrote it: the number of records, and the
+/// problems (a record that differs, and — when `missing_is_a_problem` — one no entry wrote).
+fn check_records<'a>(
+    records: &ExportedRecords,
+    entries: impl Iterator<Item = &'a AuditEntry>,
+    missing_is_a_problem: bool,
+) -> (u64, Vec<Problem>) {
+    let mut last_write: HashMap<&str, &AuditEntry> = HashMap::new();
+    for e in entries {
+        match last_write.get(e.target.as_str()) {
+            Some(seen) if seen.seq > e.seq => {}
+            _ => {
+                last_write.insert(e.target.as_str(), e);
+            }
+        }
+    }
+    let targets = records.targets();
+    let mut problems = Vec::new();
+    for (target, record_digest, what) in &targets {
+        match last_write.get(target.as_str()) {
+            Some(e) if &e.record_digest == record_digest => {}
+            Some(e) => problems.push(problem(
+                Some(e.seq),
+                format!(
+                    "{what} は記録 {} の内容と一致しません。データベースで書き換えられています",
+                    e.seq
+                ),
+                format!(
+                    "{what} does not match entry {}: changed in the database",
+                    e.seq
+                ),
+            )),
+            None if missing_is_a_problem => problems.push(problem(
+                None,
+                format!("{what} を書いた記録がありません"),
+                format!("no entry wrote {what}"),
+            )),
+            None => {}
+        }
+    }
+    (targets.len() as u64, problems)
 }
 
 /// The format of an engagement's record ([`EngagementExport`]).
@@ -698,39 +712,13 @@ pub fn verify_engagement(export: &EngagementExport, trusted_key: Option<&str>) -
         agreements: export.agreements.clone(),
         ..ExportedRecords::default()
     };
-    let mut last_write: HashMap<&str, &AuditEntry> = HashMap::new();
-    for e in &export.audit_entries {
-        match last_write.get(e.target.as_str()) {
-            Some(seen) if seen.seq > e.seq => {}
-            _ => {
-                last_write.insert(e.target.as_str(), e);
-            }
-        }
-    }
-    let targets = records.targets();
-    for (target, record_digest, what) in &targets {
-        match last_write.get(target.as_str()) {
-            Some(e) if &e.record_digest == record_digest => {}
-            Some(e) => problems.push(problem(
-                Some(e.seq),
-                format!(
-                    "{what} は記録 {} の内容と一致しません。書き換えられています",
-                    e.seq
-                ),
-                format!("{what} does not match entry {}: changed", e.seq),
-            )),
-            None => problems.push(problem(
-                None,
-                format!("{what} を書いた記録がこの書き出しにありません"),
-                format!("no entry of this record wrote {what}"),
-            )),
-        }
-    }
+    let (checked, record_problems) = check_records(&records, export.audit_entries.iter(), true);
+    problems.extend(record_problems);
     problems.sort_by_key(|p| p.seq.unwrap_or(u64::MAX));
     Verification {
         entries: export.audit_entries.len() as u64,
         checkpoints: u64::from(export.checkpoint.is_some()),
-        records: targets.len() as u64,
+        records: checked,
         head: export.audit_entries.last().map(|e| (e.seq, e.hash.clone())),
         problems,
     }
