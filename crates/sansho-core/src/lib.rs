@@ -19,6 +19,7 @@ pub mod load;
 pub mod model;
 pub mod result;
 pub mod rules;
+pub mod scenario;
 pub mod schema;
 pub mod source;
 pub mod text;

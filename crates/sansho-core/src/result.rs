@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::Diagnostic;
 use crate::kb::ScoreOp;
 use crate::source::Span;
-use crate::text::Localized;
+use crate::text::{Lang, Localized};
 use crate::vocab::SegmentKind;
 use crate::vocab::{Cia, Rank, TreatmentNeed};
 use crate::vocab::{ControlCategory, Layer, Operation, Phase, TreatmentOption, Volume};
@@ -121,12 +121,19 @@ pub struct InformationInfo {
     pub id: String,
     pub name: String,
     pub classification: String,
+    /// The classification's name, for readers.
+    #[serde(default)]
+    pub classification_name: String,
     pub medical: bool,
     pub retention_years: Option<u32>,
     pub retention_basis: Option<String>,
     pub legal_record: bool,
     pub requires_signature: bool,
+    /// Signature method and time-stamp, as codes (`hpki / accredited`).
     pub signature: Option<String>,
+    /// The same for readers.
+    #[serde(default)]
+    pub signature_label: Option<Localized>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -144,6 +151,9 @@ pub struct ResponsibilityInfo {
     pub organization: Ref,
     pub assets: Vec<String>,
     pub covers: Vec<String>,
+    /// The names of `covers` (knowledge base `tables.requirement_areas`), for readers.
+    #[serde(default)]
+    pub covers_labels: Vec<Localized>,
     pub incident_lead: bool,
     pub duties: Option<String>,
 }
@@ -273,6 +283,8 @@ pub struct Risk {
     pub segment: SegmentKind,
     pub element: Ref,
     pub threat: Text,
+    /// 想定リスク: what could happen, in words (knowledge base `scenarios`).
+    pub scenario: crate::scenario::Scenario,
     /// Class of the flow's information that set the impact.
     pub classification: Text,
     /// The rank of the risk as evaluated (5.1.3), before treatment: `inherent.rank`.
@@ -398,4 +410,158 @@ pub struct ThreatInfo {
     pub id: String,
     pub name: Localized,
     pub harms: Vec<Cia>,
+}
+
+/// A risk told for a reader: what could happen, what is at stake, and why it scores as it does,
+/// in words (the trace says the same in rule ids).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskStory {
+    /// 想定リスク.
+    pub scenario: String,
+    /// The aspects (C/I/A) the threat harms, the one that set the impact first.
+    pub at_stake: String,
+    /// Why the likelihood (顕在化率) is what it is.
+    pub likelihood: String,
+    /// Why the impact (影響度) is what it is.
+    pub impact: String,
+}
+
+/// Tells risks of one assessment in words; made once, then asked per risk.
+pub struct Narrator<'a> {
+    assessment: &'a Assessment,
+    threats: BTreeMap<&'a str, &'a ThreatInfo>,
+    information: BTreeMap<&'a str, &'a InformationInfo>,
+    /// Reasons by (trace, threat, language): most risks of a large model share their trace.
+    reasons: std::cell::RefCell<std::collections::HashMap<(usize, usize, Lang), Arc<Reasons>>>,
+}
+
+/// Why a risk's likelihood and impact are what they are, in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reasons {
+    pub at_stake: String,
+    pub likelihood: String,
+    pub impact: String,
+}
+
+impl<'a> Narrator<'a> {
+    pub fn new(assessment: &'a Assessment) -> Self {
+        Narrator {
+            assessment,
+            threats: assessment
+                .threats
+                .iter()
+                .map(|t| (t.id.as_str(), t))
+                .collect(),
+            information: assessment
+                .configuration
+                .information
+                .iter()
+                .map(|i| (i.id.as_str(), i))
+                .collect(),
+            reasons: Default::default(),
+        }
+    }
+
+    pub fn threat(&self, id: &str) -> Option<&'a ThreatInfo> {
+        self.threats.get(id).copied()
+    }
+
+    pub fn story(&self, risk: &Risk, lang: Lang) -> RiskStory {
+        let reasons = self.reasons(risk, lang);
+        RiskStory {
+            scenario: risk.scenario.text(lang),
+            at_stake: reasons.at_stake.clone(),
+            likelihood: reasons.likelihood.clone(),
+            impact: reasons.impact.clone(),
+        }
+    }
+
+    /// The reasons of a risk, made once per distinct trace and threat.
+    pub fn reasons(&self, risk: &Risk, lang: Lang) -> Arc<Reasons> {
+        let key = (
+            Arc::as_ptr(&risk.trace) as usize,
+            Arc::as_ptr(&risk.threat) as *const u8 as usize,
+            lang,
+        );
+        if let Some(known) = self.reasons.borrow().get(&key) {
+            return Arc::clone(known);
+        }
+        let made = Arc::new(self.make_reasons(risk, lang));
+        self.reasons.borrow_mut().insert(key, Arc::clone(&made));
+        made
+    }
+
+    fn make_reasons(&self, risk: &Risk, lang: Lang) -> Reasons {
+        let ja = lang == Lang::Ja;
+        let threat = self.threat(&risk.threat);
+        let basis = &risk.trace.impact_basis;
+        let mut aspects = vec![basis.aspect];
+        for h in threat.map(|t| t.harms.as_slice()).unwrap_or_default() {
+            if !aspects.contains(h) {
+                aspects.push(*h);
+            }
+        }
+        let at_stake: Vec<String> = aspects
+            .iter()
+            .map(|a| a.label().get(lang).to_owned())
+            .collect();
+        let rule = |id: &str| {
+            self.assessment
+                .rules
+                .get(id)
+                .map_or_else(|| id.to_owned(), |d| d.get(lang).to_owned())
+        };
+        let steps = |trace: &ScoreTrace, out: &mut String| {
+            for step in &trace.steps {
+                out.push_str(&rule(&step.rule));
+                out.push_str(&format!(" → {}", step.to));
+                out.push_str(if ja { "。" } else { ". " });
+            }
+        };
+
+        let l = &risk.trace.likelihood;
+        let threat_name =
+            threat.map_or_else(|| risk.threat.to_string(), |t| t.name.get(lang).to_owned());
+        let mut likelihood = if ja {
+            format!("脅威「{threat_name}」の基準値 {}。", l.base)
+        } else {
+            format!("Base {} for the threat \"{threat_name}\". ", l.base)
+        };
+        steps(l, &mut likelihood);
+
+        let i = &risk.trace.impact;
+        let info = self.information.get(&*basis.information);
+        let info_name = info.map_or_else(|| basis.information.to_string(), |i| i.name.clone());
+        let class_name = info
+            .map(|i| i.classification_name.as_str())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&basis.classification);
+        let aspect = basis.aspect.label();
+        let mut impact = if ja {
+            format!(
+                "{info_name}（{class_name}）の{}の重要度 {}。",
+                aspect.ja, i.base
+            )
+        } else {
+            format!(
+                "{} of {info_name} ({class_name}) rated {}. ",
+                capitalised(&aspect.en),
+                i.base
+            )
+        };
+        steps(i, &mut impact);
+        Reasons {
+            at_stake: at_stake.join(if ja { "・" } else { ", " }),
+            likelihood: likelihood.trim_end().to_owned(),
+            impact: impact.trim_end().to_owned(),
+        }
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

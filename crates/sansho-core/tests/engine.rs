@@ -497,3 +497,74 @@ fn a_repetitive_model_shares_traces_and_hints_and_each_risk_keeps_its_own_explan
         assert!(f.hint.as_ref().unwrap().en.contains(threat), "{id}");
     }
 }
+
+#[test]
+fn every_risk_says_what_could_happen_in_both_languages() {
+    use sansho_core::Lang;
+    let a = assess(BASE);
+    for r in &a.risks {
+        for lang in [Lang::Ja, Lang::En] {
+            let text = r.scenario.text(lang);
+            assert!(!text.is_empty() && !text.contains('{'), "{}: {text}", r.id);
+        }
+    }
+    let r = risk(&a, "OP-01/entry/terminal/T1");
+    assert_eq!(
+        r.scenario.text(Lang::Ja),
+        "診察室の端末で医師が診療録を閲覧・更新する際に、権限を持たない者が診療録をのぞき見たり、端末を不正に操作して書き換えたりする。"
+    );
+    assert!(
+        r.scenario
+            .text(Lang::En)
+            .starts_with("While 医師 works with 診療録 (view/update) on 端末 at 診察室, someone"),
+        "{}",
+        r.scenario.text(Lang::En)
+    );
+    // The reasons say in words what the trace says in rule ids.
+    let story = sansho_core::result::Narrator::new(&a).story(r, Lang::Ja);
+    assert!(story.at_stake.starts_with("機密性"), "{}", story.at_stake);
+    assert!(
+        story
+            .likelihood
+            .starts_with("脅威「不正な閲覧・操作」の基準値 3。"),
+        "{}",
+        story.likelihood
+    );
+    assert!(story.impact.starts_with("診療録（"), "{}", story.impact);
+    // The sentence is written into the JSON result and read back unchanged.
+    let json = serde_json::to_string(&a).unwrap();
+    let back: Assessment = serde_json::from_str(&json).unwrap();
+    let again = back.risks.iter().find(|x| x.id == r.id).unwrap();
+    assert_eq!(again.scenario.localized(), r.scenario.localized());
+}
+
+#[test]
+fn a_knowledge_base_file_replaces_a_scenario_template() {
+    use sansho_core::Lang;
+    use sansho_core::source::FileId;
+    let base = kb();
+    let text = "scenarios:\n  - id: T1\n    threat: T1\n    text: {ja: '{who}以外の者が{element}で{information}を見る', en: 'someone else sees {information} on {element}'}\n";
+    let replaced = sansho_core::kb::load::with_overrides(base, &[(FileId(0), text)]).unwrap();
+    let provider = MemoryProvider::new().with("m.yaml", BASE);
+    let (_, a, d) = sansho_core::assess("m.yaml", &provider, &replaced, &Limits::default());
+    let a = a.unwrap_or_else(|| panic!("{d:#?}"));
+    let r = risk(&a, "OP-01/entry/terminal/T1");
+    assert!(
+        r.scenario
+            .text(Lang::Ja)
+            .ends_with("医師以外の者が端末で診療録を見る。"),
+        "{}",
+        r.scenario.text(Lang::Ja)
+    );
+    // A template naming a slot that does not exist is refused where it is written.
+    let bad = "scenarios:\n  - id: T1\n    threat: T1\n    text: {ja: '{device}で', en: x}\n";
+    let base = kb();
+    let errors = sansho_core::kb::load::with_overrides(base, &[(FileId(0), bad)]).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.get(Lang::En).contains("{device}")
+                && e.span.is_some_and(|s| s.file == FileId(0) && s.line == 4)),
+        "{errors:#?}"
+    );
+}

@@ -267,9 +267,10 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
             l("リスクID", "Risk ID"),
             l("脅威", "Threat"),
             l("断面", "Segment"),
+            l("想定リスク", "Risk scenario"),
             l("影響度", "Impact"),
             l("顕在化率", "Likelihood"),
-            l("ランク", "Rank"),
+            l("リスクレベル（ランク）", "Risk level (rank)"),
             l("対応要否", "Needed"),
             l("状況", "Status"),
             l("残存", "Residual"),
@@ -291,6 +292,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
                     r.segment.label().get(lang),
                     r.element.name
                 )),
+                cell(r.scenario.text(lang)),
                 cell(r.inherent.impact.to_string()),
                 cell(r.inherent.likelihood.to_string()),
                 rank(r.inherent.rank),
@@ -305,7 +307,8 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
         l("リスク対応一覧", "Risk treatment").into(),
         [
             l("リスクID", "Risk ID"),
-            l("ランク", "Rank"),
+            l("想定リスク", "Risk scenario"),
+            l("リスクレベル（ランク）", "Risk level (rank)"),
             l("対応方針", "Option"),
             l("対策", "Controls"),
             l("医療機関等への依頼", "Requests"),
@@ -322,6 +325,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
         move |(r, tr)| {
             vec![
                 cell(&r.id),
+                cell(r.scenario.text(lang)),
                 rank(r.inherent.rank),
                 cell(tr.option.label().get(lang)),
                 cell(
@@ -472,11 +476,11 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
         .map(String::from)
         .to_vec(),
         || a.configuration.responsibilities.iter(),
-        |r| {
+        move |r| {
             vec![
                 cell(&r.organization.name),
-                cell(r.assets.join(", ")),
-                cell(r.covers.join(", ")),
+                cell(labels::asset_names(a, &r.assets).join(t(lang, "、", ", "))),
+                cell(labels::joined(&r.covers_labels, lang)),
                 cell(if r.incident_lead { "○" } else { "" }),
             ]
         },

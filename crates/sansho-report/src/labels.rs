@@ -135,3 +135,22 @@ pub fn operating_rule_row(i: &sansho_core::result::ItemCoverage, lang: Lang) -> 
             .unwrap_or_else(|| t(lang, "未記載", "missing").to_owned()),
     ]
 }
+
+/// The names of assets given by id (the id itself when the assessment has no such asset).
+pub fn asset_names(a: &sansho_core::Assessment, ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .map(|id| {
+            a.configuration
+                .assets
+                .iter()
+                .find(|x| &x.id == id)
+                .map_or_else(|| id.clone(), |x| x.name.clone())
+        })
+        .collect()
+}
+
+/// Labels in one language, joined as the language lists things.
+pub fn joined(labels: &[Localized], lang: Lang) -> String {
+    let parts: Vec<&str> = labels.iter().map(|l| l.get(lang)).collect();
+    parts.join(t(lang, "、", ", "))
+}

@@ -130,11 +130,12 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
     )?;
     writeln!(
         out,
-        "| {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|",
+        "| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|---|",
         t(lang, "リスク", "risk"),
         t(lang, "脅威", "threat"),
+        t(lang, "想定リスク", "risk scenario"),
         t(lang, "影響度×顕在化率", "impact × likelihood"),
-        t(lang, "ランク", "rank"),
+        t(lang, "リスクレベル（ランク）", "risk level (rank)"),
         t(lang, "対応", "treatment"),
         t(lang, "残存", "residual")
     )?;
@@ -152,10 +153,11 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
             .map_or(&*r.threat, |th| th.name.get(lang));
         writeln!(
             out,
-            "| `{}` | {} {} | {}×{} | {} | {} | {} |",
+            "| `{}` | {} {} | {} | {}×{} | {} | {} | {} |",
             r.id,
             r.threat,
             cell(threat),
+            cell(&r.scenario.text(lang)),
             r.inherent.impact,
             r.inherent.likelihood,
             r.inherent.rank.as_str(),

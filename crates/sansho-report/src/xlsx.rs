@@ -303,61 +303,57 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
             .find(|th| th.id == id)
             .map_or(id.to_owned(), |th| format!("{id} {}", th.name.get(lang)))
     };
+    // One per sheet: sheets are written on several threads.
+    let narrator = sansho_core::result::Narrator::new(a);
+    let class_name = move |id: &str| {
+        a.configuration
+            .information
+            .iter()
+            .find(|i| i.classification == id && !i.classification_name.is_empty())
+            .map_or_else(|| id.to_owned(), |i| i.classification_name.clone())
+    };
     out.push(Sheet {
         name: l("リスクアセスメント結果一覧", "Risk assessment"),
         headers: vec![
             l("リスクID", "Risk ID"),
             l("情報流", "Flow"),
             l("フェーズ", "Phase"),
-            l("情報の分類", "Classification"),
             l("断面", "Segment"),
             l("要素", "Element"),
             l("脅威", "Threat"),
+            l("想定リスク", "Risk scenario"),
+            l("損なわれ得るもの", "At stake"),
+            l("情報の分類", "Classification"),
             l("影響度", "Impact"),
             l("顕在化率", "Likelihood"),
-            l("リスクレベル", "Level"),
-            l("ランク", "Rank"),
+            l("リスクレベル（ランク）", "Risk level (rank)"),
             l("対応要否", "Treatment needed"),
-            l("根拠", "Trace"),
+            l("顕在化率の理由", "Why this likelihood"),
+            l("影響度の理由", "Why this impact"),
         ],
         rows: Box::new(a.risks.iter().map(move |r| {
-            let steps: Vec<String> = r
-                .trace
-                .likelihood
-                .steps
-                .iter()
-                .map(|s| format!("L {}→{} {}", s.from, s.to, s.rule))
-                .chain(
-                    r.trace
-                        .impact
-                        .steps
-                        .iter()
-                        .map(|s| format!("I {}→{} {}", s.from, s.to, s.rule)),
-                )
-                .collect();
             let need = match r.treatment_need {
                 TreatmentNeed::Required => l("必須", "required"),
                 TreatmentNeed::Consider => l("検討", "consider"),
                 TreatmentNeed::NotRequired => l("不要", "not needed"),
             };
+            let reasons = narrator.reasons(r, lang);
             vec![
                 text(r.id.clone()),
                 text(r.flow.clone()),
                 text(r.phase.label().get(lang)),
-                text(r.classification.clone()),
                 text(r.segment.label().get(lang)),
                 text(r.element.name.clone()),
                 text(threat_name(&r.threat)),
+                text(r.scenario.text(lang)),
+                text(reasons.at_stake.clone()),
+                text(class_name(&r.classification)),
                 Cell::Number(f64::from(r.inherent.impact)),
                 Cell::Number(f64::from(r.inherent.likelihood)),
-                Cell::Number(f64::from(r.inherent.impact) * f64::from(r.inherent.likelihood)),
                 Cell::Rank(r.inherent.rank),
                 text(need),
-                text(format!(
-                    "{}; {}",
-                    r.trace.threat_rules.join(", "),
-                    steps.join("; ")
-                )),
+                text(reasons.likelihood.clone()),
+                text(reasons.impact.clone()),
             ]
         })),
         dropdowns: vec![],
@@ -382,7 +378,8 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
         name: l("リスク対応一覧", "Risk treatment"),
         headers: vec![
             l("リスクID", "Risk ID"),
-            l("ランク", "Rank"),
+            l("想定リスク", "Risk scenario"),
+            l("リスクレベル（ランク）", "Risk level (rank)"),
             l("対応方針", "Option"),
             l("人的・組織的対策", "Human-organisational"),
             l("物理的対策", "Physical"),
@@ -412,6 +409,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
                     owners.dedup();
                     vec![
                         text(r.id.clone()),
+                        text(r.scenario.text(lang)),
                         Cell::Rank(r.inherent.rank),
                         text(option),
                         text(by_category(r, ControlCategory::HumanOrganizational)),
@@ -445,7 +443,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
         ),
         dropdowns: vec![
             (
-                2,
+                3,
                 if lang == Lang::Ja {
                     options
                 } else {
@@ -454,7 +452,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
                 l("対応方針を選んでください", "Choose the treatment option"),
             ),
             (
-                12,
+                13,
                 review,
                 l(
                     "医療機関の確認結果を選んでください",
@@ -497,7 +495,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
         rows: Box::new(a.findings.iter().map(move |f| {
             vec![
                 text(f.code.as_str()),
-                text(f.severity.name()),
+                text(f.severity.label().get(lang)),
                 f.rank.map_or(text(""), Cell::Rank),
                 text(f.element.clone().unwrap_or_default()),
                 text(labels::place(a, f.span)),
@@ -588,7 +586,11 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
         rows: Box::new(a.configuration.information.iter().map(move |i| {
             vec![
                 text(i.name.clone()),
-                text(i.classification.clone()),
+                text(if i.classification_name.is_empty() {
+                    i.classification.clone()
+                } else {
+                    i.classification_name.clone()
+                }),
                 i.retention_years
                     .map_or(text(""), |y| Cell::Number(f64::from(y))),
                 text(i.retention_basis.clone().unwrap_or_default()),
@@ -601,9 +603,10 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
                     ""
                 }),
                 text(if i.requires_signature {
-                    i.signature
-                        .clone()
-                        .unwrap_or_else(|| l("未記載", "missing").to_owned())
+                    i.signature_label.as_ref().map_or_else(
+                        || l("未記載", "missing").to_owned(),
+                        |s| s.get(lang).to_owned(),
+                    )
                 } else {
                     String::new()
                 }),
@@ -627,9 +630,9 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
                 text(if r.assets.is_empty() {
                     l("管理する全機器", "all it manages").to_owned()
                 } else {
-                    r.assets.join(", ")
+                    labels::asset_names(a, &r.assets).join("、")
                 }),
-                text(r.covers.join(", ")),
+                text(labels::joined(&r.covers_labels, lang)),
                 text(if r.incident_lead { "○" } else { "" }),
                 text(r.duties.clone().unwrap_or_default()),
             ]

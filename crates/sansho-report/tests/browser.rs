@@ -204,7 +204,7 @@ fn large_tables_are_paged_sorted_and_filtered_over_all_rows() {
   note("start");
   pager.querySelector(".next").click();
   note("next");
-  var rankHeader = table.querySelectorAll("th")[5];
+  var rankHeader = table.querySelectorAll("th")[6];
   rankHeader.click(); rankHeader.click();
   note("sorted");
   var input = document.querySelector('input[data-filter="risks-table"]');

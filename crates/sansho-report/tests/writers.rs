@@ -49,10 +49,29 @@ fn workbook_has_every_sheet_with_headers_and_one_row_per_item() {
         .map(ToString::to_string)
         .collect();
     assert_eq!(&header[..3], ["リスクID", "情報流", "フェーズ"]);
-    assert!(header.contains(&"ランク".to_owned()) && header.contains(&"根拠".to_owned()));
+    // The guideline's own terms, and no product of impact × likelihood posing as the level.
+    for column in [
+        "想定リスク",
+        "影響度",
+        "顕在化率",
+        "リスクレベル（ランク）",
+        "顕在化率の理由",
+        "影響度の理由",
+    ] {
+        assert!(
+            header.contains(&column.to_owned()),
+            "{column} in {header:?}"
+        );
+    }
+    assert!(!header.contains(&"リスクレベル".to_owned()));
     assert_eq!(risks.height() - 1, a.risks.len());
     let first_id = risks.get((1, 0)).unwrap().to_string();
     assert_eq!(first_id, a.risks[0].id);
+    let scenario_column = header.iter().position(|h| h == "想定リスク").unwrap();
+    assert_eq!(
+        risks.get((1, scenario_column)).unwrap().to_string(),
+        a.risks[0].scenario.text(sansho_core::Lang::Ja)
+    );
     let flows = wb.worksheet_range("情報流一覧").unwrap();
     assert_eq!(flows.height() - 1, a.flows.len());
     let rules = wb.worksheet_range("運用管理規程").unwrap();
@@ -63,7 +82,7 @@ fn workbook_has_every_sheet_with_headers_and_one_row_per_item() {
     let mut en = workbook(&a, Lang::En);
     assert!(en.sheet_names().iter().any(|n| n == "Risk treatment"));
     let treatment = en.worksheet_range("Risk treatment").unwrap();
-    assert_eq!(treatment.rows().next().unwrap()[2].to_string(), "Option");
+    assert_eq!(treatment.rows().next().unwrap()[3].to_string(), "Option");
 }
 
 #[test]

@@ -87,20 +87,13 @@ fn op_text(op: ScoreOp) -> String {
     }
 }
 
-fn cia(c: Cia, lang: Lang) -> &'static str {
-    match (c, lang) {
-        (Cia::Confidentiality, Lang::Ja) => "機密性",
-        (Cia::Integrity, Lang::Ja) => "完全性",
-        (Cia::Availability, Lang::Ja) => "可用性",
-        (Cia::Confidentiality, Lang::En) => "confidentiality",
-        (Cia::Integrity, Lang::En) => "integrity",
-        (Cia::Availability, Lang::En) => "availability",
-    }
+fn cia(c: Cia, lang: Lang) -> String {
+    c.label().get(lang).to_owned()
 }
 
 fn kb_entry(kb: &KnowledgeBase, id: &str, lang: Lang) -> Option<String> {
     if let Some(t) = kb.threat(id) {
-        let harms: Vec<&str> = t.harms.iter().map(|c| cia(*c, lang)).collect();
+        let harms: Vec<String> = t.harms.iter().map(|c| cia(*c, lang)).collect();
         return Some(format!(
             "{} {}\n{}\nC/I/A: {}  base likelihood: {}\n{}\n",
             t.id,
@@ -193,7 +186,18 @@ pub fn explain_risk(
         s.push_str(&text);
         s.push('\n');
     };
+    let story = sansho_core::result::Narrator::new(a).story(risk, lang);
     line(format!("{} {}", t("リスク", "Risk"), risk.id));
+    line(format!(
+        "  {}: {}",
+        t("想定リスク", "scenario"),
+        story.scenario
+    ));
+    line(format!(
+        "  {}: {}",
+        t("損なわれ得るもの", "at stake"),
+        story.at_stake
+    ));
     line(format!(
         "  {}: {} ({} / {})  {location}",
         t("情報流", "flow"),
@@ -209,7 +213,7 @@ pub fn explain_risk(
         risk.element.id
     ));
     if let Some(th) = threat {
-        let harms: Vec<&str> = th.harms.iter().map(|c| cia(*c, lang)).collect();
+        let harms: Vec<String> = th.harms.iter().map(|c| cia(*c, lang)).collect();
         line(format!(
             "  {}: {} {} ({})",
             t("脅威", "threat"),
@@ -240,6 +244,7 @@ pub fn explain_risk(
         l.value,
         label(&kb.scales.likelihood, l.value)
     ));
+    line(format!("  {}: {}", t("理由", "why"), story.likelihood));
     line(format!(
         "  {} {} ({} {})",
         t("基準値", "base"),
@@ -265,6 +270,7 @@ pub fn explain_risk(
         i.value,
         label(&kb.scales.impact, i.value)
     ));
+    line(format!("  {}: {}", t("理由", "why"), story.impact));
     line(format!(
         "  {} {}: {} ({}) {} {}",
         t("基準値", "base"),

@@ -1,6 +1,7 @@
 //! The configuration part of the result: the model's elements with names resolved, and the
 //! agreement items with the knowledge base's names, so writers need neither model nor KB.
 
+use crate::text::Localized;
 use std::collections::BTreeSet;
 
 use crate::kb::KnowledgeBase;
@@ -118,6 +119,7 @@ pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
                     id: i.id.clone(),
                     name: i.name.clone(),
                     classification: class.id.clone(),
+                    classification_name: class.name.clone(),
                     medical: class.medical,
                     retention_years: i.retention_years.or_else(|| {
                         kb.tables
@@ -139,6 +141,10 @@ pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
                         .signature
                         .as_ref()
                         .map(|s| format!("{} / {}", s.method.name(), s.timestamp.name())),
+                    signature_label: i.signature.as_ref().map(|s| {
+                        let (m, t) = (s.method.label(), s.timestamp.label());
+                        Localized::new(format!("{}、{}", m.ja, t.ja), format!("{}, {}", m.en, t.en))
+                    }),
                 }
             })
             .collect(),
@@ -166,6 +172,17 @@ pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
                     .map(|&a| model.assets[a].id.clone())
                     .collect(),
                 covers: r.covers.clone(),
+                covers_labels: r
+                    .covers
+                    .iter()
+                    .map(|id| {
+                        kb.tables
+                            .requirement_areas
+                            .iter()
+                            .find(|a| &a.id == id)
+                            .map_or_else(|| Localized::new(id, id), |a| a.name.clone())
+                    })
+                    .collect(),
                 incident_lead: r.incident_lead,
                 duties: r.duties.clone(),
             })

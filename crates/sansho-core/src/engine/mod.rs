@@ -13,6 +13,7 @@
 mod configuration;
 mod factset;
 pub mod policy;
+mod scenarios;
 pub mod segment;
 
 use std::collections::BTreeMap;
@@ -293,6 +294,7 @@ struct Compiled {
     likelihood: Vec<CompiledScoreRule>,
     impact: Vec<CompiledScoreRule>,
     threat_count: usize,
+    scenarios: scenarios::Scenarios,
 }
 
 struct CompiledThreatRule {
@@ -351,6 +353,7 @@ impl Compiled {
             likelihood: kb.likelihood_rules.iter().map(score).collect(),
             impact: kb.impact_rules.iter().map(score).collect(),
             threat_count: kb.threats.len(),
+            scenarios: scenarios::Scenarios::new(kb),
         }
     }
 
@@ -497,6 +500,7 @@ fn score_risk(
         aspect: crate::vocab::Cia::Confidentiality,
         level: 1,
     };
+    let mut basis_info = None;
     for &info_ix in &flow.what {
         let info = &model.information[info_ix];
         let class = &model.classifications[info.classification];
@@ -507,6 +511,7 @@ fn score_risk(
                 crate::vocab::Cia::Availability => class.availability,
             };
             if level > basis.level || basis.information.is_empty() {
+                basis_info = Some(info_ix);
                 basis = ImpactBasis {
                     information: names.get(ElementRef::Information(info_ix)).id,
                     classification: names
@@ -602,6 +607,15 @@ fn score_risk(
     let treatment = treatment.map(|option| shared.treatment(model, decision, option, applied));
 
     let element = names.get(segment.element);
+    let scenario = compiled.scenarios.scenario(
+        &mut shared.scenarios,
+        model,
+        flow_ix,
+        segment.kind,
+        segment.element,
+        threat_ix,
+        basis_info,
+    );
     Risk {
         id,
         flow: names.get(ElementRef::Flow(flow_ix)).id,
@@ -610,6 +624,7 @@ fn score_risk(
         segment: segment.kind,
         element,
         threat: names.threats[threat_ix].clone(),
+        scenario,
         classification: basis.classification.clone(),
         rank,
         inherent,
@@ -637,6 +652,7 @@ struct Shared {
     traces: HashSet<Arc<Trace>>,
     /// By (decision, option, applied controls), which decide the treatment.
     treatments: HashMap<TreatmentKey, Arc<Treatment>>,
+    scenarios: scenarios::ScenarioCache,
 }
 
 type TreatmentKey = (Option<usize>, TreatmentOption, Vec<(ControlIx, ControlVia)>);

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::{
     AuthFactor, CatalogueControl, ClassDefault, Edition, KnowledgeBase, Matrix, NamedItem,
-    PasswordRules, Rank, RetentionEntry, RuleDeclaration, RuleOverride, Scales, ScoreOp, ScoreRule,
-    Tables, Threat, ThreatRule,
+    PasswordRules, Rank, RetentionEntry, RuleDeclaration, RuleOverride, Scales, ScenarioContext,
+    ScenarioTemplate, ScoreOp, ScoreRule, Tables, Threat, ThreatRule,
 };
 use crate::diagnostics::{Code, Diagnostic};
 use crate::diagnostics::{RuleId, Severity};
@@ -19,7 +19,7 @@ use crate::load::tree;
 use crate::loc;
 use crate::source::{FileId, Span};
 use crate::text::Localized;
-use crate::vocab::{AuditorQualification, AuthMethod, CertificationScheme, Strength};
+use crate::vocab::{AuditorQualification, AuthMethod, CertificationScheme, SegmentKind, Strength};
 
 mod generated {
     // `RULE_DECLARATIONS: &[(&str, &str)]`: (file, YAML) of every rule, in code order.
@@ -43,6 +43,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("kb/impact.yaml", include_str!("../../kb/impact.yaml")),
     ("kb/controls.yaml", include_str!("../../kb/controls.yaml")),
     ("kb/tables.yaml", include_str!("../../kb/tables.yaml")),
+    ("kb/scenarios.yaml", include_str!("../../kb/scenarios.yaml")),
 ];
 
 /// Every text of the built-in knowledge base as (path, text), numbered as the built-in load
@@ -85,6 +86,12 @@ pub struct KbFile {
     pub rules: Option<Vec<RuleOverride>>,
     #[serde(default)]
     pub tables: Option<TablesFile>,
+    /// 想定リスク contexts, one per segment kind, merged by id (the kind).
+    #[serde(default)]
+    pub scenario_contexts: Option<Vec<ScenarioContext>>,
+    /// 想定リスク clauses per threat (and segment kinds), merged by id.
+    #[serde(default)]
+    pub scenarios: Option<Vec<ScenarioTemplate>>,
 }
 
 /// `tables:` in a knowledge-base file: each table given replaces the built-in one.
@@ -394,6 +401,8 @@ struct Accumulator {
     controls: Vec<CatalogueControl>,
     rules: Vec<RuleDeclaration>,
     tables: TablesFile,
+    scenario_contexts: Vec<ScenarioContext>,
+    scenarios: Vec<ScenarioTemplate>,
     origins: Origins,
 }
 
@@ -428,6 +437,8 @@ impl From<Option<KnowledgeBase>> for Accumulator {
                     severity_by_strength: Some(kb.tables.severity_by_strength),
                     password: Some(kb.tables.password),
                 },
+                scenario_contexts: kb.scenario_contexts,
+                scenarios: kb.scenarios,
                 origins: Origins::default(),
             },
         }
@@ -552,6 +563,20 @@ impl Accumulator {
             |c| &c.id,
             (file, origins, problems),
         );
+        merge_by_id(
+            "scenario_contexts",
+            &mut self.scenario_contexts,
+            kb.scenario_contexts,
+            |c| &c.id,
+            (file, origins, problems),
+        );
+        merge_by_id(
+            "scenarios",
+            &mut self.scenarios,
+            kb.scenarios,
+            |c| &c.id,
+            (file, origins, problems),
+        );
         for (index, o) in kb.rules.into_iter().flatten().enumerate() {
             match self.rules.iter_mut().find(|r| r.code == o.code) {
                 Some(rule) => {
@@ -660,8 +685,74 @@ impl Accumulator {
                     .ok_or("tables.severity_by_strength")?,
                 password: self.tables.password.ok_or("tables.password")?,
             },
+            scenario_contexts: self.scenario_contexts,
+            scenarios: self.scenarios,
             layers: super::default_layers(),
         })
+    }
+}
+
+/// 想定リスク templates: contexts named by a segment kind, clauses of a known threat, known
+/// slots only.
+fn check_scenarios(
+    kb: &KnowledgeBase,
+    threats: &HashSet<&str>,
+    problems: &mut Vec<(At, Localized)>,
+) {
+    use crate::vocab::Vocabulary;
+    use strum::VariantArray;
+    let slots = crate::scenario::SLOTS
+        .map(|s| format!("{{{s}}}"))
+        .join(", ");
+    let mut check_text = |section: &'static str, id: &str, text: &Localized| {
+        for t in [&text.ja, &text.en] {
+            if let Err(bad) = crate::scenario::Template::parse(t) {
+                problems.push((
+                    At::entry(section, id, "text"),
+                    loc!(
+                        "{id} の文に使えない差込み {bad} があります (使えるもの: {slots})",
+                        "{id}: the text uses {bad}, which is not a slot (slots: {slots})"
+                    ),
+                ));
+            }
+        }
+    };
+    for c in &kb.scenario_contexts {
+        check_text("scenario_contexts", &c.id, &c.text);
+    }
+    for s in &kb.scenarios {
+        check_text("scenarios", &s.id, &s.text);
+    }
+    for c in &kb.scenario_contexts {
+        if SegmentKind::parse(&c.id).is_none() {
+            let (id, kinds) = (
+                &c.id,
+                SegmentKind::VARIANTS
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            problems.push((
+                At::entry("scenario_contexts", id, "id"),
+                loc!(
+                    "scenario_contexts の id は断面の種類にしてください ({id} は種類ではありません。使えるもの: {kinds})",
+                    "scenario_contexts: the id must be a segment kind ({id} is not; kinds: {kinds})"
+                ),
+            ));
+        }
+    }
+    for s in &kb.scenarios {
+        if !threats.contains(s.threat.as_str()) {
+            let (id, threat) = (&s.id, &s.threat);
+            problems.push((
+                At::entry("scenarios", id, "threat"),
+                loc!(
+                    "想定リスクの文 {id} の脅威 {threat} が知識ベースにありません",
+                    "scenario {id}: there is no threat {threat} in the knowledge base"
+                ),
+            ));
+        }
     }
 }
 
@@ -681,6 +772,7 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<(At, Localized)> {
             ));
         }
     }
+    check_scenarios(kb, &threats, &mut problems);
     check_scale("scales.likelihood", &kb.scales.likelihood, &mut problems);
     check_scale("scales.impact", &kb.scales.impact, &mut problems);
     for impact in 1..=5u8 {

@@ -78,6 +78,27 @@ pub struct RankPolicy {
     pub description: Localized,
 }
 
+/// How a flow meets a segment's element: the first half of a 想定リスク sentence, one per
+/// segment kind (the id is the kind's name). Slots: [`crate::scenario::SLOTS`].
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioContext {
+    pub id: String,
+    pub text: Localized,
+}
+
+/// What a threat does on a segment: the second half of a 想定リスク sentence. For a segment
+/// kind, the template that lists it in `segments` wins over the one without `segments`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioTemplate {
+    pub id: String,
+    pub threat: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentKind>,
+    pub text: Localized,
+}
+
 /// The impact × likelihood matrix and the response policy.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -397,6 +418,10 @@ pub struct KnowledgeBase {
     /// Every guideline rule, in code order (the order of [`crate::diagnostics::RuleId`]).
     pub rules: Vec<RuleDeclaration>,
     pub tables: Tables,
+    #[serde(default)]
+    pub scenario_contexts: Vec<ScenarioContext>,
+    #[serde(default)]
+    pub scenarios: Vec<ScenarioTemplate>,
     /// Layers in the order reports list them.
     #[serde(default = "default_layers")]
     pub layers: Vec<Layer>,

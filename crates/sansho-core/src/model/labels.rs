@@ -1,7 +1,9 @@
 //! Japanese and English labels of the model's enumerations, as the guidelines name them.
 
 use crate::text::Localized;
-use crate::vocab::{ControlCategory, Layer, Operation, Phase, TreatmentOption};
+use crate::vocab::{
+    Cia, ControlCategory, Layer, Operation, Phase, SignatureMethod, TimestampKind, TreatmentOption,
+};
 
 fn l(ja: &str, en: &str) -> Localized {
     Localized::new(ja, en)
@@ -70,6 +72,53 @@ impl Operation {
             Operation::Deploy => l("リリース", "deploy"),
             Operation::Maintain => l("保守", "maintain"),
             Operation::Monitor => l("監視", "monitor"),
+        }
+    }
+}
+
+impl Cia {
+    pub fn label(self) -> Localized {
+        match self {
+            Cia::Confidentiality => l("機密性", "confidentiality"),
+            Cia::Integrity => l("完全性", "integrity"),
+            Cia::Availability => l("可用性", "availability"),
+        }
+    }
+}
+
+impl SignatureMethod {
+    pub fn label(self) -> Localized {
+        match self {
+            SignatureMethod::Hpki => l("HPKI 電子署名", "HPKI signature"),
+            SignatureMethod::QualifiedOther => l(
+                "資格を電子的に確認できる電子署名",
+                "signature whose qualification can be verified",
+            ),
+            SignatureMethod::Unqualified => l(
+                "資格を確認できない電子署名",
+                "signature without verifiable qualification",
+            ),
+            SignatureMethod::None => l("電子署名なし", "no signature"),
+        }
+    }
+}
+
+impl TimestampKind {
+    pub fn label(self) -> Localized {
+        match self {
+            TimestampKind::Accredited => l("認定タイムスタンプ", "accredited time-stamp"),
+            TimestampKind::Other => l("その他のタイムスタンプ", "other time-stamp"),
+            TimestampKind::None => l("タイムスタンプなし", "no time-stamp"),
+        }
+    }
+}
+
+impl crate::diagnostics::Severity {
+    pub fn label(self) -> Localized {
+        match self {
+            crate::diagnostics::Severity::Error => l("重大", "error"),
+            crate::diagnostics::Severity::Warning => l("警告", "warning"),
+            crate::diagnostics::Severity::Note => l("参考", "note"),
         }
     }
 }

@@ -10,9 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use sansho_core::Assessment;
 use sansho_core::result::{Risk, Status};
 use sansho_core::vocab::{Cia, Rank, TreatmentOption, Vocabulary};
+use sansho_core::{Assessment, Lang};
 use sansho_store::records::{ItemKind, sha256_hex};
 use serde_json::{Value, json};
 
@@ -45,6 +45,8 @@ pub fn review_items(a: &Assessment) -> Vec<ItemDraft> {
             "threat_name": threat.map(|t| t.name.ja.clone()).unwrap_or_default(),
             "threat_name_en": threat.map(|t| t.name.en.clone()).unwrap_or_default(),
             "what_could_happen": threat.map(|t| harms_ja(&t.harms)).unwrap_or_default(),
+            "scenario": r.scenario.text(Lang::Ja),
+            "scenario_en": r.scenario.text(Lang::En),
             "inherent": r.inherent.rank.as_str(),
             "residual": r.residual.rank.as_str(),
             "status": r.status.as_str(),
@@ -117,11 +119,36 @@ pub fn review_items(a: &Assessment) -> Vec<ItemDraft> {
             ),
             _ => ("受容するリスク", "Risks accepted"),
         };
+        // Titled by what could happen, not by the decision's pattern of ids.
+        let (what_ja, what_en) = match risks.as_slice() {
+            [only] => (only.scenario.text(Lang::Ja), only.scenario.text(Lang::En)),
+            [first, ..] => {
+                let threat = threats.get(&*first.threat);
+                let name = |lang: Lang| {
+                    threat.map_or(first.threat.to_string(), |t| t.name.get(lang).to_owned())
+                };
+                (
+                    format!(
+                        "{}での{}（{} 件）",
+                        first.element.name,
+                        name(Lang::Ja),
+                        risks.len()
+                    ),
+                    format!(
+                        "{} on {} ({} risks)",
+                        name(Lang::En),
+                        first.element.name,
+                        risks.len()
+                    ),
+                )
+            }
+            [] => (pattern.clone(), pattern.clone()),
+        };
         items.push(item(
             format!("acceptance:{pattern}"),
             ItemKind::Acceptance,
-            format!("{ja}: {pattern}"),
-            format!("{en}: {pattern}"),
+            format!("{ja}: {}", short(&what_ja)),
+            format!("{en}: {}", short(&what_en)),
             head,
             risks,
             &risk_json,

@@ -24,6 +24,8 @@ pub struct RiskRow {
     pub element: String,
     pub threat: String,
     pub what_could_happen: String,
+    /// 想定リスク; empty for versions published before risks had one.
+    pub scenario: String,
     pub inherent: String,
     pub residual: String,
     pub residual_class: &'static str,
@@ -151,6 +153,11 @@ pub fn item_view(t: Tr, item: &ReviewItem, state: &ItemState) -> ItemView {
                         s(r, "threat_name")
                     },
                     what_could_happen: s(r, "what_could_happen"),
+                    scenario: if t.en() {
+                        s(r, "scenario_en")
+                    } else {
+                        s(r, "scenario")
+                    },
                     inherent: s(r, "inherent"),
                     residual: s(r, "residual"),
                     residual_class: rank_class(&s(r, "residual")),
@@ -159,13 +166,32 @@ pub fn item_view(t: Tr, item: &ReviewItem, state: &ItemState) -> ItemView {
                 .collect()
         })
         .unwrap_or_default();
-    // Why, in plain words: what the threats concerned could do.
+    // Why, in plain words: what the threats concerned could do, then what could happen where
+    // (a few scenarios; the table below lists every risk).
     let mut why: Vec<String> = Vec::new();
     for r in &risks {
         let line = format!("{} — {}", r.threat, r.what_could_happen);
         if !r.threat.is_empty() && !why.contains(&line) {
             why.push(line);
         }
+    }
+    const SCENARIOS_IN_WHY: usize = 3;
+    let mut scenarios: Vec<&str> = Vec::new();
+    for r in &risks {
+        if !r.scenario.is_empty() && !scenarios.contains(&r.scenario.as_str()) {
+            scenarios.push(&r.scenario);
+        }
+    }
+    let more = scenarios.len().saturating_sub(SCENARIOS_IN_WHY);
+    for text in scenarios.into_iter().take(SCENARIOS_IN_WHY) {
+        why.push(format!("・{text}"));
+    }
+    if more > 0 {
+        why.push(if t.en() {
+            format!("(and {more} more in the table below)")
+        } else {
+            format!("（ほか {more} 件は下の表）")
+        });
     }
     let controls = d["controls"]
         .as_array()
