@@ -11,6 +11,8 @@
 //! | Markdown | [`markdown`] |
 //! | SARIF 2.1.0 | [`sarif`] |
 //! | change report (text, JSON, HTML) | [`change`] |
+//!
+//! [`review`] reads back the institution's answers from a filled workbook.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -19,6 +21,7 @@ pub mod diagram;
 pub mod html;
 mod labels;
 pub mod markdown;
+pub mod review;
 pub mod sarif;
 mod summarise;
 pub mod terminal;

@@ -16,6 +16,7 @@ use sansho_core::vocab::{Rank, TreatmentNeed};
 use sansho_core::{Assessment, Lang};
 
 use crate::labels::{self, t};
+use crate::review;
 
 enum Cell {
     Text(String),
@@ -245,6 +246,11 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
             text(l("対応必須で未対応", "Untreated but required")),
             Cell::Number(a.summary.untreated_required as f64),
         ],
+        // `sansho review import` recognises a workbook made from another version by it.
+        vec![
+            text(l(review::DIGEST_LABEL.0, review::DIGEST_LABEL.1)),
+            text(review::treatment_digest(a)),
+        ],
     ];
     for rank in Rank::ALL {
         let r = rank.as_str();
@@ -361,10 +367,10 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
 
     let options = vec!["低減", "回避", "共有", "受容"];
     let options_en = vec!["reduce", "avoid", "share", "accept"];
-    let review = match lang {
-        Lang::Ja => vec!["合意", "要協議", "差戻し"],
-        Lang::En => vec!["agreed", "to discuss", "rejected"],
-    };
+    let verdicts = review::VERDICTS
+        .iter()
+        .map(|(_, ja, en)| if lang == Lang::Ja { *ja } else { *en })
+        .collect::<Vec<_>>();
     let by_category = move |r: &sansho_core::result::Risk, category: ControlCategory| {
         r.treatment
             .iter()
@@ -375,9 +381,9 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
             .join("\n")
     };
     out.push(Sheet {
-        name: l("リスク対応一覧", "Risk treatment"),
+        name: l(review::TREATMENT_SHEET.0, review::TREATMENT_SHEET.1),
         headers: vec![
-            l("リスクID", "Risk ID"),
+            l(review::RISK_ID_HEADER.0, review::RISK_ID_HEADER.1),
             l("想定リスク", "Risk scenario"),
             l("リスクレベル（ランク）", "Risk level (rank)"),
             l("対応方針", "Option"),
@@ -390,57 +396,54 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
             l("残存ランク", "Residual rank"),
             l("対策の実施者", "Control owners"),
             l("受容 (承認者・日付・理由)", "Acceptance (by, date, reason)"),
-            l("医療機関の確認", "Institution review"),
+            l(review::VERDICT_HEADER.0, review::VERDICT_HEADER.1),
+            l(review::COMMENT_HEADER.0, review::COMMENT_HEADER.1),
         ],
-        rows: Box::new(
-            a.risks
+        rows: Box::new(a.risks.iter().filter(|r| review::listed(r)).map(move |r| {
+            let tr = r.treatment.as_ref();
+            let option = tr.map_or(String::new(), |t| {
+                t.option.label().get(lang).replace("リスク", "")
+            });
+            let mut owners: Vec<&str> = tr
                 .iter()
-                .filter(|r| r.treatment.is_some() || r.treatment_need != TreatmentNeed::NotRequired)
-                .map(move |r| {
-                    let tr = r.treatment.as_ref();
-                    let option = tr.map_or(String::new(), |t| {
-                        t.option.label().get(lang).replace("リスク", "")
-                    });
-                    let mut owners: Vec<&str> = tr
+                .flat_map(|t| &t.controls)
+                .map(|c| &*c.owner.name)
+                .collect();
+            owners.dedup();
+            vec![
+                text(r.id.clone()),
+                text(r.scenario.text(lang)),
+                Cell::Rank(r.inherent.rank),
+                text(option),
+                text(by_category(r, ControlCategory::HumanOrganizational)),
+                text(by_category(r, ControlCategory::Physical)),
+                text(by_category(r, ControlCategory::Technical)),
+                text(tr.map_or(String::new(), |t| {
+                    t.requests
                         .iter()
-                        .flat_map(|t| &t.controls)
-                        .map(|c| &*c.owner.name)
-                        .collect();
-                    owners.dedup();
-                    vec![
-                        text(r.id.clone()),
-                        text(r.scenario.text(lang)),
-                        Cell::Rank(r.inherent.rank),
-                        text(option),
-                        text(by_category(r, ControlCategory::HumanOrganizational)),
-                        text(by_category(r, ControlCategory::Physical)),
-                        text(by_category(r, ControlCategory::Technical)),
-                        text(tr.map_or(String::new(), |t| {
-                            t.requests
-                                .iter()
-                                .map(|q| q.text.as_str())
-                                .collect::<Vec<_>>()
-                                .join("\n")
-                        })),
-                        Cell::Number(f64::from(r.residual.impact)),
-                        Cell::Number(f64::from(r.residual.likelihood)),
-                        Cell::Rank(r.residual.rank),
-                        text(owners.join("、")),
-                        text(
-                            tr.and_then(|t| t.acceptance.as_ref())
-                                .map_or(String::new(), |a| {
-                                    format!(
-                                        "{} / {} / {}",
-                                        a.by.as_deref().unwrap_or("-"),
-                                        a.date.as_deref().unwrap_or("-"),
-                                        a.reason.as_deref().unwrap_or("-")
-                                    )
-                                }),
-                        ),
-                        text(""),
-                    ]
-                }),
-        ),
+                        .map(|q| q.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })),
+                Cell::Number(f64::from(r.residual.impact)),
+                Cell::Number(f64::from(r.residual.likelihood)),
+                Cell::Rank(r.residual.rank),
+                text(owners.join("、")),
+                text(
+                    tr.and_then(|t| t.acceptance.as_ref())
+                        .map_or(String::new(), |a| {
+                            format!(
+                                "{} / {} / {}",
+                                a.by.as_deref().unwrap_or("-"),
+                                a.date.as_deref().unwrap_or("-"),
+                                a.reason.as_deref().unwrap_or("-")
+                            )
+                        }),
+                ),
+                text(""),
+                text(""),
+            ]
+        })),
         dropdowns: vec![
             (
                 3,
@@ -453,7 +456,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
             ),
             (
                 13,
-                review,
+                verdicts,
                 l(
                     "医療機関の確認結果を選んでください",
                     "Record the institution's review",

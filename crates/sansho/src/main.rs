@@ -5,6 +5,7 @@ mod explain;
 mod fs;
 mod kb;
 mod report_dir;
+mod review;
 mod server;
 mod summary;
 mod watch;
@@ -220,6 +221,11 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// The institution's review in a filled workbook (リスク対応一覧's 医療機関の確認 and コメント).
+    Review {
+        #[command(subcommand)]
+        action: ReviewAction,
+    },
     /// Audit-log tools.
     Audit {
         #[command(subcommand)]
@@ -235,6 +241,24 @@ enum Command {
         #[arg(value_enum, default_value = "summary")]
         section: kb::Section,
         /// `yaml`-like JSON dump of the section instead of a table.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReviewAction {
+    /// Read back what the institution agreed, wants to discuss and sent back, per risk id, and
+    /// say whether the workbook was made from this version of the model. Exits with 1 when it
+    /// was not.
+    Import {
+        /// The workbook the institution filled in (sansho-report.xlsx).
+        workbook: PathBuf,
+        /// Entry file of the model as it is now.
+        #[arg(default_value = "sansho.yaml")]
+        model: PathBuf,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
         #[command(flatten)]
@@ -357,6 +381,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let kb = knowledge_base(&common)?;
             server::publish(&model, &server, token, &kb, &common)
+        }
+        Command::Review {
+            action:
+                ReviewAction::Import {
+                    workbook,
+                    model,
+                    format,
+                    common,
+                },
+        } => {
+            let kb = knowledge_base(&common)?;
+            review::import(&workbook, &model, format == Format::Json, &kb, &common)
         }
         Command::Audit {
             action: AuditAction::Verify { export, key, lang },

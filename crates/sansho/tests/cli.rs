@@ -560,3 +560,175 @@ fn watch_follows_a_directory_that_is_replaced() {
     std::fs::write(folder.join("sansho.yaml"), &starter).unwrap();
     watching.until("OP-APP-01/entry/ehr-terminal/T1 A→B");
 }
+
+/// Sets cells of one sheet of a workbook, as the institution's spreadsheet application would when
+/// it fills in the review columns: `(row, column letters, text)`.
+fn fill_workbook(path: &Path, sheet_name: &str, cells: &[(u32, &str, &str)]) {
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(path).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut workbook = String::new();
+    archive
+        .by_name("xl/workbook.xml")
+        .unwrap()
+        .read_to_string(&mut workbook)
+        .unwrap();
+    // Sheets are numbered in workbook order: `sheetN.xml` is the Nth `<sheet>`.
+    let index = workbook
+        .split("<sheet ")
+        .skip(1)
+        .position(|s| s.starts_with(&format!("name=\"{sheet_name}\"")))
+        .unwrap()
+        + 1;
+    let target = format!("xl/worksheets/sheet{index}.xml");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let name = file.name().unwrap().into_owned();
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).unwrap();
+        if name == target {
+            let mut xml = String::from_utf8(content).unwrap();
+            for (row, column, text) in cells {
+                let row_start = xml.find(&format!("<row r=\"{row}\"")).unwrap();
+                let row_end = row_start + xml[row_start..].find("</row>").unwrap();
+                xml.insert_str(
+                    row_end,
+                    &format!("<c r=\"{column}{row}\" t=\"inlineStr\"><is><t>{text}</t></is></c>"),
+                );
+            }
+            content = xml.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&content).unwrap();
+    }
+    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+#[test]
+fn review_import_reads_the_institutions_answers_and_spots_another_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let model_dir = dir.path().join("model");
+    copy_dir(&repo().join("examples/ehr-saas"), &model_dir);
+    let model = model_dir.join("sansho.yaml");
+    let out = dir.path().join("out");
+    let (code, _, err) = stdout(sansho().args([
+        "report",
+        model.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--formats",
+        "xlsx,json",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let result: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("sansho-result.json")).unwrap()).unwrap();
+    let listed: Vec<&str> = result["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r["treatment"].is_null() || r["treatment_need"] != "not_required")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    // Rows 2, 3 and 4 of リスク対応一覧 are the first three listed risks; column N is
+    // 医療機関の確認, O its comment.
+    let workbook = out.join("sansho-report.xlsx");
+    fill_workbook(
+        &workbook,
+        "リスク対応一覧",
+        &[
+            (2, "N", "合意"),
+            (3, "N", "要協議"),
+            (3, "O", "夜間の連絡先を確認したい"),
+            (4, "N", "差戻し"),
+        ],
+    );
+    let (code, text, err) = stdout(sansho().args([
+        "review",
+        "import",
+        workbook.to_str().unwrap(),
+        model.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{text}{err}");
+    assert!(!text.contains("注意"), "{text}");
+    assert!(
+        text.contains(&format!("合意: 1\n  {}  (リスク対応一覧!A2)", listed[0])),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "要協議: 1\n  {}  (リスク対応一覧!A3)  — 夜間の連絡先を確認したい",
+            listed[1]
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("差戻し: 1\n  {}", listed[2])),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("未回答: {}", listed.len() - 3)),
+        "{text}"
+    );
+
+    // The model changes (a decision is dropped): the workbook is for another version.
+    let decisions = model_dir.join("decisions.yaml");
+    let edited = std::fs::read_to_string(&decisions).unwrap().replacen(
+        "treatment: accept",
+        "treatment: reduce",
+        1,
+    );
+    std::fs::write(&decisions, edited).unwrap();
+    let (code, json, err) = stdout(sansho().args([
+        "review",
+        "import",
+        workbook.to_str().unwrap(),
+        model.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{json}{err}");
+    let import: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(import["same_version"], false);
+    assert_eq!(import["agreed"][0]["risk"], listed[0]);
+    assert_eq!(import["discuss"][0]["comment"], "夜間の連絡先を確認したい");
+
+    // A value that is not one of the three answers is named by its cell, and nothing is read.
+    fill_workbook(&workbook, "リスク対応一覧", &[(5, "N", "たぶん")]);
+    let (code, _, err) = stdout(sansho().args([
+        "review",
+        "import",
+        workbook.to_str().unwrap(),
+        model.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("リスク対応一覧!N5 の「たぶん」は確認結果ではありません"),
+        "{err}"
+    );
+
+    // Not a workbook at all.
+    let (code, _, err) = stdout(sansho().args([
+        "review",
+        "import",
+        model.to_str().unwrap(),
+        model.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("Excel ブック (.xlsx) として読めません"),
+        "{err}"
+    );
+}
+
+/// Copies a flat directory (the bundled example) so a test may edit it.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
