@@ -11,8 +11,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::kb::KnowledgeBase;
 use crate::model::{
-    Asset, AssetIx, Connection, ConnectionIx, ElementRef, Evaluation, Flow, FlowIx, InfoIx,
-    Location, LocationIx, Model,
+    Asset, AssetIx, Connection, ConnectionIx, ControlIx, ElementRef, Evaluation, Flow, FlowIx,
+    InfoIx, Location, LocationIx, Model,
 };
 use crate::vocab::{
     ActorKind, AuthFactor, AuthMethod, ConnectionKind, Evaluator, Operation, OrganizationRole,
@@ -278,6 +278,27 @@ impl<'m> Structure<'m> {
 
 /// Whether the provider answers for an element (its own, a subcontractor's or another
 /// provider's), as opposed to the institution's own or a patient's.
+/// The controls that secure a legally kept record's storage: those applying to the information
+/// itself or to an asset that holds it (their `principles` say which of 真正性・見読性・保存性).
+pub fn storage_controls(model: &Model, info: InfoIx) -> Vec<ControlIx> {
+    let holders: Vec<ElementRef> = AssetIx::enumerate(&model.assets)
+        .filter(|(_, a)| a.holds.contains(&info))
+        .map(|(i, _)| ElementRef::Asset(i))
+        .chain(std::iter::once(ElementRef::Information(info)))
+        .collect();
+    ControlIx::enumerate(&model.controls)
+        .filter(|(_, c)| c.applies_to.iter().any(|t| holders.contains(t)))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The date a certificate expired on, when it did before the model's date (`as_of`). The core
+/// reads no clock: certificates are judged against the model's own date.
+pub fn certificate_expired<'a>(model: &'a Model, valid_until: Option<&'a str>) -> Option<&'a str> {
+    let as_of = model.system.as_of.as_deref()?;
+    valid_until.filter(|until| *until < as_of)
+}
+
 pub fn in_provider_scope(scope: Scope) -> bool {
     scope == Scope::Provider
 }

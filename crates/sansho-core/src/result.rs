@@ -44,6 +44,9 @@ pub struct Assessment {
     #[serde(default)]
     pub guideline_rules: BTreeMap<String, crate::kb::RuleDeclaration>,
     pub threats: Vec<ThreatInfo>,
+    /// The two five-level scales the scores use, with their criteria.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scales: Option<crate::kb::Scales>,
     /// The system's configuration and agreement package, for diagrams and deliverables.
     pub configuration: Configuration,
     /// Files of the model, indexed by `span.file`.
@@ -65,6 +68,34 @@ pub struct Configuration {
     /// Vendor-selection items with the provider's answers.
     pub vendor_selection: Vec<ItemCoverage>,
     pub evaluation: Option<String>,
+    /// The safety evaluation (PGL 4.3) for readers: who evaluated, how, when.
+    #[serde(default)]
+    pub evaluation_label: Option<Localized>,
+    /// Records kept under law and how each of 真正性・見読性・保存性 is met (制度上の要求事項).
+    #[serde(default)]
+    pub legal_records: Vec<LegalRecordInfo>,
+}
+
+/// A legally kept record (法定保存文書) and how its electronic storage meets the requirements.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct LegalRecordInfo {
+    pub information: Ref,
+    pub retention_years: Option<u32>,
+    /// The law that sets the period.
+    pub law: Option<String>,
+    pub requires_signature: bool,
+    /// Signature method and time-stamp, for readers.
+    pub signature: Option<Localized>,
+    /// Assets that hold it.
+    pub stored_on: Vec<Ref>,
+    /// Each of 真正性・見読性・保存性 with the controls that secure it (none: not met).
+    pub principles: Vec<PrincipleCoverage>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct PrincipleCoverage {
+    pub principle: crate::vocab::StoragePrinciple,
+    pub controls: Vec<Ref>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -82,6 +113,9 @@ pub struct CertificationInfo {
     pub id: Option<String>,
     pub scope: Option<String>,
     pub valid_until: Option<String>,
+    /// Expired before the model's date (`system.as_of`), as rule AGR002 judges it.
+    #[serde(default)]
+    pub expired: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

@@ -13,6 +13,7 @@ use sansho_core::{Assessment, Lang};
 
 use crate::diagram;
 use crate::labels::{self, t};
+use crate::package;
 
 pub struct Table<'a> {
     pub id: &'static str,
@@ -23,6 +24,8 @@ pub struct Table<'a> {
     /// document, not with a million.
     pub paged: bool,
     pub row_count: usize,
+    /// Said under the table.
+    pub note: String,
     rows: Rows<'a>,
 }
 
@@ -69,6 +72,7 @@ impl<'a> Table<'a> {
             headers,
             paged,
             row_count,
+            note: String::new(),
             rows,
         }
     }
@@ -86,8 +90,29 @@ impl<'a> Table<'a> {
             headers,
             paged: rows.len() > INLINE_ROWS,
             row_count: rows.len(),
+            note: String::new(),
             rows: Rows::Held(rows),
         }
+    }
+
+    /// A table of the agreement package ([`crate::package`]); ranks are coloured.
+    fn plain(table: package::PlainTable) -> Table<'a> {
+        let rows = table
+            .rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|text| match package::as_rank(&text) {
+                        Some(r) => rank(r),
+                        None => cell(text),
+                    })
+                    .collect()
+            })
+            .collect();
+        let headers = table.headers.into_iter().map(String::from).collect();
+        let mut made = Table::held(table.id, table.title, headers, rows);
+        made.note = table.note.unwrap_or_default();
+        made
     }
 
     /// The rows drawn in the page: all rows of a small table, none of a paged one.
@@ -260,6 +285,10 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
         || a.flows.iter(),
         move |f| labels::flow_row(f, lang).into_iter().map(cell).collect(),
     ));
+    for scale in package::scales(a, lang) {
+        tables.push(Table::plain(scale));
+    }
+    tables.push(Table::plain(package::matrix(a, lang)));
     tables.push(Table::new(
         "risks",
         l("リスクアセスメント結果一覧", "Risk assessment").into(),
@@ -317,40 +346,45 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
         ]
         .map(String::from)
         .to_vec(),
-        || {
-            a.risks
-                .iter()
-                .filter_map(|r| Some((r, r.treatment.as_deref()?)))
-        },
-        move |(r, tr)| {
+        // The same rows as the workbook's sheet: treated risks and those whose rank asks for
+        // treatment (an untreated one shows 未対応).
+        || a.risks.iter().filter(|r| crate::review::listed(r)),
+        move |r| {
+            let tr = r.treatment.as_deref();
             vec![
                 cell(&r.id),
                 cell(r.scenario.text(lang)),
                 rank(r.inherent.rank),
-                cell(tr.option.label().get(lang)),
+                cell(tr.map_or_else(
+                    || r.status.label().get(lang).to_owned(),
+                    |tr| tr.option.label().get(lang).to_owned(),
+                )),
                 cell(
-                    tr.controls
-                        .iter()
+                    tr.iter()
+                        .flat_map(|tr| &tr.controls)
                         .map(|c| format!("{} {} ({})", c.id, c.name, c.category.label().get(lang)))
                         .collect::<Vec<_>>()
                         .join(" / "),
                 ),
                 cell(
-                    tr.requests
-                        .iter()
+                    tr.iter()
+                        .flat_map(|tr| &tr.requests)
                         .map(|q| q.text.as_str())
                         .collect::<Vec<_>>()
                         .join(" / "),
                 ),
                 rank(r.residual.rank),
-                cell(tr.acceptance.as_ref().map_or(String::new(), |a| {
-                    format!(
-                        "{} {} {}",
-                        a.by.as_deref().unwrap_or(""),
-                        a.date.as_deref().unwrap_or(""),
-                        a.reason.as_deref().unwrap_or("")
-                    )
-                })),
+                cell(
+                    tr.and_then(|tr| tr.acceptance.as_ref())
+                        .map_or(String::new(), |a| {
+                            format!(
+                                "{} {} {}",
+                                a.by.as_deref().unwrap_or(""),
+                                a.date.as_deref().unwrap_or(""),
+                                a.reason.as_deref().unwrap_or("")
+                            )
+                        }),
+                ),
             ]
         },
     ));
@@ -450,20 +484,10 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
                     ),
                 ]
             })
-            .chain(a.configuration.organizations.iter().flat_map(|o| {
-                o.certifications.iter().map(move |c| {
-                    vec![
-                        cell(format!("{} — {}", o.name, c.scheme.name())),
-                        cell(
-                            c.valid_until
-                                .as_deref()
-                                .map_or(String::new(), |v| format!("〜{v}")),
-                        ),
-                    ]
-                })
-            }))
             .collect(),
     ));
+    tables.push(Table::plain(package::certifications(a, lang)));
+    tables.push(Table::plain(package::legal_records(a, lang)));
     tables.push(Table::new(
         "responsibilities",
         l("責任分界", "Responsibilities").into(),
@@ -496,7 +520,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
             "Risk assessment and treatment report",
         )
         .into(),
-        facts: vec![
+        facts: [
             (
                 l("対象事業者", "Provider").into(),
                 a.system.provider.name.to_string(),
@@ -521,7 +545,10 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
                 l("対応必須で未対応", "Untreated but required").into(),
                 a.summary.untreated_required.to_string(),
             ),
-        ],
+        ]
+        .into_iter()
+        .chain(package::system_facts(a, lang))
+        .collect(),
         rank_rows: Rank::ALL
             .iter()
             .map(|r| {

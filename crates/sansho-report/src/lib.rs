@@ -21,6 +21,7 @@ pub mod diagram;
 pub mod html;
 mod labels;
 pub mod markdown;
+mod package;
 pub mod review;
 pub mod sarif;
 mod summarise;

@@ -11,11 +11,11 @@ use rust_xlsxwriter::{
     Workbook, Worksheet, XlsxError,
 };
 use sansho_core::vocab::ControlCategory;
-use sansho_core::vocab::Vocabulary;
 use sansho_core::vocab::{Rank, TreatmentNeed};
 use sansho_core::{Assessment, Lang};
 
 use crate::labels::{self, t};
+use crate::package;
 use crate::review;
 
 enum Cell {
@@ -209,6 +209,31 @@ fn write_sheet(
     }
 }
 
+/// A table of the agreement package as a sheet, its note in the row under it; ranks coloured.
+fn plain_sheet<'a>(table: package::PlainTable) -> Sheet<'a> {
+    let mut rows: Vec<Vec<Cell>> = table
+        .rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|t| match package::as_rank(&t) {
+                    Some(r) => Cell::Rank(r),
+                    None => text(t),
+                })
+                .collect()
+        })
+        .collect();
+    if let Some(note) = table.note {
+        rows.push(vec![text(note)]);
+    }
+    Sheet {
+        name: table.sheet,
+        headers: table.headers,
+        rows: Box::new(rows.into_iter()),
+        dropdowns: vec![],
+    }
+}
+
 fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
     let l = move |ja: &'static str, en: &'static str| t(lang, ja, en);
     let mut out = Vec::new();
@@ -309,6 +334,11 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
             .find(|th| th.id == id)
             .map_or(id.to_owned(), |th| format!("{id} {}", th.name.get(lang)))
     };
+    for scale in package::scales(a, lang) {
+        out.push(plain_sheet(scale));
+    }
+    out.push(plain_sheet(package::matrix(a, lang)));
+
     // One per sheet: sheets are written on several threads.
     let narrator = sansho_core::result::Narrator::new(a);
     let class_name = move |id: &str| {
@@ -546,77 +576,22 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
             ]
         })
         .collect();
-    for o in &a.configuration.organizations {
-        for c in &o.certifications {
-            vendor.push(vec![
-                text(format!("{} ({})", o.name, labels::role(o.role).get(lang))),
-                text(c.scheme.name()),
-                text(format!(
-                    "{} {} {}",
-                    c.id.clone().unwrap_or_default(),
-                    c.scope.clone().unwrap_or_default(),
-                    c.valid_until
-                        .as_deref()
-                        .map_or(String::new(), |v| format!("〜{v}"))
-                )),
-            ]);
-        }
-    }
-    if let Some(e) = &a.configuration.evaluation {
+    if let Some(e) = &a.configuration.evaluation_label {
         vendor.push(vec![
             text(l("安全管理に係る評価", "Safety evaluation")),
             text(""),
-            text(e.clone()),
+            text(e.get(lang)),
         ]);
     }
     out.push(Sheet {
-        name: l("事業者選定・認証", "Selection & certification"),
+        name: l("事業者選定", "Vendor selection"),
         headers: vec![l("区分", "Kind"), l("項目", "Item"), l("内容", "Answer")],
         rows: Box::new(vendor.into_iter()),
         dropdowns: vec![],
     });
 
-    out.push(Sheet {
-        name: l("制度上の要求事項", "Institutional requirements"),
-        headers: vec![
-            l("情報", "Information"),
-            l("分類", "Class"),
-            l("法定保存年限", "Legal retention"),
-            l("根拠", "Basis"),
-            l("法定保存文書", "Legal record"),
-            l("署名", "Signature"),
-        ],
-        rows: Box::new(a.configuration.information.iter().map(move |i| {
-            vec![
-                text(i.name.clone()),
-                text(if i.classification_name.is_empty() {
-                    i.classification.clone()
-                } else {
-                    i.classification_name.clone()
-                }),
-                i.retention_years
-                    .map_or(text(""), |y| Cell::Number(f64::from(y))),
-                text(i.retention_basis.clone().unwrap_or_default()),
-                text(if i.legal_record {
-                    l(
-                        "はい (真正性・見読性・保存性)",
-                        "yes (authenticity, readability, preservation)",
-                    )
-                } else {
-                    ""
-                }),
-                text(if i.requires_signature {
-                    i.signature_label.as_ref().map_or_else(
-                        || l("未記載", "missing").to_owned(),
-                        |s| s.get(lang).to_owned(),
-                    )
-                } else {
-                    String::new()
-                }),
-            ]
-        })),
-        dropdowns: vec![],
-    });
+    out.push(plain_sheet(package::certifications(a, lang)));
+    out.push(plain_sheet(package::legal_records(a, lang)));
 
     out.push(Sheet {
         name: l("責任分界", "Responsibilities"),

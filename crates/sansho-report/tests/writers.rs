@@ -30,12 +30,16 @@ fn workbook_has_every_sheet_with_headers_and_one_row_per_item() {
         [
             "概要",
             "情報流一覧",
+            "顕在化率の尺度",
+            "影響度の尺度",
+            "ランク表",
             "リスクアセスメント結果一覧",
             "リスク対応一覧",
             "医療機関等への依頼事項",
             "指摘",
             "運用管理規程",
-            "事業者選定・認証",
+            "事業者選定",
+            "認証・監査",
             "制度上の要求事項",
             "責任分界",
         ]
@@ -78,6 +82,34 @@ fn workbook_has_every_sheet_with_headers_and_one_row_per_item() {
     assert_eq!(rules.height() - 1, 11, "(ア)–(サ)");
     let findings = wb.worksheet_range("指摘").unwrap();
     assert!(findings.rows().any(|r| r[0] == "AUTH001"));
+    // Each legally kept record says how each of 真正性・見読性・保存性 is met, by control name.
+    let legal = wb.worksheet_range("制度上の要求事項").unwrap();
+    let header: Vec<String> = legal
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(&header[3..6], ["真正性", "見読性", "保存性"]);
+    let records = &a.configuration.legal_records;
+    assert!(!records.is_empty());
+    let karte = legal.rows().find(|r| r[0] == "診療録").unwrap();
+    assert!(
+        karte[3].to_string().contains("記録の確定・版管理"),
+        "{karte:?}"
+    );
+    assert!(karte[1].to_string().starts_with("5 年"), "{karte:?}");
+    // The courier's expired Pマーク is marked, against the model's date.
+    let certs = wb.worksheet_range("認証・監査").unwrap();
+    assert!(certs.rows().any(
+        |r| r[0].to_string().starts_with("株式会社まもりロジスティクス")
+            && r[5] == "失効 (基準日 2026-11-01)"
+    ));
+    // The ranks come from the matrix shown: impact 5 × likelihood 5 is S.
+    let matrix = wb.worksheet_range("ランク表").unwrap();
+    assert_eq!(matrix.get((1, 0)).unwrap().to_string(), "5");
+    assert_eq!(matrix.get((1, 5)).unwrap().to_string(), "S");
 
     let mut en = workbook(&a, Lang::En);
     assert!(en.sheet_names().iter().any(|n| n == "Risk treatment"));
@@ -89,7 +121,8 @@ fn workbook_has_every_sheet_with_headers_and_one_row_per_item() {
 fn model_strings_that_look_like_formulas_stay_text() {
     let a = common::from_text(common::HOSTILE);
     let mut wb = workbook(&a, Lang::Ja);
-    for sheet in ["情報流一覧", "制度上の要求事項", "事業者選定・認証"] {
+    for sheet in ["情報流一覧", "制度上の要求事項", "事業者選定", "認証・監査"]
+    {
         let formulas = wb.worksheet_formula(sheet).unwrap();
         assert!(
             formulas.used_cells().all(|(_, _, f)| f.is_empty()),

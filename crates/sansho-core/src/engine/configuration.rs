@@ -1,6 +1,7 @@
 //! The configuration part of the result: the model's elements with names resolved, and the
 //! agreement items with the knowledge base's names, so writers need neither model nor KB.
 
+use crate::engine::reference;
 use crate::text::Localized;
 use std::collections::BTreeSet;
 
@@ -57,6 +58,8 @@ pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
                         id: c.id.clone(),
                         scope: c.scope.clone(),
                         valid_until: c.valid_until.clone(),
+                        expired: crate::judge::certificate_expired(model, c.valid_until.as_deref())
+                            .is_some(),
                     })
                     .collect(),
             })
@@ -205,5 +208,70 @@ pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
                 _ => by.to_owned(),
             }
         }),
+        evaluation_label: agreement.and_then(|a| a.evaluation.as_ref()).map(|e| {
+            let by = e.by.label();
+            let who = e
+                .evaluator
+                .as_deref()
+                .map(|w| format!(": {w}"))
+                .unwrap_or_default();
+            let date = e
+                .date
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            Localized::new(
+                format!("{}{who}{date}", by.ja),
+                format!("{}{who}{date}", by.en),
+            )
+        }),
+        legal_records: legal_records(model, kb),
     }
+}
+
+/// 制度上の要求事項: each legally kept record the provider stores, with how 真正性・見読性・保存性
+/// are each met (the same controls rule INST's storage check counts).
+fn legal_records(model: &Model, kb: &KnowledgeBase) -> Vec<LegalRecordInfo> {
+    use crate::model::InfoIx;
+    use crate::vocab::StoragePrinciple;
+    use strum::VariantArray;
+    InfoIx::enumerate(&model.information)
+        .filter(|(_, i)| i.legal_record)
+        .map(|(ix, i)| {
+            let controls = crate::judge::storage_controls(model, ix);
+            let retention = kb
+                .tables
+                .retention
+                .iter()
+                .find(|e| Some(&e.id) == i.record_type.as_ref());
+            LegalRecordInfo {
+                information: reference(model, ElementRef::Information(ix)),
+                retention_years: i.retention_years.or(retention.map(|e| e.years)),
+                law: i
+                    .retention_basis
+                    .clone()
+                    .or_else(|| retention.map(|e| e.law.clone())),
+                requires_signature: i.requires_signature,
+                signature: i.signature.as_ref().map(|s| {
+                    let (m, t) = (s.method.label(), s.timestamp.label());
+                    Localized::new(format!("{}、{}", m.ja, t.ja), format!("{}, {}", m.en, t.en))
+                }),
+                stored_on: AssetIx::enumerate(&model.assets)
+                    .filter(|(_, a)| a.holds.contains(&ix))
+                    .map(|(a, _)| reference(model, ElementRef::Asset(a)))
+                    .collect(),
+                principles: StoragePrinciple::VARIANTS
+                    .iter()
+                    .map(|&p| PrincipleCoverage {
+                        principle: p,
+                        controls: controls
+                            .iter()
+                            .filter(|&&c| model.controls[c].principles.contains(&p))
+                            .map(|&c| reference(model, ElementRef::Control(c)))
+                            .collect(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }

@@ -148,6 +148,7 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
                 harms: t.harms.clone(),
             })
             .collect(),
+        scales: Some(kb.scales.clone()),
         configuration: configuration::build(model, kb),
         files: sources.iter().map(|(_, f)| f.path.clone()).collect(),
     }

@@ -2,7 +2,8 @@
 
 use crate::text::Localized;
 use crate::vocab::{
-    Cia, ControlCategory, Layer, Operation, Phase, SignatureMethod, TimestampKind, TreatmentOption,
+    CertificationScheme, Cia, ControlCategory, Evaluator, Layer, Operation, Phase, SignatureMethod,
+    StoragePrinciple, TimestampKind, TreatmentOption,
 };
 
 fn l(ja: &str, en: &str) -> Localized {
@@ -119,6 +120,48 @@ impl crate::diagnostics::Severity {
             crate::diagnostics::Severity::Error => l("重大", "error"),
             crate::diagnostics::Severity::Warning => l("警告", "warning"),
             crate::diagnostics::Severity::Note => l("参考", "note"),
+        }
+    }
+}
+
+impl StoragePrinciple {
+    pub fn label(self) -> Localized {
+        match self {
+            StoragePrinciple::Authenticity => l("真正性", "authenticity"),
+            StoragePrinciple::Readability => l("見読性", "readability"),
+            StoragePrinciple::Preservability => l("保存性", "preservability"),
+        }
+    }
+}
+
+impl Evaluator {
+    pub fn label(self) -> Localized {
+        match self {
+            Evaluator::ThirdParty => l("第三者による評価", "third-party evaluation"),
+            Evaluator::InternalAudit => l("内部監査", "internal audit"),
+            Evaluator::SelfAssessment => l("自己評価", "self-assessment"),
+        }
+    }
+}
+
+impl CertificationScheme {
+    pub fn label(self) -> Localized {
+        match self {
+            CertificationScheme::Pmark => l("プライバシーマーク", "PrivacyMark"),
+            CertificationScheme::Isms => l("ISMS 認証 (ISO/IEC 27001)", "ISMS (ISO/IEC 27001)"),
+            CertificationScheme::IsmsCloud => l(
+                "ISMS クラウドセキュリティ認証 (ISO/IEC 27017)",
+                "ISMS cloud security (ISO/IEC 27017)",
+            ),
+            CertificationScheme::Ismap => l("ISMAP", "ISMAP"),
+            CertificationScheme::IsmapLiu => l("ISMAP-LIU", "ISMAP-LIU"),
+            CertificationScheme::Fedramp => l("FedRAMP", "FedRAMP"),
+            CertificationScheme::FedrampLiSaas => l("FedRAMP Li-SaaS", "FedRAMP Li-SaaS"),
+            CertificationScheme::Soc2 => l("SOC 2 報告書", "SOC 2 report"),
+            CertificationScheme::Soc3 => l("SOC 3 報告書", "SOC 3 report"),
+            CertificationScheme::CsGoldMark => l("CS ゴールドマーク", "CS Gold Mark"),
+            CertificationScheme::ExternalAudit => l("外部監査", "external audit"),
+            CertificationScheme::Other => l("その他の認証", "other certification"),
         }
     }
 }

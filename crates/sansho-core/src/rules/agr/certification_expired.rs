@@ -54,7 +54,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let Some(as_of) = &model.system.as_of else { return };
     for org in &model.organizations {
         for c in &org.certifications {
-            let Some(until) = c.valid_until.as_ref().filter(|u| u.as_str() < as_of.as_str()) else {
+            let Some(until) = judge::certificate_expired(model, c.valid_until.as_deref()) else {
                 continue;
             };
             let (id, name, scheme) = (&org.id, &org.name, c.scheme.name());

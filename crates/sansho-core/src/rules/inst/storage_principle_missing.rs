@@ -46,17 +46,11 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         if !info.legal_record || !judge::in_provider_scope(info.scope) {
             continue;
         }
-        let holders: Vec<ElementRef> = AssetIx::enumerate(&model.assets)
-            .filter(|(_, a)| a.holds.contains(&ix))
-            .map(|(i, _)| ElementRef::Asset(i))
-            .chain(std::iter::once(ElementRef::Information(ix)))
-            .collect();
-        let covered: std::collections::BTreeSet<StoragePrinciple> = model
-            .controls
-            .iter()
-            .filter(|c| c.applies_to.iter().any(|t| holders.contains(t)))
-            .flat_map(|c| c.principles.iter().copied())
-            .collect();
+        let covered: std::collections::BTreeSet<StoragePrinciple> =
+            judge::storage_controls(model, ix)
+                .into_iter()
+                .flat_map(|c| model.controls[c].principles.iter().copied())
+                .collect();
         let missing: Vec<&str> = [
             (StoragePrinciple::Authenticity, "真正性 (authenticity)"),
             (StoragePrinciple::Readability, "見読性 (readability)"),
