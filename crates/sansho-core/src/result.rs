@@ -215,6 +215,20 @@ pub struct SystemInfo {
     pub provider: Ref,
     pub editions: Vec<String>,
     pub as_of: Option<String>,
+    /// Document control (文書管理) of the deliverables, when the model states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocumentInfo>,
+}
+
+/// 文書管理: version, dates, author, approver and the organisation the documents are for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DocumentInfo {
+    pub version: Option<String>,
+    pub created: Option<String>,
+    pub revised: Option<String>,
+    pub author: Option<String>,
+    pub approver: Option<String>,
+    pub addressee: Option<Ref>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

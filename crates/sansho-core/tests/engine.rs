@@ -568,3 +568,43 @@ fn a_knowledge_base_file_replaces_a_scenario_template() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn document_control_is_carried_and_its_mistakes_are_located() {
+    let with = |document: &str| {
+        BASE.replace(
+            "  editions: [PGL-1.1]\n",
+            &format!("  editions: [PGL-1.1]\n  document: {document}\n"),
+        )
+    };
+    let a = assess(&with(
+        "{version: '2.0', created: 2026-04-01, author: 情報システム部, approver: 代表取締役, addressee: clinic}",
+    ));
+    let d = a.system.document.as_ref().unwrap();
+    assert_eq!(d.version.as_deref(), Some("2.0"));
+    assert_eq!(d.created.as_deref(), Some("2026-04-01"));
+    assert_eq!(d.addressee.as_ref().map(|o| &*o.name), Some("診療所"));
+
+    let (_, diagnostics) = run(&with("{created: 2026-02-30, addressee: nobody}"));
+    let messages: Vec<(u32, String)> = diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.span.map_or(0, |s| s.line),
+                d.message.get(sansho_core::Lang::En).to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        messages.iter().any(|(line, m)| *line == 7
+            && m.contains("document.created")
+            && m.contains("2026-02-30")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|(line, m)| *line == 7 && m.contains("nobody")),
+        "{messages:#?}"
+    );
+}

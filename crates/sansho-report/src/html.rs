@@ -520,35 +520,36 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
             "Risk assessment and treatment report",
         )
         .into(),
-        facts: [
-            (
-                l("対象事業者", "Provider").into(),
-                a.system.provider.name.to_string(),
-            ),
-            (
-                l("準拠する版", "Editions").into(),
-                a.system.editions.join(", "),
-            ),
-            (
-                l("基準日", "As of").into(),
-                a.system.as_of.clone().unwrap_or_default(),
-            ),
-            (
-                l("ランク表", "Matrix").into(),
-                a.matrix.source.get(lang).to_owned(),
-            ),
-            (
-                l("情報流 / リスク", "Flows / risks").into(),
-                format!("{} / {}", a.summary.flows, a.summary.risks),
-            ),
-            (
-                l("対応必須で未対応", "Untreated but required").into(),
-                a.summary.untreated_required.to_string(),
-            ),
-        ]
-        .into_iter()
-        .chain(package::system_facts(a, lang))
-        .collect(),
+        facts: package::document_facts(a, lang)
+            .into_iter()
+            .chain([
+                (
+                    l("対象事業者", "Provider").into(),
+                    a.system.provider.name.to_string(),
+                ),
+                (
+                    l("準拠する版", "Editions").into(),
+                    a.system.editions.join(", "),
+                ),
+                (
+                    l("基準日", "As of").into(),
+                    a.system.as_of.clone().unwrap_or_default(),
+                ),
+                (
+                    l("ランク表", "Matrix").into(),
+                    a.matrix.source.get(lang).to_owned(),
+                ),
+                (
+                    l("情報流 / リスク", "Flows / risks").into(),
+                    format!("{} / {}", a.summary.flows, a.summary.risks),
+                ),
+                (
+                    l("対応必須で未対応", "Untreated but required").into(),
+                    a.summary.untreated_required.to_string(),
+                ),
+            ])
+            .chain(package::system_facts(a, lang))
+            .collect(),
         rank_rows: Rank::ALL
             .iter()
             .map(|r| {

@@ -44,6 +44,9 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
         cell(&a.system.name),
         t(lang, "リスクアセスメント結果", "risk assessment")
     )?;
+    for (label, text) in package::document_facts(a, lang) {
+        writeln!(out, "- {label}: {}", cell(&text))?;
+    }
     writeln!(
         out,
         "- {}: {} ({})",

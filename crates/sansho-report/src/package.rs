@@ -20,6 +20,29 @@ pub(crate) struct PlainTable {
     pub note: Option<String>,
 }
 
+/// Document control (文書管理), as (label, text): what the model states, and that it states
+/// nothing when it does not.
+pub(crate) fn document_facts(a: &Assessment, lang: Lang) -> Vec<(String, String)> {
+    let l = |ja: &'static str, en: &'static str| t(lang, ja, en).to_owned();
+    let Some(d) = &a.system.document else {
+        return vec![(l("文書管理", "Document control"), l("未記載", "not stated"))];
+    };
+    [
+        (l("版数", "Version"), d.version.clone()),
+        (l("作成日", "Created"), d.created.clone()),
+        (l("改訂日", "Revised"), d.revised.clone()),
+        (l("作成者", "Author"), d.author.clone()),
+        (l("承認者", "Approver"), d.approver.clone()),
+        (
+            l("提出先", "Addressed to"),
+            d.addressee.as_ref().map(|o| o.name.to_string()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| Some((label, value?)))
+    .collect()
+}
+
 /// The system description and the safety evaluation (PGL 4.3), as (label, text).
 pub(crate) fn system_facts(a: &Assessment, lang: Lang) -> Vec<(String, String)> {
     let l = |ja: &'static str, en: &'static str| t(lang, ja, en).to_owned();

@@ -238,7 +238,11 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
     let l = move |ja: &'static str, en: &'static str| t(lang, ja, en);
     let mut out = Vec::new();
 
-    let mut summary = vec![
+    let mut summary: Vec<Vec<Cell>> = package::document_facts(a, lang)
+        .into_iter()
+        .map(|(label, value)| vec![text(label), text(value)])
+        .collect();
+    summary.extend([
         vec![
             text(l("システム", "System")),
             text(format!("{} ({})", a.system.name, a.system.id)),
@@ -276,7 +280,12 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
             text(l(review::DIGEST_LABEL.0, review::DIGEST_LABEL.1)),
             text(review::treatment_digest(a)),
         ],
-    ];
+    ]);
+    summary.extend(
+        package::system_facts(a, lang)
+            .into_iter()
+            .map(|(label, value)| vec![text(label), text(value)]),
+    );
     for rank in Rank::ALL {
         let r = rank.as_str();
         summary.push(vec![

@@ -128,6 +128,16 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
             provider: reference(model, ElementRef::Organization(model.system.provider)),
             editions: model.system.editions.clone(),
             as_of: model.system.as_of.clone(),
+            document: model.system.document.as_ref().map(|d| DocumentInfo {
+                version: d.version.clone(),
+                created: d.created.clone(),
+                revised: d.revised.clone(),
+                author: d.author.clone(),
+                approver: d.approver.clone(),
+                addressee: d
+                    .addressee
+                    .map(|o| reference(model, ElementRef::Organization(o))),
+            }),
         },
         matrix: MatrixInfo {
             source: kb.matrix.source.clone(),

@@ -125,7 +125,19 @@ pub struct System {
     pub editions: Vec<String>,
     pub as_of: Option<String>,
     pub data_egress_controls: Vec<EgressControl>,
+    pub document: Option<Document>,
     pub span: Span,
+}
+
+/// Document control (文書管理) of the deliverables.
+#[derive(Clone, Debug, Default)]
+pub struct Document {
+    pub version: Option<String>,
+    pub created: Option<String>,
+    pub revised: Option<String>,
+    pub author: Option<String>,
+    pub approver: Option<String>,
+    pub addressee: Option<OrgIx>,
 }
 
 #[derive(Clone, Debug)]

@@ -171,6 +171,33 @@ pub struct RawSystem {
     /// Measures that stop important data leaving (PGL 5.1.5(イ)⑤).
     #[serde(default)]
     pub data_egress_controls: Vec<Sp<EgressControl>>,
+    /// Document control (文書管理) printed on every deliverable.
+    #[serde(default)]
+    pub document: Option<RawDocument>,
+}
+
+/// Document control of the deliverables: which version, when, by whom, for whom.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDocument {
+    /// 版数, e.g. `1.2`.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// 作成日 (YYYY-MM-DD).
+    #[serde(default)]
+    pub created: Option<Sp<String>>,
+    /// 改訂日 (YYYY-MM-DD).
+    #[serde(default)]
+    pub revised: Option<Sp<String>>,
+    /// 作成者: a role or department.
+    #[serde(default)]
+    pub author: Option<String>,
+    /// 承認者: a role.
+    #[serde(default)]
+    pub approver: Option<String>,
+    /// 提出先: the organisation (an id) the documents are for, usually the institution.
+    #[serde(default)]
+    pub addressee: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -672,6 +672,27 @@ fn build_system(ctx: &mut Ctx<'_>, file: FileId, raw: &raw::RawSystem) -> Option
     if let Some(as_of) = &raw.as_of {
         ctx.check_date(file, &Sp::new(as_of.clone(), raw.id.pos), "as_of");
     }
+    let document = raw.document.as_ref().map(|d| {
+        for (date, field) in [
+            (&d.created, "document.created"),
+            (&d.revised, "document.revised"),
+        ] {
+            if let Some(date) = date {
+                ctx.check_date(file, date, field);
+            }
+        }
+        Document {
+            version: d.version.clone(),
+            created: d.created.as_ref().map(|c| c.value.clone()),
+            revised: d.revised.as_ref().map(|c| c.value.clone()),
+            author: d.author.clone(),
+            approver: d.approver.clone(),
+            addressee: d
+                .addressee
+                .as_ref()
+                .and_then(|a| ctx.resolve_index::<OrgIx>(a, file, "document.addressee")),
+        }
+    });
     Some(System {
         id: raw.id.value.clone(),
         name: raw.name.value.clone(),
@@ -680,6 +701,7 @@ fn build_system(ctx: &mut Ctx<'_>, file: FileId, raw: &raw::RawSystem) -> Option
         editions,
         as_of: raw.as_of.clone(),
         data_egress_controls: raw.data_egress_controls.iter().map(|c| c.value).collect(),
+        document,
         span: span(file, raw.id.pos),
     })
 }
