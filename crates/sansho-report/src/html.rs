@@ -435,11 +435,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
                 cell(labels::place(a, f.span)),
                 cell(f.message.get(lang)),
                 cell(f.references.join(" / ")),
-                cell(
-                    f.hint
-                        .as_ref()
-                        .map_or(String::new(), |h| h.get(lang).to_owned()),
-                ),
+                cell(labels::reader_fix(f).map_or(String::new(), |h| h.get(lang).to_owned())),
             ]
         },
     ));

@@ -154,3 +154,11 @@ pub fn joined(labels: &[Localized], lang: Lang) -> String {
     let parts: Vec<&str> = labels.iter().map(|l| l.get(lang)).collect();
     parts.join(t(lang, "、", ", "))
 }
+
+/// The fix a reader of the documents is shown: a guideline rule's declared fix, written for
+/// people. The policy findings' hints say which part of the model to edit; they stay in the CLI
+/// and SARIF, for the model's author.
+pub fn reader_fix(f: &sansho_core::Diagnostic) -> Option<&Localized> {
+    f.code.rule()?;
+    f.hint.as_deref()
+}

@@ -543,11 +543,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
                 text(labels::place(a, f.span)),
                 text(f.message.get(lang)),
                 text(f.references.join("\n")),
-                text(
-                    f.hint
-                        .as_ref()
-                        .map_or(String::new(), |h| h.get(lang).to_owned()),
-                ),
+                text(labels::reader_fix(f).map_or(String::new(), |h| h.get(lang).to_owned())),
             ]
         })),
         dropdowns: vec![],

@@ -404,3 +404,116 @@ fn markup_in_a_paged_table_cannot_end_its_data_block() {
         "the text itself is kept, escaped for the block"
     );
 }
+
+/// What a reader of the Japanese documents must not meet: snake_case values, YAML keys
+/// (`controls:`, `system.data_egress_controls`) and paths of the author's machine. Risk ids
+/// (`OP-APP-02/entry/reception-terminal/T1`) and a finding's place in the model
+/// (`sites.yaml:130:9`) are secondary references and allowed.
+fn codes_shown(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let is_token = |c: char| c.is_ascii_alphanumeric() || "_.:/-".contains(c);
+    for token in text.split(|c: char| !is_token(c)).filter(|t| !t.is_empty()) {
+        let risk_id = token.split('/').count() >= 4
+            && token
+                .rsplit('/')
+                .next()
+                .is_some_and(|t| t.starts_with('T') && t[1..].chars().all(|c| c.is_ascii_digit()));
+        let machine = ["/work/", "/home/", "/tmp/", "/root/", "/Users/"]
+            .iter()
+            .any(|p| token.contains(p));
+        let place = !machine && (token.contains(".yaml:") || token.ends_with(".yaml"));
+        if risk_id || place {
+            continue;
+        }
+        let lower = |t: &str| {
+            !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        let word = token.trim_end_matches([':', '.']);
+        let snake = word.contains('_') && lower(word);
+        let key = token.ends_with(':') && lower(word) && word.len() > 1;
+        let dotted = word
+            .split_once('.')
+            .is_some_and(|(a, b)| lower(a) && lower(b) && a.len() > 1 && b.len() > 1);
+        if snake || key || dotted || machine {
+            found.push(token.to_owned());
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[test]
+fn japanese_documents_show_no_codes_keys_or_machine_paths() {
+    // The scan finds what it is for and lets references through.
+    assert_eq!(
+        codes_shown(
+            "controls: で system.data_egress_controls を /work/m/x.yaml の ops_log、\
+             OP-TRM-01/media_transport/hdd/T9 と sites.yaml:130:9 (reception-terminal)"
+        ),
+        [
+            "/work/m/x.yaml",
+            "controls:",
+            "ops_log",
+            "system.data_egress_controls"
+        ]
+    );
+    let a = common::example();
+    assert!(
+        a.risks
+            .iter()
+            .all(|r| !r.scenario.text(Lang::Ja).is_empty()),
+        "every risk has a 想定リスク"
+    );
+    let mut md = Vec::new();
+    markdown::write(&a, Lang::Ja, &mut md).unwrap();
+    let md = String::from_utf8(md).unwrap();
+    assert_eq!(codes_shown(&md), Vec::<String>::new(), "Markdown");
+
+    let mut page = Vec::new();
+    html::write(&a, Lang::Ja, &mut page).unwrap();
+    let page = String::from_utf8(page).unwrap();
+    // What the reader sees: the text between tags, outside styles, scripts and drawings.
+    let mut visible = page.clone();
+    for (open, close) in [
+        ("<style", "</style>"),
+        ("<script", "</script>"),
+        ("<svg", "</svg>"),
+    ] {
+        visible = without(&visible, open, close);
+    }
+    let text: String = visible
+        .split('<')
+        .map(|part| part.split_once('>').map_or(part, |(_, t)| t))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(codes_shown(&text), Vec::<String>::new(), "HTML");
+
+    let mut wb = workbook(&a, Lang::Ja);
+    for sheet in wb.sheet_names() {
+        let range = wb.worksheet_range(&sheet).unwrap();
+        let cells: Vec<String> = range.used_cells().map(|(_, _, v)| v.to_string()).collect();
+        assert_eq!(
+            codes_shown(&cells.join(" ")),
+            Vec::<String>::new(),
+            "sheet {sheet}"
+        );
+    }
+}
+
+/// `text` without the spans from `open` to `close`.
+fn without(text: &str, open: &str, close: &str) -> String {
+    let mut kept = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        kept.push_str(&rest[..start]);
+        rest = match rest[start..].find(close) {
+            Some(end) => &rest[start + end + close.len()..],
+            None => "",
+        };
+    }
+    kept.push_str(rest);
+    kept
+}

@@ -2,8 +2,9 @@
 
 use crate::text::Localized;
 use crate::vocab::{
-    CertificationScheme, Cia, ControlCategory, Evaluator, Layer, Operation, Phase, SignatureMethod,
-    StoragePrinciple, TimestampKind, TreatmentOption,
+    AuthMethod, CertificationScheme, Cia, ControlCategory, Evaluator, Layer, Operation, Phase,
+    SignatureMethod, StoragePrinciple, TimestampKind, TlsVersion, TreatmentOption,
+    WirelessAccessControl,
 };
 
 fn l(ja: &str, en: &str) -> Localized {
@@ -163,5 +164,50 @@ impl CertificationScheme {
             CertificationScheme::ExternalAudit => l("外部監査", "external audit"),
             CertificationScheme::Other => l("その他の認証", "other certification"),
         }
+    }
+}
+
+impl AuthMethod {
+    pub fn label(self) -> Localized {
+        match self {
+            AuthMethod::None => l("認証なし", "no authentication"),
+            AuthMethod::Password => l("パスワード", "password"),
+            AuthMethod::Pin => l("PIN", "PIN"),
+            AuthMethod::IcCard => l("IC カード", "IC card"),
+            AuthMethod::HardwareToken => l("ハードウェアトークン", "hardware token"),
+            AuthMethod::Totp => l("ワンタイムパスワード (TOTP)", "one-time password (TOTP)"),
+            AuthMethod::SmsCode => l("SMS の確認コード", "SMS code"),
+            AuthMethod::ClientCertificate => l("クライアント証明書", "client certificate"),
+            AuthMethod::Biometric => l("生体認証", "biometrics"),
+        }
+    }
+}
+
+impl WirelessAccessControl {
+    pub fn label(self) -> Localized {
+        match self {
+            WirelessAccessControl::None => l("制限なし", "none"),
+            WirelessAccessControl::Psk => l("共有鍵 (PSK)", "a pre-shared key (PSK)"),
+            WirelessAccessControl::MacFilter => l("MAC アドレス制限", "MAC address filtering"),
+            WirelessAccessControl::Ieee8021xPassword => {
+                l("IEEE 802.1X (パスワード)", "IEEE 802.1X with passwords")
+            }
+            WirelessAccessControl::Ieee8021xCertificate => {
+                l("IEEE 802.1X (電子証明書)", "IEEE 802.1X with certificates")
+            }
+        }
+    }
+}
+
+impl TlsVersion {
+    pub fn label(self) -> Localized {
+        let name = match self {
+            TlsVersion::Ssl3 => "SSL 3.0",
+            TlsVersion::Tls10 => "TLS 1.0",
+            TlsVersion::Tls11 => "TLS 1.1",
+            TlsVersion::Tls12 => "TLS 1.2",
+            TlsVersion::Tls13 => "TLS 1.3",
+        };
+        l(name, name)
     }
 }

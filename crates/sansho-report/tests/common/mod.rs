@@ -7,11 +7,15 @@ use std::path::Path;
 use sansho_core::Assessment;
 use sansho_core::load::{Limits, MemoryProvider, ReadError, SourceProvider};
 
-pub struct DiskProvider;
+/// Reads files relative to the model's directory, as the CLI names them: documents show
+/// `sites.yaml:130`, never a path of the machine they were made on.
+pub struct DiskProvider {
+    root: std::path::PathBuf,
+}
 
 impl SourceProvider for DiskProvider {
     fn read(&self, path: &str, _max: usize) -> Result<Vec<u8>, ReadError> {
-        std::fs::read(path).map_err(|_| ReadError::NotFound)
+        std::fs::read(self.root.join(path)).map_err(|_| ReadError::NotFound)
     }
 }
 
@@ -20,10 +24,10 @@ pub fn kb() -> &'static sansho_core::KnowledgeBase {
 }
 
 pub fn example() -> Assessment {
-    let entry = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/ehr-saas/sansho.yaml");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/ehr-saas");
     let (_, a, d) = sansho_core::assess(
-        &entry.to_string_lossy(),
-        &DiskProvider,
+        "sansho.yaml",
+        &DiskProvider { root },
         kb(),
         &Limits::default(),
     );

@@ -57,13 +57,14 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             let Some(until) = judge::certificate_expired(model, c.valid_until.as_deref()) else {
                 continue;
             };
-            let (id, name, scheme) = (&org.id, &org.name, c.scheme.name());
+            let (id, name, scheme) = (&org.id, &org.name, c.scheme.label());
+            let (scheme_ja, scheme_en) = (&scheme.ja, &scheme.en);
             ctx.fail(
                 id,
                 Some(c.span),
                 loc!(
-                    "{name} ({id}) の {scheme} は {until} に失効しています (基準日 {as_of})",
-                    "{scheme} of {name} ({id}) expired on {until} (model date {as_of})"
+                    "{name} ({id}) の{scheme_ja}は {until} に失効しています (基準日 {as_of})",
+                    "{scheme_en} of {name} ({id}) expired on {until} (model date {as_of})"
                 ),
             );
         }

@@ -113,11 +113,13 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             }
             judge::Authentication::None => loc!("認証がありません", "there is no authentication"),
             judge::Authentication::SingleFactor(methods) => {
-                let names: Vec<&str> = methods.iter().map(|m| m.name()).collect();
-                let names = names.join(" + ");
+                let labels: Vec<Localized> = methods.iter().map(|m| m.label()).collect();
+                let ja: Vec<&str> = labels.iter().map(|l| l.ja.as_str()).collect();
+                let en: Vec<&str> = labels.iter().map(|l| l.en.as_str()).collect();
+                let (ja, en) = (ja.join("と"), en.join(" + "));
                 loc!(
-                    "{names} は 1 種類の要素だけです",
-                    "{names} is a single factor type"
+                    "{ja}による認証は 1 種類の要素だけです",
+                    "{en} is a single factor type"
                 )
             }
         };

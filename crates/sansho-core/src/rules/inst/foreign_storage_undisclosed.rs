@@ -81,8 +81,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 id,
                 Some(location.span),
                 loc!(
-                    "{name} ({id}, {country}) に医療情報が保存されますが、国外法の適用可能性 (vendor_selection.foreign_law) が示されていません",
-                    "medical information is stored at {name} ({id}, {country}) without stating its exposure to foreign law (vendor_selection.foreign_law)"
+                    "{name} ({id}, {country}) に医療情報が保存されますが、国外法の適用可能性が示されていません",
+                    "medical information is stored at {name} ({id}, {country}) without stating its exposure to foreign law"
                 ),
             ),
             Some(_) => {}

@@ -51,7 +51,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         let hands_over = f.how.iter().any(|o| matches!(o, Operation::Return | Operation::Export | Operation::Dispose));
         if f.phase == Phase::Termination && hands_over && f.evidence.is_none() {
             let id = &f.id;
-            ctx.fail(id, Some(f.span), loc!("情報流 {id} に証跡 (evidence) がありません", "flow {id} plans no evidence"));
+            ctx.fail(id, Some(f.span), loc!("情報流 {id} に証跡の計画がありません", "flow {id} plans no evidence"));
         }
     }
 }

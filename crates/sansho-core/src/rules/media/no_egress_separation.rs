@@ -48,8 +48,8 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             id,
             ctx.system_span(),
             loc!(
-                "重要な情報が外部へ持ち出されないようにする対策 (system.data_egress_controls) がありません",
-                "nothing keeps important data from leaving (system.data_egress_controls is empty)"
+                "重要な情報が外部へ持ち出されないようにする対策がありません",
+                "nothing keeps important data from leaving"
             ),
         );
     }

@@ -57,7 +57,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         let id = &c.id;
         let legacy = judge::legacy_tls(c);
         if !legacy.is_empty() {
-            let list: Vec<&str> = legacy.iter().map(|v| v.name()).collect();
+            let list: Vec<String> = legacy.iter().map(|v| v.label().ja).collect();
             let list = list.join(", ");
             ctx.fail(id, Some(tls.versions_span), loc!("{id} が {list} を許可しています", "{id} allows {list}"));
         } else if tls.versions.contains(&TlsVersion::Tls12) && tls.reason_for_tls12.is_none() {

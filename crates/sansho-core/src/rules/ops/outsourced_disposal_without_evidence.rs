@@ -62,7 +62,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             let id = &flow.id;
             let who: Vec<&str> = flow.who.iter().map(|&a| model.actors[a].name.as_str()).collect();
             let who = who.join(", ");
-            ctx.fail(id, Some(flow.span), loc!("情報流 {id} の破棄は {who} が行いますが証跡 (evidence) がありません", "flow {id}: disposal by {who} has no evidence"));
+            ctx.fail(id, Some(flow.span), loc!("情報流 {id} の破棄は {who} が行いますが証跡の計画がありません", "flow {id}: disposal by {who} has no evidence"));
         }
     }
 }

@@ -55,7 +55,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             judge::PatientSeparation::Shared { flow, connections } => {
                 let flow = &model.flows[flow];
                 let id = &flow.id;
-                let names = Ctx::list(connections.iter().map(|&(c, _)| model.connections[c].id.as_str()));
+                let names = Ctx::list(connections.iter().map(|&(c, _)| model.connections[c].name.as_str()));
                 let mut staff: Vec<&str> = Vec::new();
                 for &(_, f) in &connections {
                     let f = model.flows[f].id.as_str();

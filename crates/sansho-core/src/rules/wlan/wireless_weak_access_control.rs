@@ -62,9 +62,11 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 ),
             );
         } else if admission.is_weak() {
-            let used: Vec<&str> = c.wireless_access_control.iter().map(|w| w.name()).collect();
-            let used = used.join(" + ");
-            ctx.fail(id, Some(c.span), loc!("{name} ({id}) の接続制限は {used} です", "{name} ({id}) admits terminals by {used}"));
+            let labels: Vec<Localized> = c.wireless_access_control.iter().map(|w| w.label()).collect();
+            let ja: Vec<&str> = labels.iter().map(|l| l.ja.as_str()).collect();
+            let en: Vec<&str> = labels.iter().map(|l| l.en.as_str()).collect();
+            let (ja, en) = (ja.join("と"), en.join(" and "));
+            ctx.fail(id, Some(c.span), loc!("{name} ({id}) の接続制限は{ja}だけです", "{name} ({id}) admits terminals by {en} only"));
         }
     }
 }
