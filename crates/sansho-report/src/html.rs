@@ -219,6 +219,9 @@ pub struct Report<'a> {
     pub lang: &'static str,
     pub title: String,
     pub subtitle: String,
+    /// What every printed page carries at its top and bottom, as CSS string literals.
+    pub print_header: String,
+    pub print_footer: String,
     pub facts: Vec<(String, String)>,
     pub rank_rows: Vec<(Cell, usize, usize)>,
     pub figures: Vec<Figure>,
@@ -510,6 +513,15 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
             Lang::Ja => "ja",
             Lang::En => "en",
         },
+        print_header: css_string(&format!(
+            "{} — {}",
+            a.system.name,
+            l(
+                "リスクアセスメント・リスク対応報告書",
+                "Risk assessment and treatment report"
+            )
+        )),
+        print_footer: css_string(&print_control(a, lang)),
         title: a.system.name.clone(),
         subtitle: l(
             "リスクアセスメント・リスク対応報告書",
@@ -574,6 +586,50 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
     }
 }
 
+/// Document control for the foot of every printed page: version and date, addressee.
+fn print_control(a: &Assessment, lang: Lang) -> String {
+    let d = a.system.document.clone().unwrap_or_default();
+    let mut parts = Vec::new();
+    if let Some(v) = &d.version {
+        parts.push(format!("{} {v}", t(lang, "版", "version")));
+    }
+    if let Some(date) = d
+        .revised
+        .as_ref()
+        .or(d.created.as_ref())
+        .or(a.system.as_of.as_ref())
+    {
+        parts.push(date.clone());
+    }
+    if let Some(to) = &d.addressee {
+        parts.push(format!("{} {}", t(lang, "提出先", "for"), to.name));
+    }
+    parts.join(" · ")
+}
+
+/// `text` as a quoted CSS string: quotes and backslashes escaped, and every character that could
+/// end the style element or hide text (`<`, `>`, `&`, controls, direction marks) written as a
+/// CSS escape.
+fn css_string(text: &str) -> String {
+    let text = crate::text::visible(text);
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() || matches!(c, '<' | '>' | '&') => {
+                out.push_str(&format!("\\{:X} ", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
     let report = build(a, lang);
     let html = report.render().map_err(std::io::Error::other)?;
@@ -595,4 +651,17 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
         rest = &rest[at..];
     }
     out.write_all(rest.as_bytes())
+}
+
+#[cfg(test)]
+mod css_tests {
+    use super::css_string;
+
+    #[test]
+    fn model_text_cannot_leave_a_css_string() {
+        assert_eq!(
+            css_string("a\"b\\c</style><script>\nx"),
+            "\"a\\\"b\\\\c\\3C /style\\3E \\3C script\\3E \\A x\""
+        );
+    }
 }

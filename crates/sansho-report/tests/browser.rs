@@ -256,3 +256,54 @@ fn large_tables_are_paged_sorted_and_filtered_over_all_rows() {
     assert_eq!(steps[3][..3], ["filtered", "1 / 1", &matching.to_string()]);
     assert_eq!(steps[3][4], format!("{matching} 件"));
 }
+
+/// Prints a page to PDF with headless Chromium, as a reader's "print to PDF" does.
+fn print_to_pdf(page: &Path, pdf: &Path) {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        pdf.exists(),
+        "no PDF: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_printed_report_puts_wide_tables_and_diagrams_on_landscape_pages() {
+    let a = common::example();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let page = write_report(&a, Lang::Ja, out, "example-report-print.html");
+    let pdf = out.join("example-report.pdf");
+    print_to_pdf(&page, &pdf);
+    // Chromium writes each page's size as its MediaBox; A4 is 595 × 842 points.
+    let bytes = std::fs::read(&pdf).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let boxes: Vec<&str> = text
+        .match_indices("/MediaBox [")
+        .map(|(i, _)| &text[i + 11..i + 11 + text[i + 11..].find(']').unwrap()])
+        .collect();
+    let landscape = boxes.iter().filter(|b| b.starts_with("0 0 841")).count();
+    let portrait = boxes.iter().filter(|b| b.starts_with("0 0 594")).count();
+    assert_eq!(landscape + portrait, boxes.len(), "{boxes:?}");
+    // The summary is portrait; the four diagrams (each on its own page) and the wide tables
+    // are landscape, the scales portrait again.
+    assert!(portrait >= 2, "{portrait} portrait pages");
+    assert!(landscape >= 4 + 3, "{landscape} landscape pages");
+    // The page's own header and footer carry the title, the document control and the page
+    // number (the browser's are switched off).
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("@bottom-right { content: counter(page) \" / \" counter(pages);"));
+    assert!(html.contains("@bottom-left { content: \"版 1.2 · 2026-11-01 · 提出先 医療法人社団ひので会 ひので内科クリニック\";"));
+}
