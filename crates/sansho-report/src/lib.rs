@@ -146,6 +146,9 @@ pub struct Options {
     /// When `None`, the model's `as_of`, else a fixed date: the same model always gives the same
     /// bytes, and no writer reads the clock.
     pub document_date: Option<String>,
+    /// The model's directory relative to the checkout code scanning reads (normally the current
+    /// directory), ending in `/`: SARIF says where its locations are relative to.
+    pub model_dir: Option<String>,
 }
 
 impl Options {
@@ -153,6 +156,7 @@ impl Options {
         Options {
             lang,
             document_date: None,
+            model_dir: None,
         }
     }
 }
@@ -209,7 +213,7 @@ pub fn write(
             serde_json::to_writer(&mut *out, assessment)?;
             writeln!(out)
         }
-        Format::Sarif => sarif::write(assessment, out),
+        Format::Sarif => sarif::write(assessment, options.model_dir.as_deref(), out),
         Format::Dot => {
             out.write_all(diagram::render_dot(&diagram::configuration(assessment, lang)).as_bytes())
         }

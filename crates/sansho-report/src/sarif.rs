@@ -23,9 +23,24 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool,
+    /// Where `MODELROOT`, the base of every location, is.
+    original_uri_base_ids: BTreeMap<&'static str, BaseUri>,
     artifacts: Vec<Artifact<'a>>,
     results: Vec<SarifResult>,
 }
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BaseUri {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+    description: Text,
+}
+
+/// The base every location is relative to: the directory of the model's entry file.
+const MODEL_ROOT: &str = "MODELROOT";
 
 #[derive(Serialize)]
 struct Tool {
@@ -71,6 +86,7 @@ struct Artifact<'a> {
 #[serde(rename_all = "camelCase")]
 struct ArtifactLocation<'a> {
     uri: &'a str,
+    uri_base_id: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     index: Option<usize>,
 }
@@ -104,6 +120,7 @@ struct PhysicalLocation {
 #[serde(rename_all = "camelCase")]
 struct OwnedArtifactLocation {
     uri: String,
+    uri_base_id: &'static str,
     index: usize,
 }
 
@@ -136,6 +153,7 @@ fn location(a: &Assessment, span: Option<Span>) -> Vec<Location> {
             physical_location: PhysicalLocation {
                 artifact_location: OwnedArtifactLocation {
                     uri: a.files.get(s.file.0 as usize).cloned().unwrap_or_default(),
+                    uri_base_id: MODEL_ROOT,
                     index: s.file.0 as usize,
                 },
                 region: Region {
@@ -149,7 +167,11 @@ fn location(a: &Assessment, span: Option<Span>) -> Vec<Location> {
 
 /// Writes the SARIF log. Untreated-risk findings (P001) are left out because open risks are
 /// reported themselves, as rule `RISK-<rank>`, one result per kind of risk with its count.
-pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
+///
+/// Locations are relative to the model's directory (`uriBaseId` `MODELROOT`); `model_dir` says
+/// where that is relative to the checkout code scanning runs in (`examples/ehr-saas/`), when the
+/// caller knows.
+pub fn write(a: &Assessment, model_dir: Option<&str>, out: &mut dyn Write) -> std::io::Result<()> {
     let mut rules: Vec<Rule> = Vec::new();
     let index_of = |rules: &mut Vec<Rule>,
                     id: String,
@@ -348,12 +370,24 @@ pub fn write(a: &Assessment, out: &mut dyn Write) -> std::io::Result<()> {
                     rules,
                 },
             },
+            original_uri_base_ids: BTreeMap::from([(
+                MODEL_ROOT,
+                BaseUri {
+                    uri: model_dir.map(str::to_owned),
+                    // Relative to the checkout, which code scanning knows as %SRCROOT%.
+                    uri_base_id: model_dir.map(|_| "%SRCROOT%"),
+                    description: Text {
+                        text: "The directory of the model's entry file; every location is relative to it.".to_owned(),
+                    },
+                },
+            )]),
             artifacts: a
                 .files
                 .iter()
                 .map(|f| Artifact {
                     location: ArtifactLocation {
                         uri: f,
+                        uri_base_id: MODEL_ROOT,
                         index: None,
                     },
                 })

@@ -146,7 +146,7 @@ fn model_strings_that_look_like_formulas_stay_text() {
 fn sarif_validates_against_the_official_schema_and_points_into_the_model() {
     let a = common::example();
     let mut bytes = Vec::new();
-    sarif::write(&a, &mut bytes).unwrap();
+    sarif::write(&a, Some("examples/ehr-saas/"), &mut bytes).unwrap();
     let log: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let mut schema: serde_json::Value =
         serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
@@ -174,12 +174,13 @@ fn sarif_validates_against_the_official_schema_and_points_into_the_model() {
     let results = log["runs"][0]["results"].as_array().unwrap();
     let auth = results.iter().find(|r| r["ruleId"] == "AUTH001").unwrap();
     let location = &auth["locations"][0]["physicalLocation"];
-    assert!(
-        location["artifactLocation"]["uri"]
-            .as_str()
-            .unwrap()
-            .ends_with("sites.yaml")
-    );
+    // Relative to the model's directory, which is said to be relative to the checkout: code
+    // scanning maps it to examples/ehr-saas/sites.yaml.
+    assert_eq!(location["artifactLocation"]["uri"], "sites.yaml");
+    assert_eq!(location["artifactLocation"]["uriBaseId"], "MODELROOT");
+    let base = &log["runs"][0]["originalUriBaseIds"]["MODELROOT"];
+    assert_eq!(base["uri"], "examples/ehr-saas/");
+    assert_eq!(base["uriBaseId"], "%SRCROOT%");
     assert!(location["region"]["startLine"].as_u64().unwrap() > 1);
     assert!(
         results
@@ -204,7 +205,7 @@ fn markdown_and_sarif_snapshots() {
         md.replace(&a.generator, "sansho VERSION")
     );
     let mut s = Vec::new();
-    sarif::write(&a, &mut s).unwrap();
+    sarif::write(&a, None, &mut s).unwrap();
     // The writer is compact; the snapshot is indented so that a change reads as a diff.
     let value: serde_json::Value = serde_json::from_slice(&s).unwrap();
     let s = serde_json::to_string_pretty(&value)
@@ -333,7 +334,7 @@ fn change_report_lists_added_removed_reranked_and_decisions_to_review() {
 fn sarif_reports_each_kind_of_open_risk_once_with_its_count() {
     let a = common::from_text(&sansho_gen::hospital(200));
     let mut bytes = Vec::new();
-    sarif::write(&a, &mut bytes).unwrap();
+    sarif::write(&a, None, &mut bytes).unwrap();
     let log: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let results = log["runs"][0]["results"].as_array().unwrap();
     let risk_results: Vec<&serde_json::Value> = results

@@ -743,6 +743,7 @@ fn report(
     let options = sansho_report::Options {
         lang,
         document_date,
+        model_dir: model_dir_for_sarif(model),
     };
     let staged = stage_outputs(&outputs, &assessment, &options, out)?;
     report_dir::commit(set, staged)?;
@@ -751,6 +752,20 @@ fn report(
     }
     exit_without_drop(assessment);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The model's directory as given on the command line, for SARIF: code scanning reads paths
+/// relative to the checkout, which is normally where sansho runs. `None` for an absolute path
+/// (no checkout to be relative to) and for the current directory itself.
+fn model_dir_for_sarif(model: &Path) -> Option<String> {
+    if model.is_absolute() {
+        return None;
+    }
+    let dir = model.parent()?.to_str()?.trim_start_matches("./");
+    if dir.is_empty() || dir == "." || dir.split('/').any(|part| part == "..") {
+        return None;
+    }
+    Some(format!("{}/", dir.trim_end_matches('/')))
 }
 
 /// Writes every report file beside its target on all cores, each streamed to its temporary
@@ -885,4 +900,23 @@ fn init(dir: &Path, force: bool) -> anyhow::Result<ExitCode> {
     println!("wrote {}", path.display());
     println!("next: sansho assess {}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model_dir_for_sarif;
+    use std::path::Path;
+
+    #[test]
+    fn sarif_base_is_the_models_directory_within_the_checkout() {
+        let dir = |p: &str| model_dir_for_sarif(Path::new(p));
+        assert_eq!(
+            dir("examples/ehr-saas/sansho.yaml").as_deref(),
+            Some("examples/ehr-saas/")
+        );
+        assert_eq!(dir("./model/sansho.yaml").as_deref(), Some("model/"));
+        assert_eq!(dir("sansho.yaml"), None);
+        assert_eq!(dir("/srv/model/sansho.yaml"), None);
+        assert_eq!(dir("../elsewhere/sansho.yaml"), None);
+    }
 }

@@ -213,6 +213,8 @@ async fn render(
         let options = sansho_report::Options {
             lang: Lang::Ja,
             document_date: Some(date),
+            // Uploaded files carry no place in a checkout.
+            model_dir: None,
         };
         let mut out = Vec::new();
         let json =
