@@ -334,7 +334,9 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
             ]
         },
     ));
-    tables.push(Table::new(
+    let treated = a.risks.iter().filter(|r| r.treatment.is_some()).count();
+    let listed = a.risks.iter().filter(|r| crate::review::listed(r)).count();
+    let mut treatment = Table::new(
         "treatment",
         l("リスク対応一覧", "Risk treatment").into(),
         [
@@ -349,9 +351,10 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
         ]
         .map(String::from)
         .to_vec(),
-        // The same rows as the workbook's sheet: treated risks and those whose rank asks for
-        // treatment (an untreated one shows 未対応).
-        || a.risks.iter().filter(|r| crate::review::listed(r)),
+        // Treated risks only: the untreated ones that still ask for treatment are in the
+        // assessment list above and in the workbook's treatment sheet; at 100,000 flows listing
+        // them here too would double the page. The note under the table says so.
+        || a.risks.iter().filter(|r| r.treatment.is_some()),
         move |r| {
             let tr = r.treatment.as_deref();
             vec![
@@ -390,7 +393,20 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
                 ),
             ]
         },
-    ));
+    );
+    if listed != treated {
+        treatment.note = match lang {
+            Lang::Ja => format!(
+                "この表は対応を決めたリスク ({treated} 件) です。ランクが対応を求めるのに未対応のリスク ({} 件) はリスクアセスメント結果一覧にあり、Excel のリスク対応一覧には両方 ({listed} 件) が載っています。",
+                listed - treated
+            ),
+            Lang::En => format!(
+                "This table lists the risks with a treatment ({treated}). The {} untreated risks whose rank asks for treatment are in the assessment list above; the workbook's treatment sheet lists both ({listed}).",
+                listed - treated
+            ),
+        };
+    }
+    tables.push(treatment);
     let requests = labels::institution_requests(a);
     tables.push(Table::held(
         "requests",
