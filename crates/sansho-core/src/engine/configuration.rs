@@ -144,10 +144,7 @@ pub fn build(model: &Model, kb: &KnowledgeBase) -> Configuration {
                         .signature
                         .as_ref()
                         .map(|s| format!("{} / {}", s.method.name(), s.timestamp.name())),
-                    signature_label: i.signature.as_ref().map(|s| {
-                        let (m, t) = (s.method.label(), s.timestamp.label());
-                        Localized::new(format!("{}、{}", m.ja, t.ja), format!("{}, {}", m.en, t.en))
-                    }),
+                    signature_label: i.signature.as_ref().map(signature_label),
                 }
             })
             .collect(),
@@ -252,10 +249,7 @@ fn legal_records(model: &Model, kb: &KnowledgeBase) -> Vec<LegalRecordInfo> {
                     .clone()
                     .or_else(|| retention.map(|e| e.law.clone())),
                 requires_signature: i.requires_signature,
-                signature: i.signature.as_ref().map(|s| {
-                    let (m, t) = (s.method.label(), s.timestamp.label());
-                    Localized::new(format!("{}、{}", m.ja, t.ja), format!("{}, {}", m.en, t.en))
-                }),
+                signature: i.signature.as_ref().map(signature_label),
                 stored_on: AssetIx::enumerate(&model.assets)
                     .filter(|(_, a)| a.holds.contains(&ix))
                     .map(|(a, _)| reference(model, ElementRef::Asset(a)))
@@ -274,4 +268,10 @@ fn legal_records(model: &Model, kb: &KnowledgeBase) -> Vec<LegalRecordInfo> {
             }
         })
         .collect()
+}
+
+/// A signature's method and time-stamp, for readers: 「HPKI 電子署名、認定タイムスタンプ」.
+fn signature_label(s: &crate::model::Signature) -> Localized {
+    let (m, t) = (s.method.label(), s.timestamp.label());
+    Localized::new(format!("{}、{}", m.ja, t.ja), format!("{}, {}", m.en, t.en))
 }
