@@ -537,7 +537,7 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
                 "Risk assessment and treatment report"
             )
         )),
-        print_footer: css_string(&print_control(a, lang)),
+        print_footer: css_string(&package::print_control(a, lang)),
         title: a.system.name.clone(),
         subtitle: l(
             "リスクアセスメント・リスク対応報告書",
@@ -600,27 +600,6 @@ pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
             generated: a.generator.clone(),
         },
     }
-}
-
-/// Document control for the foot of every printed page: version and date, addressee.
-fn print_control(a: &Assessment, lang: Lang) -> String {
-    let d = a.system.document.clone().unwrap_or_default();
-    let mut parts = Vec::new();
-    if let Some(v) = &d.version {
-        parts.push(format!("{} {v}", t(lang, "版", "version")));
-    }
-    if let Some(date) = d
-        .revised
-        .as_ref()
-        .or(d.created.as_ref())
-        .or(a.system.as_of.as_ref())
-    {
-        parts.push(date.clone());
-    }
-    if let Some(to) = &d.addressee {
-        parts.push(format!("{} {}", t(lang, "提出先", "for"), to.name));
-    }
-    parts.join(" · ")
 }
 
 /// `text` as a quoted CSS string: quotes and backslashes escaped, and every character that could

@@ -43,6 +43,27 @@ pub(crate) fn document_facts(a: &Assessment, lang: Lang) -> Vec<(String, String)
     .collect()
 }
 
+/// Document control for the foot of every printed page: version and date, addressee.
+pub(crate) fn print_control(a: &Assessment, lang: Lang) -> String {
+    let d = a.system.document.clone().unwrap_or_default();
+    let mut parts = Vec::new();
+    if let Some(v) = &d.version {
+        parts.push(format!("{} {v}", t(lang, "版", "version")));
+    }
+    if let Some(date) = d
+        .revised
+        .as_ref()
+        .or(d.created.as_ref())
+        .or(a.system.as_of.as_ref())
+    {
+        parts.push(date.clone());
+    }
+    if let Some(to) = &d.addressee {
+        parts.push(format!("{} {}", t(lang, "提出先", "for"), to.name));
+    }
+    parts.join(" · ")
+}
+
 /// The system description and the safety evaluation (PGL 4.3), as (label, text).
 pub(crate) fn system_facts(a: &Assessment, lang: Lang) -> Vec<(String, String)> {
     let l = |ja: &'static str, en: &'static str| t(lang, ja, en).to_owned();

@@ -118,6 +118,44 @@ fn within_cell_limit(text: &str) -> std::borrow::Cow<'_, str> {
     cut.into()
 }
 
+/// What every printed page of every sheet carries: the system's name, the sheet's name and the
+/// document control at the top, the page number at the foot.
+struct PageText {
+    header: String,
+    footer: String,
+}
+
+impl PageText {
+    fn new(a: &Assessment, lang: Lang) -> Self {
+        // Excel refuses headers over 255 UTF-16 units (the writer only warns and drops them);
+        // `&` starts a code in them and is written `&&`.
+        let part = |text: &str| {
+            let mut out = String::new();
+            let mut units = 0;
+            for c in crate::text::visible(text).chars() {
+                units += c.len_utf16();
+                if units > 100 {
+                    out.push('…');
+                    break;
+                }
+                if c == '&' {
+                    out.push('&');
+                }
+                out.push(c);
+            }
+            out
+        };
+        PageText {
+            header: format!(
+                "&L{}&C&A&R{}",
+                part(&a.system.name),
+                part(&package::print_control(a, lang))
+            ),
+            footer: "&C&P / &N".to_owned(),
+        }
+    }
+}
+
 /// Writes a sheet row by row (Excel's constant-memory layout); rows beyond Excel's limit go on
 /// continuation sheets named `name (2)`, `name (3)` ... The workbook is only locked to create
 /// each worksheet, so sheets can be written on several threads.
@@ -125,6 +163,7 @@ fn write_sheet(
     workbook: &Mutex<Workbook>,
     sheet: Sheet<'_>,
     formats: &Formats,
+    page: &PageText,
 ) -> Result<Vec<Worksheet>, XlsxError> {
     let mut rows = sheet.rows.peekable();
     let mut part = 1;
@@ -199,6 +238,8 @@ fn write_sheet(
         }
         ws.set_landscape();
         ws.set_paper_size(9); // A4
+        ws.set_header(&page.header);
+        ws.set_footer(&page.footer);
         ws.set_print_fit_to_pages(1, 0);
         ws.set_repeat_rows(0, 0)?;
         done.push(ws);
@@ -654,6 +695,7 @@ pub fn write(a: &Assessment, options: &crate::Options, out: &mut dyn Write) -> s
     // fast for files about a third larger (docs/PERFORMANCE.md).
     workbook.set_zip_compression_level(1);
     let formats = Formats::new();
+    let page = PageText::new(a, lang);
     // Formats get their style index on first use; sheets are written in parallel, so they are
     // registered here in a fixed order, or the styles would be numbered differently each run.
     for format in formats.all() {
@@ -675,7 +717,7 @@ pub fn write(a: &Assessment, options: &crate::Options, out: &mut dyn Write) -> s
                         loop {
                             let next = pending.lock().unwrap_or_else(PoisonError::into_inner).pop();
                             let Some((i, sheet)) = next else { break done };
-                            done.push((i, write_sheet(&workbook, sheet, &formats)));
+                            done.push((i, write_sheet(&workbook, sheet, &formats, &page)));
                         }
                     })
                 })

@@ -518,3 +518,51 @@ fn without(text: &str, open: &str, close: &str) -> String {
     kept.push_str(rest);
     kept
 }
+
+/// The header and footer of each sheet of a workbook, from its XML.
+fn page_setup(a: &sansho_core::Assessment) -> Vec<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    xlsx::write(a, &sansho_report::Options::new(Lang::Ja), &mut bytes).unwrap();
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut setups = Vec::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        if !file.name().unwrap().starts_with("xl/worksheets/sheet") {
+            continue;
+        }
+        let mut xml = String::new();
+        file.read_to_string(&mut xml).unwrap();
+        let start = xml
+            .find("<headerFooter>")
+            .expect("every sheet has a header");
+        let end = xml[start..].find("</headerFooter>").unwrap();
+        setups.push(xml[start..start + end].to_owned());
+    }
+    setups
+}
+
+#[test]
+fn every_printed_sheet_names_the_system_the_document_control_and_the_page() {
+    let setups = page_setup(&common::example());
+    assert_eq!(setups.len(), 14);
+    for setup in &setups {
+        assert!(
+            setup.contains("&amp;Lさくらクラウドカルテ（電子カルテ・医事会計サービス）&amp;C&amp;A&amp;R版 1.2 · 2026-11-01 · 提出先 医療法人社団ひので会 ひので内科クリニック"),
+            "{setup}"
+        );
+        assert!(
+            setup.contains("<oddFooter>&amp;C&amp;P / &amp;N</oddFooter>"),
+            "{setup}"
+        );
+    }
+    // A model's `&` is doubled so that it prints as itself, not as a header code.
+    let hostile =
+        common::from_text(&common::HOSTILE.replace("name: \"<script>", "name: \"R&D &P <script>"));
+    let setups = page_setup(&hostile);
+    assert!(
+        setups[0].contains("R&amp;&amp;D &amp;&amp;P"),
+        "{}",
+        setups[0]
+    );
+}
