@@ -118,8 +118,8 @@ fn within_cell_limit(text: &str) -> std::borrow::Cow<'_, str> {
     cut.into()
 }
 
-/// What every printed page of every sheet carries: the system's name, the sheet's name and the
-/// document control at the top, the page number at the foot.
+/// What every printed page of every sheet carries: the system's name and the document control at
+/// the top, the sheet's name and the page number at the foot (the top has no room for three).
 struct PageText {
     header: String,
     footer: String,
@@ -147,11 +147,11 @@ impl PageText {
         };
         PageText {
             header: format!(
-                "&L{}&C&A&R{}",
+                "&L{}&R{}",
                 part(&a.system.name),
                 part(&package::print_control(a, lang))
             ),
-            footer: "&C&P / &N".to_owned(),
+            footer: "&L&A&R&P / &N".to_owned(),
         }
     }
 }

@@ -548,11 +548,11 @@ fn every_printed_sheet_names_the_system_the_document_control_and_the_page() {
     assert_eq!(setups.len(), 14);
     for setup in &setups {
         assert!(
-            setup.contains("&amp;Lさくらクラウドカルテ（電子カルテ・医事会計サービス）&amp;C&amp;A&amp;R版 1.2 · 2026-11-01 · 提出先 医療法人社団ひので会 ひので内科クリニック"),
+            setup.contains("&amp;Lさくらクラウドカルテ（電子カルテ・医事会計サービス）&amp;R版 1.2 · 2026-11-01 · 提出先 医療法人社団ひので会 ひので内科クリニック"),
             "{setup}"
         );
         assert!(
-            setup.contains("<oddFooter>&amp;C&amp;P / &amp;N</oddFooter>"),
+            setup.contains("<oddFooter>&amp;L&amp;A&amp;R&amp;P / &amp;N</oddFooter>"),
             "{setup}"
         );
     }
