@@ -331,7 +331,10 @@ pub struct Risk {
     pub segment: SegmentKind,
     pub element: Ref,
     pub threat: Text,
-    /// 想定リスク: what could happen, in words (knowledge base `scenarios`).
+    /// 想定リスク: what could happen, in words (knowledge base `scenarios`). Results written
+    /// before risks had one (a server's earlier versions, `sansho diff` of an old result) read
+    /// back with it empty.
+    #[serde(default)]
     pub scenario: crate::scenario::Scenario,
     /// Class of the flow's information that set the impact.
     pub classification: Text,

@@ -104,8 +104,8 @@ impl LocalizedTemplate {
 }
 
 /// A risk's 想定リスク: context and clause, joined when read. Serialised as the joined sentence
-/// in both languages (`{"ja": …, "en": …}`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// in both languages (`{"ja": …, "en": …}`). Empty in results written before risks had one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scenario {
     context: Arc<Localized>,
     clause: Arc<Localized>,

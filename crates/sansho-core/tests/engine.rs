@@ -536,6 +536,13 @@ fn every_risk_says_what_could_happen_in_both_languages() {
     let back: Assessment = serde_json::from_str(&json).unwrap();
     let again = back.risks.iter().find(|x| x.id == r.id).unwrap();
     assert_eq!(again.scenario.localized(), r.scenario.localized());
+    // A result written before risks had a scenario still reads, with the scenario empty.
+    let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for risk in old["risks"].as_array_mut().unwrap() {
+        risk.as_object_mut().unwrap().remove("scenario");
+    }
+    let old: Assessment = serde_json::from_value(old).unwrap();
+    assert_eq!(old.risks[0].scenario.text(Lang::Ja), "");
 }
 
 #[test]
