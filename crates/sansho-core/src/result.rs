@@ -463,20 +463,6 @@ pub struct ThreatInfo {
     pub harms: Vec<Cia>,
 }
 
-/// A risk told for a reader: what could happen, what is at stake, and why it scores as it does,
-/// in words (the trace says the same in rule ids).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RiskStory {
-    /// 想定リスク.
-    pub scenario: String,
-    /// The aspects (C/I/A) the threat harms, the one that set the impact first.
-    pub at_stake: String,
-    /// Why the likelihood (顕在化率) is what it is.
-    pub likelihood: String,
-    /// Why the impact (影響度) is what it is.
-    pub impact: String,
-}
-
 /// Tells risks of one assessment in words; made once, then asked per risk.
 pub struct Narrator<'a> {
     assessment: &'a Assessment,
@@ -486,7 +472,8 @@ pub struct Narrator<'a> {
     reasons: std::cell::RefCell<std::collections::HashMap<(usize, usize, Lang), Arc<Reasons>>>,
 }
 
-/// Why a risk's likelihood and impact are what they are, in words.
+/// What is at stake and why a risk's likelihood and impact are what they are, in words (the
+/// trace says the same in rule ids); the 想定リスク is the risk's own `scenario`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reasons {
     pub at_stake: String,
@@ -515,16 +502,6 @@ impl<'a> Narrator<'a> {
 
     pub fn threat(&self, id: &str) -> Option<&'a ThreatInfo> {
         self.threats.get(id).copied()
-    }
-
-    pub fn story(&self, risk: &Risk, lang: Lang) -> RiskStory {
-        let reasons = self.reasons(risk, lang);
-        RiskStory {
-            scenario: risk.scenario.text(lang),
-            at_stake: reasons.at_stake.clone(),
-            likelihood: reasons.likelihood.clone(),
-            impact: reasons.impact.clone(),
-        }
     }
 
     /// The reasons of a risk, made once per distinct trace and threat.

@@ -98,6 +98,16 @@ impl LocalizedTemplate {
         self.ja.uses_flow() || self.en.uses_flow()
     }
 
+    /// Whether `{information}` is used: it differs between the threats of one segment.
+    pub(crate) fn uses_information(&self) -> bool {
+        let uses = |t: &Template| {
+            t.pieces
+                .iter()
+                .any(|p| matches!(p, Piece::Slot(i) if SLOTS[*i] == "information"))
+        };
+        uses(&self.ja) || uses(&self.en)
+    }
+
     pub(crate) fn fill(&self, ja: &Slots, en: &Slots) -> Localized {
         Localized::new(self.ja.fill(ja), self.en.fill(en))
     }

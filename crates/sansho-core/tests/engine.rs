@@ -521,7 +521,7 @@ fn every_risk_says_what_could_happen_in_both_languages() {
         r.scenario.text(Lang::En)
     );
     // The reasons say in words what the trace says in rule ids.
-    let story = sansho_core::result::Narrator::new(&a).story(r, Lang::Ja);
+    let story = sansho_core::result::Narrator::new(&a).reasons(r, Lang::Ja);
     assert!(story.at_stake.starts_with("機密性"), "{}", story.at_stake);
     assert!(
         story

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use sansho_core::result::Risk;
-use sansho_core::vocab::TreatmentNeed;
+use sansho_core::vocab::{TreatmentNeed, Vocabulary};
 use sansho_core::{Assessment, Lang, Localized, loc};
 
 /// The label of the summary row that holds the digest, in both languages.
@@ -54,7 +54,7 @@ pub fn treatment_digest(a: &Assessment) -> String {
         }
         if let Some(t) = &r.treatment {
             hash.update(b"\t");
-            hash.update(t.option.label().en.as_bytes());
+            hash.update(t.option.name().as_bytes());
             for c in &t.controls {
                 hash.update(b"\tc:");
                 hash.update(c.id.as_bytes());
@@ -74,17 +74,6 @@ pub enum Verdict {
     Agreed,
     Discuss,
     SentBack,
-}
-
-impl Verdict {
-    pub fn label(self) -> Localized {
-        let (_, ja, en) = VERDICTS
-            .iter()
-            .find(|(v, _, _)| *v == self)
-            .copied()
-            .unwrap_or((self, "", ""));
-        Localized::new(ja, en)
-    }
 }
 
 /// One row the institution answered.

@@ -391,13 +391,15 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
 
     // One per sheet: sheets are written on several threads.
     let narrator = sansho_core::result::Narrator::new(a);
-    let class_name = move |id: &str| {
-        a.configuration
-            .information
-            .iter()
-            .find(|i| i.classification == id && !i.classification_name.is_empty())
-            .map_or_else(|| id.to_owned(), |i| i.classification_name.clone())
-    };
+    // Class names by id, made once: the sheet asks for one per risk.
+    let class_names: std::collections::HashMap<&str, &str> = a
+        .configuration
+        .information
+        .iter()
+        .filter(|i| !i.classification_name.is_empty())
+        .map(|i| (i.classification.as_str(), i.classification_name.as_str()))
+        .collect();
+    let class_name = move |id: &str| class_names.get(id).copied().unwrap_or(id).to_owned();
     out.push(Sheet {
         name: l("リスクアセスメント結果一覧", "Risk assessment"),
         headers: vec![

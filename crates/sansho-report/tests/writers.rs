@@ -419,9 +419,8 @@ fn codes_shown(text: &str) -> Vec<String> {
                 .rsplit('/')
                 .next()
                 .is_some_and(|t| t.starts_with('T') && t[1..].chars().all(|c| c.is_ascii_digit()));
-        let machine = ["/work/", "/home/", "/tmp/", "/root/", "/Users/"]
-            .iter()
-            .any(|p| token.contains(p));
+        // An absolute path: documents name files relative to the model's directory.
+        let machine = token.starts_with('/') && token[1..].contains('/');
         let place = !machine && (token.contains(".yaml:") || token.ends_with(".yaml"));
         if risk_id || place {
             continue;
@@ -451,11 +450,11 @@ fn japanese_documents_show_no_codes_keys_or_machine_paths() {
     // The scan finds what it is for and lets references through.
     assert_eq!(
         codes_shown(
-            "controls: で system.data_egress_controls を /work/m/x.yaml の ops_log、\
+            "controls: で system.data_egress_controls を /home/author/model/x.yaml の ops_log、\
              OP-TRM-01/media_transport/hdd/T9 と sites.yaml:130:9 (reception-terminal)"
         ),
         [
-            "/work/m/x.yaml",
+            "/home/author/model/x.yaml",
             "controls:",
             "ops_log",
             "system.data_egress_controls"

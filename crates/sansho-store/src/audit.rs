@@ -348,6 +348,15 @@ fn problem(seq: Option<u64>, ja: String, en: String) -> Problem {
     Problem { seq, ja, en }
 }
 
+/// An entry whose content no longer gives its hash.
+fn altered(seq: u64) -> Problem {
+    problem(
+        Some(seq),
+        format!("記録 {seq} の内容がハッシュと一致しません。記録が書き換えられています"),
+        format!("entry {seq}: content does not match its hash; the entry was altered"),
+    )
+}
+
 /// Checks an export: the chain from the first entry (sequence 1) to the last, every checkpoint's
 /// signature and the entry it names, and every record against the last entry that wrote it.
 /// `trusted_key` (hex) is the key the checkpoints must be signed with; without it the export's
@@ -404,17 +413,7 @@ pub fn verify(export: &Export, trusted_key: Option<&str>) -> Verification {
             break;
         }
         if entry.computed_hash() != entry.hash {
-            problems.push(problem(
-                Some(entry.seq),
-                format!(
-                    "記録 {} の内容がハッシュと一致しません。記録が書き換えられています",
-                    entry.seq
-                ),
-                format!(
-                    "entry {}: content does not match its hash; the entry was altered",
-                    entry.seq
-                ),
-            ));
+            problems.push(altered(entry.seq));
             break;
         }
         by_seq.insert(entry.seq, entry);
@@ -621,17 +620,7 @@ pub fn verify_engagement(export: &EngagementExport, trusted_key: Option<&str>) -
             }
         }
         if entry.computed_hash() != entry.hash {
-            problems.push(problem(
-                Some(entry.seq),
-                format!(
-                    "記録 {} の内容がハッシュと一致しません。記録が書き換えられています",
-                    entry.seq
-                ),
-                format!(
-                    "entry {}: content does not match its hash; the entry was altered",
-                    entry.seq
-                ),
-            ));
+            problems.push(altered(entry.seq));
         }
         by_seq.insert(entry.seq, entry);
         previous = Some(entry);

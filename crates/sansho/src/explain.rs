@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use sansho_core::diagnostics::did_you_mean;
 use sansho_core::kb::ScoreOp;
 use sansho_core::result::{Assessment, Risk};
-use sansho_core::vocab::Cia;
 use sansho_core::vocab::Fact;
 use sansho_core::vocab::Vocabulary;
 use sansho_core::{Code, KnowledgeBase, Lang};
@@ -87,13 +86,13 @@ fn op_text(op: ScoreOp) -> String {
     }
 }
 
-fn cia(c: Cia, lang: Lang) -> String {
-    c.label().get(lang).to_owned()
-}
-
 fn kb_entry(kb: &KnowledgeBase, id: &str, lang: Lang) -> Option<String> {
     if let Some(t) = kb.threat(id) {
-        let harms: Vec<String> = t.harms.iter().map(|c| cia(*c, lang)).collect();
+        let harms: Vec<String> = t
+            .harms
+            .iter()
+            .map(|c| c.label().get(lang).to_owned())
+            .collect();
         return Some(format!(
             "{} {}\n{}\nC/I/A: {}  base likelihood: {}\n{}\n",
             t.id,
@@ -186,12 +185,12 @@ pub fn explain_risk(
         s.push_str(&text);
         s.push('\n');
     };
-    let story = sansho_core::result::Narrator::new(a).story(risk, lang);
+    let story = sansho_core::result::Narrator::new(a).reasons(risk, lang);
     line(format!("{} {}", t("リスク", "Risk"), risk.id));
     line(format!(
         "  {}: {}",
         t("想定リスク", "scenario"),
-        story.scenario
+        risk.scenario.text(lang)
     ));
     line(format!(
         "  {}: {}",
@@ -213,7 +212,11 @@ pub fn explain_risk(
         risk.element.id
     ));
     if let Some(th) = threat {
-        let harms: Vec<String> = th.harms.iter().map(|c| cia(*c, lang)).collect();
+        let harms: Vec<String> = th
+            .harms
+            .iter()
+            .map(|c| c.label().get(lang).to_owned())
+            .collect();
         line(format!(
             "  {}: {} {} ({})",
             t("脅威", "threat"),
@@ -278,7 +281,7 @@ pub fn explain_risk(
         basis.information,
         basis.classification,
         t("の", "on"),
-        cia(basis.aspect, lang)
+        basis.aspect.label().get(lang)
     ));
     for step in &i.steps {
         line(format!(

@@ -25,11 +25,15 @@ pub(super) struct Scenarios {
 /// The halves already made by one worker.
 #[derive(Default)]
 pub(super) struct ScenarioCache {
-    /// Risks of one segment follow each other, so the last context is the one asked again.
-    context: Option<((FlowIx, SegmentKind, ElementRef), Arc<Localized>)>,
+    /// Risks of one segment follow each other, so the last context is the one asked again. Keyed
+    /// by the information too when the context names it (a user's may).
+    context: Option<(ContextKey, Arc<Localized>)>,
     /// By (clause, element, information) and the flow when the clause uses its slots.
     clauses: HashMap<ClauseKey, Arc<Localized>>,
 }
+
+/// (flow, segment kind, element, information).
+type ContextKey = (FlowIx, SegmentKind, ElementRef, Option<InfoIx>);
 
 /// (clause, element, information, the flow when the clause uses the flow's slots).
 type ClauseKey = (usize, ElementRef, Option<InfoIx>, Option<FlowIx>);
@@ -100,17 +104,25 @@ impl Scenarios {
         information: Option<InfoIx>,
     ) -> Scenario {
         let flow = &model.flows[flow_ix];
-        let key = (flow_ix, kind, element);
+        // The slots' texts, made at most once per risk and only when a half is not cached.
+        let mut texts = None;
+        let mut fill = |t: &LocalizedTemplate| {
+            let (ja, en) = texts.get_or_insert_with(|| slots(model, flow, element, information));
+            t.fill(&ja.as_slots(), &en.as_slots())
+        };
+        let context_template = self.contexts[kind as usize].as_ref();
+        let key = (
+            flow_ix,
+            kind,
+            element,
+            context_template
+                .filter(|t| t.uses_information())
+                .and(information),
+        );
         let context = match &cache.context {
             Some((k, c)) if *k == key => Arc::clone(c),
             _ => {
-                let made = Arc::new(match &self.contexts[kind as usize] {
-                    Some(t) => {
-                        let (ja, en) = slots(model, flow, element, information);
-                        t.fill(&ja.as_slots(), &en.as_slots())
-                    }
-                    None => Localized::default(),
-                });
+                let made = Arc::new(context_template.map_or_else(Localized::default, &mut fill));
                 cache.context = Some((key, Arc::clone(&made)));
                 made
             }
@@ -124,8 +136,7 @@ impl Scenarios {
                 match cache.clauses.get(&key) {
                     Some(c) => Arc::clone(c),
                     None => {
-                        let (ja, en) = slots(model, flow, element, information);
-                        let made = Arc::new(template.fill(&ja.as_slots(), &en.as_slots()));
+                        let made = Arc::new(fill(template));
                         cache.clauses.insert(key, Arc::clone(&made));
                         made
                     }
