@@ -330,7 +330,7 @@ async fn ended_sessions_replayed_codes_and_forged_forms_are_refused() {
         .text()
         .await
         .unwrap();
-    let used = support::code(reviewer, 0);
+    let used = session.code_used.clone();
     let r = client
         .post(format!("{}/login/mfa", server.url))
         .form(&[

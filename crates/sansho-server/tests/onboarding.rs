@@ -155,6 +155,7 @@ async fn onboarding(backend: Backend) {
         client: director.clone(),
         base: base.clone(),
         csrf: csrf_of(&page),
+        code_used: code.clone(),
     };
     let api = Api::new(&base, &session.token("write").await);
     let review = format!("/api/v1/engagements/{engagement}/versions/{version}");

@@ -150,6 +150,9 @@ pub struct Session {
     pub client: reqwest::Client,
     pub base: String,
     pub csrf: String,
+    /// The one-time code this session logged in with, kept for replay tests: computing it
+    /// again later may give the next step's code once a 30-second boundary has passed.
+    pub code_used: String,
 }
 
 impl Session {
@@ -275,6 +278,7 @@ pub async fn login(base: &str, user: &DemoUser, ahead: u64) -> Session {
         client,
         base: base.to_owned(),
         csrf,
+        code_used: code,
     }
 }
 
