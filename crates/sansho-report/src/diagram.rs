@@ -11,6 +11,7 @@ use sansho_core::vocab::{ConnectionKind, Phase};
 use sansho_core::{Assessment, Lang};
 
 use crate::labels::{self, t};
+use crate::layout::{self, Rect};
 
 impl Diagram {
     /// The nodes drawn inside each group, in diagram order.
@@ -53,9 +54,17 @@ pub struct Node {
 pub struct Edge {
     pub from: String,
     pub to: String,
+    /// Its text; a line break starts a new line in SVG and DOT, a space elsewhere.
     pub label: Option<String>,
     pub directed: bool,
-    pub dashed: bool,
+    /// The kind of link it is part of, which decides its colour and dash.
+    pub link: Option<ConnectionKind>,
+}
+
+impl Edge {
+    pub fn dashed(&self) -> bool {
+        self.link == Some(ConnectionKind::MediaTransport)
+    }
 }
 
 /// Top-level location of every location (rooms are drawn inside their building).
@@ -115,8 +124,44 @@ fn asset_node(
     }
 }
 
-/// The overall configuration: every location, asset and link (summarised for large models, see
-/// [`crate::summarise`]).
+/// Group id of the zone holding the internet links, and of the one holding closed networks,
+/// leased lines and VPNs. Location ids cannot contain `:`.
+const INTERNET_ZONE: &str = "zone:internet";
+const SECURE_ZONE: &str = "zone:secure";
+
+/// Whether a connection crosses between sites (drawn in a network zone) rather than inside one.
+fn wide_area(kind: ConnectionKind) -> bool {
+    kind == ConnectionKind::Internet || kind.is_secure_network()
+}
+
+/// For each (asset, connection), how many more flows go from the asset into the connection
+/// than come out of it into the asset. The configuration has no direction of its own; the
+/// flows give it one, so that a layered drawing runs the way the information does.
+fn flow_directions(a: &Assessment) -> HashMap<(&str, &str), i64> {
+    let links: HashSet<&str> = a
+        .configuration
+        .connections
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    let mut votes: HashMap<(&str, &str), i64> = HashMap::new();
+    for flow in &a.flows {
+        for pair in flow.path.windows(2) {
+            let (x, y) = (&*pair[0].id, &*pair[1].id);
+            match (links.contains(x), links.contains(y)) {
+                (false, true) => *votes.entry((x, y)).or_default() += 1,
+                (true, false) => *votes.entry((y, x)).or_default() -= 1,
+                _ => {}
+            }
+        }
+    }
+    votes
+}
+
+/// The overall configuration: every location and network zone, every asset, and every link.
+/// A link between two assets of a site is a labelled edge; a network with more members, and
+/// every internet or closed-network link, is a node of its own inside its site or zone.
+/// Summarised for large models, see [`crate::summarise`].
 pub fn configuration(a: &Assessment, lang: Lang) -> Diagram {
     let colours = organization_colours(a);
     let tops = top_locations(a);
@@ -129,32 +174,98 @@ pub fn configuration(a: &Assessment, lang: Lang) -> Diagram {
             d.groups.push((l.id.clone(), l.name.clone()));
         }
     }
+    let mut asset_top: HashMap<&str, &str> = HashMap::new();
     for asset in &a.configuration.assets {
-        d.nodes.push(asset_node(
-            asset,
-            top_location(&tops, &asset.location).to_owned(),
-            &colours,
-        ));
+        let top = top_location(&tops, &asset.location);
+        asset_top.insert(&asset.id, top);
+        d.nodes.push(asset_node(asset, top.to_owned(), &colours));
     }
+    let votes = flow_directions(a);
+    let (mut internet, mut secure) = (false, false);
     for c in &a.configuration.connections {
+        let ends: Vec<&str> = c
+            .endpoints
+            .iter()
+            .map(String::as_str)
+            .filter(|e| asset_top.contains_key(e))
+            .collect();
+        let home = ends
+            .first()
+            .map(|e| asset_top[e])
+            .filter(|first| ends.iter().all(|e| asset_top[e] == *first));
+        let vote = |end: &str| votes.get(&(end, c.id.as_str())).copied().unwrap_or(0);
+        if ends.len() == 2 && !wide_area(c.kind) {
+            let (x, y) = if vote(ends[0]) >= vote(ends[1]) {
+                (ends[0], ends[1])
+            } else {
+                (ends[1], ends[0])
+            };
+            d.edges.push(Edge {
+                from: x.to_owned(),
+                to: y.to_owned(),
+                label: Some(c.name.clone()),
+                directed: false,
+                link: Some(c.kind),
+            });
+            continue;
+        }
+        let group = match home {
+            Some(site) => Some(site.to_owned()),
+            None if c.kind == ConnectionKind::Internet => {
+                internet = true;
+                Some(INTERNET_ZONE.to_owned())
+            }
+            None if c.kind.is_secure_network() => {
+                secure = true;
+                Some(SECURE_ZONE.to_owned())
+            }
+            None => None,
+        };
         let id = format!("link:{}", c.id);
         d.nodes.push(Node {
             id: id.clone(),
             label: c.name.clone(),
             kind: "link".to_owned(),
-            group: None,
-            colour: "#455a64",
+            group,
+            colour: link_style(Some(c.kind)).0,
             link: Some(c.kind),
         });
-        for e in &c.endpoints {
+        for (k, e) in ends.iter().enumerate() {
+            // Into the link if flows go that way (or, with no flow, for its first endpoint).
+            let inward = match vote(e) {
+                0 => k == 0,
+                v => v > 0,
+            };
+            let (from, to) = if inward {
+                ((*e).to_owned(), id.clone())
+            } else {
+                (id.clone(), (*e).to_owned())
+            };
             d.edges.push(Edge {
-                from: e.clone(),
-                to: id.clone(),
+                from,
+                to,
                 label: None,
                 directed: false,
-                dashed: c.kind == ConnectionKind::MediaTransport,
+                link: Some(c.kind),
             });
         }
+    }
+    if internet {
+        d.groups.push((
+            INTERNET_ZONE.to_owned(),
+            t(lang, "インターネット", "Internet").to_owned(),
+        ));
+    }
+    if secure {
+        d.groups.push((
+            SECURE_ZONE.to_owned(),
+            t(
+                lang,
+                "閉域網・専用線・VPN",
+                "Closed networks, leased lines and VPNs",
+            )
+            .to_owned(),
+        ));
     }
     d.legend = a
         .configuration
@@ -165,8 +276,41 @@ pub fn configuration(a: &Assessment, lang: Lang) -> Diagram {
     crate::summarise::summarise(d, lang)
 }
 
-/// The information flows of one phase: assets they touch, and one arrow per hop labelled with
-/// the flow ids.
+/// Flows between one pair of assets drawn each as an edge of its own; more than this become one
+/// edge that counts them.
+const FLOWS_PER_PAIR: usize = 3;
+
+/// Who does it and on what information, for a flow's edge: its id, then 「医療事務: 患者基本情報」.
+fn flow_label(flow: &sansho_core::result::FlowResult, lang: Lang) -> String {
+    let who = if flow.who.is_empty() {
+        t(lang, "（自動処理）", "(automatic)").to_owned()
+    } else {
+        flow.who
+            .iter()
+            .map(|r| &*r.name)
+            .collect::<Vec<_>>()
+            .join(t(lang, "・", ", "))
+    };
+    let mut what = flow
+        .what
+        .iter()
+        .take(2)
+        .map(|r| &*r.name)
+        .collect::<Vec<_>>()
+        .join(t(lang, "、", ", "));
+    if flow.what.len() > 2 {
+        let more = flow.what.len() - 2;
+        what.push_str(&match lang {
+            Lang::Ja => format!(" ほか {more} 件"),
+            Lang::En => format!(" and {more} more"),
+        });
+    }
+    format!("{}\n{who}: {what}", flow.id)
+}
+
+/// The information flows of one phase: one arrow per flow, from the asset where it starts to
+/// the asset where it ends, labelled with the flow, who does it and what information it
+/// carries. The route between them is the configuration diagram's.
 pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
     let colours = organization_colours(a);
     let mut d = Diagram {
@@ -185,19 +329,21 @@ pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
         .iter()
         .map(|x| x.id.as_str())
         .collect();
-    let mut hops: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    let mut pairs: BTreeMap<(&str, &str), Vec<&sansho_core::result::FlowResult>> = BTreeMap::new();
     let mut used: HashSet<&str> = HashSet::new();
     for flow in a.flows.iter().filter(|f| f.phase == phase) {
-        let on_path: Vec<&str> = flow
+        let mut on_path = flow
             .path
             .iter()
             .map(|r| &*r.id)
-            .filter(|id| assets.contains(id))
-            .collect();
-        used.extend(on_path.iter().copied());
-        for pair in on_path.windows(2) {
-            hops.entry((pair[0], pair[1])).or_default().push(&flow.id);
-        }
+            .filter(|id| assets.contains(id));
+        let Some(first) = on_path.next() else {
+            continue;
+        };
+        let last = on_path.next_back().unwrap_or(first);
+        used.insert(first);
+        used.insert(last);
+        pairs.entry((first, last)).or_default().push(flow);
     }
     let location_names: HashMap<&str, &str> = a
         .configuration
@@ -219,20 +365,29 @@ pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
         }
         d.nodes.push(asset_node(asset, group.to_owned(), &colours));
     }
-    for ((from, to), ids) in hops {
-        let (from, to) = (from.to_owned(), to.to_owned());
-        let label = if ids.len() > 3 {
-            format!("{} +{}", ids[..3].join(", "), ids.len() - 3)
-        } else {
-            ids.join(", ")
-        };
-        d.edges.push(Edge {
-            from,
-            to,
+    for ((from, to), flows) in pairs {
+        let edge = |label: String| Edge {
+            from: from.to_owned(),
+            to: to.to_owned(),
             label: Some(label),
             directed: true,
-            dashed: false,
-        });
+            link: None,
+        };
+        for flow in flows.iter().take(FLOWS_PER_PAIR) {
+            d.edges.push(edge(flow_label(flow, lang)));
+        }
+        if flows.len() > FLOWS_PER_PAIR {
+            let rest: Vec<&str> = flows[FLOWS_PER_PAIR..]
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect();
+            let shown = rest.iter().take(4).copied().collect::<Vec<_>>().join(", ");
+            let tail = if rest.len() > 4 { ", …" } else { "" };
+            d.edges.push(edge(match lang {
+                Lang::Ja => format!("ほか {} 件の情報流\n{shown}{tail}", rest.len()),
+                Lang::En => format!("{} more flows\n{shown}{tail}", rest.len()),
+            }));
+        }
     }
     crate::summarise::summarise(d, lang)
 }
@@ -253,11 +408,38 @@ fn dot_escape(text: &str) -> String {
     crate::text::visible(text)
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
-        .replace('\n', " ")
+        .replace('\r', "")
+        .replace('\n', "\\n")
 }
 
 fn dot_id(id: &str) -> String {
     format!("\"{}\"", dot_escape(id))
+}
+
+/// An asset as a box outlined in its organisation's colour; a link as an ellipse in its kind's.
+fn dot_node(s: &mut String, n: &Node, indent: &str) {
+    if n.link.is_some() {
+        let (colour, dash) = link_style(n.link);
+        let style = if dash.is_some() {
+            "\"dashed,filled\""
+        } else {
+            "filled"
+        };
+        let _ = writeln!(
+            s,
+            "{indent}{} [label=\"{}\", shape=ellipse, style={style}, color=\"{colour}\", fillcolor=\"#eceff1\"];",
+            dot_id(&n.id),
+            dot_escape(&n.label)
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "{indent}{} [label=\"{}\", color=\"{}\", penwidth=2];",
+            dot_id(&n.id),
+            dot_escape(&n.label),
+            n.colour
+        );
+    }
 }
 
 pub fn render_dot(d: &Diagram) -> String {
@@ -280,37 +462,23 @@ pub fn render_dot(d: &Diagram) -> String {
             dot_escape(label)
         );
         for n in members.get(group.as_str()).into_iter().flatten() {
-            let _ = writeln!(
-                s,
-                "    {} [label=\"{}\", color=\"{}\", penwidth=2];",
-                dot_id(&n.id),
-                dot_escape(&n.label),
-                n.colour
-            );
+            dot_node(&mut s, n, "    ");
         }
         let _ = writeln!(s, "  }}");
     }
     for n in d.nodes.iter().filter(|n| n.group.is_none()) {
-        let (colour, dash) = link_style(n.link);
-        let style = if dash.is_some() {
-            "\"dashed,filled\""
-        } else {
-            "filled"
-        };
-        let _ = writeln!(
-            s,
-            "  {} [label=\"{}\", shape=ellipse, style={style}, color=\"{colour}\", fillcolor=\"#eceff1\"];",
-            dot_id(&n.id),
-            dot_escape(&n.label)
-        );
+        dot_node(&mut s, n, "  ");
     }
     for e in &d.edges {
         let mut attrs = Vec::new();
         if !e.directed {
             attrs.push("dir=none".to_owned());
         }
-        if e.dashed {
+        if e.dashed() {
             attrs.push("style=dashed".to_owned());
+        }
+        if e.link.is_some() {
+            attrs.push(format!("color=\"{}\"", link_style(e.link).0));
         }
         if let Some(l) = &e.label {
             attrs.push(format!("label=\"{}\"", dot_escape(l)));
@@ -353,6 +521,21 @@ fn mermaid_text(text: &str) -> String {
     out
 }
 
+/// An asset as a box, a link as a stadium.
+fn mermaid_node(s: &mut String, n: &Node, indent: &str) {
+    let (open, close) = if n.link.is_some() {
+        ("([", "])")
+    } else {
+        ("[", "]")
+    };
+    let _ = writeln!(
+        s,
+        "{indent}{}{open}\"{}\"{close}",
+        mermaid_id(&n.id),
+        mermaid_text(&n.label)
+    );
+}
+
 pub fn render_mermaid(d: &Diagram) -> String {
     let mut s = format!(
         "---\ntitle: \"{}\"\n---\nflowchart LR\n",
@@ -367,25 +550,15 @@ pub fn render_mermaid(d: &Diagram) -> String {
             mermaid_text(label)
         );
         for n in members.get(group.as_str()).into_iter().flatten() {
-            let _ = writeln!(
-                s,
-                "    {}[\"{}\"]",
-                mermaid_id(&n.id),
-                mermaid_text(&n.label)
-            );
+            mermaid_node(&mut s, n, "    ");
         }
         let _ = writeln!(s, "  end");
     }
     for n in d.nodes.iter().filter(|n| n.group.is_none()) {
-        let _ = writeln!(
-            s,
-            "  {}([\"{}\"])",
-            mermaid_id(&n.id),
-            mermaid_text(&n.label)
-        );
+        mermaid_node(&mut s, n, "  ");
     }
     for e in &d.edges {
-        let arrow = match (e.directed, e.dashed) {
+        let arrow = match (e.directed, e.dashed()) {
             (true, _) => "-->",
             (false, true) => "-.-",
             (false, false) => "---",
@@ -405,7 +578,7 @@ pub fn render_mermaid(d: &Diagram) -> String {
             }
         }
     }
-    for n in d.nodes.iter().filter(|n| n.group.is_some()) {
+    for n in d.nodes.iter().filter(|n| n.link.is_none()) {
         let _ = writeln!(
             s,
             "  style {} stroke:{},stroke-width:2px",
@@ -435,114 +608,39 @@ fn xml(text: &str) -> String {
     out
 }
 
-/// Width of a label in pixels at 12 px: CJK characters count double.
-fn text_width(text: &str) -> f64 {
-    text.chars()
-        .map(|c| if c.is_ascii() { 7.0 } else { 12.5 })
-        .sum()
-}
-
-fn truncate(text: &str, max_px: f64) -> String {
-    let mut out = String::new();
-    let mut width = 0.0;
-    for c in text.chars() {
-        let w = if c.is_ascii() { 7.0 } else { 12.5 };
-        if width + w > max_px - 12.0 {
-            out.push('…');
-            return out;
-        }
-        width += w;
-        out.push(c);
+/// The `<text>` lines of a box, centred in it (`size` px font, `line` px apart).
+fn svg_lines(s: &mut String, rect: &Rect, lines: &[String], size: f64, line: f64, attrs: &str) {
+    let cx = rect.x + rect.w / 2.0;
+    let top = rect.y + (rect.h - lines.len() as f64 * line) / 2.0;
+    for (i, text) in lines.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            r##"<text x="{cx:.1}" y="{:.1}" text-anchor="middle" font-size="{size}"{attrs}>{}</text>"##,
+            top + (i as f64 + 1.0) * line - (line - size) / 2.0 - 2.0,
+            xml(text)
+        );
     }
-    out
 }
 
-/// Renders the diagram as a standalone SVG.
+/// Fill and outline of a cluster: locations grey, the internet zone red, closed networks green.
+fn cluster_style(id: &str) -> (&'static str, &'static str, &'static str) {
+    match id {
+        INTERNET_ZONE => ("#fdf1f0", "#c62828", r#" stroke-dasharray="5 3""#),
+        SECURE_ZONE => ("#eef6ee", "#2e7d32", r#" stroke-dasharray="5 3""#),
+        _ => ("#f5f7f8", "#90a4ae", ""),
+    }
+}
+
+/// Renders the diagram as a standalone SVG, laid out by [`crate::layout`]: clusters for
+/// locations and network zones, boxes for assets, rounded boxes for networks, and edges with
+/// their labels in boxes of their own.
 pub fn render_svg(d: &Diagram) -> String {
-    const NODE_W: f64 = 190.0;
-    const NODE_H: f64 = 30.0;
-    const GAP: f64 = 10.0;
-    const PAD: f64 = 14.0;
-    const HEADER: f64 = 26.0;
-    let columns = (d.groups.len() as f64).sqrt().ceil().max(1.0) as usize;
-    let mut positions: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-    let mut boxes = Vec::new();
-    let (mut x, mut y, mut row_height) = (20.0, 50.0, 0.0f64);
-    let group_width = NODE_W + 2.0 * PAD;
-    let column_gap = 150.0;
-    let members = d.members();
-    for (i, (group, label)) in d.groups.iter().enumerate() {
-        if i > 0 && i % columns == 0 {
-            x = 20.0;
-            y += row_height + 60.0;
-            row_height = 0.0;
-        }
-        let members: Vec<&Node> = members.get(group.as_str()).cloned().unwrap_or_default();
-        let height = HEADER + PAD + members.len() as f64 * (NODE_H + GAP);
-        for (k, n) in members.iter().enumerate() {
-            positions.insert(
-                &n.id,
-                (
-                    x + PAD + NODE_W / 2.0,
-                    y + HEADER + k as f64 * (NODE_H + GAP) + NODE_H / 2.0,
-                ),
-            );
-        }
-        boxes.push((x, y, group_width, height, label.clone(), members));
-        row_height = row_height.max(height);
-        x += group_width + column_gap;
-    }
-    // Links sit at the centre of the assets they join, nudged apart when they coincide.
-    let mut link_nodes = Vec::new();
-    let mut taken: Vec<(f64, f64)> = Vec::new();
-    let mut sources: HashMap<&str, Vec<&str>> = HashMap::new();
-    for e in &d.edges {
-        sources
-            .entry(e.to.as_str())
-            .or_default()
-            .push(e.from.as_str());
-    }
-    for n in d.nodes.iter().filter(|n| n.group.is_none()) {
-        let ends: Vec<(f64, f64)> = sources
-            .get(n.id.as_str())
-            .into_iter()
-            .flatten()
-            .filter_map(|from| positions.get(from).copied())
-            .collect();
-        if ends.is_empty() {
-            continue;
-        }
-        let mut cx = ends.iter().map(|p| p.0).sum::<f64>() / ends.len() as f64;
-        let mut cy = ends.iter().map(|p| p.1).sum::<f64>() / ends.len() as f64;
-        // A link never sits on a location box: it moves to the gap right of the box it falls in
-        // (links inside one site end up beside that site).
-        if let Some((bx, _, bw, _, _, _)) = boxes
-            .iter()
-            .find(|(bx, by, bw, bh, _, _)| cx >= *bx && cx <= bx + bw && cy >= *by && cy <= by + bh)
-        {
-            cx = bx + bw + column_gap / 2.0;
-        }
-        while taken
-            .iter()
-            .any(|(tx, ty)| (tx - cx).abs() < 120.0 && (ty - cy).abs() < 22.0)
-        {
-            cy += 24.0;
-        }
-        taken.push((cx, cy));
-        positions.insert(&n.id, (cx, cy));
-        link_nodes.push((cx, cy, n));
-    }
-    let width = positions
-        .values()
-        .map(|p| p.0)
-        .fold(0.0, f64::max)
-        .max(20.0 + columns as f64 * (group_width + column_gap))
-        + 140.0;
+    let layout = layout::lay_out(d);
     let link_legend: Vec<(ConnectionKind, &str)> = [
         (ConnectionKind::Internet, "インターネット / internet"),
         (
             ConnectionKind::IpsecVpn,
-            "セキュアなネットワーク / secure network",
+            "閉域網・専用線・VPN / closed network, leased line, VPN",
         ),
         (ConnectionKind::WirelessLan, "無線 LAN / wireless LAN"),
         (ConnectionKind::Lan, "LAN"),
@@ -550,19 +648,42 @@ pub fn render_svg(d: &Diagram) -> String {
     ]
     .into_iter()
     .filter(|(kind, _)| {
+        let style = link_style(Some(*kind));
         d.nodes
             .iter()
-            .any(|n| n.link.is_some() && link_style(n.link) == link_style(Some(*kind)))
+            .any(|n| n.link.is_some() && link_style(n.link) == style)
+            || d.edges
+                .iter()
+                .any(|e| e.link.is_some() && link_style(e.link) == style)
     })
     .collect();
-    let legend_rows = d.legend.len() + link_legend.len();
-    let height = boxes
+    let note = match layout.omitted {
+        layout::Omitted::Nothing => None,
+        layout::Omitted::EdgeLabels => Some(
+            "図が大きいため線のラベルを省略しています / edge labels left out: the diagram is too large",
+        ),
+        layout::Omitted::Edges => {
+            Some("図が大きいため線を省略しています / edges left out: the diagram is too large")
+        }
+    };
+    let legend_rows = d.legend.len() + link_legend.len() + usize::from(note.is_some());
+    let title_lines = layout::wrap(&d.title, (layout.width - 40.0).max(560.0), 16.0);
+    let title_height = title_lines.len() as f64 * 22.0;
+    let legend_width = d
+        .legend
         .iter()
-        .map(|b| b.1 + b.3)
-        .fold(0.0, f64::max)
-        .max(positions.values().map(|p| p.1).fold(0.0, f64::max))
-        + 60.0
-        + 20.0 * legend_rows as f64;
+        .map(|(_, name, _)| layout::text_width(name, 12.0))
+        .chain(note.map(|n| layout::text_width(n, 12.0)))
+        .fold(380.0, f64::max)
+        + 60.0;
+    let width = layout.width.max(legend_width).max(
+        title_lines
+            .iter()
+            .map(|l| layout::text_width(l, 16.0))
+            .fold(0.0, f64::max)
+            + 40.0,
+    );
+    let height = title_height + layout.height + 20.0 * legend_rows as f64 + 10.0;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -571,94 +692,111 @@ pub fn render_svg(d: &Diagram) -> String {
     );
     let _ = writeln!(
         s,
-        r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#455a64"/></marker></defs>"##
+        r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#37474f"/></marker></defs>"##
     );
-    let _ = writeln!(
-        s,
-        r##"<text x="20" y="28" font-size="16" font-weight="bold">{}</text>"##,
-        xml(&d.title)
-    );
-    for (bx, by, bw, bh, label, _) in &boxes {
+    for (i, line) in title_lines.iter().enumerate() {
         let _ = writeln!(
             s,
-            r##"<g class="location"><rect x="{bx:.0}" y="{by:.0}" width="{bw:.0}" height="{bh:.0}" rx="8" fill="#f5f7f8" stroke="#90a4ae"/><text x="{:.0}" y="{:.0}" font-weight="bold">{}</text></g>"##,
-            bx + 10.0,
-            by + 18.0,
-            xml(&truncate(label, *bw))
+            r##"<text x="20" y="{:.0}" font-size="16" font-weight="bold">{}</text>"##,
+            26.0 + i as f64 * 22.0,
+            xml(line)
         );
     }
-    for e in &d.edges {
-        let (Some(a), Some(b)) = (positions.get(e.from.as_str()), positions.get(e.to.as_str()))
-        else {
-            continue;
-        };
-        let kind = d
-            .nodes
-            .iter()
-            .find(|n| n.id == e.to && n.group.is_none())
-            .and_then(|n| n.link);
-        let colour = if e.directed {
-            "#455a64"
+    // The layout reserves one title line; more lines move the drawing down.
+    let _ = writeln!(
+        s,
+        r##"<g transform="translate(0 {:.0})">"##,
+        title_height - 22.0
+    );
+    for c in &layout.clusters {
+        let (fill, stroke, dash) = cluster_style(&c.id);
+        let r = &c.rect;
+        let _ = writeln!(
+            s,
+            r##"<g class="cluster" data-id="{}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="8" fill="{fill}" stroke="{stroke}"{dash}/>"##,
+            xml(&c.id),
+            r.x,
+            r.y,
+            r.w,
+            r.h
+        );
+        for (i, line) in c.title.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                r##"<text x="{:.1}" y="{:.1}" font-weight="bold">{}</text>"##,
+                r.x + 8.0,
+                r.y + 16.0 + i as f64 * layout::LINE,
+                xml(line)
+            );
+        }
+        s.push_str("</g>\n");
+    }
+    for e in &layout.edges {
+        let (colour, dash) = if e.edge.directed {
+            ("#37474f", None)
         } else {
-            link_style(kind).0
+            link_style(e.edge.link)
         };
-        let dash = if e.dashed {
-            r#" stroke-dasharray="6 4""#
-        } else {
-            ""
-        };
-        let marker = if e.directed {
+        let dash = dash.map_or(String::new(), |d| format!(r#" stroke-dasharray="{d}""#));
+        let marker = if e.edge.directed {
             r#" marker-end="url(#arrow)""#
         } else {
             ""
         };
+        let points: Vec<String> = e
+            .points
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
         let _ = writeln!(
             s,
-            r##"<line class="edge" x1="{:.0}" y1="{:.0}" x2="{:.0}" y2="{:.0}" stroke="{colour}" stroke-opacity="0.8" stroke-width="1.2"{dash}{marker}/>"##,
-            a.0, a.1, b.0, b.1
+            r##"<polyline class="edge" points="{}" fill="none" stroke="{colour}" stroke-width="1.3"{dash}{marker}/>"##,
+            points.join(" ")
         );
+    }
+    for e in &layout.edges {
         if let Some(l) = &e.label {
+            let r = &l.rect;
             let _ = writeln!(
                 s,
-                r##"<text x="{:.0}" y="{:.0}" font-size="10" fill="#37474f" text-anchor="middle">{}</text>"##,
-                (a.0 + b.0) / 2.0,
-                (a.1 + b.1) / 2.0 - 4.0,
-                xml(l)
+                r##"<g class="edge-label"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="3" fill="#ffffff" fill-opacity="0.92"/>"##,
+                r.x, r.y, r.w, r.h
             );
+            svg_lines(
+                &mut s,
+                r,
+                &l.lines,
+                10.0,
+                layout::EDGE_LINE,
+                r##" fill="#263238""##,
+            );
+            s.push_str("</g>\n");
         }
     }
-    for (_, _, _, _, _, members) in &boxes {
-        for n in members {
-            let (cx, cy) = positions[n.id.as_str()];
-            let _ = writeln!(
-                s,
-                r##"<g class="asset" data-id="{}"><rect x="{:.0}" y="{:.0}" width="{NODE_W:.0}" height="{NODE_H:.0}" rx="5" fill="#ffffff" stroke="{}" stroke-width="2"/><text x="{:.0}" y="{:.0}" text-anchor="middle">{}</text></g>"##,
-                xml(&n.id),
-                cx - NODE_W / 2.0,
-                cy - NODE_H / 2.0,
-                n.colour,
-                cx,
-                cy + 4.0,
-                xml(&truncate(&n.label, NODE_W))
-            );
-        }
-    }
-    for (cx, cy, n) in &link_nodes {
-        let w = text_width(&n.label).min(220.0) + 16.0;
-        let (colour, dash) = link_style(n.link);
+    for n in &layout.nodes {
+        let r = &n.text.rect;
+        let (class, rx, fill, stroke, dash) = match n.node.link {
+            Some(kind) => {
+                let (colour, dash) = link_style(Some(kind));
+                ("link", r.h.min(24.0) / 2.0, "#eceff1", colour, dash)
+            }
+            None => ("asset", 5.0, "#ffffff", n.node.colour, None),
+        };
         let dash = dash.map_or(String::new(), |d| format!(r#" stroke-dasharray="{d}""#));
         let _ = writeln!(
             s,
-            r##"<g class="link" data-id="{}"><rect x="{:.0}" y="{:.0}" width="{w:.0}" height="20" rx="10" fill="#eceff1" stroke="{colour}" stroke-width="1.5"{dash}/><text x="{:.0}" y="{:.0}" text-anchor="middle" font-size="11">{}</text></g>"##,
-            xml(&n.id),
-            cx - w / 2.0,
-            cy - 10.0,
-            cx,
-            cy + 4.0,
-            xml(&truncate(&n.label, 236.0))
+            r##"<g class="{class}" data-id="{}"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="{rx:.1}" fill="{fill}" stroke="{stroke}" stroke-width="2"{dash}/>"##,
+            xml(&n.node.id),
+            r.x,
+            r.y,
+            r.w,
+            r.h
         );
+        svg_lines(&mut s, r, &n.text.lines, 12.0, layout::LINE, "");
+        s.push_str("</g>\n");
     }
-    let mut ly = height - 20.0 * legend_rows as f64 - 10.0;
+    s.push_str("</g>\n");
+    let mut ly = title_height - 22.0 + layout.height;
     for (kind, name) in &link_legend {
         let (colour, dash) = link_style(Some(*kind));
         let dash = dash.map_or(String::new(), |d| format!(r#" stroke-dasharray="{d}""#));
@@ -680,6 +818,13 @@ pub fn render_svg(d: &Diagram) -> String {
             xml(name)
         );
         ly += 20.0;
+    }
+    if let Some(note) = note {
+        let _ = writeln!(
+            s,
+            r##"<text class="note" x="20" y="{:.0}" fill="#b71c1c">{note}</text>"##,
+            ly + 12.0
+        );
     }
     s.push_str("</svg>\n");
     s

@@ -20,6 +20,7 @@ pub mod change;
 pub mod diagram;
 pub mod html;
 mod labels;
+pub mod layout;
 pub mod markdown;
 mod package;
 pub mod review;

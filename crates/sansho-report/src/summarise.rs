@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use sansho_core::Lang;
+use sansho_core::vocab::ConnectionKind;
 
 use crate::diagram::{Diagram, Edge, Node};
 use crate::labels::t;
@@ -107,7 +108,7 @@ pub fn summarise(d: Diagram, lang: Lang) -> Diagram {
     }
     // Edges between kept nodes, merged with a count of the edges each stands for.
     let mut merged: Vec<(Edge, usize)> = Vec::new();
-    let mut at: HashMap<(usize, usize, bool, bool), usize> = HashMap::new();
+    let mut at: HashMap<(usize, usize, bool, Option<ConnectionKind>), usize> = HashMap::new();
     for e in &d.edges {
         let (Some(&from), Some(&to)) = (
             graph.index.get(e.from.as_str()),
@@ -119,7 +120,7 @@ pub fn summarise(d: Diagram, lang: Lang) -> Diagram {
         if from == to || !kept_index.contains_key(&from) || !kept_index.contains_key(&to) {
             continue;
         }
-        let key = (from, to, e.directed, e.dashed);
+        let key = (from, to, e.directed, e.link);
         match at.get(&key) {
             Some(&k) => merged[k].1 += 1,
             None => {
@@ -130,7 +131,7 @@ pub fn summarise(d: Diagram, lang: Lang) -> Diagram {
                         to: kept_index[&to].clone(),
                         label: e.label.clone(),
                         directed: e.directed,
-                        dashed: e.dashed,
+                        link: e.link,
                     },
                     1,
                 ));
@@ -297,7 +298,7 @@ mod tests {
             to: to.into(),
             label: None,
             directed: false,
-            dashed: false,
+            link: None,
         }
     }
 
