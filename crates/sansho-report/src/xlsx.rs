@@ -52,6 +52,57 @@ fn looks_like_formula(text: &str) -> bool {
     )
 }
 
+/// Rows read before a sheet's column widths are decided.
+const WIDTH_SAMPLE: usize = 500;
+/// Narrowest and widest a column is made, in Excel's character units.
+const MIN_COLUMN: f64 = 6.0;
+const MAX_COLUMN: f64 = 40.0;
+/// Widest a sheet may be, in character units, to be fitted to one landscape A4 page at a
+/// readable size (the printable 277 mm hold about 150 units at 100 %), and the print scale of
+/// wider sheets, in percent.
+const PRINT_WIDTH_PER_PAGE: f64 = 190.0;
+const PRINT_SCALE: u16 = 80;
+/// Height of one line of 11 pt text with Japanese characters, in points; Excel's limit per row.
+const LINE_POINTS: f64 = 15.0;
+const MAX_ROW_POINTS: f64 = 409.0;
+
+/// Each column as wide as its widest text among the header and `sample`, within
+/// [`MIN_COLUMN`]..[`MAX_COLUMN`]; longer texts wrap.
+fn column_widths(headers: &[&str], sample: &[Vec<Cell>]) -> Vec<f64> {
+    let mut widths: Vec<f64> = headers
+        .iter()
+        .map(|h| h.split('\n').map(width).fold(0.0, f64::max) + 2.0)
+        .collect();
+    for row in sample {
+        for (c, cell) in row.iter().enumerate() {
+            let w = match cell {
+                Cell::Text(s) => s.split('\n').map(width).fold(0.0, f64::max) + 1.0,
+                Cell::Number(n) => n.to_string().len() as f64 + 1.0,
+                Cell::Rank(_) => 3.0,
+            };
+            if let Some(slot) = widths.get_mut(c) {
+                *slot = slot.max(w);
+            }
+        }
+    }
+    widths
+        .into_iter()
+        .map(|w| w.clamp(MIN_COLUMN, MAX_COLUMN))
+        .collect()
+}
+
+/// Lines `text` takes wrapped in a column `column` units wide (a unit of padding left).
+fn wrapped_lines(text: &str, column: f64) -> usize {
+    let usable = (column - 1.0).max(1.0);
+    text.split('\n')
+        .map(|line| ((width(line) / usable).ceil() as usize).max(1))
+        .sum()
+}
+
+fn row_height(lines: usize) -> f64 {
+    (lines as f64 * LINE_POINTS + 3.0).min(MAX_ROW_POINTS)
+}
+
 /// Excel's limits: rows per sheet (header included) and characters per cell.
 const MAX_ROWS: u32 = 1_048_576;
 const MAX_CELL_CHARS: usize = 32_767;
@@ -178,7 +229,13 @@ fn write_sheet(
         } else {
             ws.set_name(format!("{} ({part})", sheet.name))?;
         }
-        let mut widths: Vec<f64> = sheet.headers.iter().map(|h| width(h) + 2.0).collect();
+        // Column widths are decided before the rows are written, from the first rows, so that
+        // each row can be given the height its wrapped text needs as it is streamed.
+        let sample: Vec<Vec<Cell>> = rows.by_ref().take(WIDTH_SAMPLE).collect();
+        let widths = column_widths(&sheet.headers, &sample);
+        for (c, w) in widths.iter().enumerate() {
+            ws.set_column_width(c as u16, *w)?;
+        }
         // Body cells take the column's format: a format passed per cell is looked up by hash
         // for every cell, which dominated the time of large workbooks.
         for c in 0..sheet.headers.len() {
@@ -187,10 +244,22 @@ fn write_sheet(
         for (c, h) in sheet.headers.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, *h, &formats.header)?;
         }
+        let header_lines = sheet
+            .headers
+            .iter()
+            .zip(&widths)
+            .map(|(h, w)| wrapped_lines(h, *w))
+            .max()
+            .unwrap_or(1);
+        ws.set_row_height(0, row_height(header_lines))?;
         let mut last_row = 0;
+        let mut sample = sample.into_iter();
         while last_row + 1 < MAX_ROWS {
-            let Some(row) = rows.next() else { break };
+            let Some(row) = sample.next().or_else(|| rows.next()) else {
+                break;
+            };
             last_row += 1;
+            let mut lines = 1;
             for (c, cell) in row.iter().enumerate() {
                 let col = c as u16;
                 match cell {
@@ -206,8 +275,8 @@ fn write_sheet(
                         } else {
                             ws.write_string(last_row, col, s.as_ref())?;
                         }
-                        if let Some(w) = widths.get_mut(c) {
-                            *w = w.max(width(&s) + 1.0);
+                        if let Some(w) = widths.get(c) {
+                            lines = lines.max(wrapped_lines(&s, *w));
                         }
                     }
                     Cell::Number(n) => {
@@ -223,10 +292,14 @@ fn write_sheet(
                     }
                 }
             }
+            // Not on a part's last row: with constant memory, rust_xlsxwriter 0.102 writes the
+            // options of the last row a second time as an empty `<row>`, which Excel rejects.
+            let last = (sample.len() == 0 && rows.peek().is_none()) || last_row + 1 >= MAX_ROWS;
+            if lines > 1 && !last {
+                ws.set_row_height(last_row, row_height(lines))?;
+            }
         }
-        for (c, w) in widths.iter().enumerate() {
-            ws.set_column_width(c as u16, w.clamp(6.0, 60.0))?;
-        }
+        let total: f64 = widths.iter().sum();
         let last_col = sheet.headers.len().saturating_sub(1) as u16;
         ws.set_freeze_panes(1, 0)?;
         ws.autofilter(0, 0, last_row.max(1), last_col)?;
@@ -240,7 +313,16 @@ fn write_sheet(
         ws.set_paper_size(9); // A4
         ws.set_header(&page.header);
         ws.set_footer(&page.footer);
-        ws.set_print_fit_to_pages(1, 0);
+        // A sheet that fits the page's width at a readable size is fitted to it. A wider one is
+        // printed at a fixed scale that keeps 11 pt text at 8.8 pt, over as many pages across
+        // as it needs, with the first column (the id) and the header row on every page:
+        // fitting a 300-character-wide sheet to one page would print it at 3-4 pt.
+        if total <= PRINT_WIDTH_PER_PAGE {
+            ws.set_print_fit_to_pages(1, 0);
+        } else {
+            ws.set_print_scale(PRINT_SCALE);
+            ws.set_repeat_columns(0, 0)?;
+        }
         ws.set_repeat_rows(0, 0)?;
         done.push(ws);
         if rows.peek().is_none() {

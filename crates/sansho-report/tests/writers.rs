@@ -518,27 +518,71 @@ fn without(text: &str, open: &str, close: &str) -> String {
     kept
 }
 
-/// The header and footer of each sheet of a workbook, from its XML.
-fn page_setup(a: &sansho_core::Assessment) -> Vec<String> {
+/// The XML of the workbook's parts whose names start with `prefix`.
+fn workbook_parts(a: &sansho_core::Assessment, prefix: &str) -> Vec<String> {
     use std::io::Read;
     let mut bytes = Vec::new();
     xlsx::write(a, &sansho_report::Options::new(Lang::Ja), &mut bytes).unwrap();
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let mut setups = Vec::new();
+    let mut parts = Vec::new();
     for i in 0..archive.len() {
         let mut file = archive.by_index(i).unwrap();
-        if !file.name().unwrap().starts_with("xl/worksheets/sheet") {
+        if !file.name().unwrap().starts_with(prefix) {
             continue;
         }
         let mut xml = String::new();
         file.read_to_string(&mut xml).unwrap();
-        let start = xml
-            .find("<headerFooter>")
-            .expect("every sheet has a header");
-        let end = xml[start..].find("</headerFooter>").unwrap();
-        setups.push(xml[start..start + end].to_owned());
+        parts.push(xml);
     }
-    setups
+    parts
+}
+
+/// The header and footer of each sheet of a workbook, from its XML.
+fn page_setup(a: &sansho_core::Assessment) -> Vec<String> {
+    workbook_parts(a, "xl/worksheets/sheet")
+        .into_iter()
+        .map(|xml| {
+            let start = xml
+                .find("<headerFooter>")
+                .expect("every sheet has a header");
+            let end = xml[start..].find("</headerFooter>").unwrap();
+            xml[start..start + end].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn wide_sheets_print_at_a_readable_scale_and_rows_are_as_tall_as_their_wrapped_text() {
+    let a = common::example();
+    let sheets = workbook_parts(&a, "xl/worksheets/sheet");
+    let risks = sheets
+        .iter()
+        .find(|x| x.contains(">想定リスク<") && x.contains(">顕在化率の理由<"))
+        .expect("the risk assessment sheet");
+    // Printed at 80 % (11 pt text at 8.8 pt) over pages across, not squeezed onto one page.
+    assert!(risks.contains(r#"scale="80""#), "{}", &risks[..600]);
+    assert!(!risks.contains("fitToWidth"));
+    let workbook = workbook_parts(&a, "xl/workbook.xml").concat();
+    assert!(
+        workbook.contains("<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"5\">リスクアセスメント結果一覧!$A:$A,リスクアセスメント結果一覧!$1:$1</definedName>"),
+        "the id column and the header row repeat on every page: {workbook}"
+    );
+    // Every risk row is as tall as its longest wrapped text; no column is wider than 40 units.
+    let rows = risks.matches("<row r=").count();
+    assert_eq!(rows, a.risks.len() + 1);
+    for (i, row) in risks.split("<row r=\"").skip(1).enumerate() {
+        let number: usize = row.split('"').next().unwrap().parse().unwrap();
+        assert_eq!(number, i + 1, "rows in order, each once");
+    }
+    let tall = risks.matches(r#"customHeight="1""#).count();
+    assert!(tall > a.risks.len() * 9 / 10, "{tall} of {rows} rows sized");
+    for width in risks.split(r#"width=""#).skip(1) {
+        let w: f64 = width.split('"').next().unwrap().parse().unwrap();
+        assert!((6.0..=40.8).contains(&w), "column width {w}");
+    }
+    // A narrow sheet still fits its page's width.
+    let summary = &sheets[0];
+    assert!(summary.contains("fitToHeight=\"0\"") && !summary.contains("scale="));
 }
 
 #[test]
