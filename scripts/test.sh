@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# The project's tests, with what they need on a fresh machine: Debian's chromium and a Japanese
-# font for the browser tests, and a PostgreSQL server on loopback (scripts/postgres.sh) so the
-# server's store and scenario suites run on PostgreSQL as well as SQLite. Everything else is
-# pure Rust.
+# The project's tests, with what they need on a fresh machine: Debian's chromium, a Japanese
+# font and poppler's tools for the browser and PDF tests, and a PostgreSQL server on loopback
+# (scripts/postgres.sh) so the server's store and scenario suites run on PostgreSQL as well as
+# SQLite. Everything else is pure Rust.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests use: chromium (browser tests), a Japanese font (browser tests and
+# the PDF), poppler's tools (the PDF read back).
+needed=()
+command -v chromium >/dev/null 2>&1 || needed+=(chromium)
+command -v pdftoppm >/dev/null 2>&1 || needed+=(poppler-utils)
+[ -e /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || needed+=(fonts-ipaexfont-gothic)
+if [ ${#needed[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "scripts/test.sh: installing chromium and fonts-ipaexfont-gothic" >&2
+    echo "scripts/test.sh: installing ${needed[*]}" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipaexfont-gothic >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${needed[@]}" >/dev/null
   else
-    echo "scripts/test.sh: the browser tests need Debian's chromium:" >&2
-    echo "  sudo apt-get install chromium fonts-ipaexfont-gothic" >&2
+    echo "scripts/test.sh: the tests need Debian's ${needed[*]}:" >&2
+    echo "  sudo apt-get install ${needed[*]}" >&2
     exit 1
   fi
 fi

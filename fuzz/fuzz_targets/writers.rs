@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     let (_, assessment, _) = sansho_core::assess("sansho.yaml", &provider, kb, &Limits::default());
     let Some(assessment) = assessment else { return };
     for lang in [Lang::Ja, Lang::En] {
-        let files = sansho_report::render(&Format::ALL, &assessment, &Options::new(lang))
+        let files = sansho_report::render(&Format::DEFAULT, &assessment, &Options::new(lang))
             .expect("writing into memory cannot fail");
         for (name, bytes) in files {
             if name.ends_with(".svg") {

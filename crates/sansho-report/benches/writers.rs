@@ -24,7 +24,7 @@ fn bench(c: &mut Criterion) {
     let entry = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/ehr-saas/sansho.yaml");
     let (_, a, _) = sansho_core::assess(&entry.to_string_lossy(), &Disk, kb, &Limits::default());
     let a = a.unwrap();
-    for format in Format::ALL {
+    for format in Format::DEFAULT {
         c.bench_function(&format!("write {} (example)", format.name()), |b| {
             b.iter(|| {
                 let mut out = Vec::new();
@@ -36,7 +36,8 @@ fn bench(c: &mut Criterion) {
     }
     c.bench_function("render all formats (example)", |b| {
         b.iter(|| {
-            sansho_report::render(&Format::ALL, &a, &sansho_report::Options::new(Lang::Ja)).unwrap()
+            sansho_report::render(&Format::DEFAULT, &a, &sansho_report::Options::new(Lang::Ja))
+                .unwrap()
         })
     });
 
@@ -46,7 +47,7 @@ fn bench(c: &mut Criterion) {
     let large = large.unwrap();
     let mut group = c.benchmark_group("1,000 flows");
     group.sample_size(10);
-    for format in Format::ALL {
+    for format in Format::DEFAULT {
         group.bench_function(format!("write {}", format.name()), |b| {
             b.iter(|| {
                 let mut out = Vec::new();

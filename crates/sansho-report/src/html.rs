@@ -123,6 +123,31 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// Calls `visit` with the first `limit` rows, in order; rows past the limit are not made.
+    pub fn for_each_row(
+        &self,
+        limit: usize,
+        visit: &mut dyn FnMut(&[Cell]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        match &self.rows {
+            Rows::Held(rows) => rows.iter().take(limit).try_for_each(|row| visit(row)),
+            Rows::Streamed(each) => {
+                let mut seen = 0;
+                let result = each(&mut |row| {
+                    if seen == limit {
+                        return Err(std::io::Error::other(EnoughRows));
+                    }
+                    seen += 1;
+                    visit(&row)
+                });
+                match result {
+                    Err(e) if e.get_ref().is_some_and(|inner| inner.is::<EnoughRows>()) => Ok(()),
+                    other => other,
+                }
+            }
+        }
+    }
+
     /// Writes the rows as the JSON block the page script reads: `{"rows": [[text, ...], ...],
     /// "rank_columns": [...]}`.
     fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
@@ -145,10 +170,7 @@ impl<'a> Table<'a> {
             serde_json::to_writer(&mut out, &texts)?;
             Ok(())
         };
-        match &self.rows {
-            Rows::Held(rows) => rows.iter().try_for_each(|row| visit(row))?,
-            Rows::Streamed(each) => each(&mut |row| visit(&row))?,
-        }
+        self.for_each_row(usize::MAX, &mut visit)?;
         if first {
             out.write_all(b"{\"rows\":[")?;
         }
@@ -160,6 +182,18 @@ impl<'a> Table<'a> {
         write!(out, "}}")
     }
 }
+
+/// Ends a streamed table's rows early: [`Table::for_each_row`] has had its `limit`.
+#[derive(Debug)]
+struct EnoughRows;
+
+impl std::fmt::Display for EnoughRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("enough rows")
+    }
+}
+
+impl std::error::Error for EnoughRows {}
 
 /// Writes through, with every `<` as the JSON escape `\u003c`.
 struct EscapeLessThan<'a>(&'a mut dyn Write);

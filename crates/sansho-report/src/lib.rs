@@ -23,6 +23,7 @@ mod labels;
 pub mod layout;
 pub mod markdown;
 mod package;
+pub mod pdf;
 pub mod review;
 pub mod sarif;
 mod summarise;
@@ -47,10 +48,26 @@ pub enum Format {
     Dot,
     Mermaid,
     Svg,
+    Pdf,
 }
 
 impl Format {
-    pub const ALL: [Format; 8] = [
+    /// Every format.
+    pub const ALL: [Format; 9] = [
+        Format::Xlsx,
+        Format::Html,
+        Format::Markdown,
+        Format::Json,
+        Format::Sarif,
+        Format::Dot,
+        Format::Mermaid,
+        Format::Svg,
+        Format::Pdf,
+    ];
+
+    /// What `sansho report` writes when no format is named: every format but the PDF, which
+    /// needs a Japanese font on the machine.
+    pub const DEFAULT: [Format; 8] = [
         Format::Xlsx,
         Format::Html,
         Format::Markdown,
@@ -71,6 +88,7 @@ impl Format {
             Format::Dot => "configuration.dot",
             Format::Mermaid => "configuration.mmd",
             Format::Svg => "configuration.svg",
+            Format::Pdf => "sansho-report.pdf",
         }
     }
 
@@ -84,6 +102,7 @@ impl Format {
             Format::Dot => "dot",
             Format::Mermaid => "mermaid",
             Format::Svg => "svg",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -150,6 +169,9 @@ pub struct Options {
     /// The model's directory relative to the checkout code scanning reads (normally the current
     /// directory), ending in `/`: SARIF says where its locations are relative to.
     pub model_dir: Option<String>,
+    /// Font files for the PDF (one with Japanese glyphs is needed); read by the caller, since
+    /// writers read no files.
+    pub fonts: Vec<pdf::FontFile>,
 }
 
 impl Options {
@@ -158,6 +180,7 @@ impl Options {
             lang,
             document_date: None,
             model_dir: None,
+            fonts: Vec::new(),
         }
     }
 }
@@ -222,5 +245,6 @@ pub fn write(
             diagram::render_mermaid(&diagram::configuration(assessment, lang)).as_bytes(),
         ),
         Format::Svg => diagram::write_svg(&diagram::configuration(assessment, lang), lang, out),
+        Format::Pdf => pdf::write(assessment, options, out),
     }
 }

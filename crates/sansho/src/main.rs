@@ -2,6 +2,7 @@
 //! assessing happen in `sansho-core`; exit codes are decided here.
 
 mod explain;
+mod fonts;
 mod fs;
 mod kb;
 mod report_dir;
@@ -128,10 +129,14 @@ enum Command {
         /// Directory to write into (created if missing).
         #[arg(long)]
         out: PathBuf,
-        /// Formats to write, comma-separated (xlsx, html, markdown, json, sarif, dot, mermaid, svg);
-        /// all by default.
+        /// Formats to write, comma-separated (xlsx, html, markdown, json, sarif, dot, mermaid, svg,
+        /// pdf); all but pdf by default.
         #[arg(long, value_delimiter = ',', value_parser = parse_format)]
         formats: Vec<sansho_report::Format>,
+        /// A font file for the PDF (TrueType or OpenType, with Japanese glyphs). Repeatable. By
+        /// default a Japanese font of the system is used (IPAexGothic, Noto Sans CJK JP, ...).
+        #[arg(long = "font", value_name = "FILE")]
+        fonts: Vec<PathBuf>,
         /// The date written into the documents' metadata (YYYY-MM-DD); the model's `as_of` by
         /// default, so the same model always gives the same files.
         #[arg(long, value_name = "DATE", value_parser = parse_date)]
@@ -298,7 +303,7 @@ enum DiffFormat {
 fn parse_format(text: &str) -> Result<sansho_report::Format, String> {
     sansho_report::Format::parse(text).ok_or_else(|| {
         format!(
-            "`{text}` is not a report format (xlsx, html, markdown, json, sarif, dot, mermaid, svg)"
+            "`{text}` is not a report format (xlsx, html, markdown, json, sarif, dot, mermaid, svg, pdf)"
         )
     })
 }
@@ -401,6 +406,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             model,
             out,
             formats,
+            fonts,
             document_date,
             force,
             common,
@@ -408,6 +414,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &model,
             &out,
             &formats,
+            &fonts,
             document_date,
             overwrite(force),
             &common,
@@ -722,6 +729,7 @@ fn report(
     model: &Path,
     out: &Path,
     formats: &[sansho_report::Format],
+    fonts: &[PathBuf],
     document_date: Option<String>,
     overwrite: Overwrite,
     common: &Common,
@@ -729,9 +737,15 @@ fn report(
     let kb = knowledge_base(common)?;
     let lang: Lang = common.lang.into();
     let formats = if formats.is_empty() {
-        sansho_report::Format::ALL.to_vec()
+        sansho_report::Format::DEFAULT.to_vec()
     } else {
         formats.to_vec()
+    };
+    // The font is found before the work: a missing one is cheaper to hear about first.
+    let fonts = if formats.contains(&sansho_report::Format::Pdf) {
+        fonts::for_pdf(fonts, lang)?
+    } else {
+        Vec::new()
     };
     let outputs = sansho_report::outputs(&formats);
     let names: Vec<String> = outputs.iter().map(|o| o.file_name()).collect();
@@ -744,6 +758,7 @@ fn report(
         lang,
         document_date,
         model_dir: model_dir_for_sarif(model),
+        fonts,
     };
     let staged = stage_outputs(&outputs, &assessment, &options, out)?;
     report_dir::commit(set, staged)?;

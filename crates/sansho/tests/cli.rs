@@ -375,6 +375,8 @@ fn report_writes_every_format_and_diff_compares_versions() {
         written,
         [".sansho-report", "sansho-report.md", "sansho.sarif"]
     );
+    // The PDF: a font file that cannot be read is named, and nothing is written.
+    let missing = dir.path().join("no-such-font.ttf");
     let (code, _, err) = stdout(sansho().args([
         "report",
         &example(),
@@ -382,8 +384,30 @@ fn report_writes_every_format_and_diff_compares_versions() {
         &only.to_string_lossy(),
         "--formats",
         "pdf",
+        "--font",
+        &missing.to_string_lossy(),
     ]));
-    assert_eq!(code, 2, "{err}");
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("no-such-font.ttf"), "{err}");
+    assert!(!only.join("sansho-report.pdf").exists());
+    // Without --font, the system's Japanese font is found (scripts/test.sh installs one).
+    let small = dir.path().join("small.yaml");
+    std::fs::write(&small, sansho_gen::hospital(5)).unwrap();
+    let pdf_dir = dir.path().join("pdf");
+    let (code, _, err) = stdout(sansho().args([
+        "report",
+        &small.to_string_lossy(),
+        "--out",
+        &pdf_dir.to_string_lossy(),
+        "--formats",
+        "pdf",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        std::fs::read(pdf_dir.join("sansho-report.pdf"))
+            .unwrap()
+            .starts_with(b"%PDF-")
+    );
 
     // Same model twice: nothing to re-agree; a changed copy: re-agreement needed.
     let json = out.join("sansho-result.json");

@@ -215,6 +215,7 @@ async fn render(
             document_date: Some(date),
             // Uploaded files carry no place in a checkout.
             model_dir: None,
+            fonts: Vec::new(),
         };
         let mut out = Vec::new();
         let json =
