@@ -62,6 +62,8 @@ const MAX_COLUMN: f64 = 40.0;
 /// wider sheets, in percent.
 const PRINT_WIDTH_PER_PAGE: f64 = 190.0;
 const PRINT_SCALE: u16 = 80;
+/// Rows of a sheet given the height of their wrapped text; later rows keep Excel's default.
+const SIZED_ROWS: u32 = 20_000;
 /// Height of one line of 11 pt text with Japanese characters, in points; Excel's limit per row.
 const LINE_POINTS: f64 = 15.0;
 const MAX_ROW_POINTS: f64 = 409.0;
@@ -275,7 +277,9 @@ fn write_sheet(
                         } else {
                             ws.write_string(last_row, col, s.as_ref())?;
                         }
-                        if let Some(w) = widths.get(c) {
+                        if last_row <= SIZED_ROWS
+                            && let Some(w) = widths.get(c)
+                        {
                             lines = lines.max(wrapped_lines(&s, *w));
                         }
                     }
@@ -294,8 +298,11 @@ fn write_sheet(
             }
             // Not on a part's last row: with constant memory, rust_xlsxwriter 0.102 writes the
             // options of the last row a second time as an empty `<row>`, which Excel rejects.
+            // Not past the first rows of a very long sheet either: the writer keeps every row's
+            // options until the end (about 300 bytes a row), and a sheet of a million rows is
+            // read on screen, not printed.
             let last = (sample.len() == 0 && rows.peek().is_none()) || last_row + 1 >= MAX_ROWS;
-            if lines > 1 && !last {
+            if lines > 1 && !last && last_row <= SIZED_ROWS {
                 ws.set_row_height(last_row, row_height(lines))?;
             }
         }
