@@ -290,28 +290,30 @@ impl WorkControl for Budget {
     }
 }
 
-fn node_text(n: &Node) -> (Vec<String>, f64, f64) {
-    let lines = wrap(&n.label, NODE_TEXT, 12.0);
+/// `text` wrapped to `max` px at `size` px, and the box it needs with `pad` px around it.
+fn text_block(
+    text: &str,
+    max: f64,
+    size: f64,
+    line: f64,
+    pad: (f64, f64),
+) -> (Vec<String>, f64, f64) {
+    let lines = wrap(text, max, size);
     let widest = lines
         .iter()
-        .map(|l| text_width(l, 12.0))
+        .map(|l| text_width(l, size))
         .fold(0.0, f64::max);
-    let w = (widest + NODE_PAD_X).max(72.0);
-    let h = lines.len() as f64 * LINE + NODE_PAD_Y;
-    (lines, w, h)
+    let h = lines.len() as f64 * line + pad.1;
+    (lines, widest + pad.0, h)
+}
+
+fn node_text(n: &Node) -> (Vec<String>, f64, f64) {
+    let (lines, w, h) = text_block(&n.label, NODE_TEXT, 12.0, LINE, (NODE_PAD_X, NODE_PAD_Y));
+    (lines, w.max(72.0), h)
 }
 
 fn edge_text(label: &str) -> (Vec<String>, f64, f64) {
-    let lines = wrap(label, EDGE_TEXT, 10.0);
-    let widest = lines
-        .iter()
-        .map(|l| text_width(l, 10.0))
-        .fold(0.0, f64::max);
-    (
-        lines.clone(),
-        widest + 6.0,
-        lines.len() as f64 * EDGE_LINE + 4.0,
-    )
+    text_block(label, EDGE_TEXT, 10.0, EDGE_LINE, (6.0, 4.0))
 }
 
 /// Lays out `d`. Always succeeds: when the layout would exceed its work budget, edge labels and

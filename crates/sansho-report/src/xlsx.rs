@@ -253,7 +253,11 @@ fn write_sheet(
             .map(|(h, w)| wrapped_lines(h, *w))
             .max()
             .unwrap_or(1);
-        ws.set_row_height(0, row_height(header_lines))?;
+        // A sheet with no rows has the header as its last row, which must keep its default
+        // height (see the rows below).
+        if !sample.is_empty() {
+            ws.set_row_height(0, row_height(header_lines))?;
+        }
         let mut last_row = 0;
         let mut sample = sample.into_iter();
         while last_row + 1 < MAX_ROWS {

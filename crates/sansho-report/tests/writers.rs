@@ -571,9 +571,16 @@ fn wide_sheets_print_at_a_readable_scale_and_rows_are_as_tall_as_their_wrapped_t
     // Every risk row is as tall as its longest wrapped text; no column is wider than 40 units.
     let rows = risks.matches("<row r=").count();
     assert_eq!(rows, a.risks.len() + 1);
-    for (i, row) in risks.split("<row r=\"").skip(1).enumerate() {
-        let number: usize = row.split('"').next().unwrap().parse().unwrap();
-        assert_eq!(number, i + 1, "rows in order, each once");
+    // Every sheet's rows are in order, each once, also in sheets with no row under the header.
+    let starter = common::from_text(&sansho_gen::hospital(3));
+    for sheet in sheets
+        .iter()
+        .chain(&workbook_parts(&starter, "xl/worksheets/sheet"))
+    {
+        for (i, row) in sheet.split("<row r=\"").skip(1).enumerate() {
+            let number: usize = row.split('"').next().unwrap().parse().unwrap();
+            assert_eq!(number, i + 1, "rows in order, each once");
+        }
     }
     let tall = risks.matches(r#"customHeight="1""#).count();
     assert!(tall > a.risks.len() * 9 / 10, "{tall} of {rows} rows sized");
