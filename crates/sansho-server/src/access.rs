@@ -355,6 +355,11 @@ permission! {
     ManageUsers = [ProviderApprover, InstitutionSignatory], Some(Scope::Write);
     /// The audit log of one's organisation.
     ReadAudit = [ProviderApprover, InstitutionSignatory, Auditor], None;
+    /// The operation phase, either side: request take-outs, record that they left and came back.
+    Operate = [ProviderEditor, ProviderApprover, InstitutionReviewer, InstitutionSignatory], Some(Scope::Write);
+    /// Approve or refuse a take-out (the record narrows it to the institution's planning manager
+    /// when medical information leaves).
+    DecideTakeOut = [ProviderApprover, InstitutionSignatory], Some(Scope::Write);
     /// One's own account: password, tokens.
     OwnAccount = [ProviderEditor, ProviderApprover, InstitutionReviewer, InstitutionSignatory, Auditor], Some(Scope::Write);
 }

@@ -12,8 +12,8 @@ use axum::routing::{MethodRouter, get, post};
 use sansho_store::records::Role;
 
 use crate::access::{
-    Approve, Discuss, ManageUsers, OwnAccount, Permission, ProviderWork, Publish, Read, ReadAudit,
-    Review, Sign,
+    Approve, DecideTakeOut, Discuss, ManageUsers, Operate, OwnAccount, Permission, ProviderWork,
+    Publish, Read, ReadAudit, Review, Sign,
 };
 use crate::error::{AppError, Failure};
 use crate::state::AppState;
@@ -106,6 +106,17 @@ routes! {
     POST "/engagements/{engagement}/versions/{version}/agreement" => web::review::sign, roles::<Sign>(), "Agree";
     GET "/engagements/{engagement}/agreements/{agreement}" => web::review::agreement_page, roles::<Read>(), "The agreement document";
     POST "/engagements/{engagement}/agreements/{agreement}/countersign" => web::review::countersign, roles::<Approve>(), "Countersign";
+    GET "/engagements/{engagement}/operations" => web::operations::operations, roles::<Read>(), "The operation phase: ledger, take-outs, inventories, incidents";
+    POST "/engagements/{engagement}/operations/ledger/seed" => web::operations::seed_ledger, roles::<ProviderWork>(), "Make the ledger from the shared model";
+    POST "/engagements/{engagement}/operations/ledger" => web::operations::add_ledger_item, roles::<ProviderWork>(), "Add a ledger item by hand";
+    POST "/engagements/{engagement}/operations/take-outs" => web::operations::request_take_out, roles::<Operate>(), "Request a take-out";
+    POST "/engagements/{engagement}/operations/inventories" => web::operations::schedule_inventory, roles::<ProviderWork>(), "Schedule an inventory";
+    GET "/engagements/{engagement}/operations/report" => web::operations::report, roles::<Read>(), "Take-out status report for a period";
+    GET "/engagements/{engagement}/operations/{record}" => web::operations::record_page, roles::<Read>(), "An operational record";
+    POST "/engagements/{engagement}/operations/{record}/decision" => web::operations::decide, roles::<DecideTakeOut>(), "Approve or refuse a take-out";
+    POST "/engagements/{engagement}/operations/{record}/out" => web::operations::mark_out, roles::<Operate>(), "Record that an approved item left";
+    POST "/engagements/{engagement}/operations/{record}/return" => web::operations::come_back, roles::<Operate>(), "Record a return or a loss";
+    POST "/engagements/{engagement}/operations/{record}/count" => web::operations::count, roles::<ProviderWork>(), "Record an inventory's count and close it";
     GET "/account" => web::admin::account, roles::<OwnAccount>(), "One's account";
     POST "/account/password" => web::admin::change_password, roles::<OwnAccount>(), "Change the password";
     POST "/account/tokens" => web::admin::create_token, roles::<OwnAccount>(), "Create an API token";

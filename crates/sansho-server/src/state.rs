@@ -80,6 +80,22 @@ impl AppState {
         Ok(entry)
     }
 
+    /// Makes several state changes atomically, each with its audit entry, and signs the chain
+    /// head when it passed a checkpoint interval.
+    pub async fn record_all(
+        &self,
+        changes: Vec<(Change, Event)>,
+    ) -> Result<Vec<AuditEntry>, AppError> {
+        let applied = self.store.apply_all(changes).await?;
+        let entries: Vec<AuditEntry> = applied.into_iter().map(|a| a.entry).collect();
+        if let (Some(first), Some(last)) = (entries.first(), entries.last())
+            && (first.seq..=last.seq).any(|seq| seq % CHECKPOINT_EVERY == 0)
+        {
+            self.checkpoint(last).await?;
+        }
+        Ok(entries)
+    }
+
     /// Signs `entry` as the chain head.
     pub async fn checkpoint(&self, entry: &AuditEntry) -> Result<Checkpoint, AppError> {
         let checkpoint = Checkpoint::sign(&self.keys.signing, entry.seq, &entry.hash, Time::now());

@@ -32,7 +32,7 @@ const ROLES: [Role; 5] = [
 
 /// The path parameters the matrix knows how to fill. A new route with another parameter fails
 /// here until the matrix learns it.
-const KNOWN_PARAMS: [&str; 9] = [
+const KNOWN_PARAMS: [&str; 10] = [
     "engagement",
     "version",
     "item",
@@ -42,6 +42,7 @@ const KNOWN_PARAMS: [&str; 9] = [
     "token",
     "user",
     "key",
+    "record",
 ];
 
 /// The routes anyone may call: a new public route must be added here on purpose.
@@ -129,7 +130,42 @@ async fn tenant(server: &Server, demo: Demo, names: (&str, &str)) -> Tenant {
         )
         .await;
     assert_eq!(status, 201);
+    // The operation phase: the ledger made from the model, one take-out requested.
+    let editor = &sessions["provider_editor"];
+    let ops = format!("/engagements/{engagement}/operations");
+    let r = editor.post(&format!("{ops}/ledger/seed"), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
     let engagement_id = EngagementId::new(engagement.clone());
+    let item = store.op_records(&engagement_id).await.unwrap()[0]
+        .id
+        .to_string();
+    let r = editor
+        .post(
+            &format!("{ops}/take-outs"),
+            &[
+                ("item", item.as_str()),
+                ("purpose", "保守"),
+                ("destination", "本社"),
+                ("out_on", "2026-12-01"),
+                ("due_on", "2026-12-02"),
+            ],
+        )
+        .await;
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(status, 303, "{}", r.text().await.unwrap_or_default());
+    let take_out = location
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
     let attachment = store.attachments(&engagement_id).await.unwrap()[0]
         .id
         .to_string();
@@ -193,6 +229,7 @@ async fn tenant(server: &Server, demo: Demo, names: (&str, &str)) -> Tenant {
             .await
             .unwrap();
         p.insert("key", key);
+        p.insert("record", take_out.clone());
         params.insert(role.as_str(), p);
     }
     let secrets = vec![
@@ -203,6 +240,8 @@ async fn tenant(server: &Server, demo: Demo, names: (&str, &str)) -> Tenant {
         e.institution.to_string(),
         e.provider.to_string(),
         attachment,
+        take_out,
+        item,
     ];
     Tenant {
         demo,
@@ -260,6 +299,15 @@ fn valid_body(
         "shares" => (
             json!({"version": ids["version"]}),
             vec![("version", ids["version"].clone())],
+        ),
+        "decision" => (
+            json!({}),
+            vec![("revision", "1".into()), ("decision", "approve".into())],
+        ),
+        "out" | "count" => (json!({}), vec![("revision", "1".into())]),
+        "return" => (
+            json!({}),
+            vec![("revision", "1".into()), ("outcome", "returned".into())],
         ),
         _ => (json!({}), Vec::new()),
     }

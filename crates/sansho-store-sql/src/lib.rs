@@ -19,10 +19,12 @@ macro_rules! sql_store {
         mod sql_store_impl {
             use super::*;
             use sansho_store::audit::{AuditEntry, Checkpoint, GENESIS};
+            use sansho_store::operations::OpRecord;
             use sansho_store::records::*;
             use sansho_store::{
                 AgreementId, Applied, AttachmentId, Change, EngagementId, Event, InvitationId,
-                MessageId, MinutesId, OrgId, StoreError, SystemId, Time, TokenId, UserId, VersionId,
+                MessageId, MinutesId, OpId, OrgId, StoreError, SystemId, Time, TokenId, UserId,
+                VersionId,
             };
             use sqlx::Row;
 
@@ -332,6 +334,14 @@ macro_rules! sql_store {
                 })
             }
 
+            fn op_record(row: &DbRow) -> R<OpRecord> {
+                let record: OpRecord = json(row, "record")?;
+                if record.id.as_str() != text(row, "id")? {
+                    return Err(corrupt("record", record.id.as_str()));
+                }
+                Ok(record)
+            }
+
             fn audit_entry(row: &DbRow) -> R<AuditEntry> {
                 Ok(AuditEntry {
                     seq: count(row, "seq")?,
@@ -471,6 +481,51 @@ macro_rules! sql_store {
             }
 
             /// Writes the change's rows (no audit).
+            /// Inserts revision 1; any later revision replaces exactly the one before it, or the
+            /// step is stale (someone else moved the record on since it was read).
+            async fn write_op_record(tx: &mut Tx<'_>, r: &OpRecord) -> R<()> {
+                let record = to_json(r);
+                if r.revision == 1 {
+                    sqlx::query(
+                        "INSERT INTO op_records (id, engagement_id, kind, revision, record, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(r.id.as_str())
+                    .bind(r.engagement.as_str())
+                    .bind(r.kind().as_str())
+                    .bind(i64::from(r.revision))
+                    .bind(record)
+                    .bind(r.created_at.to_string())
+                    .bind(r.updated_at.to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_error)?;
+                    return Ok(());
+                }
+                let done = sqlx::query(
+                    "UPDATE op_records SET revision = $2, record = $3, updated_at = $4 \
+                     WHERE id = $1 AND engagement_id = $5 AND kind = $6 AND revision = $7",
+                )
+                .bind(r.id.as_str())
+                .bind(i64::from(r.revision))
+                .bind(record)
+                .bind(r.updated_at.to_string())
+                .bind(r.engagement.as_str())
+                .bind(r.kind().as_str())
+                .bind(i64::from(r.revision) - 1)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Stale(format!(
+                        "operational record {} is not at revision {}",
+                        r.id,
+                        r.revision.saturating_sub(1)
+                    )));
+                }
+                Ok(())
+            }
+
             async fn write(tx: &mut Tx<'_>, change: &Change) -> R<()> {
                 match change {
                     Change::CreateOrganization(o) => {
@@ -908,6 +963,7 @@ macro_rules! sql_store {
                     }
                     Change::RecordAgreement(a) => write_agreement(tx, a, true).await?,
                     Change::Countersign(a) => write_agreement(tx, a, false).await?,
+                    Change::PutOpRecord(r) => write_op_record(tx, r).await?,
                 }
                 Ok(())
             }
@@ -992,6 +1048,22 @@ macro_rules! sql_store {
                     append(&mut tx, &entry).await?;
                     tx.commit().await.map_err(db_error)?;
                     Ok(Applied { entry })
+                }
+
+                async fn apply_all(&self, changes: Vec<(Change, Event)>) -> R<Vec<Applied>> {
+                    let mut tx = self.begin_write().await?;
+                    let (mut seq, mut prev) = head(&mut tx).await?;
+                    let mut applied = Vec::with_capacity(changes.len());
+                    for (change, event) in &changes {
+                        write(&mut tx, change).await?;
+                        let entry = AuditEntry::next(seq + 1, &prev, change, event);
+                        append(&mut tx, &entry).await?;
+                        seq = entry.seq;
+                        prev = entry.hash.clone();
+                        applied.push(Applied { entry });
+                    }
+                    tx.commit().await.map_err(db_error)?;
+                    Ok(applied)
                 }
 
                 async fn touch_session(&self, id_hash: &str, at: Time) -> R<()> {
@@ -1198,6 +1270,14 @@ macro_rules! sql_store {
 
                 async fn agreement(&self, id: &AgreementId) -> R<Option<Agreement>> {
                     one(&self.pool, "SELECT * FROM agreements WHERE id = $1", &[id.as_str()], agreement).await
+                }
+
+                async fn op_record(&self, id: &OpId) -> R<Option<OpRecord>> {
+                    one(&self.pool, "SELECT id, record FROM op_records WHERE id = $1", &[id.as_str()], op_record).await
+                }
+
+                async fn op_records(&self, e: &EngagementId) -> R<Vec<OpRecord>> {
+                    all(&self.pool, "SELECT id, record FROM op_records WHERE engagement_id = $1 ORDER BY created_at, id", &[e.as_str()], op_record).await
                 }
 
                 async fn audit_entries(&self, from: u64, to: u64) -> R<Vec<AuditEntry>> {

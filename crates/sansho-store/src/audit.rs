@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::change::{Change, Event};
 use crate::ids::*;
+use crate::operations::OpRecord;
 use crate::records::*;
 use crate::time::Time;
 
@@ -176,6 +177,9 @@ pub struct ExportedRecords {
     pub attachments: Vec<Attachment>,
     pub minutes: Vec<Minutes>,
     pub agreements: Vec<Agreement>,
+    /// Ledger items, inventories, take-outs, incidents.
+    #[serde(default)]
+    pub operations: Vec<OpRecord>,
 }
 
 impl ExportedRecords {
@@ -258,6 +262,13 @@ impl ExportedRecords {
                 format!("agreement {}", a.id),
             );
         }
+        for r in &self.operations {
+            add(
+                format!("op:{}", r.id),
+                digest(r),
+                format!("{} {}", r.kind().label_en(), r.id),
+            );
+        }
         out
     }
 }
@@ -303,6 +314,7 @@ pub async fn export(store: &dyn crate::Store, public_key: &str) -> crate::Result
             records.attachments.extend(store.attachments(&e.id).await?);
             records.minutes.extend(store.minutes(&e.id).await?);
             records.agreements.extend(store.agreements(&e.id).await?);
+            records.operations.extend(store.op_records(&e.id).await?);
             records.engagements.push(e);
         }
     }
@@ -558,6 +570,9 @@ pub struct EngagementExport {
     pub minutes: Vec<Minutes>,
     pub attachments: Vec<Attachment>,
     pub agreements: Vec<Agreement>,
+    /// The operation phase: ledger items, inventories, take-outs, incidents.
+    #[serde(default)]
+    pub operations: Vec<OpRecord>,
     /// The entries of the engagement (a part of the chain, in order).
     pub audit_entries: Vec<AuditEntry>,
     pub checkpoint: Option<Checkpoint>,
@@ -699,6 +714,7 @@ pub fn verify_engagement(export: &EngagementExport, trusted_key: Option<&str>) -
         attachments: export.attachments.clone(),
         minutes: export.minutes.clone(),
         agreements: export.agreements.clone(),
+        operations: export.operations.clone(),
         ..ExportedRecords::default()
     };
     let (checked, record_problems) = check_records(&records, export.audit_entries.iter(), true);

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::audit::AuditEntry;
 use crate::ids::*;
+use crate::operations::OpRecord;
 use crate::records::*;
 use crate::time::Time;
 
@@ -107,6 +108,9 @@ pub enum Change {
     RecordAgreement(Agreement),
     /// The provider's approver countersigns (the agreement as it stands after).
     Countersign(Agreement),
+    /// An operational record created (revision 1) or moved on by one step (the record as the
+    /// step leaves it; refused as stale unless the stored revision is the one before).
+    PutOpRecord(OpRecord),
 }
 
 impl Change {
@@ -144,11 +148,13 @@ impl Change {
             Change::AddAttachment { attachment, .. } => format!("attachment:{}", attachment.id),
             Change::RecordMinutes(m) => format!("minutes:{}", m.id),
             Change::RecordAgreement(a) | Change::Countersign(a) => format!("agreement:{}", a.id),
+            Change::PutOpRecord(r) => format!("op:{}", r.id),
         }
     }
 
     /// Digest of the record as the change leaves it. For the records of the relationship
-    /// (versions, engagements, shares, reviews, messages, attachments, minutes, agreements) it is
+    /// (versions, engagements, shares, reviews, messages, attachments, minutes, agreements,
+    /// operational records) it is
     /// [`digest`] of the stored record, so an export's verification finds a row edited in the
     /// database. Other changes remember a digest of what they set, secrets excluded.
     pub fn record_digest(&self) -> String {
@@ -171,6 +177,7 @@ impl Change {
             Change::AddAttachment { attachment, .. } => digest(attachment),
             Change::RecordMinutes(m) => digest(m),
             Change::RecordAgreement(a) | Change::Countersign(a) => digest(a),
+            Change::PutOpRecord(r) => digest(r),
             Change::SetPassword { user, at, .. } => digest(&(user, at)),
             Change::EnrolTotp { user, .. } => digest(user),
             Change::LoginFailed {
@@ -221,6 +228,7 @@ impl Change {
             Change::RecordMinutes(_) => "record_minutes",
             Change::RecordAgreement(_) => "record_agreement",
             Change::Countersign(_) => "countersign",
+            Change::PutOpRecord(_) => "put_op_record",
         }
     }
 }

@@ -747,6 +747,119 @@ pub async fn run(store: Arc<dyn Store>) {
         vec![countersigned]
     );
 
+    // Operational records: created at revision 1, each step one revision on; a step made on
+    // an older revision is stale and changes nothing.
+    let ledger_item = crate::operations::LedgerItem {
+        asset: Some("usb-1".into()),
+        seeded_from: None,
+        name: "USB メモリ <b>".into(),
+        category: "小型半導体メモリ".into(),
+        location: "本社".into(),
+        custodian: "運用担当".into(),
+        information: vec!["移行データ".into()],
+        medical: true,
+        encrypted: true,
+        portable: true,
+        status: crate::operations::LedgerStatus::InService,
+        model_last_inventory: Some("2026-10-01".into()),
+        note: String::new(),
+    };
+    let created = crate::operations::OpRecord::new(
+        OpId::new("op-1"),
+        engagement.id.clone(),
+        &editor.id,
+        Time::now(),
+        crate::operations::OpBody::LedgerItem(ledger_item.clone()),
+    );
+    apply(
+        s,
+        Change::PutOpRecord(created.clone()),
+        Some(&editor.id),
+        &[&provider.id, &clinic.id],
+    )
+    .await;
+    assert_eq!(
+        s.op_record(&created.id).await.unwrap(),
+        Some(created.clone())
+    );
+    let mut lost = ledger_item.clone();
+    lost.status = crate::operations::LedgerStatus::Lost;
+    let moved = created.next(
+        &editor.id,
+        Time::now(),
+        crate::operations::OpBody::LedgerItem(lost),
+    );
+    apply(
+        s,
+        Change::PutOpRecord(moved.clone()),
+        Some(&editor.id),
+        &[&provider.id, &clinic.id],
+    )
+    .await;
+    let head_before = s.audit_head().await.unwrap();
+    let again = s
+        .apply(Change::PutOpRecord(moved.clone()), event(None, &[], "x"))
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Stale(_))),
+        "a step on an old revision is stale: {again:?}"
+    );
+    assert_eq!(
+        s.audit_head().await.unwrap(),
+        head_before,
+        "a refused step leaves no audit entry"
+    );
+    let orphan = crate::operations::OpRecord::new(
+        OpId::new("op-2"),
+        EngagementId::new("no-such-engagement"),
+        &editor.id,
+        Time::now(),
+        crate::operations::OpBody::LedgerItem(ledger_item),
+    );
+    assert!(
+        s.apply(Change::PutOpRecord(orphan), event(None, &[], "x"))
+            .await
+            .is_err(),
+        "a record of no engagement is refused"
+    );
+    // Several changes in one transaction: a failing one undoes the others and their entries.
+    let fresh = crate::operations::OpRecord::new(
+        OpId::new("op-3"),
+        engagement.id.clone(),
+        &editor.id,
+        Time::now(),
+        moved.body.clone(),
+    );
+    let all_or_nothing = s
+        .apply_all(vec![
+            (Change::PutOpRecord(fresh.clone()), event(None, &[], "a")),
+            (Change::PutOpRecord(moved.clone()), event(None, &[], "b")),
+        ])
+        .await;
+    assert!(matches!(all_or_nothing, Err(StoreError::Stale(_))));
+    assert!(s.op_record(&fresh.id).await.unwrap().is_none());
+    assert_eq!(s.audit_head().await.unwrap(), head_before);
+    let second = fresh.next(&editor.id, Time::now(), fresh.body.clone());
+    let both = s
+        .apply_all(vec![
+            (Change::PutOpRecord(fresh.clone()), event(None, &[], "a")),
+            (Change::PutOpRecord(second.clone()), event(None, &[], "b")),
+        ])
+        .await
+        .unwrap();
+    let head_seq = head_before.as_ref().map_or(0, |e| e.seq);
+    assert_eq!(
+        both.iter().map(|a| a.entry.seq).collect::<Vec<_>>(),
+        vec![head_seq + 1, head_seq + 2]
+    );
+    assert_eq!(both[1].entry.prev_hash, both[0].entry.hash);
+    assert_eq!(s.op_record(&fresh.id).await.unwrap().unwrap().revision, 2);
+    assert_eq!(
+        s.op_records(&engagement.id).await.unwrap(),
+        vec![moved, second]
+    );
+    assert!(s.op_record(&OpId::new("op-2")).await.unwrap().is_none());
+
     // Concurrent appends never fork the chain.
     let mut tasks = Vec::new();
     for i in 0..16 {

@@ -42,4 +42,6 @@ record_id! {
     AgreementId;
     TokenId;
     InvitationId;
+    /// An operational record: a ledger item, an inventory, a take-out, an incident.
+    OpId;
 }

@@ -9,8 +9,8 @@
 //! implement [`Store`], each with its own migrations, and the same conformance suite
 //! ([`conformance`]) runs on both.
 //!
-//! **Invariant:** a state change is only ever made through [`Store::apply`], which writes the
-//! change and its audit entry in one transaction; there is no other way to change a record.
+//! **Invariant:** a state change is only ever made through [`Store::apply`] (or
+//! [`Store::apply_all`]), which writes the change and its audit entry in one transaction; there is no other way to change a record.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -20,20 +20,22 @@ mod change;
 pub mod conformance;
 mod error;
 mod ids;
+pub mod operations;
 pub mod records;
 mod time;
 
 pub use change::{Applied, Change, Event};
 pub use error::StoreError;
 pub use ids::{
-    AgreementId, AttachmentId, EngagementId, InvitationId, MessageId, MinutesId, OrgId, SystemId,
-    TokenId, UserId, VersionId,
+    AgreementId, AttachmentId, EngagementId, InvitationId, MessageId, MinutesId, OpId, OrgId,
+    SystemId, TokenId, UserId, VersionId,
 };
 pub use time::Time;
 
 use async_trait::async_trait;
 
 use crate::audit::{AuditEntry, Checkpoint};
+use crate::operations::OpRecord;
 use crate::records::*;
 
 /// Shorthand for the result of a store call.
@@ -49,6 +51,10 @@ pub trait Store: Send + Sync + 'static {
     /// neither is. The entry's sequence number and hash are assigned here, under a lock that
     /// serialises appends, so the chain never forks.
     async fn apply(&self, change: Change, event: Event) -> Result<Applied>;
+
+    /// Makes several changes, each with its own audit entry, in one transaction: all are stored
+    /// or none (a take-out lost, its incident opened and its ledger item marked lost).
+    async fn apply_all(&self, changes: Vec<(Change, Event)>) -> Result<Vec<Applied>>;
 
     /// Records that a session was used (idle timeout). Not a state change of the relationship,
     /// so it is not audited; logins and logouts are.
@@ -96,6 +102,11 @@ pub trait Store: Send + Sync + 'static {
     async fn attachments(&self, engagement: &EngagementId) -> Result<Vec<Attachment>>;
     async fn agreements(&self, engagement: &EngagementId) -> Result<Vec<Agreement>>;
     async fn agreement(&self, id: &AgreementId) -> Result<Option<Agreement>>;
+
+    // The operation phase (ledger, inventories, take-outs, incidents).
+    async fn op_record(&self, id: &OpId) -> Result<Option<OpRecord>>;
+    /// An engagement's operational records, oldest first.
+    async fn op_records(&self, engagement: &EngagementId) -> Result<Vec<OpRecord>>;
 
     // The audit chain.
     /// Entries with `seq` in `from..=to` (inclusive), in order.

@@ -2,8 +2,8 @@
 
 use crate::text::Localized;
 use crate::vocab::{
-    AuthMethod, CertificationScheme, Cia, ControlCategory, Evaluator, Layer, Operation, Phase,
-    SignatureMethod, StoragePrinciple, TimestampKind, TlsVersion, TreatmentOption,
+    AssetKind, AuthMethod, CertificationScheme, Cia, ControlCategory, Evaluator, Layer, Operation,
+    Phase, SignatureMethod, StoragePrinciple, TimestampKind, TlsVersion, TreatmentOption,
     WirelessAccessControl,
 };
 
@@ -74,6 +74,29 @@ impl Operation {
             Operation::Deploy => l("リリース", "deploy"),
             Operation::Maintain => l("保守", "maintain"),
             Operation::Monitor => l("監視", "monitor"),
+        }
+    }
+}
+
+impl AssetKind {
+    pub fn label(self) -> Localized {
+        match self {
+            AssetKind::Server => l("サーバ", "server"),
+            AssetKind::Database => l("データベース", "database"),
+            AssetKind::LogServer => l("ログサーバ", "log server"),
+            AssetKind::BackupStorage => l("バックアップ装置", "backup storage"),
+            AssetKind::Storage => l("ストレージ", "storage"),
+            AssetKind::Terminal => l("端末", "terminal"),
+            AssetKind::Tablet => l("タブレット", "tablet"),
+            AssetKind::Smartphone => l("スマートフォン", "smartphone"),
+            AssetKind::Printer => l("プリンタ", "printer"),
+            AssetKind::NetworkDevice => l("ネットワーク機器", "network device"),
+            AssetKind::IotDevice => l("IoT 機器", "IoT device"),
+            AssetKind::MedicalDevice => l("医療機器", "medical device"),
+            AssetKind::PortableMedia => l("小型半導体メモリ", "portable flash media"),
+            AssetKind::PortableDisk => l("可搬型ハードディスク", "portable disk"),
+            AssetKind::BackupMedia => l("バックアップ媒体", "backup media"),
+            AssetKind::CloudService => l("クラウドサービス", "cloud service"),
         }
     }
 }

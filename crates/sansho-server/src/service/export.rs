@@ -78,6 +78,7 @@ pub async fn engagement<P: Permission>(
         minutes: store.minutes(id).await?,
         attachments: store.attachments(id).await?,
         agreements: store.agreements(id).await?,
+        operations: store.op_records(id).await?,
         audit_entries,
         checkpoint,
     })

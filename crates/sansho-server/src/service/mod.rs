@@ -7,6 +7,7 @@ pub mod agreement;
 pub mod engagements;
 pub mod export;
 pub mod items;
+pub mod operations;
 pub mod publish;
 pub mod review;
 pub mod security_keys;

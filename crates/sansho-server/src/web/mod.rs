@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod engagement;
 pub mod login;
+pub mod operations;
 pub mod review;
 
 use askama::Template;
@@ -110,6 +111,36 @@ fn notice_text(t: Tr, key: &str) -> &'static str {
         "revoked" => t.pick("トークンを無効にしました。", "The token is revoked."),
         "role" => t.pick("役割を変更しました。", "The role is changed."),
         "disabled" => t.pick("利用者の状態を変更しました。", "The user is updated."),
+        "ledger_seeded" => t.pick(
+            "モデルの機器・媒体を台帳に取り込みました。",
+            "The model's media and devices are in the ledger.",
+        ),
+        "ledger_current" => t.pick(
+            "台帳はモデルと一致しています。追加するものはありませんでした。",
+            "The ledger already holds everything the model lists.",
+        ),
+        "ledger_added" => t.pick("台帳に追加しました。", "The item is added."),
+        "take_out_requested" => t.pick(
+            "持出しを申請しました。承認を待っています。",
+            "The take-out is requested and awaits approval.",
+        ),
+        "approved" => t.pick("持出しを承認しました。", "The take-out is approved."),
+        "refused" => t.pick("持出しを却下しました。", "The take-out is refused."),
+        "taken_out" => t.pick("持出しを記録しました。", "The take-out is recorded."),
+        "returned" => t.pick("返却を記録しました。", "The return is recorded."),
+        "incident_opened" => t.pick(
+            "紛失を記録し、インシデントを起票しました。",
+            "The loss is recorded and an incident opened.",
+        ),
+        "inventory_scheduled" => t.pick("棚卸表を作成しました。", "The count sheet is made."),
+        "inventory_closed" => t.pick(
+            "棚卸を締めました。差異はありません。",
+            "The inventory is closed with no discrepancy.",
+        ),
+        "inventory_discrepancies" => t.pick(
+            "棚卸を締めました。差異があります。",
+            "The inventory is closed with discrepancies.",
+        ),
         _ => "",
     }
 }
@@ -277,6 +308,17 @@ pub fn action_label(t: Tr, action: &str) -> String {
             "提供事業者の確認",
             "countersignature",
         ),
+        ("ledger.item_added", "台帳への登録", "ledger item added"),
+        ("ledger.item_lost", "台帳: 紛失", "ledger item lost"),
+        ("take_out.requested", "持出しの申請", "take-out requested"),
+        ("take_out.approved", "持出しの承認", "take-out approved"),
+        ("take_out.refused", "持出しの却下", "take-out refused"),
+        ("take_out.out", "持出し", "taken out"),
+        ("take_out.returned", "返却", "returned"),
+        ("take_out.lost", "持出し中の紛失", "lost on a take-out"),
+        ("incident.opened", "インシデントの起票", "incident opened"),
+        ("inventory.scheduled", "棚卸の予定", "inventory scheduled"),
+        ("inventory.closed", "棚卸の締め", "inventory closed"),
     ];
     LABELS.iter().find(|(a, _, _)| *a == action).map_or_else(
         || action.to_owned(),

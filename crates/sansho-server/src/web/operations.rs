@@ -1,0 +1,783 @@
+//! The operation phase's pages: the ledger, take-outs, inventories, the incidents a loss opens,
+//! and the take-out status report for the institution's planning manager.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use sansho_store::OpId;
+use sansho_store::operations::*;
+use sansho_store::records::Role;
+use serde::Deserialize;
+
+use crate::access::{CsrfForm, DecideTakeOut, Engaged, Operate, Permission, ProviderWork, Read};
+use crate::error::{AppError, Failure};
+use crate::i18n::Tr;
+use crate::service::operations::{self as ops, LedgerRow, Operations};
+use crate::state::AppState;
+use crate::web::engagement::Done;
+use crate::web::{Layout, render, see_other};
+
+pub struct LedgerView {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub location: String,
+    pub custodian: String,
+    pub information: String,
+    pub medical: bool,
+    pub encrypted: bool,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub last_inventory: String,
+    pub asset: String,
+    pub note: String,
+}
+
+fn ledger_view(t: Tr, row: &LedgerRow) -> LedgerView {
+    let (status, status_class) = match (row.item.status, row.out) {
+        (LedgerStatus::InService, true) => (t.pick("持出し中", "out"), "status status-wait"),
+        (LedgerStatus::InService, false) => (
+            t.pick(
+                LedgerStatus::InService.label_ja(),
+                LedgerStatus::InService.label_en(),
+            ),
+            "status status-ok",
+        ),
+        (s, _) => (t.pick(s.label_ja(), s.label_en()), "status status-todo"),
+    };
+    LedgerView {
+        id: row.record.id.to_string(),
+        name: row.item.name.clone(),
+        category: row.item.category.clone(),
+        location: row.item.location.clone(),
+        custodian: row.item.custodian.clone(),
+        information: row.item.information.join("、"),
+        medical: row.item.medical,
+        encrypted: row.item.encrypted,
+        status,
+        status_class,
+        last_inventory: row.last_inventory.clone().unwrap_or_else(|| "—".into()),
+        asset: row.item.asset.clone().unwrap_or_default(),
+        note: row.item.note.clone(),
+    }
+}
+
+pub struct TakeOutRow {
+    pub id: String,
+    pub item: String,
+    pub purpose: String,
+    pub destination: String,
+    pub out_on: String,
+    pub due_on: String,
+    pub requested_by: String,
+    pub decided_by: String,
+    pub state: &'static str,
+    pub state_class: &'static str,
+    pub overdue: bool,
+    pub returned: String,
+}
+
+fn state_class(s: TakeOutState) -> &'static str {
+    match s {
+        TakeOutState::Requested => "status status-todo",
+        TakeOutState::Approved | TakeOutState::Out => "status status-wait",
+        TakeOutState::Returned => "status status-ok",
+        TakeOutState::Refused | TakeOutState::Lost => "status status-bad",
+    }
+}
+
+async fn take_out_row(state: &AppState, t: Tr, r: &OpRecord, x: &TakeOut) -> TakeOutRow {
+    let today = sansho_store::Time::now().date_in_japan();
+    TakeOutRow {
+        id: r.id.to_string(),
+        item: x.item_name.clone(),
+        purpose: x.purpose.clone(),
+        destination: x.destination.clone(),
+        out_on: x.out_on.clone(),
+        due_on: x.due_on.clone(),
+        requested_by: ops::user_name(state, &x.requested_by).await,
+        decided_by: match &x.decided_by {
+            Some(u) => ops::user_name(state, u).await,
+            None => String::new(),
+        },
+        state: t.pick(x.state.label_ja(), x.state.label_en()),
+        state_class: state_class(x.state),
+        overdue: x.state == TakeOutState::Out && x.due_on < today,
+        returned: x
+            .returned_at
+            .map(sansho_store::Time::in_japan)
+            .unwrap_or_default(),
+    }
+}
+
+pub struct InventoryRow {
+    pub id: String,
+    pub scheduled_on: String,
+    pub counted_on: String,
+    pub lines: usize,
+    pub discrepancies: usize,
+    pub closed: bool,
+}
+
+pub struct IncidentRow {
+    pub id: String,
+    pub title: String,
+    pub detected_at: String,
+    pub harm: String,
+    pub open: bool,
+}
+
+fn incident_row(t: Tr, r: &OpRecord, i: &Incident) -> IncidentRow {
+    IncidentRow {
+        id: r.id.to_string(),
+        title: i.title.clone(),
+        detected_at: i.detected_at.in_japan(),
+        harm: i
+            .harm
+            .iter()
+            .map(|h| t.pick(h.label_ja(), h.label_en()))
+            .collect::<Vec<_>>()
+            .join("・"),
+        open: i.state == IncidentState::Open,
+    }
+}
+
+/// What the person may do here.
+struct Abilities {
+    provider_work: bool,
+    operate: bool,
+    decide: bool,
+}
+
+fn abilities<P: Permission>(e: &Engaged<P>) -> Abilities {
+    let role = e.auth.user.role;
+    Abilities {
+        provider_work: role.is_provider() && e.is_provider(),
+        operate: role != Role::Auditor,
+        decide: matches!(role, Role::ProviderApprover | Role::InstitutionSignatory),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "operations.html")]
+struct OperationsPage {
+    l: Layout,
+    t: Tr,
+    id: String,
+    system: String,
+    institution: String,
+    ledger: Vec<LedgerView>,
+    take_outs: Vec<TakeOutRow>,
+    inventories: Vec<InventoryRow>,
+    incidents: Vec<IncidentRow>,
+    /// Items that may be requested now (in service, not out).
+    requestable: Vec<(String, String)>,
+    can_provider_work: bool,
+    can_operate: bool,
+    today: String,
+}
+
+fn institution_name<P: Permission>(e: &Engaged<P>) -> String {
+    if e.is_provider() {
+        e.counterpart.name.clone()
+    } else {
+        e.auth.org.name.clone()
+    }
+}
+
+/// The engagement's operation phase at a glance.
+pub async fn operations(
+    State(state): State<AppState>,
+    e: Engaged<Read>,
+    Query(done): Query<Done>,
+) -> Result<Response, Failure> {
+    let l = Layout::of(&e.auth).with_notice(done.done.as_deref());
+    let t = l.t;
+    let all = Operations::of(&state, &e).await.map_err(|x| e.fail(x))?;
+    let rows = all.ledger();
+    let ledger: Vec<LedgerView> = rows.iter().map(|r| ledger_view(t, r)).collect();
+    let requestable = rows
+        .iter()
+        .filter(|r| r.item.status == LedgerStatus::InService && !r.out)
+        .map(|r| (r.record.id.to_string(), r.item.name.clone()))
+        .collect();
+    let mut take_outs = Vec::new();
+    for (r, x) in all.take_outs() {
+        take_outs.push(take_out_row(&state, t, r, x).await);
+    }
+    take_outs.reverse();
+    let mut inventories = all
+        .inventories()
+        .map(|(r, i)| InventoryRow {
+            id: r.id.to_string(),
+            scheduled_on: i.scheduled_on.clone(),
+            counted_on: i.counted_on.clone().unwrap_or_default(),
+            lines: i.lines.len(),
+            discrepancies: i.discrepancies().count(),
+            closed: i.closed,
+        })
+        .collect::<Vec<_>>();
+    inventories.reverse();
+    let mut incidents = all
+        .incidents()
+        .map(|(r, i)| incident_row(t, r, i))
+        .collect::<Vec<_>>();
+    incidents.reverse();
+    let can = abilities(&e);
+    let today = sansho_store::Time::now().date_in_japan();
+    let page = OperationsPage {
+        l,
+        t,
+        id: e.engagement.id.to_string(),
+        system: e.system.name.clone(),
+        institution: institution_name(&e),
+        ledger,
+        take_outs,
+        inventories,
+        incidents,
+        requestable,
+        can_provider_work: can.provider_work,
+        can_operate: can.operate,
+        today,
+    };
+    render(e.auth.client.lang, &page)
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+pub async fn seed_ledger(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, Failure> {
+    let added = ops::seed_ledger(&state, &e).await.map_err(|x| e.fail(x))?;
+    let done = if added == 0 {
+        "ledger_current"
+    } else {
+        "ledger_seeded"
+    };
+    Ok(see_other(&format!(
+        "/engagements/{}/operations?done={done}",
+        e.engagement.id
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct LedgerForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    custodian: String,
+    #[serde(default)]
+    information: String,
+    #[serde(default)]
+    medical: Option<String>,
+    #[serde(default)]
+    encrypted: Option<String>,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn add_ledger_item(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    CsrfForm(form): CsrfForm<LedgerForm>,
+) -> Result<Response, Failure> {
+    let input = ops::NewLedgerItem {
+        name: form.name,
+        category: form.category,
+        location: form.location,
+        custodian: form.custodian,
+        information: form.information,
+        medical: form.medical.is_some(),
+        encrypted: form.encrypted.is_some(),
+        note: form.note,
+    };
+    ops::add_ledger_item(&state, &e, input)
+        .await
+        .map_err(|x| e.fail(x))?;
+    Ok(see_other(&format!(
+        "/engagements/{}/operations?done=ledger_added",
+        e.engagement.id
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct TakeOutForm {
+    #[serde(default)]
+    item: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    destination: String,
+    #[serde(default)]
+    out_on: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+pub async fn request_take_out(
+    State(state): State<AppState>,
+    e: Engaged<Operate>,
+    CsrfForm(form): CsrfForm<TakeOutForm>,
+) -> Result<Response, Failure> {
+    let input = ops::NewTakeOut {
+        item: OpId::new(form.item),
+        purpose: form.purpose,
+        destination: form.destination,
+        out_on: form.out_on,
+        due_on: form.due_on,
+    };
+    let id = ops::request_take_out(&state, &e, input)
+        .await
+        .map_err(|x| e.fail(x))?;
+    Ok(see_other(&format!(
+        "/engagements/{}/operations/{id}?done=take_out_requested",
+        e.engagement.id
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct InventoryForm {
+    #[serde(default)]
+    scheduled_on: String,
+}
+
+pub async fn schedule_inventory(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    CsrfForm(form): CsrfForm<InventoryForm>,
+) -> Result<Response, Failure> {
+    let id = ops::schedule_inventory(&state, &e, &form.scheduled_on)
+        .await
+        .map_err(|x| e.fail(x))?;
+    Ok(see_other(&format!(
+        "/engagements/{}/operations/{id}?done=inventory_scheduled",
+        e.engagement.id
+    )))
+}
+
+pub struct CountView {
+    pub item: String,
+    pub name: String,
+    pub location: String,
+    pub found: Option<bool>,
+    pub note: String,
+}
+
+pub struct CheckView {
+    pub ok: bool,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "op_record.html")]
+struct RecordPage {
+    l: Layout,
+    t: Tr,
+    id: String,
+    record: String,
+    revision: u32,
+    kind: &'static str,
+    created: String,
+    created_by: String,
+    updated: String,
+    updated_by: String,
+    digest: String,
+    item: Option<LedgerView>,
+    item_take_outs: Vec<TakeOutRow>,
+    take_out: Option<TakeOutRow>,
+    /// The take-out's state as the forms need it: `requested`, `approved`, `out` or empty.
+    stage: &'static str,
+    checks: Vec<CheckView>,
+    medical: bool,
+    decision_note: String,
+    return_note: String,
+    incident_id: String,
+    inventory: Vec<CountView>,
+    inventory_open: bool,
+    scheduled_on: String,
+    counted_on: String,
+    counted_by: String,
+    incident: Option<IncidentRow>,
+    incident_text: String,
+    incident_take_out: String,
+    can_provider_work: bool,
+    can_operate: bool,
+    can_decide: bool,
+    today: String,
+}
+
+/// One record: a take-out with its approval and return, an inventory's count sheet, an
+/// incident, or a ledger item with its take-outs.
+pub async fn record_page(
+    State(state): State<AppState>,
+    e: Engaged<Read>,
+    Path((_, id)): Path<(String, String)>,
+    Query(done): Query<Done>,
+) -> Result<Response, Failure> {
+    let l = Layout::of(&e.auth).with_notice(done.done.as_deref());
+    let t = l.t;
+    let (all, record) = ops::record(&state, &e, &OpId::new(id))
+        .await
+        .map_err(|x| e.fail(x))?;
+    let can = abilities(&e);
+    let mut page = RecordPage {
+        l,
+        t,
+        id: e.engagement.id.to_string(),
+        record: record.id.to_string(),
+        revision: record.revision,
+        kind: t.pick(record.kind().label_ja(), record.kind().label_en()),
+        created: record.created_at.in_japan(),
+        created_by: ops::user_name(&state, &record.created_by).await,
+        updated: record.updated_at.in_japan(),
+        updated_by: ops::user_name(&state, &record.updated_by).await,
+        digest: sansho_store::records::digest(&record),
+        item: None,
+        item_take_outs: Vec::new(),
+        take_out: None,
+        stage: "",
+        checks: Vec::new(),
+        medical: false,
+        decision_note: String::new(),
+        return_note: String::new(),
+        incident_id: String::new(),
+        inventory: Vec::new(),
+        inventory_open: false,
+        scheduled_on: String::new(),
+        counted_on: String::new(),
+        counted_by: String::new(),
+        incident: None,
+        incident_text: String::new(),
+        incident_take_out: String::new(),
+        can_provider_work: can.provider_work,
+        can_operate: can.operate,
+        can_decide: can.decide,
+        today: sansho_store::Time::now().date_in_japan(),
+    };
+    match &record.body {
+        OpBody::LedgerItem(_) => {
+            if let Some(row) = all.ledger().iter().find(|r| r.record.id == record.id) {
+                page.item = Some(ledger_view(t, row));
+            }
+            for (r, x) in all.take_outs().filter(|(_, x)| x.item == record.id) {
+                page.item_take_outs
+                    .push(take_out_row(&state, t, r, x).await);
+            }
+        }
+        OpBody::TakeOut(x) => {
+            page.take_out = Some(take_out_row(&state, t, &record, x).await);
+            page.stage = match x.state {
+                TakeOutState::Requested => "requested",
+                TakeOutState::Approved => "approved",
+                TakeOutState::Out => "out",
+                _ => "",
+            };
+            page.medical = x.medical;
+            page.checks = x
+                .checks
+                .iter()
+                .map(|c| CheckView {
+                    ok: c.ok,
+                    text: t.pick(&c.ja, &c.en).to_owned(),
+                })
+                .collect();
+            page.decision_note = x.decision_note.clone();
+            page.return_note = x.return_note.clone();
+            page.incident_id = x
+                .incident
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+        }
+        OpBody::Inventory(inv) => {
+            page.inventory = inv
+                .lines
+                .iter()
+                .map(|line| CountView {
+                    item: line.item.to_string(),
+                    name: line.name.clone(),
+                    location: line.location.clone(),
+                    found: line.found,
+                    note: line.note.clone(),
+                })
+                .collect();
+            page.inventory_open = !inv.closed;
+            page.scheduled_on = inv.scheduled_on.clone();
+            page.counted_on = inv.counted_on.clone().unwrap_or_default();
+            page.counted_by = match &inv.counted_by {
+                Some(u) => ops::user_name(&state, u).await,
+                None => String::new(),
+            };
+        }
+        OpBody::Incident(i) => {
+            page.incident = Some(incident_row(t, &record, i));
+            page.incident_text = i.what_happened.clone();
+            page.incident_take_out = i
+                .take_out
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+        }
+    }
+    render(e.auth.client.lang, &page)
+}
+
+fn revision_of(text: &str) -> Result<u32, AppError> {
+    text.trim().parse().map_err(|_| {
+        AppError::bad(
+            "フォームが古いか壊れています。ページを読み込み直してください",
+            "the form is stale or broken: reload the page",
+        )
+    })
+}
+
+fn back_to<P: Permission>(e: &Engaged<P>, id: &str, done: &str) -> Response {
+    see_other(&format!(
+        "/engagements/{}/operations/{}?done={done}",
+        e.engagement.id,
+        crate::web::url_encode(id)
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    e: Engaged<DecideTakeOut>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => {
+            return Err(fail(AppError::bad(
+                "承認か却下を選んでください",
+                "choose approve or refuse",
+            )));
+        }
+    };
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    ops::decide_take_out(&state, &e, &OpId::new(&id), revision, approve, &form.note)
+        .await
+        .map_err(fail)?;
+    Ok(back_to(
+        &e,
+        &id,
+        if approve { "approved" } else { "refused" },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct RevisionForm {
+    #[serde(default)]
+    revision: String,
+}
+
+pub async fn mark_out(
+    State(state): State<AppState>,
+    e: Engaged<Operate>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<RevisionForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    ops::take_out(&state, &e, &OpId::new(&id), revision)
+        .await
+        .map_err(fail)?;
+    Ok(back_to(&e, &id, "taken_out"))
+}
+
+#[derive(Deserialize)]
+pub struct ReturnForm {
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn come_back(
+    State(state): State<AppState>,
+    e: Engaged<Operate>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ReturnForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let returned = match form.outcome.as_str() {
+        "returned" => true,
+        "lost" => false,
+        _ => {
+            return Err(fail(AppError::bad(
+                "返却か紛失かを選んでください",
+                "choose returned or lost",
+            )));
+        }
+    };
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    let incident = ops::come_back(&state, &e, &OpId::new(&id), revision, returned, &form.note)
+        .await
+        .map_err(fail)?;
+    Ok(match incident {
+        Some(incident) => back_to(&e, incident.as_str(), "incident_opened"),
+        None => back_to(&e, &id, "returned"),
+    })
+}
+
+/// The count sheet comes back as `found:<item>` = `yes`/`no` and `note:<item>` per line.
+pub async fn count(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let revision = revision_of(&field("revision")).map_err(fail)?;
+    let mut results = Vec::new();
+    for (key, value) in &form {
+        let Some(item) = key.strip_prefix("found:") else {
+            continue;
+        };
+        let found = match value.as_str() {
+            "yes" => true,
+            "no" => false,
+            _ => {
+                return Err(fail(AppError::bad(
+                    "各項目の有・無を選んでください",
+                    "choose found or not found for each line",
+                )));
+            }
+        };
+        results.push((OpId::new(item), found, field(&format!("note:{item}"))));
+    }
+    let discrepancies = ops::count_inventory(
+        &state,
+        &e,
+        &OpId::new(&id),
+        revision,
+        &field("counted_on"),
+        results,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(back_to(
+        &e,
+        &id,
+        if discrepancies == 0 {
+            "inventory_closed"
+        } else {
+            "inventory_discrepancies"
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Period {
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "take_out_report.html")]
+struct ReportPage {
+    l: Layout,
+    t: Tr,
+    id: String,
+    system: String,
+    provider: String,
+    institution: String,
+    from: String,
+    to: String,
+    made_at: String,
+    rows: Vec<TakeOutRow>,
+    open: usize,
+    lost: usize,
+    overdue: usize,
+}
+
+/// 持出し状況報告: the take-outs of a period, for the planning manager (a month by default).
+pub async fn report(
+    State(state): State<AppState>,
+    e: Engaged<Read>,
+    Query(period): Query<Period>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let l = Layout::of(&e.auth);
+    let t = l.t;
+    let today = sansho_store::Time::now().date_in_japan();
+    let day = |given: Option<String>, default: String, ja: &str, en: &str| match given {
+        Some(d) if !d.trim().is_empty() => parse_day(&d, ja, en).map_err(AppError::from),
+        _ => Ok(default),
+    };
+    let from = day(
+        period.from,
+        format!("{}-01", &today[..7]),
+        "期間の初日",
+        "the first day",
+    )
+    .map_err(fail)?;
+    let to = day(period.to, today.clone(), "期間の末日", "the last day").map_err(fail)?;
+    if to < from {
+        return Err(fail(AppError::bad(
+            format!("期間の末日 {to} が初日 {from} より前です"),
+            format!("the last day {to} is before the first day {from}"),
+        )));
+    }
+    let all = Operations::of(&state, &e).await.map_err(fail)?;
+    let in_period = ops::take_outs_in(&all, &from, &to);
+    let lost = in_period
+        .iter()
+        .filter(|(_, x)| x.state == TakeOutState::Lost)
+        .count();
+    let mut rows = Vec::new();
+    for (r, x) in in_period {
+        rows.push(take_out_row(&state, t, r, x).await);
+    }
+    let (provider, institution) = if e.is_provider() {
+        (e.auth.org.name.clone(), e.counterpart.name.clone())
+    } else {
+        (e.counterpart.name.clone(), e.auth.org.name.clone())
+    };
+    let open = all
+        .take_outs()
+        .filter(|(_, x)| x.state == TakeOutState::Out)
+        .count();
+    let page = ReportPage {
+        l,
+        t,
+        id: e.engagement.id.to_string(),
+        system: e.system.name.clone(),
+        provider,
+        institution,
+        made_at: sansho_store::Time::now().in_japan(),
+        lost,
+        overdue: rows.iter().filter(|r| r.overdue).count(),
+        open,
+        rows,
+        from,
+        to,
+    };
+    render(e.auth.client.lang, &page)
+}

@@ -1,0 +1,521 @@
+//! The operation phase over HTTP, as browsers post its forms, on both backends: the ledger made
+//! from the shared model; a take-out requested, refused to the wrong approver, approved by the
+//! institution's planning manager, taken out and returned; the take-out status report; an
+//! inventory with one discrepancy; a loss that opens an incident and marks the item lost in one
+//! step. Bad input gets a Japanese error and changes nothing; the record and the whole log
+//! verify.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use sansho_store::operations::{LedgerStatus, OpBody, OpRecord, TakeOutState};
+use sansho_store::records::Role;
+use sansho_store::{EngagementId, OpId};
+use support::{Backend, Server, Session, login, user};
+
+/// The record's id a redirect points at (`…/operations/{id}?done=…`).
+fn record_of(response: &reqwest::Response) -> String {
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let tail = location.rsplit('/').next().unwrap();
+    tail.split('?').next().unwrap().to_owned()
+}
+
+async fn records(server: &Server, engagement: &str) -> Vec<OpRecord> {
+    server
+        .store()
+        .op_records(&EngagementId::new(engagement))
+        .await
+        .unwrap()
+}
+
+fn ledger_item<'a>(records: &'a [OpRecord], asset: &str) -> &'a OpRecord {
+    records
+        .iter()
+        .find(|r| matches!(&r.body, OpBody::LedgerItem(i) if i.asset.as_deref() == Some(asset)))
+        .unwrap_or_else(|| panic!("{asset} is in the ledger"))
+}
+
+fn take_out_state(records: &[OpRecord], id: &str) -> TakeOutState {
+    match &records.iter().find(|r| r.id.as_str() == id).unwrap().body {
+        OpBody::TakeOut(t) => t.state,
+        other => panic!("not a take-out: {other:?}"),
+    }
+}
+
+/// Posts a form that must be refused with `status` and a Japanese message containing `says`,
+/// and checks that nothing changed: the same records and the same audit head.
+async fn refused(
+    server: &Server,
+    engagement: &str,
+    session: &Session,
+    path: &str,
+    fields: &[(&str, &str)],
+    status: u16,
+    says: &str,
+) {
+    let before = records(server, engagement).await;
+    let head = server.store().audit_head().await.unwrap().map(|e| e.seq);
+    let r = session.post(path, fields).await;
+    assert_eq!(r.status().as_u16(), status, "{path} {fields:?}");
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(says),
+        "{path}: the page says {says:?}:\n{page}"
+    );
+    assert_eq!(
+        records(server, engagement).await,
+        before,
+        "{path} changed nothing"
+    );
+    assert_eq!(
+        server.store().audit_head().await.unwrap().map(|e| e.seq),
+        head,
+        "{path} left no audit entry"
+    );
+}
+
+async fn the_operation_phase(backend: Backend) {
+    let server = Server::start(backend, "operations").await;
+    let demo = server.demo().await;
+    let base = server.url.clone();
+    let engagement = demo.engagement.clone();
+    let ops = format!("/engagements/{engagement}/operations");
+
+    let editor = login(&base, user(&demo, Role::ProviderEditor), 0).await;
+    let approver = login(&base, user(&demo, Role::ProviderApprover), 0).await;
+    let reviewer = login(&base, user(&demo, Role::InstitutionReviewer), 0).await;
+    let manager = login(&base, user(&demo, Role::InstitutionSignatory), 0).await;
+    let auditor = login(&base, user(&demo, Role::Auditor), 0).await;
+
+    // The engagement page leads to the operation phase; the ledger starts empty.
+    let (status, page) = reviewer.page(&format!("/engagements/{engagement}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("href=\"{ops}\"")));
+    let (status, page) = reviewer.page(&ops).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("台帳はまだありません"));
+
+    // The institution cannot make the provider's ledger; the provider makes it from the model.
+    let r = reviewer.post(&format!("{ops}/ledger/seed"), &[]).await;
+    assert_eq!(r.status().as_u16(), 403);
+    let r = editor.post(&format!("{ops}/ledger/seed"), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let all = records(&server, &engagement).await;
+    for asset in [
+        "migration-hdd",
+        "lto-tapes",
+        "waiting-tablet",
+        "oncall-pc",
+        "tape-library",
+    ] {
+        ledger_item(&all, asset);
+    }
+    let hdd = ledger_item(&all, "migration-hdd");
+    let OpBody::LedgerItem(hdd_item) = &hdd.body else {
+        unreachable!()
+    };
+    assert!(hdd_item.medical && hdd_item.encrypted && hdd_item.portable);
+    assert_eq!(hdd_item.category, "可搬型ハードディスク");
+    assert_eq!(hdd_item.model_last_inventory.as_deref(), Some("2026-10-01"));
+    let hdd = hdd.id.to_string();
+    let seeded = all.len();
+    // Importing again adds nothing.
+    let r = editor.post(&format!("{ops}/ledger/seed"), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("ledger_current")
+    );
+    assert_eq!(records(&server, &engagement).await.len(), seeded);
+    let (_, page) = manager.page(&ops).await;
+    assert!(page.contains("移行用暗号化HDD") && page.contains("可搬型ハードディスク"));
+
+    // A take-out with the dates the wrong way round, or of an item not in this ledger.
+    let request = |out_on: &'static str, due_on: &'static str, item: String| {
+        vec![
+            ("item", item),
+            ("purpose", "新規開設クリニックへのデータ移行".to_owned()),
+            ("destination", "ひので内科クリニック".to_owned()),
+            ("out_on", out_on.to_owned()),
+            ("due_on", due_on.to_owned()),
+        ]
+    };
+    let fields = request("2026-12-03", "2026-12-01", hdd.clone());
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/take-outs"),
+        &f,
+        400,
+        "返却予定日",
+    )
+    .await;
+    let fields = request("2026-12-01", "2026-12-03", "no-such-item".into());
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/take-outs"),
+        &f,
+        404,
+        "見つかりません",
+    )
+    .await;
+
+    // The provider's editor requests it; the checks are on the page.
+    let fields = request("2026-12-01", "2026-12-03", hdd.clone());
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = editor.post(&format!("{ops}/take-outs"), &f).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let take_out = record_of(&r);
+    let at = format!("{ops}/{take_out}");
+    let (status, page) = manager.page(&at).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("承認待ち") && page.contains("医療情報を保存: 暗号化されている"));
+    assert!(
+        page.contains("/decision"),
+        "the planning manager sees the decision form"
+    );
+
+    // Not returnable before it is out; not decided by the wrong people.
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{at}/return"),
+        &[("revision", "1"), ("outcome", "returned")],
+        400,
+        "持ち出されていません",
+    )
+    .await;
+    refused(
+        &server,
+        &engagement,
+        &approver,
+        &format!("{at}/decision"),
+        &[("revision", "1"), ("decision", "approve")],
+        400,
+        "企画管理者",
+    )
+    .await;
+    refused(
+        &server,
+        &engagement,
+        &reviewer,
+        &format!("{at}/decision"),
+        &[("revision", "1"), ("decision", "approve")],
+        403,
+        "権限がありません",
+    )
+    .await;
+    refused(
+        &server,
+        &engagement,
+        &auditor,
+        &format!("{at}/out"),
+        &[("revision", "1")],
+        403,
+        "権限がありません",
+    )
+    .await;
+    refused(
+        &server,
+        &engagement,
+        &manager,
+        &format!("{at}/decision"),
+        &[("revision", "1"), ("decision", "refuse"), ("note", "")],
+        400,
+        "却下する理由",
+    )
+    .await;
+
+    // The planning manager approves; a second decision on the same revision is stale.
+    let r = manager
+        .post(
+            &format!("{at}/decision"),
+            &[
+                ("revision", "1"),
+                ("decision", "approve"),
+                ("note", "暗号化を確認"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    refused(
+        &server,
+        &engagement,
+        &manager,
+        &format!("{at}/decision"),
+        &[("revision", "1"), ("decision", "approve")],
+        409,
+        "他の人が更新",
+    )
+    .await;
+    let r = editor
+        .post(&format!("{at}/out"), &[("revision", "2")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = reviewer.page(&ops).await;
+    assert!(page.contains("持出し中"), "the ledger shows the item out");
+    let r = editor
+        .post(
+            &format!("{at}/return"),
+            &[
+                ("revision", "3"),
+                ("outcome", "returned"),
+                ("note", "封印・台数を確認"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        take_out_state(&records(&server, &engagement).await, &take_out),
+        TakeOutState::Returned
+    );
+
+    // The planning manager's report for the period holds it.
+    let (status, report) = manager
+        .page(&format!("{ops}/report?from=2026-01-01&to=2099-12-31"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        report.contains("持出し状況報告")
+            && report.contains("移行用暗号化HDD")
+            && report.contains("返却済み")
+    );
+    let (status, page) = manager
+        .page(&format!("{ops}/report?from=2026-12-31&to=2026-01-01"))
+        .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("初日"));
+
+    // An inventory: the count sheet lists the items in service; one is not found.
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/inventories"),
+        &[("scheduled_on", "2026-13-01")],
+        400,
+        "日付",
+    )
+    .await;
+    let r = editor
+        .post(
+            &format!("{ops}/inventories"),
+            &[("scheduled_on", "2026-12-01")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let inventory = record_of(&r);
+    let all = records(&server, &engagement).await;
+    let OpBody::Inventory(sheet) = &all
+        .iter()
+        .find(|r| r.id.as_str() == inventory)
+        .unwrap()
+        .body
+    else {
+        panic!("an inventory")
+    };
+    assert_eq!(sheet.lines.len(), seeded);
+    let tapes = ledger_item(&all, "lto-tapes").id.to_string();
+    let mut answers: Vec<(String, String)> = vec![("revision".into(), "1".into())];
+    for line in &sheet.lines {
+        let found = if line.item.as_str() == tapes {
+            "no"
+        } else {
+            "yes"
+        };
+        answers.push((format!("found:{}", line.item), found.into()));
+    }
+    let with = |extra: &[(&str, &str)]| {
+        let mut all: Vec<(String, String)> = answers.clone();
+        all.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        all
+    };
+    let early = with(&[("counted_on", "2026-11-30")]);
+    let f: Vec<(&str, &str)> = early
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/{inventory}/count"),
+        &f,
+        400,
+        "予定日",
+    )
+    .await;
+    let no_reason = with(&[("counted_on", "2026-12-02")]);
+    let f: Vec<(&str, &str)> = no_reason
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/{inventory}/count"),
+        &f,
+        400,
+        "理由",
+    )
+    .await;
+    let note = format!("note:{tapes}");
+    let done = with(&[
+        ("counted_on", "2026-12-02"),
+        (note.as_str(), "遠隔保管庫の在庫と1本不一致。照合中"),
+    ]);
+    let f: Vec<(&str, &str)> = done.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = editor.post(&format!("{ops}/{inventory}/count"), &f).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("inventory_discrepancies")
+    );
+    let (_, page) = auditor.page(&format!("{ops}/{inventory}")).await;
+    assert!(page.contains("無 (差異)") && page.contains("照合中"));
+    let (_, page) = auditor.page(&ops).await;
+    assert!(
+        page.contains("2026-12-02"),
+        "the last inventory comes from the count"
+    );
+
+    // A take-out lost: the take-out, the incident and the ledger item change together.
+    let fields = request("2026-12-04", "2026-12-05", hdd.clone());
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = reviewer.post(&format!("{ops}/take-outs"), &f).await;
+    assert_eq!(r.status().as_u16(), 303, "the institution may request too");
+    let second = record_of(&r);
+    let at = format!("{ops}/{second}");
+    let r = manager
+        .post(
+            &format!("{at}/decision"),
+            &[("revision", "1"), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let r = reviewer
+        .post(&format!("{at}/out"), &[("revision", "2")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    refused(
+        &server,
+        &engagement,
+        &reviewer,
+        &format!("{at}/return"),
+        &[("revision", "3"), ("outcome", "lost")],
+        400,
+        "紛失の状況",
+    )
+    .await;
+    let head = server.store().audit_head().await.unwrap().unwrap().seq;
+    let r = reviewer
+        .post(
+            &format!("{at}/return"),
+            &[
+                ("revision", "3"),
+                ("outcome", "lost"),
+                ("note", "訪問先からの帰路、車内に置き忘れ所在不明"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let incident = record_of(&r);
+    assert_eq!(
+        server.store().audit_head().await.unwrap().unwrap().seq,
+        head + 3
+    );
+    let all = records(&server, &engagement).await;
+    assert_eq!(take_out_state(&all, &second), TakeOutState::Lost);
+    let OpBody::LedgerItem(item) = &ledger_item(&all, "migration-hdd").body else {
+        unreachable!()
+    };
+    assert_eq!(item.status, LedgerStatus::Lost);
+    let (status, page) = manager.page(&format!("{ops}/{incident}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("持出し中の紛失")
+            && page.contains("機密性・可用性")
+            && page.contains("車内に置き忘れ")
+    );
+    // A lost item cannot be requested again.
+    let fields = request("2026-12-06", "2026-12-07", hdd.clone());
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/take-outs"),
+        &f,
+        400,
+        "紛失",
+    )
+    .await;
+    assert!(
+        server
+            .store()
+            .op_record(&OpId::new(&incident))
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // The engagement's record carries the operational records and verifies; so does the log.
+    let export = sansho_server::service::export::audit(&server.state)
+        .await
+        .unwrap();
+    let verification =
+        sansho_store::audit::verify(&export, Some(&server.state.keys.public_key_hex()));
+    assert!(verification.is_intact(), "{:?}", verification.problems);
+    assert!(export.records.operations.len() > seeded);
+    let actions: Vec<&str> = export.entries.iter().map(|e| e.action.as_str()).collect();
+    for expected in [
+        "ledger.item_added",
+        "take_out.requested",
+        "take_out.approved",
+        "take_out.out",
+        "take_out.returned",
+        "take_out.lost",
+        "incident.opened",
+        "ledger.item_lost",
+        "inventory.scheduled",
+        "inventory.closed",
+    ] {
+        assert!(actions.contains(&expected), "the log records {expected}");
+    }
+    let r = manager
+        .get(&format!("/engagements/{engagement}/export"))
+        .await;
+    let kept: sansho_store::audit::EngagementExport = r.json().await.unwrap();
+    assert_eq!(kept.operations.len(), export.records.operations.len());
+    let own =
+        sansho_store::audit::verify_engagement(&kept, Some(&server.state.keys.public_key_hex()));
+    assert!(own.is_intact(), "{:?}", own.problems);
+    let (_, log) = manager.page("/audit").await;
+    assert!(log.contains("持出しの承認") && log.contains("棚卸の締め"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operation_phase_on_sqlite() {
+    the_operation_phase(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operation_phase_on_postgres() {
+    the_operation_phase(Backend::Postgres).await;
+}

@@ -1,0 +1,1010 @@
+//! The records of the operation phase (運用): what the provider runs under the rules the
+//! institution agreed to, kept as evidence (MGL 6.0 システム運用編 ch.7; PGL 5.1.6; DOMAIN.md §8,
+//! §10).
+//!
+//! - a **ledger** of media and devices (台帳), seeded from the published model and extended by
+//!   hand, each item with its custodian, place, information held and encryption;
+//! - **inventories** (棚卸): a count sheet made from the ledger, counted, closed; an item not
+//!   found is a discrepancy;
+//! - **take-outs** (持出し): requested, approved or refused by the right person, taken out,
+//!   returned — or lost, which opens an incident;
+//! - **incidents** (危機管理対応), as far as a loss opens them.
+//!
+//! Each is one [`OpRecord`], rewritten whole at each step with its revision counted up, so the
+//! audit entry of every step remembers the digest of the record as that step left it. The steps
+//! are pure functions here ([`TakeOut::decide`], [`Inventory::count`] …): they check the state,
+//! the person and the dates, and either return the next state or a [`Refusal`] in Japanese and
+//! English that changes nothing.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{EngagementId, OpId, UserId};
+use crate::records::Role;
+use crate::time::Time;
+
+/// Why a step is refused: a sentence for the person who tried, in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub ja: String,
+    pub en: String,
+}
+
+fn refuse(ja: impl Into<String>, en: impl Into<String>) -> Refusal {
+    Refusal {
+        ja: ja.into(),
+        en: en.into(),
+    }
+}
+
+/// A calendar day `YYYY-MM-DD`, checked.
+pub fn parse_day(text: &str, label_ja: &str, label_en: &str) -> Result<String, Refusal> {
+    let text = text.trim();
+    match text.parse::<jiff::civil::Date>() {
+        Ok(d) => Ok(d.to_string()),
+        Err(_) => Err(refuse(
+            format!("{label_ja} {text:?} は日付 (YYYY-MM-DD) ではありません"),
+            format!("{label_en} {text:?} is not a date (YYYY-MM-DD)"),
+        )),
+    }
+}
+
+/// What kind of operational record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    LedgerItem,
+    Inventory,
+    TakeOut,
+    Incident,
+}
+
+impl OpKind {
+    pub const ALL: [OpKind; 4] = [
+        OpKind::LedgerItem,
+        OpKind::Inventory,
+        OpKind::TakeOut,
+        OpKind::Incident,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpKind::LedgerItem => "ledger_item",
+            OpKind::Inventory => "inventory",
+            OpKind::TakeOut => "take_out",
+            OpKind::Incident => "incident",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            OpKind::LedgerItem => "台帳の機器・媒体",
+            OpKind::Inventory => "棚卸",
+            OpKind::TakeOut => "持出し",
+            OpKind::Incident => "インシデント",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            OpKind::LedgerItem => "ledger item",
+            OpKind::Inventory => "inventory",
+            OpKind::TakeOut => "take-out",
+            OpKind::Incident => "incident",
+        }
+    }
+}
+
+/// One operational record of an engagement, as its last step left it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpRecord {
+    pub id: OpId,
+    pub engagement: EngagementId,
+    /// 1 when created, one more at each step: a step made on an older revision is refused, so
+    /// two people acting at once never overwrite each other.
+    pub revision: u32,
+    pub created_by: UserId,
+    pub created_at: Time,
+    pub updated_by: UserId,
+    pub updated_at: Time,
+    pub body: OpBody,
+}
+
+impl OpRecord {
+    pub fn new(
+        id: OpId,
+        engagement: EngagementId,
+        by: &UserId,
+        at: Time,
+        body: OpBody,
+    ) -> OpRecord {
+        OpRecord {
+            id,
+            engagement,
+            revision: 1,
+            created_by: by.clone(),
+            created_at: at,
+            updated_by: by.clone(),
+            updated_at: at,
+            body,
+        }
+    }
+
+    /// The record after a step by `by` at `at` that left `body`.
+    pub fn next(&self, by: &UserId, at: Time, body: OpBody) -> OpRecord {
+        OpRecord {
+            revision: self.revision + 1,
+            updated_by: by.clone(),
+            updated_at: at,
+            body,
+            ..self.clone()
+        }
+    }
+
+    pub fn kind(&self) -> OpKind {
+        match &self.body {
+            OpBody::LedgerItem(_) => OpKind::LedgerItem,
+            OpBody::Inventory(_) => OpKind::Inventory,
+            OpBody::TakeOut(_) => OpKind::TakeOut,
+            OpBody::Incident(_) => OpKind::Incident,
+        }
+    }
+}
+
+/// What the record holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OpBody {
+    LedgerItem(LedgerItem),
+    Inventory(Inventory),
+    TakeOut(TakeOut),
+    Incident(Incident),
+}
+
+/// Where a ledger item stands. Whether it is out at the moment is not stored here: it follows
+/// from its take-outs, so the two can never disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerStatus {
+    /// 使用中・保管中.
+    InService,
+    /// Lost on a take-out (an incident is open or closed for it).
+    Lost,
+    /// Disposed of.
+    Disposed,
+}
+
+impl LedgerStatus {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            LedgerStatus::InService => "使用中",
+            LedgerStatus::Lost => "紛失",
+            LedgerStatus::Disposed => "破棄済み",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            LedgerStatus::InService => "in service",
+            LedgerStatus::Lost => "lost",
+            LedgerStatus::Disposed => "disposed",
+        }
+    }
+}
+
+/// A medium or device in the ledger (台帳).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerItem {
+    /// The model's asset id when seeded from a published version; `None` when added by hand.
+    pub asset: Option<String>,
+    /// The version the item was seeded from.
+    pub seeded_from: Option<String>,
+    pub name: String,
+    /// 種別, as the reader sees it (e.g. 可搬型ハードディスク).
+    pub category: String,
+    /// 設置・保管場所.
+    pub location: String,
+    /// 管理責任者: who answers for it.
+    pub custodian: String,
+    /// The information it holds, by name.
+    pub information: Vec<String>,
+    /// Whether any of it is medical information (from the model's classification, or as
+    /// stated when added by hand).
+    pub medical: bool,
+    /// Encrypted at rest.
+    pub encrypted: bool,
+    /// The model marks it as carried outside (taken_out) or lent to patients.
+    pub portable: bool,
+    pub status: LedgerStatus,
+    /// The last inventory the model states (before any recorded here).
+    pub model_last_inventory: Option<String>,
+    pub note: String,
+}
+
+/// One line of an inventory's count sheet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountLine {
+    pub item: OpId,
+    pub name: String,
+    pub location: String,
+    /// `None` until counted; `Some(false)` is a discrepancy.
+    pub found: Option<bool>,
+    pub note: String,
+}
+
+/// An inventory (棚卸): scheduled with a count sheet of the items in service, counted, closed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    /// The day it is due.
+    pub scheduled_on: String,
+    pub lines: Vec<CountLine>,
+    /// The day it was counted, and by whom; set when closed.
+    pub counted_on: Option<String>,
+    pub counted_by: Option<UserId>,
+    pub closed: bool,
+}
+
+impl Inventory {
+    /// A count sheet of `items` (id, name, location), due on `scheduled_on`.
+    pub fn schedule(
+        scheduled_on: &str,
+        items: Vec<(OpId, String, String)>,
+    ) -> Result<Inventory, Refusal> {
+        let scheduled_on = parse_day(scheduled_on, "棚卸の予定日", "the inventory's date")?;
+        if items.is_empty() {
+            return Err(refuse(
+                "台帳に使用中の機器・媒体がないため、棚卸表を作れません。先に台帳を作成してください",
+                "the ledger has no item in service to count: create the ledger first",
+            ));
+        }
+        Ok(Inventory {
+            scheduled_on,
+            lines: items
+                .into_iter()
+                .map(|(item, name, location)| CountLine {
+                    item,
+                    name,
+                    location,
+                    found: None,
+                    note: String::new(),
+                })
+                .collect(),
+            counted_on: None,
+            counted_by: None,
+            closed: false,
+        })
+    }
+
+    /// Records the count and closes the inventory. `results` holds, for every line's item,
+    /// whether it was found and a note; a line not found needs a note saying what was done.
+    pub fn count(
+        &self,
+        by: &UserId,
+        counted_on: &str,
+        results: &[(OpId, bool, String)],
+    ) -> Result<Inventory, Refusal> {
+        if self.closed {
+            return Err(refuse(
+                "この棚卸はすでに締められています",
+                "this inventory is already closed",
+            ));
+        }
+        let counted_on = parse_day(counted_on, "棚卸の実施日", "the counting date")?;
+        if counted_on < self.scheduled_on {
+            return Err(refuse(
+                format!(
+                    "実施日 {counted_on} が予定日 {} より前です。日付を確認してください",
+                    self.scheduled_on
+                ),
+                format!(
+                    "the counting date {counted_on} is before the scheduled date {}",
+                    self.scheduled_on
+                ),
+            ));
+        }
+        let mut lines = self.lines.clone();
+        for line in &mut lines {
+            let Some((_, found, note)) = results.iter().find(|(id, _, _)| *id == line.item) else {
+                return Err(refuse(
+                    format!("「{}」の結果 (有・無) を入力してください", line.name),
+                    format!("enter whether {} was found", line.name),
+                ));
+            };
+            if !found && note.trim().is_empty() {
+                return Err(refuse(
+                    format!(
+                        "「{}」が見つからなかった理由と対応を備考に書いてください",
+                        line.name
+                    ),
+                    format!(
+                        "say in the note why {} was not found and what was done",
+                        line.name
+                    ),
+                ));
+            }
+            line.found = Some(*found);
+            line.note = note.trim().to_owned();
+        }
+        if let Some((id, _, _)) = results
+            .iter()
+            .find(|(id, _, _)| !self.lines.iter().any(|l| l.item == *id))
+        {
+            return Err(refuse(
+                format!("棚卸表にない項目 {id} の結果が送られました"),
+                format!("a result for {id}, which is not on the count sheet"),
+            ));
+        }
+        Ok(Inventory {
+            lines,
+            counted_on: Some(counted_on),
+            counted_by: Some(by.clone()),
+            closed: true,
+            ..self.clone()
+        })
+    }
+
+    /// The lines counted as not found.
+    pub fn discrepancies(&self) -> impl Iterator<Item = &CountLine> {
+        self.lines.iter().filter(|l| l.found == Some(false))
+    }
+}
+
+/// Which party a person acts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Provider,
+    Institution,
+}
+
+/// One condition checked when a take-out is requested, with its outcome in words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub ok: bool,
+    pub ja: String,
+    pub en: String,
+}
+
+/// Where a take-out stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TakeOutState {
+    Requested,
+    Approved,
+    Refused,
+    Out,
+    Returned,
+    Lost,
+}
+
+impl TakeOutState {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            TakeOutState::Requested => "承認待ち",
+            TakeOutState::Approved => "承認済み",
+            TakeOutState::Refused => "却下",
+            TakeOutState::Out => "持出し中",
+            TakeOutState::Returned => "返却済み",
+            TakeOutState::Lost => "紛失",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            TakeOutState::Requested => "awaiting approval",
+            TakeOutState::Approved => "approved",
+            TakeOutState::Refused => "refused",
+            TakeOutState::Out => "out",
+            TakeOutState::Returned => "returned",
+            TakeOutState::Lost => "lost",
+        }
+    }
+}
+
+/// A take-out of a ledger item (持出し).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakeOut {
+    pub item: OpId,
+    pub item_name: String,
+    pub purpose: String,
+    pub destination: String,
+    /// Planned days: out and back.
+    pub out_on: String,
+    pub due_on: String,
+    pub requested_by: UserId,
+    pub requested_side: Side,
+    /// Whether the item holds medical information: then only the institution's planning
+    /// manager (企画管理者) may approve.
+    pub medical: bool,
+    /// What was checked at the request, each with its outcome.
+    pub checks: Vec<Check>,
+    pub state: TakeOutState,
+    pub decided_by: Option<UserId>,
+    pub decided_at: Option<Time>,
+    pub decision_note: String,
+    pub taken_out_at: Option<Time>,
+    pub returned_at: Option<Time>,
+    /// What happened when it came back, or how it was lost.
+    pub return_note: String,
+    /// The incident opened when it was lost.
+    pub incident: Option<OpId>,
+}
+
+/// What a take-out request says.
+#[derive(Clone, Debug)]
+pub struct TakeOutRequest<'a> {
+    pub purpose: &'a str,
+    pub destination: &'a str,
+    pub out_on: &'a str,
+    pub due_on: &'a str,
+}
+
+impl TakeOut {
+    /// Checks a request for `item` (`open` is whether another take-out of it is still open) and
+    /// makes the record, or refuses it. Refused outright: an item lost or disposed of, one that
+    /// is out already, medical information on an unencrypted medium, dates in the wrong order.
+    pub fn request(
+        item_id: &OpId,
+        item: &LedgerItem,
+        open: bool,
+        by: &UserId,
+        side: Side,
+        request: &TakeOutRequest<'_>,
+    ) -> Result<TakeOut, Refusal> {
+        let out_on = parse_day(request.out_on, "持出し予定日", "the take-out date")?;
+        let due_on = parse_day(request.due_on, "返却予定日", "the return date")?;
+        if due_on < out_on {
+            return Err(refuse(
+                format!(
+                    "返却予定日 {due_on} が持出し予定日 {out_on} より前です。日付を確認してください"
+                ),
+                format!("the return date {due_on} is before the take-out date {out_on}"),
+            ));
+        }
+        if item.status != LedgerStatus::InService {
+            return Err(refuse(
+                format!(
+                    "「{}」は台帳上「{}」のため持ち出せません",
+                    item.name,
+                    item.status.label_ja()
+                ),
+                format!(
+                    "{} cannot be taken out: it is {} in the ledger",
+                    item.name,
+                    item.status.label_en()
+                ),
+            ));
+        }
+        if open {
+            return Err(refuse(
+                format!(
+                    "「{}」には完了していない持出しがあります。返却を記録してから申請してください",
+                    item.name
+                ),
+                format!(
+                    "{} has a take-out still open: record its return first",
+                    item.name
+                ),
+            ));
+        }
+        if item.medical && !item.encrypted {
+            return Err(refuse(
+                format!(
+                    "「{}」は医療情報を保存していますが暗号化されていません。暗号化してから申請してください (MGL 6.0 システム運用編 7)",
+                    item.name
+                ),
+                format!(
+                    "{} holds medical information unencrypted: encrypt it before it leaves",
+                    item.name
+                ),
+            ));
+        }
+        let mut checks = vec![Check {
+            ok: true,
+            ja: "台帳に登録されている".into(),
+            en: "registered in the ledger".into(),
+        }];
+        checks.push(if item.medical {
+            Check {
+                ok: item.encrypted,
+                ja: "医療情報を保存: 暗号化されている".into(),
+                en: "holds medical information: encrypted".into(),
+            }
+        } else {
+            Check {
+                ok: true,
+                ja: "医療情報を保存していない".into(),
+                en: "holds no medical information".into(),
+            }
+        });
+        checks.push(Check {
+            ok: item.portable,
+            ja: if item.portable {
+                "モデル上、持ち出す機器・媒体として登録されている".into()
+            } else {
+                "モデル上は持ち出す機器・媒体ではない (承認者が判断してください)".into()
+            },
+            en: if item.portable {
+                "the model marks it as carried outside".into()
+            } else {
+                "the model does not mark it as carried outside (the approver decides)".into()
+            },
+        });
+        Ok(TakeOut {
+            item: item_id.clone(),
+            item_name: item.name.clone(),
+            purpose: request.purpose.trim().to_owned(),
+            destination: request.destination.trim().to_owned(),
+            out_on,
+            due_on,
+            requested_by: by.clone(),
+            requested_side: side,
+            medical: item.medical,
+            checks,
+            state: TakeOutState::Requested,
+            decided_by: None,
+            decided_at: None,
+            decision_note: String::new(),
+            taken_out_at: None,
+            returned_at: None,
+            return_note: String::new(),
+            incident: None,
+        })
+    }
+
+    /// Approves or refuses the request. Only an approver who is not the requester; for medical
+    /// information only the institution's planning manager (企画管理者, the signatory role),
+    /// otherwise also the provider's approver.
+    pub fn decide(
+        &self,
+        by: &UserId,
+        role: Role,
+        approve: bool,
+        note: &str,
+        at: Time,
+    ) -> Result<TakeOut, Refusal> {
+        if self.state != TakeOutState::Requested {
+            return Err(refuse(
+                format!(
+                    "この持出しは「{}」のため、承認・却下できません",
+                    self.state.label_ja()
+                ),
+                format!(
+                    "this take-out is {}: it cannot be approved or refused",
+                    self.state.label_en()
+                ),
+            ));
+        }
+        if *by == self.requested_by {
+            return Err(refuse(
+                "申請者は自分の申請を承認・却下できません。別の承認者に依頼してください",
+                "the requester cannot decide their own request: ask another approver",
+            ));
+        }
+        let may = match role {
+            Role::InstitutionSignatory => true,
+            Role::ProviderApprover => !self.medical,
+            _ => false,
+        };
+        if !may {
+            return Err(refuse(
+                if self.medical {
+                    "医療情報を含む持出しは、医療機関の企画管理者 (署名権限者) だけが承認・却下できます"
+                } else {
+                    "持出しを承認・却下できるのは、医療機関の企画管理者または提供事業者の承認者です"
+                },
+                if self.medical {
+                    "a take-out of medical information is decided by the institution's planning manager (signatory) only"
+                } else {
+                    "a take-out is decided by the institution's planning manager or the provider's approver"
+                },
+            ));
+        }
+        if !approve && note.trim().is_empty() {
+            return Err(refuse(
+                "却下する理由を書いてください",
+                "say why the request is refused",
+            ));
+        }
+        Ok(TakeOut {
+            state: if approve {
+                TakeOutState::Approved
+            } else {
+                TakeOutState::Refused
+            },
+            decided_by: Some(by.clone()),
+            decided_at: Some(at),
+            decision_note: note.trim().to_owned(),
+            ..self.clone()
+        })
+    }
+
+    /// Records that the approved item left.
+    pub fn take_out(&self, at: Time) -> Result<TakeOut, Refusal> {
+        if self.state != TakeOutState::Approved {
+            return Err(refuse(
+                format!(
+                    "この持出しは「{}」です。承認された持出しだけを持出し中にできます",
+                    self.state.label_ja()
+                ),
+                format!(
+                    "this take-out is {}: only an approved one can be taken out",
+                    self.state.label_en()
+                ),
+            ));
+        }
+        Ok(TakeOut {
+            state: TakeOutState::Out,
+            taken_out_at: Some(at),
+            ..self.clone()
+        })
+    }
+
+    /// Records the return, or the loss (the caller opens the incident and passes its id).
+    pub fn come_back(
+        &self,
+        returned: bool,
+        note: &str,
+        at: Time,
+        incident: Option<OpId>,
+    ) -> Result<TakeOut, Refusal> {
+        if self.state != TakeOutState::Out {
+            return Err(refuse(
+                format!(
+                    "この持出しは「{}」で、持ち出されていません。返却・紛失は持出し中のものだけ記録できます",
+                    self.state.label_ja()
+                ),
+                format!(
+                    "this take-out is {}, not out: only an item that is out can be returned or lost",
+                    self.state.label_en()
+                ),
+            ));
+        }
+        if !returned && note.trim().is_empty() {
+            return Err(refuse(
+                "紛失の状況 (いつ・どこで・何が) を書いてください",
+                "describe the loss: when, where, what",
+            ));
+        }
+        Ok(TakeOut {
+            state: if returned {
+                TakeOutState::Returned
+            } else {
+                TakeOutState::Lost
+            },
+            returned_at: Some(at),
+            return_note: note.trim().to_owned(),
+            incident,
+            ..self.clone()
+        })
+    }
+
+    /// Whether it still holds the item (requested, approved or out).
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.state,
+            TakeOutState::Requested | TakeOutState::Approved | TakeOutState::Out
+        )
+    }
+}
+
+/// Which of confidentiality, integrity and availability was harmed or threatened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Harm {
+    Confidentiality,
+    Integrity,
+    Availability,
+}
+
+impl Harm {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Harm::Confidentiality => "機密性",
+            Harm::Integrity => "完全性",
+            Harm::Availability => "可用性",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Harm::Confidentiality => "confidentiality",
+            Harm::Integrity => "integrity",
+            Harm::Availability => "availability",
+        }
+    }
+}
+
+/// Where an incident stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentState {
+    Open,
+    Closed,
+}
+
+/// An incident (危機管理対応). What is recorded so far: what happened, when it was detected,
+/// what is at stake, what it concerns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    pub title: String,
+    pub what_happened: String,
+    pub detected_at: Time,
+    pub harm: Vec<Harm>,
+    /// Ledger items concerned.
+    pub items: Vec<OpId>,
+    /// The take-out it came from, if any.
+    pub take_out: Option<OpId>,
+    /// The model's risk ids it materialises, where it maps.
+    pub risks: Vec<String>,
+    pub state: IncidentState,
+}
+
+impl Incident {
+    /// The incident a lost take-out opens: confidentiality threatened when the item holds
+    /// information, availability of the item itself harmed.
+    pub fn of_loss(take_out_id: &OpId, t: &TakeOut, note: &str, at: Time) -> Incident {
+        let mut harm = vec![Harm::Availability];
+        if t.medical {
+            harm.insert(0, Harm::Confidentiality);
+        }
+        Incident {
+            title: format!("持出し中の紛失: {}", t.item_name),
+            what_happened: note.trim().to_owned(),
+            detected_at: at,
+            harm,
+            items: vec![t.item.clone()],
+            take_out: Some(take_out_id.clone()),
+            risks: Vec::new(),
+            state: IncidentState::Open,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(medical: bool, encrypted: bool) -> LedgerItem {
+        LedgerItem {
+            asset: Some("migration-hdd".into()),
+            seeded_from: None,
+            name: "移行用暗号化HDD".into(),
+            category: "可搬型ハードディスク".into(),
+            location: "本社".into(),
+            custodian: "運用担当".into(),
+            information: vec!["移行データ".into()],
+            medical,
+            encrypted,
+            portable: true,
+            status: LedgerStatus::InService,
+            model_last_inventory: None,
+            note: String::new(),
+        }
+    }
+
+    fn request<'a>(out_on: &'a str, due_on: &'a str) -> TakeOutRequest<'a> {
+        TakeOutRequest {
+            purpose: "データ移行",
+            destination: "医療機関",
+            out_on,
+            due_on,
+        }
+    }
+
+    fn requested(medical: bool) -> TakeOut {
+        TakeOut::request(
+            &OpId::new("hdd"),
+            &item(medical, true),
+            false,
+            &UserId::new("editor"),
+            Side::Provider,
+            &request("2026-12-01", "2026-12-03"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_take_out_goes_requested_approved_out_returned() {
+        let t = requested(true);
+        assert_eq!(t.state, TakeOutState::Requested);
+        assert!(t.checks.iter().all(|c| c.ok));
+        let now = Time::now();
+        let t = t
+            .decide(
+                &UserId::new("manager"),
+                Role::InstitutionSignatory,
+                true,
+                "",
+                now,
+            )
+            .unwrap();
+        let t = t.take_out(now).unwrap();
+        assert!(t.is_open());
+        let t = t.come_back(true, "異常なし", now, None).unwrap();
+        assert_eq!(t.state, TakeOutState::Returned);
+        assert!(!t.is_open());
+    }
+
+    #[test]
+    fn medical_information_needs_the_planning_manager_and_never_the_requester() {
+        let t = requested(true);
+        let now = Time::now();
+        let by_provider = t.decide(
+            &UserId::new("approver"),
+            Role::ProviderApprover,
+            true,
+            "",
+            now,
+        );
+        assert!(by_provider.unwrap_err().ja.contains("企画管理者"));
+        let reviewer = t.decide(
+            &UserId::new("reviewer"),
+            Role::InstitutionReviewer,
+            true,
+            "",
+            now,
+        );
+        assert!(reviewer.is_err());
+        let own = t.decide(
+            &UserId::new("editor"),
+            Role::InstitutionSignatory,
+            true,
+            "",
+            now,
+        );
+        assert!(own.unwrap_err().ja.contains("申請者"));
+        // Without medical information the provider's approver may decide.
+        let plain = requested(false);
+        assert!(
+            plain
+                .decide(
+                    &UserId::new("approver"),
+                    Role::ProviderApprover,
+                    true,
+                    "",
+                    now
+                )
+                .is_ok()
+        );
+        // A refusal says why.
+        assert!(
+            t.decide(
+                &UserId::new("manager"),
+                Role::InstitutionSignatory,
+                false,
+                " ",
+                now
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn requests_in_the_wrong_order_or_of_unfit_items_are_refused() {
+        let by = UserId::new("editor");
+        let id = OpId::new("hdd");
+        let wrong_dates = TakeOut::request(
+            &id,
+            &item(true, true),
+            false,
+            &by,
+            Side::Provider,
+            &request("2026-12-03", "2026-12-01"),
+        );
+        assert!(wrong_dates.unwrap_err().ja.contains("返却予定日"));
+        let not_a_date = TakeOut::request(
+            &id,
+            &item(true, true),
+            false,
+            &by,
+            Side::Provider,
+            &request("12/03", "2026-12-01"),
+        );
+        assert!(not_a_date.unwrap_err().ja.contains("日付"));
+        let unencrypted = TakeOut::request(
+            &id,
+            &item(true, false),
+            false,
+            &by,
+            Side::Provider,
+            &request("2026-12-01", "2026-12-01"),
+        );
+        assert!(unencrypted.unwrap_err().ja.contains("暗号化"));
+        let busy = TakeOut::request(
+            &id,
+            &item(false, false),
+            true,
+            &by,
+            Side::Provider,
+            &request("2026-12-01", "2026-12-01"),
+        );
+        assert!(busy.unwrap_err().ja.contains("完了していない"));
+        let mut lost = item(false, true);
+        lost.status = LedgerStatus::Lost;
+        assert!(
+            TakeOut::request(
+                &id,
+                &lost,
+                false,
+                &by,
+                Side::Provider,
+                &request("2026-12-01", "2026-12-01")
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn only_what_is_out_comes_back_and_a_loss_says_what_happened() {
+        let t = requested(true);
+        let now = Time::now();
+        let never_out = t.come_back(true, "", now, None);
+        assert!(never_out.unwrap_err().ja.contains("持ち出されていません"));
+        let out = t
+            .decide(
+                &UserId::new("manager"),
+                Role::InstitutionSignatory,
+                true,
+                "",
+                now,
+            )
+            .unwrap()
+            .take_out(now)
+            .unwrap();
+        assert!(out.come_back(false, "", now, None).is_err());
+        let incident = Incident::of_loss(&OpId::new("t1"), &out, "電車内で紛失", now);
+        assert_eq!(
+            incident.harm,
+            vec![Harm::Confidentiality, Harm::Availability]
+        );
+        let lost = out
+            .come_back(false, "電車内で紛失", now, Some(OpId::new("i1")))
+            .unwrap();
+        assert_eq!(lost.state, TakeOutState::Lost);
+        assert!(lost.take_out(now).is_err());
+    }
+
+    #[test]
+    fn an_inventory_needs_every_line_and_a_reason_for_what_is_missing() {
+        let items = vec![
+            (OpId::new("a"), "A".to_owned(), "本社".to_owned()),
+            (OpId::new("b"), "B".to_owned(), "DC".to_owned()),
+        ];
+        assert!(Inventory::schedule("2026-12-01", Vec::new()).is_err());
+        let inv = Inventory::schedule("2026-12-01", items).unwrap();
+        let by = UserId::new("editor");
+        let early = inv.count(&by, "2026-11-30", &[(OpId::new("a"), true, String::new())]);
+        assert!(early.unwrap_err().ja.contains("予定日"));
+        let missing_line = inv.count(&by, "2026-12-01", &[(OpId::new("a"), true, String::new())]);
+        assert!(missing_line.unwrap_err().ja.contains("「B」"));
+        let no_reason = inv.count(
+            &by,
+            "2026-12-01",
+            &[
+                (OpId::new("a"), true, String::new()),
+                (OpId::new("b"), false, String::new()),
+            ],
+        );
+        assert!(no_reason.unwrap_err().ja.contains("理由"));
+        let done = inv
+            .count(
+                &by,
+                "2026-12-02",
+                &[
+                    (OpId::new("a"), true, String::new()),
+                    (OpId::new("b"), false, "保管庫に見当たらず捜索中".into()),
+                ],
+            )
+            .unwrap();
+        assert!(done.closed);
+        assert_eq!(done.discrepancies().count(), 1);
+        assert!(
+            done.count(&by, "2026-12-03", &[]).is_err(),
+            "a closed inventory stays closed"
+        );
+    }
+}
