@@ -117,6 +117,13 @@ routes! {
     POST "/engagements/{engagement}/operations/{record}/out" => web::operations::mark_out, roles::<Operate>(), "Record that an approved item left";
     POST "/engagements/{engagement}/operations/{record}/return" => web::operations::come_back, roles::<Operate>(), "Record a return or a loss";
     POST "/engagements/{engagement}/operations/{record}/count" => web::operations::count, roles::<ProviderWork>(), "Record an inventory's count and close it";
+    POST "/engagements/{engagement}/operations/incidents" => web::operations::open_incident, roles::<ProviderWork>(), "Open an incident (in this and other engagements it concerns)";
+    POST "/engagements/{engagement}/operations/{record}/steps" => web::operations::incident_step, roles::<ProviderWork>(), "An entry of an incident's timeline";
+    POST "/engagements/{engagement}/operations/{record}/disclosure" => web::operations::disclose, roles::<ProviderWork>(), "Disclose an incident's facts to the institution";
+    POST "/engagements/{engagement}/operations/{record}/acknowledgement" => web::operations::acknowledge, roles::<Review>(), "Acknowledge a disclosure";
+    POST "/engagements/{engagement}/operations/{record}/prevention" => web::operations::propose, roles::<ProviderWork>(), "Propose the cause and recurrence-prevention measures";
+    POST "/engagements/{engagement}/operations/{record}/prevention/verdict" => web::operations::judge, roles::<Review>(), "Agree to or question the measures";
+    POST "/engagements/{engagement}/operations/{record}/close" => web::operations::close_incident, roles::<Approve>(), "Close an incident";
     GET "/account" => web::admin::account, roles::<OwnAccount>(), "One's account";
     POST "/account/password" => web::admin::change_password, roles::<OwnAccount>(), "Change the password";
     POST "/account/tokens" => web::admin::create_token, roles::<OwnAccount>(), "Create an API token";

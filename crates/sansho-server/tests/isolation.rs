@@ -304,7 +304,37 @@ fn valid_body(
             json!({}),
             vec![("revision", "1".into()), ("decision", "approve".into())],
         ),
-        "out" | "count" => (json!({}), vec![("revision", "1".into())]),
+        "out" | "count" | "close" | "acknowledgement" => {
+            (json!({}), vec![("revision", "1".into())])
+        }
+        "steps" => (
+            json!({}),
+            vec![
+                ("revision", "1".into()),
+                ("kind", "note".into()),
+                ("text", "x".into()),
+            ],
+        ),
+        "disclosure" => (
+            json!({}),
+            vec![("revision", "1".into()), ("text", "x".into())],
+        ),
+        "prevention" => (
+            json!({}),
+            vec![
+                ("revision", "1".into()),
+                ("cause", "x".into()),
+                ("measures", "x".into()),
+            ],
+        ),
+        "verdict" => (
+            json!({}),
+            vec![
+                ("revision", "1".into()),
+                ("verdict", "discuss".into()),
+                ("comment", "x".into()),
+            ],
+        ),
         "return" => (
             json!({}),
             vec![("revision", "1".into()), ("outcome", "returned".into())],

@@ -510,6 +510,357 @@ async fn the_operation_phase(backend: Backend) {
     assert!(log.contains("持出しの承認") && log.contains("棚卸の締め"));
 }
 
+/// One incident, two institutions: the provider opens it once for both clinics, records its
+/// containment, discloses it to each; one clinic agrees to the recurrence-prevention measures,
+/// the other questions them. Each clinic sees only its own record; only the agreed one closes.
+async fn an_incident_disclosed_to_two_institutions(backend: Backend) {
+    let server = Server::start(backend, "incident").await;
+    let demo = server.demo().await;
+    let base = server.url.clone();
+    let first = demo.engagement.clone();
+    let approver = login(&base, user(&demo, Role::ProviderApprover), 0).await;
+    let editor = login(&base, user(&demo, Role::ProviderEditor), 0).await;
+    let manager = login(&base, user(&demo, Role::InstitutionSignatory), 0).await;
+    let reviewer = login(&base, user(&demo, Role::InstitutionReviewer), 0).await;
+
+    // The same system with a second clinic, the version shared there, and its planning manager.
+    let store = server.store();
+    let provider = store
+        .engagement(&EngagementId::new(&first))
+        .await
+        .unwrap()
+        .unwrap()
+        .provider;
+    let system = store.systems_of(&provider).await.unwrap()[0].id.to_string();
+    let r = approver
+        .post(
+            "/engagements",
+            &[
+                ("system", system.as_str()),
+                ("new_institution", "みなと眼科医院"),
+                ("contract_form", "individual"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let second = record_of(&r);
+    let second_engagement = store
+        .engagement(&EngagementId::new(&second))
+        .await
+        .unwrap()
+        .unwrap();
+    if store
+        .shares(&second_engagement.id)
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        let version = store.versions_of(&second_engagement.system).await.unwrap()[0]
+            .id
+            .to_string();
+        let r = editor
+            .post(
+                &format!("/engagements/{second}/shares"),
+                &[("version", version.as_str())],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303);
+    }
+    let clinic = store
+        .organization(&second_engagement.institution)
+        .await
+        .unwrap()
+        .unwrap();
+    let password = sansho_server::demo::generated_password();
+    let (_, raw) = sansho_server::demo::create_user(
+        &server.state,
+        &clinic,
+        "director@minato.test",
+        "みなと院長",
+        Role::InstitutionSignatory,
+        &password,
+        true,
+    )
+    .await
+    .unwrap();
+    let raw = raw.unwrap();
+    let other_manager = login(
+        &base,
+        &sansho_server::demo::DemoUser {
+            role: Role::InstitutionSignatory,
+            email: "director@minato.test".into(),
+            password,
+            totp_base32: sansho_server::auth::totp::base32(&raw),
+            totp_url: String::new(),
+        },
+        0,
+    )
+    .await;
+
+    // The provider opens the incident once for both clinics; bad input changes nothing.
+    let ops1 = format!("/engagements/{first}/operations");
+    let ops2 = format!("/engagements/{second}/operations");
+    let (_, page) = editor.page(&ops1).await;
+    assert!(
+        page.contains("みなと眼科医院"),
+        "the other clinic can be named"
+    );
+    let also = format!("also:{second}");
+    let open = |detected: &'static str, harm: Option<&'static str>, risks: &'static str| {
+        let mut f = vec![
+            ("title", "バックアップテープの誤配送".to_owned()),
+            (
+                "what_happened",
+                "遠隔保管庫への搬送で、テープ1巻が別の顧客の保管庫へ配送された。".to_owned(),
+            ),
+            ("detected_at", detected.to_owned()),
+            ("risks", risks.to_owned()),
+            (also.as_str(), "on".to_owned()),
+        ];
+        if let Some(h) = harm {
+            f.push((h, "on".to_owned()));
+        }
+        f
+    };
+    for (fields, status, says) in [
+        (open("2026-12-01T09:00", None, ""), 400, "機密性"),
+        (
+            open("2026-12-01 9時", Some("harm:confidentiality"), ""),
+            400,
+            "日時",
+        ),
+        (
+            open("2099-01-01T00:00", Some("harm:confidentiality"), ""),
+            400,
+            "未来",
+        ),
+        (
+            open(
+                "2026-11-30T09:00",
+                Some("harm:confidentiality"),
+                "no/such/risk/T9",
+            ),
+            400,
+            "no/such/risk/T9",
+        ),
+    ] {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        refused(
+            &server,
+            &first,
+            &editor,
+            &format!("{ops1}/incidents"),
+            &f,
+            status,
+            says,
+        )
+        .await;
+    }
+    let fields = open("2026-11-30T09:00", Some("harm:confidentiality"), "");
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = editor.post(&format!("{ops1}/incidents"), &f).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let in_first = record_of(&r);
+    let of = |records: Vec<OpRecord>| -> (String, sansho_store::operations::Incident) {
+        records
+            .into_iter()
+            .find_map(|r| match r.body {
+                OpBody::Incident(i) => Some((r.id.to_string(), i)),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (in_second, second_incident) = of(records(&server, &second).await);
+    let (_, first_incident) = of(records(&server, &first).await);
+    assert_eq!(
+        first_incident.case, second_incident.case,
+        "one case, two records"
+    );
+    // Each clinic sees its own record only.
+    let (status, _) = other_manager.page(&format!("{ops2}/{in_second}")).await;
+    assert_eq!(status, 200);
+    let (status, _) = other_manager.page(&format!("{ops1}/{in_first}")).await;
+    assert_eq!(status, 404);
+    let (status, _) = other_manager.page(&format!("{ops2}/{in_first}")).await;
+    assert_eq!(status, 404);
+
+    // Containment, then disclosure to each clinic; acknowledgement by each.
+    for (engagement, ops, id) in [(&first, &ops1, &in_first), (&second, &ops2, &in_second)] {
+        let at = format!("{ops}/{id}");
+        refused(
+            &server,
+            engagement,
+            &editor,
+            &format!("{at}/prevention"),
+            &[
+                ("revision", "1"),
+                ("cause", "宛先確認の不足"),
+                ("measures", "二名での確認"),
+            ],
+            400,
+            "開示",
+        )
+        .await;
+        let r = editor
+            .post(
+                &format!("{at}/steps"),
+                &[
+                    ("revision", "1"),
+                    ("kind", "containment"),
+                    ("text", "配送業者に回収を依頼し、未開封で回収"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303);
+        let r = editor
+            .post(&format!("{at}/disclosure"), &[("revision", "2"), ("text", "暗号化済みテープ1巻の誤配送。未開封で回収済み。復号鍵は別管理で漏えいの可能性は低い。")])
+            .await;
+        assert_eq!(r.status().as_u16(), 303);
+    }
+    refused(
+        &server,
+        &first,
+        &editor,
+        &format!("{ops1}/{in_first}/acknowledgement"),
+        &[("revision", "3")],
+        403,
+        "権限がありません",
+    )
+    .await;
+    let r = reviewer
+        .post(
+            &format!("{ops1}/{in_first}/acknowledgement"),
+            &[("revision", "3")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let r = other_manager
+        .post(
+            &format!("{ops2}/{in_second}/acknowledgement"),
+            &[("revision", "3")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    // The measures are proposed to both; the first clinic's reviewer cannot agree, its planning
+    // manager does; the second clinic questions them.
+    for (ops, id) in [(&ops1, &in_first), (&ops2, &in_second)] {
+        let r = editor
+            .post(
+                &format!("{ops}/{id}/prevention"),
+                &[
+                    ("revision", "4"),
+                    ("cause", "搬送時の宛先確認が一名のみ"),
+                    ("measures", "搬送伝票の二名確認と、保管庫側での受領照合"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303);
+    }
+    refused(
+        &server,
+        &first,
+        &reviewer,
+        &format!("{ops1}/{in_first}/prevention/verdict"),
+        &[("revision", "5"), ("verdict", "agree")],
+        400,
+        "企画管理者",
+    )
+    .await;
+    refused(
+        &server,
+        &first,
+        &approver,
+        &format!("{ops1}/{in_first}/close"),
+        &[("revision", "5")],
+        400,
+        "合意",
+    )
+    .await;
+    let r = manager
+        .post(
+            &format!("{ops1}/{in_first}/prevention/verdict"),
+            &[("revision", "5"), ("verdict", "agree")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let r = other_manager
+        .post(
+            &format!("{ops2}/{in_second}/prevention/verdict"),
+            &[
+                ("revision", "5"),
+                ("verdict", "discuss"),
+                ("comment", "配送業者側の再発防止策も示してください"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    // The first closes; the second stays open and its page shows the question.
+    refused(
+        &server,
+        &first,
+        &editor,
+        &format!("{ops1}/{in_first}/close"),
+        &[("revision", "6")],
+        403,
+        "権限がありません",
+    )
+    .await;
+    let r = approver
+        .post(&format!("{ops1}/{in_first}/close"), &[("revision", "6")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    refused(
+        &server,
+        &second,
+        &approver,
+        &format!("{ops2}/{in_second}/close"),
+        &[("revision", "6")],
+        400,
+        "合意",
+    )
+    .await;
+    let (_, page) = manager.page(&format!("{ops1}/{in_first}")).await;
+    assert!(page.contains("終結") && page.contains("合意") && page.contains("未開封で回収"));
+    let (_, page) = other_manager.page(&format!("{ops2}/{in_second}")).await;
+    assert!(page.contains("要協議") && page.contains("配送業者側の再発防止策"));
+    assert!(
+        !page.contains("ひので内科"),
+        "the second clinic does not see the first"
+    );
+
+    let export = sansho_server::service::export::audit(&server.state)
+        .await
+        .unwrap();
+    let verification =
+        sansho_store::audit::verify(&export, Some(&server.state.keys.public_key_hex()));
+    assert!(verification.is_intact(), "{:?}", verification.problems);
+    let actions: Vec<&str> = export.entries.iter().map(|e| e.action.as_str()).collect();
+    for expected in [
+        "incident.opened",
+        "incident.step",
+        "incident.disclosed",
+        "incident.acknowledged",
+        "incident.prevention_proposed",
+        "incident.prevention_agreed",
+        "incident.prevention_questioned",
+        "incident.closed",
+    ] {
+        assert!(actions.contains(&expected), "the log records {expected}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_disclosed_to_two_institutions_on_sqlite() {
+    an_incident_disclosed_to_two_institutions(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_disclosed_to_two_institutions_on_postgres() {
+    an_incident_disclosed_to_two_institutions(Backend::Postgres).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operation_phase_on_sqlite() {
     the_operation_phase(Backend::Sqlite).await;

@@ -701,6 +701,20 @@ pub enum Harm {
 }
 
 impl Harm {
+    pub const ALL: [Harm; 3] = [Harm::Confidentiality, Harm::Integrity, Harm::Availability];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Harm::Confidentiality => "confidentiality",
+            Harm::Integrity => "integrity",
+            Harm::Availability => "availability",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.as_str() == text)
+    }
+
     pub fn label_ja(self) -> &'static str {
         match self {
             Harm::Confidentiality => "機密性",
@@ -718,6 +732,108 @@ impl Harm {
     }
 }
 
+/// What an entry of an incident's timeline records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// 封じ込め: the damage stopped from spreading.
+    Containment,
+    /// 復旧: service or data restored.
+    Recovery,
+    /// 調査・その他: findings and everything else.
+    Note,
+}
+
+impl StepKind {
+    pub const ALL: [StepKind; 3] = [StepKind::Containment, StepKind::Recovery, StepKind::Note];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Containment => "containment",
+            StepKind::Recovery => "recovery",
+            StepKind::Note => "note",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            StepKind::Containment => "封じ込め",
+            StepKind::Recovery => "復旧",
+            StepKind::Note => "調査・記録",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            StepKind::Containment => "containment",
+            StepKind::Recovery => "recovery",
+            StepKind::Note => "investigation",
+        }
+    }
+}
+
+/// One entry of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentStep {
+    pub at: Time,
+    pub by: UserId,
+    pub kind: StepKind,
+    pub text: String,
+}
+
+/// What the provider told the institution, and the institution's acknowledgement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disclosure {
+    pub at: Time,
+    pub by: UserId,
+    pub text: String,
+    pub acknowledged_at: Option<Time>,
+    pub acknowledged_by: Option<UserId>,
+}
+
+/// The institution's verdict on the recurrence-prevention measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreventionVerdict {
+    /// 合意: agreed (the planning manager).
+    Agree,
+    /// 要協議: questioned; the provider revises.
+    Discuss,
+}
+
+impl PreventionVerdict {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            PreventionVerdict::Agree => "合意",
+            PreventionVerdict::Discuss => "要協議",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            PreventionVerdict::Agree => "agreed",
+            PreventionVerdict::Discuss => "to be discussed",
+        }
+    }
+}
+
+/// Recurrence-prevention measures as proposed, and the institution's verdict on this proposal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prevention {
+    pub cause: String,
+    pub measures: String,
+    pub proposed_at: Time,
+    pub proposed_by: UserId,
+    pub verdict: Option<PreventionVerdict>,
+    pub comment: String,
+    pub judged_at: Option<Time>,
+    pub judged_by: Option<UserId>,
+}
+
 /// Where an incident stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -726,10 +842,16 @@ pub enum IncidentState {
     Closed,
 }
 
-/// An incident (危機管理対応). What is recorded so far: what happened, when it was detected,
-/// what is at stake, what it concerns.
+/// An incident (危機管理対応) as one institution sees it: what happened and when it was
+/// detected, what is at stake, what it concerns, the timeline of containment and recovery, what
+/// the provider disclosed and when the institution acknowledged it, the cause and the
+/// recurrence-prevention measures with the institution's verdict, and the closure. An incident
+/// that concerns several institutions is one record in each engagement under one `case`, so
+/// each institution sees its own disclosure and gives its own verdict.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Incident {
+    /// The provider's case reference, shared by the records of every institution concerned.
+    pub case: String,
     pub title: String,
     pub what_happened: String,
     pub detected_at: Time,
@@ -738,12 +860,74 @@ pub struct Incident {
     pub items: Vec<OpId>,
     /// The take-out it came from, if any.
     pub take_out: Option<OpId>,
-    /// The model's risk ids it materialises, where it maps.
+    /// The model's risk ids it materialises, where it maps: evidence to revisit their
+    /// likelihood in the next assessment.
     pub risks: Vec<String>,
+    pub timeline: Vec<IncidentStep>,
+    pub disclosures: Vec<Disclosure>,
+    /// Every proposal in order; the last one is the current one.
+    pub prevention: Vec<Prevention>,
     pub state: IncidentState,
+    pub closed_at: Option<Time>,
+    pub closed_by: Option<UserId>,
+}
+
+/// What opening an incident says.
+#[derive(Clone, Debug)]
+pub struct NewIncident<'a> {
+    pub case: &'a str,
+    pub title: &'a str,
+    pub what_happened: &'a str,
+    pub detected_at: Time,
+    pub harm: Vec<Harm>,
+    pub risks: Vec<String>,
 }
 
 impl Incident {
+    /// Opens an incident (the provider, on what it detected).
+    pub fn open(input: NewIncident<'_>, now: Time) -> Result<Incident, Refusal> {
+        if input.title.trim().is_empty() {
+            return Err(refuse("件名を入力してください", "the title is required"));
+        }
+        if input.what_happened.trim().is_empty() {
+            return Err(refuse(
+                "何が起きたかを入力してください",
+                "say what happened",
+            ));
+        }
+        if input.harm.is_empty() {
+            return Err(refuse(
+                "損なわれた・脅かされた性質 (機密性・完全性・可用性) を一つ以上選んでください",
+                "choose at least one of confidentiality, integrity, availability",
+            ));
+        }
+        if input.detected_at > now {
+            return Err(refuse(
+                "検知日時が未来になっています。日時を確認してください",
+                "the detection time is in the future",
+            ));
+        }
+        let mut harm = input.harm;
+        harm.sort();
+        harm.dedup();
+        Ok(Incident {
+            case: input.case.trim().to_owned(),
+            title: input.title.trim().to_owned(),
+            what_happened: input.what_happened.trim().to_owned(),
+            detected_at: input.detected_at,
+            harm,
+            items: Vec::new(),
+            take_out: None,
+            risks: input.risks,
+            timeline: Vec::new(),
+            disclosures: Vec::new(),
+            prevention: Vec::new(),
+            state: IncidentState::Open,
+            closed_at: None,
+            closed_by: None,
+        })
+    }
+
     /// The incident a lost take-out opens: confidentiality threatened when the item holds
     /// information, availability of the item itself harmed.
     pub fn of_loss(take_out_id: &OpId, t: &TakeOut, note: &str, at: Time) -> Incident {
@@ -752,6 +936,7 @@ impl Incident {
             harm.insert(0, Harm::Confidentiality);
         }
         Incident {
+            case: format!("LOSS-{}", at.date_in_japan()),
             title: format!("持出し中の紛失: {}", t.item_name),
             what_happened: note.trim().to_owned(),
             detected_at: at,
@@ -759,8 +944,203 @@ impl Incident {
             items: vec![t.item.clone()],
             take_out: Some(take_out_id.clone()),
             risks: Vec::new(),
+            timeline: Vec::new(),
+            disclosures: Vec::new(),
+            prevention: Vec::new(),
             state: IncidentState::Open,
+            closed_at: None,
+            closed_by: None,
         }
+    }
+
+    fn still_open(&self) -> Result<(), Refusal> {
+        if self.state == IncidentState::Closed {
+            return Err(refuse(
+                "このインシデントは終結しています",
+                "this incident is closed",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds an entry to the timeline (containment, recovery, investigation).
+    pub fn add_step(
+        &self,
+        by: &UserId,
+        at: Time,
+        kind: StepKind,
+        text: &str,
+    ) -> Result<Incident, Refusal> {
+        self.still_open()?;
+        if text.trim().is_empty() {
+            return Err(refuse("対応の内容を入力してください", "say what was done"));
+        }
+        let mut next = self.clone();
+        next.timeline.push(IncidentStep {
+            at,
+            by: by.clone(),
+            kind,
+            text: text.trim().to_owned(),
+        });
+        Ok(next)
+    }
+
+    /// The provider discloses the facts to the institution.
+    pub fn disclose(&self, by: &UserId, at: Time, text: &str) -> Result<Incident, Refusal> {
+        self.still_open()?;
+        if text.trim().is_empty() {
+            return Err(refuse(
+                "医療機関に伝えた内容を入力してください",
+                "say what was disclosed",
+            ));
+        }
+        let mut next = self.clone();
+        next.disclosures.push(Disclosure {
+            at,
+            by: by.clone(),
+            text: text.trim().to_owned(),
+            acknowledged_at: None,
+            acknowledged_by: None,
+        });
+        Ok(next)
+    }
+
+    /// The institution acknowledges the latest disclosure.
+    pub fn acknowledge(&self, by: &UserId, at: Time) -> Result<Incident, Refusal> {
+        let mut next = self.clone();
+        match next.disclosures.last_mut() {
+            Some(d) if d.acknowledged_at.is_none() => {
+                d.acknowledged_at = Some(at);
+                d.acknowledged_by = Some(by.clone());
+                Ok(next)
+            }
+            Some(_) => Err(refuse(
+                "最新の開示はすでに確認済みです",
+                "the latest disclosure is already acknowledged",
+            )),
+            None => Err(refuse(
+                "まだ開示されていないため、確認できません",
+                "nothing has been disclosed yet",
+            )),
+        }
+    }
+
+    /// The provider states the cause and proposes recurrence-prevention measures; a proposal
+    /// replaces the previous one, whose verdict stays in the record.
+    pub fn propose(
+        &self,
+        by: &UserId,
+        at: Time,
+        cause: &str,
+        measures: &str,
+    ) -> Result<Incident, Refusal> {
+        self.still_open()?;
+        if cause.trim().is_empty() || measures.trim().is_empty() {
+            return Err(refuse(
+                "原因と再発防止策の両方を入力してください",
+                "state both the cause and the measures",
+            ));
+        }
+        if self.disclosures.is_empty() {
+            return Err(refuse(
+                "再発防止策の前に、医療機関へ事実を開示してください",
+                "disclose the facts to the institution before proposing measures",
+            ));
+        }
+        let mut next = self.clone();
+        next.prevention.push(Prevention {
+            cause: cause.trim().to_owned(),
+            measures: measures.trim().to_owned(),
+            proposed_at: at,
+            proposed_by: by.clone(),
+            verdict: None,
+            comment: String::new(),
+            judged_at: None,
+            judged_by: None,
+        });
+        Ok(next)
+    }
+
+    /// The institution's verdict on the current proposal: agreed by the planning manager
+    /// (the signatory role) only; questioned by a reviewer or the planning manager, with a
+    /// comment saying what to change.
+    pub fn judge(
+        &self,
+        by: &UserId,
+        role: Role,
+        verdict: PreventionVerdict,
+        comment: &str,
+        at: Time,
+    ) -> Result<Incident, Refusal> {
+        self.still_open()?;
+        let mut next = self.clone();
+        let Some(current) = next.prevention.last_mut() else {
+            return Err(refuse(
+                "まだ再発防止策が提案されていません",
+                "no measures have been proposed yet",
+            ));
+        };
+        if current.verdict.is_some() {
+            return Err(refuse(
+                "この提案にはすでに判断があります。事業者の新しい提案を待ってください",
+                "this proposal has its verdict: wait for a new proposal",
+            ));
+        }
+        match verdict {
+            PreventionVerdict::Agree if role != Role::InstitutionSignatory => {
+                return Err(refuse(
+                    "再発防止策に合意できるのは医療機関の企画管理者 (署名権限者) です",
+                    "the measures are agreed by the institution's planning manager (signatory)",
+                ));
+            }
+            PreventionVerdict::Discuss if comment.trim().is_empty() => {
+                return Err(refuse(
+                    "要協議とする理由 (どこを見直してほしいか) を書いてください",
+                    "say what should be reconsidered",
+                ));
+            }
+            _ => {}
+        }
+        if !role.is_institution() {
+            return Err(refuse(
+                "再発防止策を判断するのは医療機関です",
+                "the institution judges the measures",
+            ));
+        }
+        current.verdict = Some(verdict);
+        current.comment = comment.trim().to_owned();
+        current.judged_at = Some(at);
+        current.judged_by = Some(by.clone());
+        Ok(next)
+    }
+
+    /// Closes the incident: only once the facts were disclosed and acknowledged and the
+    /// institution agreed to the measures.
+    pub fn close(&self, by: &UserId, at: Time) -> Result<Incident, Refusal> {
+        self.still_open()?;
+        let acknowledged = self
+            .disclosures
+            .last()
+            .and_then(|d| d.acknowledged_at)
+            .is_some();
+        if !acknowledged {
+            return Err(refuse(
+                "医療機関が開示を確認するまで終結できません",
+                "the institution has not acknowledged the disclosure",
+            ));
+        }
+        if self.prevention.last().and_then(|p| p.verdict) != Some(PreventionVerdict::Agree) {
+            return Err(refuse(
+                "再発防止策に医療機関が合意するまで終結できません",
+                "the institution has not agreed to the measures",
+            ));
+        }
+        Ok(Incident {
+            state: IncidentState::Closed,
+            closed_at: Some(at),
+            closed_by: Some(by.clone()),
+            ..self.clone()
+        })
     }
 }
 
@@ -966,6 +1346,144 @@ mod tests {
             .unwrap();
         assert_eq!(lost.state, TakeOutState::Lost);
         assert!(lost.take_out(now).is_err());
+    }
+
+    #[test]
+    fn an_incident_closes_only_when_disclosed_acknowledged_and_its_measures_agreed() {
+        let now = Time::now();
+        let provider = UserId::new("editor");
+        let manager = UserId::new("manager");
+        let open = |harm: Vec<Harm>, at: Time| {
+            Incident::open(
+                NewIncident {
+                    case: "INC-1",
+                    title: "バックアップ媒体の誤送付",
+                    what_happened: "配送業者が別拠点へ配送",
+                    detected_at: at,
+                    harm,
+                    risks: Vec::new(),
+                },
+                now,
+            )
+        };
+        assert!(open(Vec::new(), now).unwrap_err().ja.contains("機密性"));
+        assert!(open(vec![Harm::Confidentiality], now.plus_seconds(3600)).is_err());
+        let i = open(
+            vec![
+                Harm::Availability,
+                Harm::Confidentiality,
+                Harm::Availability,
+            ],
+            now,
+        )
+        .unwrap();
+        assert_eq!(i.harm, vec![Harm::Confidentiality, Harm::Availability]);
+        assert!(
+            i.acknowledge(&manager, now)
+                .unwrap_err()
+                .ja
+                .contains("開示")
+        );
+        assert!(
+            i.propose(&provider, now, "原因", "対策")
+                .unwrap_err()
+                .ja
+                .contains("開示")
+        );
+        let i = i
+            .add_step(&provider, now, StepKind::Containment, "回収を手配")
+            .unwrap()
+            .disclose(&provider, now, "事実の第一報")
+            .unwrap();
+        assert!(i.close(&provider, now).unwrap_err().ja.contains("確認"));
+        let i = i.acknowledge(&manager, now).unwrap();
+        assert!(i.acknowledge(&manager, now).is_err());
+        let i = i
+            .propose(&provider, now, "宛先確認の不足", "二名での宛先確認")
+            .unwrap();
+        assert!(i.close(&provider, now).unwrap_err().ja.contains("合意"));
+        let reviewer = UserId::new("reviewer");
+        assert!(
+            i.judge(
+                &reviewer,
+                Role::InstitutionReviewer,
+                PreventionVerdict::Agree,
+                "",
+                now
+            )
+            .unwrap_err()
+            .ja
+            .contains("企画管理者")
+        );
+        assert!(
+            i.judge(
+                &provider,
+                Role::ProviderApprover,
+                PreventionVerdict::Discuss,
+                "x",
+                now
+            )
+            .is_err()
+        );
+        assert!(
+            i.judge(
+                &reviewer,
+                Role::InstitutionReviewer,
+                PreventionVerdict::Discuss,
+                " ",
+                now
+            )
+            .is_err()
+        );
+        let questioned = i
+            .judge(
+                &reviewer,
+                Role::InstitutionReviewer,
+                PreventionVerdict::Discuss,
+                "配送業者側の対策も",
+                now,
+            )
+            .unwrap();
+        assert!(
+            questioned
+                .judge(
+                    &manager,
+                    Role::InstitutionSignatory,
+                    PreventionVerdict::Agree,
+                    "",
+                    now
+                )
+                .is_err()
+        );
+        let revised = questioned
+            .propose(
+                &provider,
+                now,
+                "宛先確認の不足",
+                "二名確認と配送業者の追跡サービス",
+            )
+            .unwrap();
+        let agreed = revised
+            .judge(
+                &manager,
+                Role::InstitutionSignatory,
+                PreventionVerdict::Agree,
+                "",
+                now,
+            )
+            .unwrap();
+        assert_eq!(agreed.prevention.len(), 2);
+        assert_eq!(
+            agreed.prevention[0].verdict,
+            Some(PreventionVerdict::Discuss)
+        );
+        let closed = agreed.close(&provider, now).unwrap();
+        assert_eq!(closed.state, IncidentState::Closed);
+        assert!(
+            closed
+                .add_step(&provider, now, StepKind::Note, "x")
+                .is_err()
+        );
     }
 
     #[test]

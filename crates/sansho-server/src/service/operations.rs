@@ -31,6 +31,8 @@ pub struct LedgerRow {
     pub item: LedgerItem,
     pub out: bool,
     pub last_inventory: Option<String>,
+    /// The latest closed inventory that counted the item did not find it: its counting day.
+    pub missing_since: Option<String>,
 }
 
 /// Everything of an engagement's operation phase, read once.
@@ -93,6 +95,15 @@ impl Operations {
                         .filter_map(|(_, inv)| inv.counted_on.clone())
                         .max()
                         .or_else(|| item.model_last_inventory.clone()),
+                    missing_since: self
+                        .inventories()
+                        .filter(|(_, inv)| inv.closed)
+                        .filter_map(|(_, inv)| {
+                            let line = inv.lines.iter().find(|l| l.item == r.id)?;
+                            Some((inv.counted_on.clone()?, line.found == Some(false)))
+                        })
+                        .max()
+                        .and_then(|(day, missing)| missing.then_some(day)),
                     record: r.clone(),
                     item: item.clone(),
                 }),
@@ -586,4 +597,285 @@ pub async fn user_name(state: &AppState, id: &UserId) -> String {
         Ok(Some(u)) => u.name,
         _ => "—".to_owned(),
     }
+}
+
+/// A day and time in Japan (`YYYY-MM-DDTHH:MM`, as a datetime field sends it) as an instant.
+pub fn time_in_japan(text: &str, label_ja: &str, label_en: &str) -> Result<Time, AppError> {
+    let text = text.trim();
+    let civil = text.parse::<jiff::civil::DateTime>().map_err(|_| {
+        AppError::bad(
+            format!("{label_ja} {text:?} は日時 (YYYY-MM-DDTHH:MM) ではありません"),
+            format!("{label_en} {text:?} is not a date and time (YYYY-MM-DDTHH:MM)"),
+        )
+    })?;
+    let japan = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(9));
+    let zoned = civil
+        .to_zoned(japan)
+        .map_err(|e| AppError::bad(e.to_string(), e.to_string()))?;
+    Ok(Time::new(zoned.timestamp()))
+}
+
+/// Moves the record `id` (at `revision`, as the person's page showed it) one step on: `step`
+/// gets the record and returns its next body, or refuses.
+async fn advance<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+    action: &str,
+    step: impl FnOnce(&OpRecord, Time) -> Result<OpBody, AppError>,
+) -> Result<OpRecord, AppError> {
+    let ops = Operations::of(state, e).await?;
+    let record = current(&ops, id, Some(revision))?;
+    let now = Time::now();
+    let body = step(record, now)?;
+    let next = record.next(&e.auth.user.id, now, body);
+    let ev = event(e, action, &next);
+    state.record(Change::PutOpRecord(next.clone()), ev).await?;
+    Ok(next)
+}
+
+fn incident_of(record: &OpRecord) -> Result<&Incident, AppError> {
+    match &record.body {
+        OpBody::Incident(i) => Ok(i),
+        _ => Err(AppError::bad(
+            "この記録はインシデントではありません",
+            "this record is not an incident",
+        )),
+    }
+}
+
+/// What opening an incident says.
+pub struct OpenIncident {
+    pub title: String,
+    pub what_happened: String,
+    pub detected_at: String,
+    pub harm: Vec<Harm>,
+    pub risks: String,
+    /// Other engagements of the same provider whose institutions it concerns too.
+    pub also: Vec<sansho_store::EngagementId>,
+}
+
+/// Opens an incident in this engagement and in every other engagement of the provider it
+/// concerns, under one case reference, in one transaction. Each institution sees only its own
+/// record. Risk ids must be risks of the version last shared in this engagement.
+pub async fn open_incident<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    input: OpenIncident,
+) -> Result<Vec<OpId>, AppError> {
+    let title = check_text(state, "件名", "the title", &input.title, true)?;
+    let what = check_text(
+        state,
+        "何が起きたか",
+        "what happened",
+        &input.what_happened,
+        true,
+    )?;
+    let detected_at = time_in_japan(&input.detected_at, "検知日時", "the detection time")?;
+    let risks_text = check_text(state, "関連するリスク ID", "risk ids", &input.risks, false)?;
+    let risks: Vec<String> = risks_text
+        .split([',', '、', '\n', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if !risks.is_empty() {
+        let share = review::latest_share(state, &e.engagement)
+            .await?
+            .ok_or_else(|| {
+                AppError::bad(
+                    "共有された版がないため、リスク ID を確認できません",
+                    "no version is shared, so risk ids cannot be checked",
+                )
+            })?;
+        let assessment = crate::service::share::assessment_of(state, &share.version).await?;
+        if let Some(unknown) = risks
+            .iter()
+            .find(|id| !assessment.risks.iter().any(|r| &r.id == *id))
+        {
+            return Err(AppError::bad(
+                format!("リスク ID {unknown} は共有中の版のリスク一覧にありません"),
+                format!("risk id {unknown} is not a risk of the shared version"),
+            ));
+        }
+    }
+    let now = Time::now();
+    let case = format!(
+        "INC-{}-{}",
+        now.date_in_japan().replace('-', ""),
+        &secret::id()[..6]
+    );
+    let incident = Incident::open(
+        NewIncident {
+            case: &case,
+            title: &title,
+            what_happened: &what,
+            detected_at,
+            harm: input.harm,
+            risks,
+        },
+        now,
+    )?;
+    let mut engagements = vec![e.engagement.clone()];
+    for id in input.also {
+        if id == e.engagement.id {
+            continue;
+        }
+        let other = state
+            .store
+            .engagement(&id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if other.provider != e.engagement.provider {
+            return Err(AppError::NotFound);
+        }
+        engagements.push(other);
+    }
+    let mut ids = Vec::new();
+    let mut changes = Vec::new();
+    for engagement in &engagements {
+        let record = OpRecord::new(
+            OpId::new(secret::id()),
+            engagement.id.clone(),
+            &e.auth.user.id,
+            now,
+            OpBody::Incident(incident.clone()),
+        );
+        let ev = e.auth.event(
+            "incident.opened",
+            &[&engagement.provider, &engagement.institution],
+            serde_json::json!({
+                "record": record.id,
+                "engagement": engagement.id,
+                "case": case,
+                "revision": record.revision,
+                "digest": sansho_store::records::digest(&record),
+            }),
+        );
+        ids.push(record.id.clone());
+        changes.push((Change::PutOpRecord(record), ev));
+    }
+    state.record_all(changes).await?;
+    Ok(ids)
+}
+
+/// An entry of the incident's timeline.
+pub async fn incident_step<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+    kind: StepKind,
+    text: &str,
+) -> Result<(), AppError> {
+    let text = check_text(state, "対応の内容", "the entry", text, false)?;
+    let by = e.auth.user.id.clone();
+    advance(state, e, id, revision, "incident.step", |r, now| {
+        Ok(OpBody::Incident(
+            incident_of(r)?.add_step(&by, now, kind, &text)?,
+        ))
+    })
+    .await?;
+    Ok(())
+}
+
+/// What the provider disclosed to the institution.
+pub async fn disclose<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+    text: &str,
+) -> Result<(), AppError> {
+    let text = check_text(state, "開示した内容", "the disclosure", text, false)?;
+    let by = e.auth.user.id.clone();
+    advance(state, e, id, revision, "incident.disclosed", |r, now| {
+        Ok(OpBody::Incident(incident_of(r)?.disclose(&by, now, &text)?))
+    })
+    .await?;
+    Ok(())
+}
+
+/// The institution acknowledges the latest disclosure.
+pub async fn acknowledge_disclosure<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+) -> Result<(), AppError> {
+    let by = e.auth.user.id.clone();
+    advance(state, e, id, revision, "incident.acknowledged", |r, now| {
+        Ok(OpBody::Incident(incident_of(r)?.acknowledge(&by, now)?))
+    })
+    .await?;
+    Ok(())
+}
+
+/// The cause and the recurrence-prevention measures the provider proposes.
+pub async fn propose_prevention<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+    cause: &str,
+    measures: &str,
+) -> Result<(), AppError> {
+    let cause = check_text(state, "原因", "the cause", cause, false)?;
+    let measures = check_text(state, "再発防止策", "the measures", measures, false)?;
+    let by = e.auth.user.id.clone();
+    advance(
+        state,
+        e,
+        id,
+        revision,
+        "incident.prevention_proposed",
+        |r, now| {
+            Ok(OpBody::Incident(
+                incident_of(r)?.propose(&by, now, &cause, &measures)?,
+            ))
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The institution's verdict on the proposed measures.
+pub async fn judge_prevention<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+    verdict: PreventionVerdict,
+    comment: &str,
+) -> Result<(), AppError> {
+    let comment = check_text(state, "コメント", "the comment", comment, false)?;
+    let by = e.auth.user.id.clone();
+    let role = e.auth.user.role;
+    let action = match verdict {
+        PreventionVerdict::Agree => "incident.prevention_agreed",
+        PreventionVerdict::Discuss => "incident.prevention_questioned",
+    };
+    advance(state, e, id, revision, action, |r, now| {
+        Ok(OpBody::Incident(
+            incident_of(r)?.judge(&by, role, verdict, &comment, now)?,
+        ))
+    })
+    .await?;
+    Ok(())
+}
+
+/// Closes the incident (the provider's approver).
+pub async fn close_incident<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+) -> Result<(), AppError> {
+    let by = e.auth.user.id.clone();
+    advance(state, e, id, revision, "incident.closed", |r, now| {
+        Ok(OpBody::Incident(incident_of(r)?.close(&by, now)?))
+    })
+    .await?;
+    Ok(())
 }

@@ -132,6 +132,15 @@ fn notice_text(t: Tr, key: &str) -> &'static str {
             "紛失を記録し、インシデントを起票しました。",
             "The loss is recorded and an incident opened.",
         ),
+        "incident_updated" => t.pick("対応を記録しました。", "The entry is recorded."),
+        "disclosed" => t.pick("開示を記録しました。", "The disclosure is recorded."),
+        "disclosure_acknowledged" => t.pick("開示を確認しました。", "Acknowledged."),
+        "prevention_proposed" => t.pick(
+            "原因と再発防止策を提案しました。医療機関の判断を待っています。",
+            "The measures are proposed and await the institution's verdict.",
+        ),
+        "prevention_judged" => t.pick("判断を記録しました。", "The verdict is recorded."),
+        "incident_closed" => t.pick("インシデントを終結しました。", "The incident is closed."),
         "inventory_scheduled" => t.pick("棚卸表を作成しました。", "The count sheet is made."),
         "inventory_closed" => t.pick(
             "棚卸を締めました。差異はありません。",
@@ -317,6 +326,33 @@ pub fn action_label(t: Tr, action: &str) -> String {
         ("take_out.returned", "返却", "returned"),
         ("take_out.lost", "持出し中の紛失", "lost on a take-out"),
         ("incident.opened", "インシデントの起票", "incident opened"),
+        ("incident.step", "インシデント対応の記録", "incident entry"),
+        (
+            "incident.disclosed",
+            "インシデントの開示",
+            "incident disclosed",
+        ),
+        (
+            "incident.acknowledged",
+            "開示の確認",
+            "disclosure acknowledged",
+        ),
+        (
+            "incident.prevention_proposed",
+            "再発防止策の提案",
+            "measures proposed",
+        ),
+        (
+            "incident.prevention_agreed",
+            "再発防止策の合意",
+            "measures agreed",
+        ),
+        (
+            "incident.prevention_questioned",
+            "再発防止策: 要協議",
+            "measures questioned",
+        ),
+        ("incident.closed", "インシデントの終結", "incident closed"),
         ("inventory.scheduled", "棚卸の予定", "inventory scheduled"),
         ("inventory.closed", "棚卸の締め", "inventory closed"),
     ];

@@ -11,7 +11,9 @@ use sansho_store::operations::*;
 use sansho_store::records::Role;
 use serde::Deserialize;
 
-use crate::access::{CsrfForm, DecideTakeOut, Engaged, Operate, Permission, ProviderWork, Read};
+use crate::access::{
+    Approve, CsrfForm, DecideTakeOut, Engaged, Operate, Permission, ProviderWork, Read, Review,
+};
 use crate::error::{AppError, Failure};
 use crate::i18n::Tr;
 use crate::service::operations::{self as ops, LedgerRow, Operations};
@@ -33,6 +35,8 @@ pub struct LedgerView {
     pub last_inventory: String,
     pub asset: String,
     pub note: String,
+    /// Not found by the latest inventory that counted it (the day), else empty.
+    pub missing_since: String,
 }
 
 fn ledger_view(t: Tr, row: &LedgerRow) -> LedgerView {
@@ -61,6 +65,7 @@ fn ledger_view(t: Tr, row: &LedgerRow) -> LedgerView {
         last_inventory: row.last_inventory.clone().unwrap_or_else(|| "—".into()),
         asset: row.item.asset.clone().unwrap_or_default(),
         note: row.item.note.clone(),
+        missing_since: row.missing_since.clone().unwrap_or_default(),
     }
 }
 
@@ -72,6 +77,8 @@ pub struct TakeOutRow {
     pub out_on: String,
     pub due_on: String,
     pub requested_by: String,
+    /// Which party the requester acts for.
+    pub requested_side: &'static str,
     pub decided_by: String,
     pub state: &'static str,
     pub state_class: &'static str,
@@ -98,6 +105,10 @@ async fn take_out_row(state: &AppState, t: Tr, r: &OpRecord, x: &TakeOut) -> Tak
         out_on: x.out_on.clone(),
         due_on: x.due_on.clone(),
         requested_by: ops::user_name(state, &x.requested_by).await,
+        requested_side: match x.requested_side {
+            Side::Provider => t.pick("提供事業者", "provider"),
+            Side::Institution => t.pick("医療機関", "institution"),
+        },
         decided_by: match &x.decided_by {
             Some(u) => ops::user_name(state, u).await,
             None => String::new(),
@@ -174,9 +185,12 @@ struct OperationsPage {
     incidents: Vec<IncidentRow>,
     /// Items that may be requested now (in service, not out).
     requestable: Vec<(String, String)>,
+    /// The provider's other engagements an incident may concern too: (id, institution).
+    others: Vec<(String, String)>,
     can_provider_work: bool,
     can_operate: bool,
     today: String,
+    now: String,
 }
 
 fn institution_name<P: Permission>(e: &Engaged<P>) -> String {
@@ -227,6 +241,27 @@ pub async fn operations(
     incidents.reverse();
     let can = abilities(&e);
     let today = sansho_store::Time::now().date_in_japan();
+    let mut others = Vec::new();
+    if can.provider_work {
+        for other in state
+            .store
+            .engagements_of(&e.engagement.provider)
+            .await
+            .map_err(|x| e.fail(x.into()))?
+        {
+            if other.id == e.engagement.id || other.provider != e.engagement.provider {
+                continue;
+            }
+            let name = state
+                .store
+                .organization(&other.institution)
+                .await
+                .map_err(|x| e.fail(x.into()))?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            others.push((other.id.to_string(), name));
+        }
+    }
     let page = OperationsPage {
         l,
         t,
@@ -238,8 +273,10 @@ pub async fn operations(
         inventories,
         incidents,
         requestable,
+        others,
         can_provider_work: can.provider_work,
         can_operate: can.operate,
+        now: sansho_store::Time::now().in_japan()[..16].replace(' ', "T"),
         today,
     };
     render(e.auth.client.lang, &page)
@@ -383,6 +420,7 @@ struct RecordPage {
     l: Layout,
     t: Tr,
     id: String,
+    system: String,
     record: String,
     revision: u32,
     kind: &'static str,
@@ -409,10 +447,44 @@ struct RecordPage {
     incident: Option<IncidentRow>,
     incident_text: String,
     incident_take_out: String,
+    case: String,
+    risks: Vec<String>,
+    timeline: Vec<StepView>,
+    disclosures: Vec<DisclosureView>,
+    proposals: Vec<ProposalView>,
+    awaiting_acknowledgement: bool,
+    awaiting_verdict: bool,
     can_provider_work: bool,
     can_operate: bool,
     can_decide: bool,
+    can_review: bool,
+    can_close: bool,
     today: String,
+}
+
+pub struct StepView {
+    pub at: String,
+    pub by: String,
+    pub kind: &'static str,
+    pub text: String,
+}
+
+pub struct DisclosureView {
+    pub at: String,
+    pub by: String,
+    pub text: String,
+    pub acknowledged: String,
+}
+
+pub struct ProposalView {
+    pub at: String,
+    pub by: String,
+    pub cause: String,
+    pub measures: String,
+    pub verdict: &'static str,
+    pub verdict_class: &'static str,
+    pub comment: String,
+    pub judged: String,
 }
 
 /// One record: a take-out with its approval and return, an inventory's count sheet, an
@@ -433,6 +505,7 @@ pub async fn record_page(
         l,
         t,
         id: e.engagement.id.to_string(),
+        system: e.system.name.clone(),
         record: record.id.to_string(),
         revision: record.revision,
         kind: t.pick(record.kind().label_ja(), record.kind().label_en()),
@@ -458,9 +531,18 @@ pub async fn record_page(
         incident: None,
         incident_text: String::new(),
         incident_take_out: String::new(),
+        case: String::new(),
+        risks: Vec::new(),
+        timeline: Vec::new(),
+        disclosures: Vec::new(),
+        proposals: Vec::new(),
+        awaiting_acknowledgement: false,
+        awaiting_verdict: false,
         can_provider_work: can.provider_work,
         can_operate: can.operate,
         can_decide: can.decide,
+        can_review: e.auth.user.role.is_institution(),
+        can_close: e.auth.user.role == Role::ProviderApprover,
         today: sansho_store::Time::now().date_in_japan(),
     };
     match &record.body {
@@ -526,6 +608,60 @@ pub async fn record_page(
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default();
+            page.case = i.case.clone();
+            page.risks = i.risks.clone();
+            for step in &i.timeline {
+                page.timeline.push(StepView {
+                    at: step.at.in_japan(),
+                    by: ops::user_name(&state, &step.by).await,
+                    kind: t.pick(step.kind.label_ja(), step.kind.label_en()),
+                    text: step.text.clone(),
+                });
+            }
+            for d in &i.disclosures {
+                page.disclosures.push(DisclosureView {
+                    at: d.at.in_japan(),
+                    by: ops::user_name(&state, &d.by).await,
+                    text: d.text.clone(),
+                    acknowledged: match (&d.acknowledged_at, &d.acknowledged_by) {
+                        (Some(at), Some(by)) => {
+                            format!("{} · {}", at.in_japan(), ops::user_name(&state, by).await)
+                        }
+                        _ => String::new(),
+                    },
+                });
+            }
+            for p in &i.prevention {
+                page.proposals.push(ProposalView {
+                    at: p.proposed_at.in_japan(),
+                    by: ops::user_name(&state, &p.proposed_by).await,
+                    cause: p.cause.clone(),
+                    measures: p.measures.clone(),
+                    verdict: match p.verdict {
+                        Some(v) => t.pick(v.label_ja(), v.label_en()),
+                        None => t.pick("判断待ち", "awaiting verdict"),
+                    },
+                    verdict_class: match p.verdict {
+                        Some(PreventionVerdict::Agree) => "status status-ok",
+                        Some(PreventionVerdict::Discuss) => "status status-todo",
+                        None => "status status-wait",
+                    },
+                    comment: p.comment.clone(),
+                    judged: match (&p.judged_at, &p.judged_by) {
+                        (Some(at), Some(by)) => {
+                            format!("{} · {}", at.in_japan(), ops::user_name(&state, by).await)
+                        }
+                        _ => String::new(),
+                    },
+                });
+            }
+            let open = i.state == IncidentState::Open;
+            page.awaiting_acknowledgement = open
+                && i.disclosures
+                    .last()
+                    .is_some_and(|d| d.acknowledged_at.is_none());
+            page.awaiting_verdict =
+                open && i.prevention.last().is_some_and(|p| p.verdict.is_none());
         }
     }
     render(e.auth.client.lang, &page)
@@ -780,4 +916,190 @@ pub async fn report(
         to,
     };
     render(e.auth.client.lang, &page)
+}
+
+/// Opens an incident: `harm:<kind>` for each property at stake, `also:<engagement>` for each
+/// other engagement of the provider it concerns.
+pub async fn open_incident(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Result<Response, Failure> {
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let mut harm: Vec<Harm> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix("harm:"))
+        .filter_map(Harm::parse)
+        .collect();
+    harm.sort();
+    let mut also: Vec<sansho_store::EngagementId> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix("also:"))
+        .map(sansho_store::EngagementId::new)
+        .collect();
+    also.sort();
+    let input = ops::OpenIncident {
+        title: field("title"),
+        what_happened: field("what_happened"),
+        detected_at: field("detected_at"),
+        harm,
+        risks: field("risks"),
+        also,
+    };
+    let ids = ops::open_incident(&state, &e, input)
+        .await
+        .map_err(|x| e.fail(x))?;
+    Ok(back_to(&e, ids[0].as_str(), "incident_opened"))
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn incident_step(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<StepForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    let kind = StepKind::parse(&form.kind).ok_or_else(|| {
+        fail(AppError::bad(
+            "対応の種類を選んでください",
+            "choose the kind of entry",
+        ))
+    })?;
+    ops::incident_step(&state, &e, &OpId::new(&id), revision, kind, &form.text)
+        .await
+        .map_err(fail)?;
+    Ok(back_to(&e, &id, "incident_updated"))
+}
+
+#[derive(Deserialize)]
+pub struct TextForm {
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn disclose(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<TextForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    ops::disclose(&state, &e, &OpId::new(&id), revision, &form.text)
+        .await
+        .map_err(fail)?;
+    Ok(back_to(&e, &id, "disclosed"))
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    e: Engaged<Review>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<RevisionForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    ops::acknowledge_disclosure(&state, &e, &OpId::new(&id), revision)
+        .await
+        .map_err(fail)?;
+    Ok(back_to(&e, &id, "disclosure_acknowledged"))
+}
+
+#[derive(Deserialize)]
+pub struct PreventionForm {
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    cause: String,
+    #[serde(default)]
+    measures: String,
+}
+
+pub async fn propose(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<PreventionForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    ops::propose_prevention(
+        &state,
+        &e,
+        &OpId::new(&id),
+        revision,
+        &form.cause,
+        &form.measures,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(back_to(&e, &id, "prevention_proposed"))
+}
+
+#[derive(Deserialize)]
+pub struct VerdictForm {
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    verdict: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn judge(
+    State(state): State<AppState>,
+    e: Engaged<Review>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<VerdictForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    let verdict = match form.verdict.as_str() {
+        "agree" => PreventionVerdict::Agree,
+        "discuss" => PreventionVerdict::Discuss,
+        _ => {
+            return Err(fail(AppError::bad(
+                "合意か要協議かを選んでください",
+                "choose agree or discuss",
+            )));
+        }
+    };
+    ops::judge_prevention(
+        &state,
+        &e,
+        &OpId::new(&id),
+        revision,
+        verdict,
+        &form.comment,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(back_to(&e, &id, "prevention_judged"))
+}
+
+pub async fn close_incident(
+    State(state): State<AppState>,
+    e: Engaged<Approve>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<RevisionForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    ops::close_incident(&state, &e, &OpId::new(&id), revision)
+        .await
+        .map_err(fail)?;
+    Ok(back_to(&e, &id, "incident_closed"))
 }
