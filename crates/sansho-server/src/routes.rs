@@ -115,12 +115,15 @@ routes! {
     GET "/engagements/{engagement}/operations/{record}" => web::operations::record_page, roles::<Read>(), "An operational record";
     POST "/engagements/{engagement}/operations/{record}/decision" => web::operations::decide, roles::<DecideTakeOut>(), "Approve or refuse a take-out";
     POST "/engagements/{engagement}/operations/{record}/out" => web::operations::mark_out, roles::<Operate>(), "Record that an approved item left";
-    POST "/engagements/{engagement}/operations/{record}/return" => web::operations::come_back, roles::<Operate>(), "Record a return or a loss";
+    POST "/engagements/{engagement}/operations/{record}/return" => web::operations::come_back, roles::<Operate>(), "Record a return or a loss (a take-out), or a device back from a patient";
     POST "/engagements/{engagement}/operations/{record}/count" => web::operations::count, roles::<ProviderWork>(), "Record an inventory's count and close it";
+    GET "/engagements/{engagement}/operations/disposals/new" => web::operations::disposal_form, roles::<ProviderWork>(), "Disposal form with the model's procedures";
+    POST "/engagements/{engagement}/operations/disposals" => web::operations::record_disposal, roles::<ProviderWork>(), "Record a disposal (with the disposer's certificate)";
+    POST "/engagements/{engagement}/operations/lendings" => web::operations::lend, roles::<Operate>(), "Lend a device to a patient, with explanation and consent";
     POST "/engagements/{engagement}/operations/incidents" => web::operations::open_incident, roles::<ProviderWork>(), "Open an incident (in this and other engagements it concerns)";
     POST "/engagements/{engagement}/operations/{record}/steps" => web::operations::incident_step, roles::<ProviderWork>(), "An entry of an incident's timeline";
     POST "/engagements/{engagement}/operations/{record}/disclosure" => web::operations::disclose, roles::<ProviderWork>(), "Disclose an incident's facts to the institution";
-    POST "/engagements/{engagement}/operations/{record}/acknowledgement" => web::operations::acknowledge, roles::<Review>(), "Acknowledge a disclosure";
+    POST "/engagements/{engagement}/operations/{record}/acknowledgement" => web::operations::acknowledge, roles::<Review>(), "Acknowledge a disclosure or a disposal report";
     POST "/engagements/{engagement}/operations/{record}/prevention" => web::operations::propose, roles::<ProviderWork>(), "Propose the cause and recurrence-prevention measures";
     POST "/engagements/{engagement}/operations/{record}/prevention/verdict" => web::operations::judge, roles::<Review>(), "Agree to or question the measures";
     POST "/engagements/{engagement}/operations/{record}/close" => web::operations::close_incident, roles::<Approve>(), "Close an incident";

@@ -136,7 +136,16 @@ async fn tenant(server: &Server, demo: Demo, names: (&str, &str)) -> Tenant {
     let r = editor.post(&format!("{ops}/ledger/seed"), &[]).await;
     assert_eq!(r.status().as_u16(), 303);
     let engagement_id = EngagementId::new(engagement.clone());
-    let item = store.op_records(&engagement_id).await.unwrap()[0]
+    // An item that may leave: encrypted, or without medical information.
+    let item = store
+        .op_records(&engagement_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| {
+            matches!(&r.body, sansho_store::operations::OpBody::LedgerItem(i) if i.encrypted || !i.medical)
+        })
+        .unwrap()
         .id
         .to_string();
     let r = editor

@@ -394,6 +394,10 @@ async fn the_operation_phase(backend: Backend) {
         page.contains("2026-12-02"),
         "the last inventory comes from the count"
     );
+    assert!(
+        page.contains("棚卸で所在不明"),
+        "the ledger shows the discrepancy"
+    );
 
     // A take-out lost: the take-out, the incident and the ledger item change together.
     let fields = request("2026-12-04", "2026-12-05", hdd.clone());
@@ -849,6 +853,343 @@ async fn an_incident_disclosed_to_two_institutions(backend: Backend) {
     ] {
         assert!(actions.contains(&expected), "the log records {expected}");
     }
+}
+
+/// A multipart body as a browser sends a form with a file: the fields, then `attachment`.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----sansho-test-boundary-7d3f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .into_bytes(),
+        );
+    }
+    if let Some((filename, bytes)) = file {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .into_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").into_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(
+    session: &Session,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> reqwest::Response {
+    let mut all = vec![("csrf", session.csrf.as_str())];
+    all.extend_from_slice(fields);
+    let (content_type, body) = multipart(&all, file);
+    session
+        .client
+        .post(format!("{}{path}", session.base))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A disposal outsourced with the disposer's certificate, acknowledged by the planning manager;
+/// a device lent to a patient after explanation and consent, and returned.
+async fn disposal_and_lending(backend: Backend) {
+    let server = Server::start(backend, "disposal").await;
+    let demo = server.demo().await;
+    let base = server.url.clone();
+    let engagement = demo.engagement.clone();
+    let ops = format!("/engagements/{engagement}/operations");
+    let editor = login(&base, user(&demo, Role::ProviderEditor), 0).await;
+    let manager = login(&base, user(&demo, Role::InstitutionSignatory), 0).await;
+    let reviewer = login(&base, user(&demo, Role::InstitutionReviewer), 0).await;
+    let r = editor.post(&format!("{ops}/ledger/seed"), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let all = records(&server, &engagement).await;
+    let tapes = ledger_item(&all, "lto-tapes").id.to_string();
+
+    // The form offers the model's disposal procedures.
+    let (status, form) = editor
+        .page(&format!("{ops}/disposals/new?item={tapes}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        form.contains("暗号消去") || form.contains("物理破壊"),
+        "{form}"
+    );
+    let (status, _) = reviewer.page(&format!("{ops}/disposals/new")).await;
+    assert_eq!(status, 403);
+
+    let today = sansho_store::Time::now().date_in_japan();
+    let fields = |check: &'static str, disposer: &'static str| {
+        vec![
+            ("item", tapes.clone()),
+            ("procedure", "other".to_owned()),
+            (
+                "procedure_other",
+                "保存期間を過ぎたテープは委託先で物理破壊する".to_owned(),
+            ),
+            ("method", "磁気消去のうえ破砕".to_owned()),
+            ("performed_by", "運用担当 佐藤".to_owned()),
+            ("performed_on", today.clone()),
+            ("residual_check", check.to_owned()),
+            ("disposer", disposer.to_owned()),
+        ]
+    };
+    let pdf: &[u8] =
+        b"%PDF-1.4\n% disposal certificate\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    let png_bytes: &[u8] = b"\x89PNG\r\n\x1a\n0000";
+    let before = records(&server, &engagement).await;
+    let head = server.store().audit_head().await.unwrap().map(|e| e.seq);
+    for (f, file, status, says) in [
+        (
+            fields("", "東都データ破砕株式会社"),
+            Some(("certificate.pdf", pdf)),
+            400,
+            "残存データ",
+        ),
+        (
+            fields("破砕後の片を目視", "東都データ破砕株式会社"),
+            None,
+            400,
+            "破棄証明書",
+        ),
+        (
+            fields("破砕後の片を目視", "東都データ破砕株式会社"),
+            Some(("certificate.pdf", png_bytes)),
+            400,
+            "中身",
+        ),
+        (
+            fields("破砕後の片を目視", "東都データ破砕株式会社"),
+            Some(("certificate.exe", pdf)),
+            400,
+            "PDF・PNG・JPEG",
+        ),
+    ] {
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = post_multipart(&editor, &format!("{ops}/disposals"), &f, file).await;
+        assert_eq!(r.status().as_u16(), status);
+        let page = r.text().await.unwrap();
+        assert!(page.contains(says), "says {says}: {page}");
+    }
+    assert_eq!(
+        records(&server, &engagement).await,
+        before,
+        "refusals change nothing"
+    );
+    assert_eq!(
+        server.store().audit_head().await.unwrap().map(|e| e.seq),
+        head
+    );
+    assert!(
+        server
+            .store()
+            .attachments(&EngagementId::new(&engagement))
+            .await
+            .unwrap()
+            .is_empty(),
+        "no certificate of a refused disposal is kept"
+    );
+    let f = fields(
+        "破砕後の片を目視し、読取不能を確認",
+        "東都データ破砕株式会社",
+    );
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post_multipart(
+        &editor,
+        &format!("{ops}/disposals"),
+        &f,
+        Some(("破棄証明書.pdf", pdf)),
+    )
+    .await;
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let disposal = record_of(&r);
+    let all = records(&server, &engagement).await;
+    let OpBody::LedgerItem(item) = &ledger_item(&all, "lto-tapes").body else {
+        unreachable!()
+    };
+    assert_eq!(item.status, LedgerStatus::Disposed);
+    let (_, page) = manager.page(&format!("{ops}/{disposal}")).await;
+    assert!(page.contains("東都データ破砕株式会社") && page.contains("破棄証明書.pdf"));
+    let sha = sansho_store::records::sha256_hex(pdf);
+    assert!(page.contains(&sha), "the certificate's hash is shown");
+    let attachment = server
+        .store()
+        .attachments(&EngagementId::new(&engagement))
+        .await
+        .unwrap()
+        .remove(0);
+    let r = manager
+        .get(&format!(
+            "/engagements/{engagement}/attachments/{}",
+            attachment.id
+        ))
+        .await;
+    assert_eq!(
+        r.bytes().await.unwrap().as_ref(),
+        pdf,
+        "the certificate comes back as kept"
+    );
+    refused(
+        &server,
+        &engagement,
+        &reviewer,
+        &format!("{ops}/{disposal}/acknowledgement"),
+        &[("revision", "1")],
+        400,
+        "企画管理者",
+    )
+    .await;
+    let r = manager
+        .post(
+            &format!("{ops}/{disposal}/acknowledgement"),
+            &[("revision", "1")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    // A home monitor for patients, added by hand; lent after explanation and consent.
+    let r = editor
+        .post(
+            &format!("{ops}/ledger"),
+            &[
+                ("name", "在宅血圧計 BP-01"),
+                ("category", "IoT 機器"),
+                ("location", "診療所 在宅医療室"),
+                ("custodian", "ひので内科クリニック 在宅医療担当"),
+                ("information", "バイタルデータ"),
+                ("medical", "on"),
+                ("encrypted", "on"),
+                ("for_patients", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let all = records(&server, &engagement).await;
+    let monitor = all
+        .iter()
+        .find(|r| matches!(&r.body, OpBody::LedgerItem(i) if i.name == "在宅血圧計 BP-01"))
+        .unwrap()
+        .id
+        .to_string();
+    let lend = |consent_on: &'static str, item: String| {
+        vec![
+            ("item", item),
+            ("patient_ref", "P-000123".to_owned()),
+            (
+                "risks_explained",
+                "通信の盗聴、機器の紛失による測定値の漏えい".to_owned(),
+            ),
+            (
+                "care_explained",
+                "自宅の無線 LAN 以外に接続しない。家族以外に貸さない".to_owned(),
+            ),
+            (
+                "contact",
+                "在宅医療窓口 03-0000-0000 (平日 9-17 時)".to_owned(),
+            ),
+            ("consent_on", consent_on.to_owned()),
+            ("consent_form", "同意書に署名".to_owned()),
+            ("lent_on", "2026-12-01".to_owned()),
+            ("due_on", "2026-12-31".to_owned()),
+        ]
+    };
+    let late = lend("2026-12-02", monitor.clone());
+    let f: Vec<(&str, &str)> = late.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    refused(
+        &server,
+        &engagement,
+        &reviewer,
+        &format!("{ops}/lendings"),
+        &f,
+        400,
+        "同意を得てから",
+    )
+    .await;
+    let hdd = ledger_item(&all, "migration-hdd").id.to_string();
+    let wrong = lend("2026-12-01", hdd);
+    let f: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    refused(
+        &server,
+        &engagement,
+        &reviewer,
+        &format!("{ops}/lendings"),
+        &f,
+        400,
+        "患者に貸し出す機器",
+    )
+    .await;
+    let ok = lend("2026-11-30", monitor.clone());
+    let f: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = reviewer.post(&format!("{ops}/lendings"), &f).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let lending = record_of(&r);
+    let (_, page) = manager.page(&ops).await;
+    assert!(page.contains("P-000123") && page.contains("貸出し中"));
+    refused(
+        &server,
+        &engagement,
+        &reviewer,
+        &format!("{ops}/{lending}/return"),
+        &[("revision", "1"), ("returned_on", "2026-11-29")],
+        400,
+        "貸出日",
+    )
+    .await;
+    let r = reviewer
+        .post(
+            &format!("{ops}/{lending}/return"),
+            &[
+                ("revision", "1"),
+                ("returned_on", "2026-12-20"),
+                ("note", "初期化と動作確認済み"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = manager.page(&format!("{ops}/{lending}")).await;
+    assert!(page.contains("返却済み") && page.contains("同意書に署名"));
+
+    let export = sansho_server::service::export::audit(&server.state)
+        .await
+        .unwrap();
+    let verification =
+        sansho_store::audit::verify(&export, Some(&server.state.keys.public_key_hex()));
+    assert!(verification.is_intact(), "{:?}", verification.problems);
+    let actions: Vec<&str> = export.entries.iter().map(|e| e.action.as_str()).collect();
+    for expected in [
+        "disposal.recorded",
+        "disposal.acknowledged",
+        "ledger.item_disposed",
+        "lending.lent",
+        "lending.returned",
+    ] {
+        assert!(actions.contains(&expected), "the log records {expected}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disposal_and_lending_on_sqlite() {
+    disposal_and_lending(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disposal_and_lending_on_postgres() {
+    disposal_and_lending(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -760,6 +760,7 @@ pub async fn run(store: Arc<dyn Store>) {
         medical: true,
         encrypted: true,
         portable: true,
+        for_patients: false,
         status: crate::operations::LedgerStatus::InService,
         model_last_inventory: Some("2026-10-01".into()),
         note: String::new(),

@@ -56,14 +56,18 @@ pub enum OpKind {
     Inventory,
     TakeOut,
     Incident,
+    Disposal,
+    Lending,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 4] = [
+    pub const ALL: [OpKind; 6] = [
         OpKind::LedgerItem,
         OpKind::Inventory,
         OpKind::TakeOut,
         OpKind::Incident,
+        OpKind::Disposal,
+        OpKind::Lending,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +76,8 @@ impl OpKind {
             OpKind::Inventory => "inventory",
             OpKind::TakeOut => "take_out",
             OpKind::Incident => "incident",
+            OpKind::Disposal => "disposal",
+            OpKind::Lending => "lending",
         }
     }
 
@@ -85,6 +91,8 @@ impl OpKind {
             OpKind::Inventory => "棚卸",
             OpKind::TakeOut => "持出し",
             OpKind::Incident => "インシデント",
+            OpKind::Disposal => "破棄",
+            OpKind::Lending => "患者への貸出し",
         }
     }
 
@@ -94,6 +102,8 @@ impl OpKind {
             OpKind::Inventory => "inventory",
             OpKind::TakeOut => "take-out",
             OpKind::Incident => "incident",
+            OpKind::Disposal => "disposal",
+            OpKind::Lending => "lending to a patient",
         }
     }
 }
@@ -150,6 +160,8 @@ impl OpRecord {
             OpBody::Inventory(_) => OpKind::Inventory,
             OpBody::TakeOut(_) => OpKind::TakeOut,
             OpBody::Incident(_) => OpKind::Incident,
+            OpBody::Disposal(_) => OpKind::Disposal,
+            OpBody::Lending(_) => OpKind::Lending,
         }
     }
 }
@@ -162,6 +174,8 @@ pub enum OpBody {
     Inventory(Inventory),
     TakeOut(TakeOut),
     Incident(Incident),
+    Disposal(Disposal),
+    Lending(Lending),
 }
 
 /// Where a ledger item stands. Whether it is out at the moment is not stored here: it follows
@@ -218,6 +232,9 @@ pub struct LedgerItem {
     pub encrypted: bool,
     /// The model marks it as carried outside (taken_out) or lent to patients.
     pub portable: bool,
+    /// A device lent to patients (wearables, home IoT devices: 7⑧).
+    #[serde(default)]
+    pub for_patients: bool,
     pub status: LedgerStatus,
     /// The last inventory the model states (before any recorded here).
     pub model_last_inventory: Option<String>,
@@ -1144,6 +1161,350 @@ impl Incident {
     }
 }
 
+/// A file kept as evidence (a disposal certificate, a receipt): its bytes are a blob of the
+/// engagement's attachments, addressed by SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub attachment: crate::ids::AttachmentId,
+    pub filename: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// A disposal (破棄) of a ledger item, of information, or both: the procedure applied, who did
+/// it and how, the residual-data check for equipment, the certificate of an outsourced
+/// disposer, and the report to the institution's planning manager (its acknowledgement).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disposal {
+    pub item: Option<OpId>,
+    pub item_name: String,
+    pub information: Vec<String>,
+    /// The procedure applied (the model's conditions and method, or as written).
+    pub procedure: String,
+    pub method: String,
+    pub performed_by: String,
+    pub performed_on: String,
+    /// The disposer when outsourced (委託先).
+    pub disposer: Option<String>,
+    /// How it was checked that no data remains on the equipment.
+    pub residual_check: String,
+    pub certificate: Option<Evidence>,
+    pub recorded_by: UserId,
+    pub acknowledged_at: Option<Time>,
+    pub acknowledged_by: Option<UserId>,
+}
+
+/// What a disposal record says.
+#[derive(Clone, Debug)]
+pub struct NewDisposal<'a> {
+    pub information: Vec<String>,
+    pub procedure: &'a str,
+    pub method: &'a str,
+    pub performed_by: &'a str,
+    pub performed_on: &'a str,
+    pub disposer: Option<&'a str>,
+    pub residual_check: &'a str,
+    pub certificate: Option<Evidence>,
+}
+
+impl Disposal {
+    /// Records a disposal of `item` (with its open state) or of information only. Refused: an
+    /// item lost, disposed of or out; no procedure or method; a day in the future; equipment
+    /// without a residual-data check; an outsourced disposal without its certificate.
+    pub fn record(
+        item: Option<(&OpId, &LedgerItem, bool)>,
+        input: NewDisposal<'_>,
+        by: &UserId,
+        today: &str,
+    ) -> Result<Disposal, Refusal> {
+        let performed_on = parse_day(input.performed_on, "破棄の実施日", "the disposal date")?;
+        if performed_on.as_str() > today {
+            return Err(refuse(
+                format!("実施日 {performed_on} が未来になっています。実施後に記録してください"),
+                format!("the disposal date {performed_on} is in the future: record it once done"),
+            ));
+        }
+        if item.is_none() && input.information.is_empty() {
+            return Err(refuse(
+                "破棄した機器・媒体 (台帳から) か、破棄した情報を指定してください",
+                "name the item disposed of or the information",
+            ));
+        }
+        for (text, ja, en) in [
+            (
+                input.procedure,
+                "適用した破棄の手順",
+                "the procedure applied",
+            ),
+            (input.method, "破棄の方法", "the method"),
+            (input.performed_by, "実施者", "who did it"),
+        ] {
+            if text.trim().is_empty() {
+                return Err(refuse(
+                    format!("{ja}を入力してください"),
+                    format!("{en} is required"),
+                ));
+            }
+        }
+        if let Some((_, it, open)) = item {
+            if it.status != LedgerStatus::InService {
+                return Err(refuse(
+                    format!(
+                        "「{}」は台帳上「{}」のため破棄を記録できません",
+                        it.name,
+                        it.status.label_ja()
+                    ),
+                    format!("{} is {} in the ledger", it.name, it.status.label_en()),
+                ));
+            }
+            if open {
+                return Err(refuse(
+                    format!(
+                        "「{}」は持出し中または貸出し中です。戻ってから破棄してください",
+                        it.name
+                    ),
+                    format!("{} is out: record its return first", it.name),
+                ));
+            }
+            if input.residual_check.trim().is_empty() {
+                return Err(refuse(
+                    "機器・媒体の破棄では、情報が残っていないことをどう確認したか (残存データの確認) を書いてください (MGL 6.0 システム運用編 7⑩)",
+                    "say how it was checked that no data remains on the equipment",
+                ));
+            }
+        }
+        let disposer = input
+            .disposer
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned);
+        if disposer.is_some() && input.certificate.is_none() {
+            return Err(refuse(
+                "委託先による破棄には、委託先の破棄証明書 (PDF または画像) を添付してください (MGL 6.0 システム運用編 7⑪)",
+                "an outsourced disposal needs the disposer's certificate (PDF or image)",
+            ));
+        }
+        let (item_id, item_name, mut information) = match item {
+            Some((id, it, _)) => (Some(id.clone()), it.name.clone(), it.information.clone()),
+            None => (None, String::new(), Vec::new()),
+        };
+        for i in input.information {
+            if !information.contains(&i) {
+                information.push(i);
+            }
+        }
+        Ok(Disposal {
+            item: item_id,
+            item_name,
+            information,
+            procedure: input.procedure.trim().to_owned(),
+            method: input.method.trim().to_owned(),
+            performed_by: input.performed_by.trim().to_owned(),
+            performed_on,
+            disposer,
+            residual_check: input.residual_check.trim().to_owned(),
+            certificate: input.certificate,
+            recorded_by: by.clone(),
+            acknowledged_at: None,
+            acknowledged_by: None,
+        })
+    }
+
+    /// The institution's planning manager acknowledges the report of the disposal.
+    pub fn acknowledge(&self, by: &UserId, role: Role, at: Time) -> Result<Disposal, Refusal> {
+        if self.acknowledged_at.is_some() {
+            return Err(refuse(
+                "この破棄の報告はすでに確認済みです",
+                "this disposal report is already acknowledged",
+            ));
+        }
+        if role != Role::InstitutionSignatory {
+            return Err(refuse(
+                "破棄の報告を受けるのは医療機関の企画管理者 (署名権限者) です",
+                "the disposal is reported to the institution's planning manager (signatory)",
+            ));
+        }
+        Ok(Disposal {
+            acknowledged_at: Some(at),
+            acknowledged_by: Some(by.clone()),
+            ..self.clone()
+        })
+    }
+}
+
+/// Where a lending stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LendingState {
+    Lent,
+    Returned,
+}
+
+/// A device lent to a patient (7⑧): what the patient was told (the risks, what to take care
+/// of, whom to call when something is wrong), the consent, and the return. The patient is
+/// named by the institution's own reference, never by name: the record holds no more personal
+/// information than it needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lending {
+    pub item: OpId,
+    pub item_name: String,
+    pub patient_ref: String,
+    pub risks_explained: String,
+    pub care_explained: String,
+    pub contact: String,
+    pub consent_on: String,
+    pub consent_form: String,
+    pub lent_on: String,
+    pub due_on: Option<String>,
+    pub lent_by: UserId,
+    pub state: LendingState,
+    pub returned_on: Option<String>,
+    pub return_note: String,
+}
+
+/// What a lending record says.
+#[derive(Clone, Debug)]
+pub struct NewLending<'a> {
+    pub patient_ref: &'a str,
+    pub risks_explained: &'a str,
+    pub care_explained: &'a str,
+    pub contact: &'a str,
+    pub consent_on: &'a str,
+    pub consent_form: &'a str,
+    pub lent_on: &'a str,
+    pub due_on: &'a str,
+}
+
+impl Lending {
+    /// Lends `item` (with its open state) to a patient: only a device registered for patients,
+    /// in service and not out, after the explanation and with the consent given on or before
+    /// the day it is lent.
+    pub fn lend(
+        item_id: &OpId,
+        item: &LedgerItem,
+        open: bool,
+        input: NewLending<'_>,
+        by: &UserId,
+    ) -> Result<Lending, Refusal> {
+        if !item.for_patients {
+            return Err(refuse(
+                format!(
+                    "「{}」は患者に貸し出す機器として台帳に登録されていません",
+                    item.name
+                ),
+                format!(
+                    "{} is not registered as a device lent to patients",
+                    item.name
+                ),
+            ));
+        }
+        if item.status != LedgerStatus::InService || open {
+            return Err(refuse(
+                format!("「{}」は使用中でないか、貸出し・持出し中です", item.name),
+                format!("{} is not available", item.name),
+            ));
+        }
+        for (text, ja, en) in [
+            (
+                input.patient_ref,
+                "患者の識別番号 (氏名ではなく医療機関の患者 ID)",
+                "the patient reference",
+            ),
+            (
+                input.risks_explained,
+                "説明した情報セキュリティ上のリスク",
+                "the risks explained",
+            ),
+            (
+                input.care_explained,
+                "患者が留意すべきこと",
+                "what the patient must take care of",
+            ),
+            (
+                input.contact,
+                "異常時の問い合わせ先",
+                "the contact for faults",
+            ),
+            (
+                input.consent_form,
+                "同意の方法 (例: 同意書に署名)",
+                "how consent was given",
+            ),
+        ] {
+            if text.trim().is_empty() {
+                return Err(refuse(
+                    format!("{ja}を入力してください"),
+                    format!("{en} is required"),
+                ));
+            }
+        }
+        let consent_on = parse_day(input.consent_on, "同意日", "the consent date")?;
+        let lent_on = parse_day(input.lent_on, "貸出日", "the lending date")?;
+        if consent_on > lent_on {
+            return Err(refuse(
+                format!(
+                    "同意日 {consent_on} が貸出日 {lent_on} より後です。同意を得てから貸し出してください (MGL 6.0 システム運用編 7⑧)"
+                ),
+                format!("consent ({consent_on}) must come before lending ({lent_on})"),
+            ));
+        }
+        let due_on = if input.due_on.trim().is_empty() {
+            None
+        } else {
+            let due = parse_day(input.due_on, "返却予定日", "the return date")?;
+            if due < lent_on {
+                return Err(refuse(
+                    format!("返却予定日 {due} が貸出日 {lent_on} より前です"),
+                    format!("the return date {due} is before the lending date {lent_on}"),
+                ));
+            }
+            Some(due)
+        };
+        Ok(Lending {
+            item: item_id.clone(),
+            item_name: item.name.clone(),
+            patient_ref: input.patient_ref.trim().to_owned(),
+            risks_explained: input.risks_explained.trim().to_owned(),
+            care_explained: input.care_explained.trim().to_owned(),
+            contact: input.contact.trim().to_owned(),
+            consent_on,
+            consent_form: input.consent_form.trim().to_owned(),
+            lent_on,
+            due_on,
+            lent_by: by.clone(),
+            state: LendingState::Lent,
+            returned_on: None,
+            return_note: String::new(),
+        })
+    }
+
+    /// Records the device's return.
+    pub fn give_back(&self, returned_on: &str, note: &str) -> Result<Lending, Refusal> {
+        if self.state != LendingState::Lent {
+            return Err(refuse(
+                "この機器はすでに返却されています",
+                "this device is already back",
+            ));
+        }
+        let returned_on = parse_day(returned_on, "返却日", "the return date")?;
+        if returned_on < self.lent_on {
+            return Err(refuse(
+                format!("返却日 {returned_on} が貸出日 {} より前です", self.lent_on),
+                format!(
+                    "the return date {returned_on} is before the lending date {}",
+                    self.lent_on
+                ),
+            ));
+        }
+        Ok(Lending {
+            state: LendingState::Returned,
+            returned_on: Some(returned_on),
+            return_note: note.trim().to_owned(),
+            ..self.clone()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1160,6 +1521,7 @@ mod tests {
             medical,
             encrypted,
             portable: true,
+            for_patients: false,
             status: LedgerStatus::InService,
             model_last_inventory: None,
             note: String::new(),
@@ -1484,6 +1846,114 @@ mod tests {
                 .add_step(&provider, now, StepKind::Note, "x")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_disposal_needs_its_check_and_an_outsourced_one_its_certificate() {
+        let by = UserId::new("editor");
+        let id = OpId::new("hdd");
+        let it = item(true, true);
+        let input = |disposer: Option<&'static str>,
+                     certificate: Option<Evidence>,
+                     check: &'static str| NewDisposal {
+            information: Vec::new(),
+            procedure: "契約終了後、医療機関の書面指示により",
+            method: "物理破壊",
+            performed_by: "運用担当",
+            performed_on: "2026-12-01",
+            disposer,
+            residual_check: check,
+            certificate,
+        };
+        let no_check = Disposal::record(
+            Some((&id, &it, false)),
+            input(None, None, ""),
+            &by,
+            "2026-12-01",
+        );
+        assert!(no_check.unwrap_err().ja.contains("残存データ"));
+        let no_certificate = Disposal::record(
+            Some((&id, &it, false)),
+            input(Some("破棄業者"), None, "読取不能を確認"),
+            &by,
+            "2026-12-01",
+        );
+        assert!(no_certificate.unwrap_err().ja.contains("破棄証明書"));
+        let future = Disposal::record(
+            Some((&id, &it, false)),
+            input(None, None, "x"),
+            &by,
+            "2026-11-30",
+        );
+        assert!(future.unwrap_err().ja.contains("未来"));
+        let out = Disposal::record(
+            Some((&id, &it, true)),
+            input(None, None, "x"),
+            &by,
+            "2026-12-01",
+        );
+        assert!(out.unwrap_err().ja.contains("持出し中"));
+        let certificate = Evidence {
+            attachment: crate::ids::AttachmentId::new("a"),
+            filename: "certificate.pdf".into(),
+            sha256: "00".into(),
+            size: 1,
+        };
+        let done = Disposal::record(
+            Some((&id, &it, false)),
+            input(Some("破棄業者"), Some(certificate), "読取不能を確認"),
+            &by,
+            "2026-12-01",
+        )
+        .unwrap();
+        assert_eq!(done.information, vec!["移行データ".to_owned()]);
+        assert!(
+            done.acknowledge(&by, Role::InstitutionReviewer, Time::now())
+                .is_err()
+        );
+        let acknowledged = done
+            .acknowledge(&by, Role::InstitutionSignatory, Time::now())
+            .unwrap();
+        assert!(
+            acknowledged
+                .acknowledge(&by, Role::InstitutionSignatory, Time::now())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_device_is_lent_only_for_patients_after_consent_and_comes_back_once() {
+        let by = UserId::new("nurse");
+        let id = OpId::new("sensor");
+        let mut it = item(true, true);
+        let input = |consent_on: &'static str| NewLending {
+            patient_ref: "P-000123",
+            risks_explained: "通信の盗聴、紛失時の情報漏えい",
+            care_explained: "自宅の Wi-Fi 以外に接続しない",
+            contact: "在宅医療窓口 03-0000-0000",
+            consent_on,
+            consent_form: "同意書に署名",
+            lent_on: "2026-12-01",
+            due_on: "",
+        };
+        assert!(
+            Lending::lend(&id, &it, false, input("2026-12-01"), &by)
+                .unwrap_err()
+                .ja
+                .contains("患者に貸し出す")
+        );
+        it.for_patients = true;
+        assert!(
+            Lending::lend(&id, &it, false, input("2026-12-02"), &by)
+                .unwrap_err()
+                .ja
+                .contains("同意")
+        );
+        assert!(Lending::lend(&id, &it, true, input("2026-12-01"), &by).is_err());
+        let lent = Lending::lend(&id, &it, false, input("2026-11-30"), &by).unwrap();
+        assert!(lent.give_back("2026-11-29", "").is_err());
+        let back = lent.give_back("2026-12-20", "動作確認済み").unwrap();
+        assert!(back.give_back("2026-12-21", "").is_err());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use sansho_store::{Change, Event, OpId, Time, UserId};
 use crate::access::{Engaged, Permission};
 use crate::auth::secret;
 use crate::error::AppError;
-use crate::service::review::{self, check_text};
+use crate::service::review::{self, Upload, check_text};
 use crate::state::AppState;
 
 impl From<Refusal> for AppError {
@@ -76,6 +76,20 @@ impl Operations {
         })
     }
 
+    pub fn disposals(&self) -> impl Iterator<Item = (&OpRecord, &Disposal)> {
+        self.records.iter().filter_map(|r| match &r.body {
+            OpBody::Disposal(d) => Some((r, d)),
+            _ => None,
+        })
+    }
+
+    pub fn lendings(&self) -> impl Iterator<Item = (&OpRecord, &Lending)> {
+        self.records.iter().filter_map(|r| match &r.body {
+            OpBody::Lending(l) => Some((r, l)),
+            _ => None,
+        })
+    }
+
     pub fn ledger(&self) -> Vec<LedgerRow> {
         self.records
             .iter()
@@ -83,7 +97,10 @@ impl Operations {
                 OpBody::LedgerItem(item) => Some(LedgerRow {
                     out: self
                         .take_outs()
-                        .any(|(_, t)| t.item == r.id && t.state == TakeOutState::Out),
+                        .any(|(_, t)| t.item == r.id && t.state == TakeOutState::Out)
+                        || self
+                            .lendings()
+                            .any(|(_, l)| l.item == r.id && l.state == LendingState::Lent),
                     last_inventory: self
                         .inventories()
                         .filter(|(_, inv)| inv.closed)
@@ -173,21 +190,15 @@ fn side<P: Permission>(e: &Engaged<P>) -> Side {
     }
 }
 
-/// Adds to the ledger every medium and device of the latest shared version's model that the
-/// guideline wants tracked and that is not in it yet: what the model's `ledger:` lists, and
-/// every asset that is portable, taken out or lent to patients. Returns how many were added.
-pub async fn seed_ledger<P: Permission>(
+/// The model of the version last shared in the engagement, loaded again from its files (the
+/// result keeps no ledger, encryption or disposal procedures); `None` before any share.
+pub async fn latest_model<P: Permission>(
     state: &AppState,
     e: &Engaged<P>,
-) -> Result<usize, AppError> {
-    let share = review::latest_share(state, &e.engagement)
-        .await?
-        .ok_or_else(|| {
-            AppError::conflict(
-                "まだ共有された版がないため、台帳を作れません。先に版を共有してください",
-                "no version is shared yet: share one before making the ledger",
-            )
-        })?;
+) -> Result<Option<(sansho_store::records::Version, sansho_core::model::Model)>, AppError> {
+    let Some(share) = review::latest_share(state, &e.engagement).await? else {
+        return Ok(None);
+    };
     let version = state
         .store
         .version(&share.version)
@@ -218,6 +229,49 @@ pub async fn seed_ledger<P: Permission>(
             "the model of version {} no longer loads",
             version.number
         ))
+    })?;
+    Ok(Some((version, model)))
+}
+
+/// The model's disposal procedures (破棄の手順), as the disposal form offers them: the
+/// information they cover, their conditions and method.
+pub async fn disposal_procedures<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    let Some((_, model)) = latest_model(state, e).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(model
+        .disposal_procedures
+        .iter()
+        .map(|p| {
+            let information: Vec<&str> = p
+                .information
+                .iter()
+                .map(|i| model.information[*i].name.as_str())
+                .collect();
+            (
+                information.join("、"),
+                p.conditions.clone(),
+                p.method.clone(),
+            )
+        })
+        .collect())
+}
+
+/// Adds to the ledger every medium and device of the latest shared version's model that the
+/// guideline wants tracked and that is not in it yet: what the model's `ledger:` lists, and
+/// every asset that is portable, taken out or lent to patients. Returns how many were added.
+pub async fn seed_ledger<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+) -> Result<usize, AppError> {
+    let (version, model) = latest_model(state, e).await?.ok_or_else(|| {
+        AppError::conflict(
+            "まだ共有された版がないため、台帳を作れません。先に版を共有してください",
+            "no version is shared yet: share one before making the ledger",
+        )
     })?;
     let ops = Operations::of(state, e).await?;
     let known: BTreeSet<String> = ops
@@ -256,6 +310,7 @@ pub async fn seed_ledger<P: Permission>(
             medical,
             encrypted: asset.encrypted_at_rest == Some(true),
             portable: asset.kind.is_portable() || asset.taken_out || asset.lent_to_patients,
+            for_patients: asset.lent_to_patients,
             status: LedgerStatus::InService,
             model_last_inventory: model
                 .ledger
@@ -289,6 +344,7 @@ pub struct NewLedgerItem {
     pub information: String,
     pub medical: bool,
     pub encrypted: bool,
+    pub for_patients: bool,
     pub note: String,
 }
 
@@ -326,6 +382,7 @@ pub async fn add_ledger_item<P: Permission>(
         medical: input.medical,
         encrypted: input.encrypted,
         portable: true,
+        for_patients: input.for_patients,
         status: LedgerStatus::InService,
         model_last_inventory: None,
         information,
@@ -359,6 +416,12 @@ pub async fn request_take_out<P: Permission>(
     e: &Engaged<P>,
     input: NewTakeOut,
 ) -> Result<OpId, AppError> {
+    if input.item.as_str().is_empty() {
+        return Err(AppError::bad(
+            "持ち出す機器・媒体を台帳から選んでください",
+            "choose the item from the ledger",
+        ));
+    }
     let purpose = check_text(state, "目的", "the purpose", &input.purpose, true)?;
     let destination = check_text(
         state,
@@ -797,21 +860,6 @@ pub async fn disclose<P: Permission>(
     Ok(())
 }
 
-/// The institution acknowledges the latest disclosure.
-pub async fn acknowledge_disclosure<P: Permission>(
-    state: &AppState,
-    e: &Engaged<P>,
-    id: &OpId,
-    revision: u32,
-) -> Result<(), AppError> {
-    let by = e.auth.user.id.clone();
-    advance(state, e, id, revision, "incident.acknowledged", |r, now| {
-        Ok(OpBody::Incident(incident_of(r)?.acknowledge(&by, now)?))
-    })
-    .await?;
-    Ok(())
-}
-
 /// The cause and the recurrence-prevention measures the provider proposes.
 pub async fn propose_prevention<P: Permission>(
     state: &AppState,
@@ -876,6 +924,308 @@ pub async fn close_incident<P: Permission>(
     advance(state, e, id, revision, "incident.closed", |r, now| {
         Ok(OpBody::Incident(incident_of(r)?.close(&by, now)?))
     })
+    .await?;
+    Ok(())
+}
+
+/// A certificate or receipt as evidence: a PDF, PNG or JPEG whose bytes are what its name says,
+/// within the attachment limit. Anything else is refused before anything is stored.
+fn evidence_file(state: &AppState, upload: &Upload) -> Result<(String, &'static str), AppError> {
+    let filename = check_text(state, "ファイル名", "the file name", &upload.filename, true)?;
+    let filename: String = filename
+        .chars()
+        .filter(|c| !matches!(c, '/' | '\\' | '\n' | '\t'))
+        .take(200)
+        .collect();
+    let lower = filename.to_lowercase();
+    let (expected, media_type): (&[u8], &'static str) = if lower.ends_with(".pdf") {
+        (b"%PDF-", "application/pdf")
+    } else if lower.ends_with(".png") {
+        (b"\x89PNG\r\n\x1a\n", "image/png")
+    } else if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+        (b"\xff\xd8\xff", "image/jpeg")
+    } else {
+        return Err(AppError::bad(
+            format!("証明書 {filename} は PDF・PNG・JPEG のいずれかにしてください"),
+            format!("the certificate {filename} must be a PDF, PNG or JPEG"),
+        ));
+    };
+    if !upload.bytes.starts_with(expected) {
+        return Err(AppError::bad(
+            format!(
+                "{filename} の中身は名前の形式 ({media_type}) ではありません。元のファイルを添付してください"
+            ),
+            format!("{filename} is not the {media_type} its name says"),
+        ));
+    }
+    if upload.bytes.len() > state.config.limits.attachment_bytes {
+        return Err(AppError::TooLarge {
+            limit: state.config.limits.attachment_bytes,
+        });
+    }
+    Ok((filename, media_type))
+}
+
+/// What a disposal form says.
+pub struct DisposalInput {
+    pub item: Option<OpId>,
+    pub information: String,
+    pub procedure: String,
+    pub method: String,
+    pub performed_by: String,
+    pub performed_on: String,
+    pub disposer: String,
+    pub residual_check: String,
+    pub certificate: Option<Upload>,
+}
+
+/// Records a disposal: the certificate (if any) stored, the disposal recorded and the ledger
+/// item marked disposed, in one transaction.
+pub async fn record_disposal<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    input: DisposalInput,
+) -> Result<OpId, AppError> {
+    let ops = Operations::of(state, e).await?;
+    let item = match &input.item {
+        Some(id) => {
+            let record = current(&ops, id, None)?;
+            let OpBody::LedgerItem(it) = &record.body else {
+                return Err(AppError::bad(
+                    "破棄する機器・媒体を台帳から選んでください",
+                    "choose the item from the ledger",
+                ));
+            };
+            Some((record, it))
+        }
+        None => None,
+    };
+    let procedure = check_text(
+        state,
+        "適用した破棄の手順",
+        "the procedure",
+        &input.procedure,
+        false,
+    )?;
+    let method = check_text(state, "破棄の方法", "the method", &input.method, false)?;
+    let performed_by = check_text(state, "実施者", "who did it", &input.performed_by, false)?;
+    let disposer = check_text(state, "委託先", "the disposer", &input.disposer, false)?;
+    let residual = check_text(
+        state,
+        "残存データの確認",
+        "the residual check",
+        &input.residual_check,
+        false,
+    )?;
+    let information = check_text(
+        state,
+        "破棄した情報",
+        "the information",
+        &input.information,
+        false,
+    )?;
+    let information: Vec<String> = information
+        .split(['、', ',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let now = Time::now();
+    let mut changes = Vec::new();
+    let certificate = match &input.certificate {
+        Some(upload) => {
+            let (filename, media_type) = evidence_file(state, upload)?;
+            let attachment = sansho_store::records::Attachment {
+                id: sansho_store::AttachmentId::new(secret::id()),
+                engagement: e.engagement.id.clone(),
+                filename: filename.clone(),
+                media_type: media_type.to_owned(),
+                sha256: sansho_store::records::sha256_hex(&upload.bytes),
+                size: upload.bytes.len() as u64,
+                uploaded_by: e.auth.user.id.clone(),
+                at: now,
+            };
+            let evidence = Evidence {
+                attachment: attachment.id.clone(),
+                filename,
+                sha256: attachment.sha256.clone(),
+                size: attachment.size,
+            };
+            let ev = e.event(
+                "attachment.added",
+                serde_json::json!({"attachment": attachment.id, "filename": attachment.filename, "sha256": attachment.sha256, "size": attachment.size}),
+            );
+            changes.push((
+                Change::AddAttachment {
+                    attachment,
+                    bytes: upload.bytes.clone(),
+                },
+                ev,
+            ));
+            Some(evidence)
+        }
+        None => None,
+    };
+    let disposal = Disposal::record(
+        item.map(|(r, it)| (&r.id, it, ops.has_open_take_out(&r.id))),
+        NewDisposal {
+            information,
+            procedure: &procedure,
+            method: &method,
+            performed_by: &performed_by,
+            performed_on: &input.performed_on,
+            disposer: Some(disposer.as_str()),
+            residual_check: &residual,
+            certificate,
+        },
+        &e.auth.user.id,
+        &now.date_in_japan(),
+    )?;
+    let record = OpRecord::new(
+        OpId::new(secret::id()),
+        e.engagement.id.clone(),
+        &e.auth.user.id,
+        now,
+        OpBody::Disposal(disposal),
+    );
+    let id = record.id.clone();
+    changes.push(put(event(e, "disposal.recorded", &record), record));
+    if let Some((item_record, it)) = item {
+        let mut disposed = it.clone();
+        disposed.status = LedgerStatus::Disposed;
+        let next = item_record.next(&e.auth.user.id, now, OpBody::LedgerItem(disposed));
+        changes.push(put(event(e, "ledger.item_disposed", &next), next));
+    }
+    state.record_all(changes).await?;
+    Ok(id)
+}
+
+/// The institution acknowledges a report: a disclosure of an incident, or a disposal.
+pub async fn acknowledge<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+) -> Result<(), AppError> {
+    let by = e.auth.user.id.clone();
+    let role = e.auth.user.role;
+    let ops = Operations::of(state, e).await?;
+    let action = match &current(&ops, id, None)?.body {
+        OpBody::Disposal(_) => "disposal.acknowledged",
+        _ => "incident.acknowledged",
+    };
+    advance(state, e, id, revision, action, |r, now| match &r.body {
+        OpBody::Incident(i) => Ok(OpBody::Incident(i.acknowledge(&by, now)?)),
+        OpBody::Disposal(d) => Ok(OpBody::Disposal(d.acknowledge(&by, role, now)?)),
+        _ => Err(AppError::bad(
+            "この記録には確認する報告がありません",
+            "this record has nothing to acknowledge",
+        )),
+    })
+    .await?;
+    Ok(())
+}
+
+/// What a lending form says.
+pub struct LendingInput {
+    pub item: OpId,
+    pub patient_ref: String,
+    pub risks_explained: String,
+    pub care_explained: String,
+    pub contact: String,
+    pub consent_on: String,
+    pub consent_form: String,
+    pub lent_on: String,
+    pub due_on: String,
+}
+
+/// Lends a device to a patient, with the explanation given and the consent.
+pub async fn lend<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    input: LendingInput,
+) -> Result<OpId, AppError> {
+    if input.item.as_str().is_empty() {
+        return Err(AppError::bad(
+            "貸し出す機器を台帳から選んでください",
+            "choose the device from the ledger",
+        ));
+    }
+    let ops = Operations::of(state, e).await?;
+    let item_record = current(&ops, &input.item, None)?;
+    let OpBody::LedgerItem(item) = &item_record.body else {
+        return Err(AppError::bad(
+            "貸し出す機器を台帳から選んでください",
+            "choose the device from the ledger",
+        ));
+    };
+    let text = |ja: &str, en: &str, v: &str| check_text(state, ja, en, v, false);
+    let patient_ref = text(
+        "患者の識別番号",
+        "the patient reference",
+        &input.patient_ref,
+    )?;
+    let risks = text(
+        "説明したリスク",
+        "the risks explained",
+        &input.risks_explained,
+    )?;
+    let care = text("留意事項", "what to take care of", &input.care_explained)?;
+    let contact = text("問い合わせ先", "the contact", &input.contact)?;
+    let consent_form = text("同意の方法", "how consent was given", &input.consent_form)?;
+    let lending = Lending::lend(
+        &item_record.id,
+        item,
+        ops.has_open_take_out(&item_record.id),
+        NewLending {
+            patient_ref: &patient_ref,
+            risks_explained: &risks,
+            care_explained: &care,
+            contact: &contact,
+            consent_on: &input.consent_on,
+            consent_form: &consent_form,
+            lent_on: &input.lent_on,
+            due_on: &input.due_on,
+        },
+        &e.auth.user.id,
+    )?;
+    let record = OpRecord::new(
+        OpId::new(secret::id()),
+        e.engagement.id.clone(),
+        &e.auth.user.id,
+        Time::now(),
+        OpBody::Lending(lending),
+    );
+    let id = record.id.clone();
+    let ev = event(e, "lending.lent", &record);
+    state.record(Change::PutOpRecord(record), ev).await?;
+    Ok(id)
+}
+
+/// A lent device came back.
+pub async fn give_back<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+    returned_on: &str,
+    note: &str,
+) -> Result<(), AppError> {
+    let note = check_text(state, "返却時の確認", "the note", note, false)?;
+    advance(
+        state,
+        e,
+        id,
+        revision,
+        "lending.returned",
+        |r, _| match &r.body {
+            OpBody::Lending(l) => Ok(OpBody::Lending(l.give_back(returned_on, &note)?)),
+            _ => Err(AppError::bad(
+                "この記録は貸出しではありません",
+                "this record is not a lending",
+            )),
+        },
+    )
     .await?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::access::{Allowed, Approve, Discuss, Engaged, ProviderWork, Read};
 use crate::error::{AppError, Failure};
 use crate::i18n::Tr;
-use crate::service::review::{self, EngagementStatus, MinutesInput, Upload};
+use crate::service::review::{self, EngagementStatus, MinutesInput};
 use crate::service::{engagements, export};
 use crate::state::AppState;
 use crate::web::{Layout, render, see_other};
@@ -436,43 +436,10 @@ pub async fn record_minutes(
     mut form: Multipart,
 ) -> Result<Response, Failure> {
     let fail = |x: AppError| e.fail(x);
-    let mut fields: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    let mut upload: Option<Upload> = None;
-    let limit = state.config.limits.attachment_bytes;
-    while let Some(field) = form.next_field().await.map_err(|err| {
-        fail(AppError::bad(
-            format!("フォームを読み取れません: {err}"),
-            format!("cannot read the form: {err}"),
-        ))
-    })? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "attachment" {
-            let filename = field.file_name().unwrap_or_default().to_owned();
-            let media_type = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_owned();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|_| fail(AppError::TooLarge { limit }))?;
-            if !filename.is_empty() && !bytes.is_empty() {
-                upload = Some(Upload {
-                    filename,
-                    media_type,
-                    bytes: bytes.to_vec(),
-                });
-            }
-        } else {
-            let value = field.text().await.map_err(|_| {
-                fail(AppError::bad(
-                    "フォームの値が文字ではありません",
-                    "a form value is not text",
-                ))
-            })?;
-            fields.entry(name).or_default().push(value);
-        }
-    }
+    let (fields, upload) =
+        crate::web::read_multipart(&mut form, state.config.limits.attachment_bytes)
+            .await
+            .map_err(fail)?;
     let one = |k: &str| {
         fields
             .get(k)

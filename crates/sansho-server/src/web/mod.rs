@@ -134,7 +134,12 @@ fn notice_text(t: Tr, key: &str) -> &'static str {
         ),
         "incident_updated" => t.pick("対応を記録しました。", "The entry is recorded."),
         "disclosed" => t.pick("開示を記録しました。", "The disclosure is recorded."),
-        "disclosure_acknowledged" => t.pick("開示を確認しました。", "Acknowledged."),
+        "acknowledged_report" => t.pick("報告を確認しました。", "Acknowledged."),
+        "disposal_recorded" => t.pick(
+            "破棄を記録しました。医療機関の企画管理者の確認を待っています。",
+            "The disposal is recorded and awaits the planning manager's acknowledgement.",
+        ),
+        "lent" => t.pick("貸出しを記録しました。", "The lending is recorded."),
         "prevention_proposed" => t.pick(
             "原因と再発防止策を提案しました。医療機関の判断を待っています。",
             "The measures are proposed and await the institution's verdict.",
@@ -152,6 +157,60 @@ fn notice_text(t: Tr, key: &str) -> &'static str {
         ),
         _ => "",
     }
+}
+
+/// The text fields of a multipart form (every value of each name) and its one file field named
+/// `attachment`, if a file was chosen. A file over `limit` bytes is refused.
+pub async fn read_multipart(
+    form: &mut axum::extract::Multipart,
+    limit: usize,
+) -> Result<
+    (
+        std::collections::BTreeMap<String, Vec<String>>,
+        Option<crate::service::review::Upload>,
+    ),
+    AppError,
+> {
+    let mut fields: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut upload = None;
+    while let Some(field) = form.next_field().await.map_err(|err| {
+        AppError::bad(
+            format!("フォームを読み取れません: {err}"),
+            format!("cannot read the form: {err}"),
+        )
+    })? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "attachment" {
+            let filename = field.file_name().unwrap_or_default().to_owned();
+            let media_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::TooLarge { limit })?;
+            if bytes.len() > limit {
+                return Err(AppError::TooLarge { limit });
+            }
+            if !filename.is_empty() && !bytes.is_empty() {
+                upload = Some(crate::service::review::Upload {
+                    filename,
+                    media_type,
+                    bytes: bytes.to_vec(),
+                });
+            }
+        } else {
+            let value = field.text().await.map_err(|_| {
+                AppError::bad(
+                    "フォームの値が文字ではありません",
+                    "a form value is not text",
+                )
+            })?;
+            fields.entry(name).or_default().push(value);
+        }
+    }
+    Ok((fields, upload))
 }
 
 /// Renders a template into a response (errors become a 500 page).
@@ -353,6 +412,23 @@ pub fn action_label(t: Tr, action: &str) -> String {
             "measures questioned",
         ),
         ("incident.closed", "インシデントの終結", "incident closed"),
+        ("disposal.recorded", "破棄の記録", "disposal recorded"),
+        (
+            "disposal.acknowledged",
+            "破棄の報告の確認",
+            "disposal acknowledged",
+        ),
+        (
+            "ledger.item_disposed",
+            "台帳: 破棄済み",
+            "ledger item disposed",
+        ),
+        ("lending.lent", "患者への貸出し", "lent to a patient"),
+        (
+            "lending.returned",
+            "貸出し機器の返却",
+            "lent device returned",
+        ),
         ("inventory.scheduled", "棚卸の予定", "inventory scheduled"),
         ("inventory.closed", "棚卸の締め", "inventory closed"),
     ];

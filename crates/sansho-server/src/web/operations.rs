@@ -123,6 +123,65 @@ async fn take_out_row(state: &AppState, t: Tr, r: &OpRecord, x: &TakeOut) -> Tak
     }
 }
 
+pub struct LendingRow {
+    pub id: String,
+    pub item: String,
+    pub patient: String,
+    pub consent: String,
+    pub lent_on: String,
+    pub due_on: String,
+    pub state: &'static str,
+    pub state_class: &'static str,
+}
+
+fn lending_row(t: Tr, r: &OpRecord, x: &Lending) -> LendingRow {
+    let back = x.state == LendingState::Returned;
+    LendingRow {
+        id: r.id.to_string(),
+        item: x.item_name.clone(),
+        patient: x.patient_ref.clone(),
+        consent: format!("{} ({})", x.consent_on, x.consent_form),
+        lent_on: x.lent_on.clone(),
+        due_on: x.due_on.clone().unwrap_or_default(),
+        state: if back {
+            t.pick("返却済み", "returned")
+        } else {
+            t.pick("貸出し中", "lent")
+        },
+        state_class: if back {
+            "status status-ok"
+        } else {
+            "status status-wait"
+        },
+    }
+}
+
+pub struct DisposalRow {
+    pub id: String,
+    pub what: String,
+    pub performed_on: String,
+    pub performed_by: String,
+    pub disposer: String,
+    pub certificate: bool,
+    pub acknowledged: bool,
+}
+
+fn disposal_row(r: &OpRecord, d: &Disposal) -> DisposalRow {
+    let mut what = d.item_name.clone();
+    if what.is_empty() {
+        what = d.information.join("、");
+    }
+    DisposalRow {
+        id: r.id.to_string(),
+        what,
+        performed_on: d.performed_on.clone(),
+        performed_by: d.performed_by.clone(),
+        disposer: d.disposer.clone().unwrap_or_default(),
+        certificate: d.certificate.is_some(),
+        acknowledged: d.acknowledged_at.is_some(),
+    }
+}
+
 pub struct InventoryRow {
     pub id: String,
     pub scheduled_on: String,
@@ -187,6 +246,10 @@ struct OperationsPage {
     requestable: Vec<(String, String)>,
     /// The provider's other engagements an incident may concern too: (id, institution).
     others: Vec<(String, String)>,
+    lendings: Vec<LendingRow>,
+    /// Devices for patients that may be lent now.
+    lendable: Vec<(String, String)>,
+    disposals: Vec<DisposalRow>,
     can_provider_work: bool,
     can_operate: bool,
     today: String,
@@ -217,6 +280,16 @@ pub async fn operations(
         .filter(|r| r.item.status == LedgerStatus::InService && !r.out)
         .map(|r| (r.record.id.to_string(), r.item.name.clone()))
         .collect();
+    let lendable = rows
+        .iter()
+        .filter(|r| r.item.status == LedgerStatus::InService && !r.out && r.item.for_patients)
+        .map(|r| (r.record.id.to_string(), r.item.name.clone()))
+        .collect();
+    let mut lendings: Vec<LendingRow> = all.lendings().map(|(r, x)| lending_row(t, r, x)).collect();
+    lendings.reverse();
+    let mut disposals: Vec<DisposalRow> =
+        all.disposals().map(|(r, d)| disposal_row(r, d)).collect();
+    disposals.reverse();
     let mut take_outs = Vec::new();
     for (r, x) in all.take_outs() {
         take_outs.push(take_out_row(&state, t, r, x).await);
@@ -274,6 +347,9 @@ pub async fn operations(
         incidents,
         requestable,
         others,
+        lendings,
+        lendable,
+        disposals,
         can_provider_work: can.provider_work,
         can_operate: can.operate,
         now: sansho_store::Time::now().in_japan()[..16].replace(' ', "T"),
@@ -319,6 +395,8 @@ pub struct LedgerForm {
     #[serde(default)]
     encrypted: Option<String>,
     #[serde(default)]
+    for_patients: Option<String>,
+    #[serde(default)]
     note: String,
 }
 
@@ -335,6 +413,7 @@ pub async fn add_ledger_item(
         information: form.information,
         medical: form.medical.is_some(),
         encrypted: form.encrypted.is_some(),
+        for_patients: form.for_patients.is_some(),
         note: form.note,
     };
     ops::add_ledger_item(&state, &e, input)
@@ -454,12 +533,36 @@ struct RecordPage {
     proposals: Vec<ProposalView>,
     awaiting_acknowledgement: bool,
     awaiting_verdict: bool,
+    disposal: Option<DisposalView>,
+    lending: Option<LendingView>,
     can_provider_work: bool,
     can_operate: bool,
     can_decide: bool,
     can_review: bool,
     can_close: bool,
     today: String,
+}
+
+pub struct DisposalView {
+    pub row: DisposalRow,
+    pub information: String,
+    pub procedure: String,
+    pub method: String,
+    pub residual_check: String,
+    pub certificate: Option<(String, String, String, u64)>,
+    pub acknowledged: String,
+    pub awaiting: bool,
+}
+
+pub struct LendingView {
+    pub row: LendingRow,
+    pub risks: String,
+    pub care: String,
+    pub contact: String,
+    pub lent_by: String,
+    pub returned: String,
+    pub return_note: String,
+    pub out: bool,
 }
 
 pub struct StepView {
@@ -538,6 +641,8 @@ pub async fn record_page(
         proposals: Vec::new(),
         awaiting_acknowledgement: false,
         awaiting_verdict: false,
+        disposal: None,
+        lending: None,
         can_provider_work: can.provider_work,
         can_operate: can.operate,
         can_decide: can.decide,
@@ -599,6 +704,42 @@ pub async fn record_page(
                 Some(u) => ops::user_name(&state, u).await,
                 None => String::new(),
             };
+        }
+        OpBody::Disposal(d) => {
+            page.disposal = Some(DisposalView {
+                row: disposal_row(&record, d),
+                information: d.information.join("、"),
+                procedure: d.procedure.clone(),
+                method: d.method.clone(),
+                residual_check: d.residual_check.clone(),
+                certificate: d.certificate.as_ref().map(|c| {
+                    (
+                        c.attachment.to_string(),
+                        c.filename.clone(),
+                        c.sha256.clone(),
+                        c.size,
+                    )
+                }),
+                acknowledged: match (&d.acknowledged_at, &d.acknowledged_by) {
+                    (Some(at), Some(by)) => {
+                        format!("{} · {}", at.in_japan(), ops::user_name(&state, by).await)
+                    }
+                    _ => String::new(),
+                },
+                awaiting: d.acknowledged_at.is_none(),
+            });
+        }
+        OpBody::Lending(x) => {
+            page.lending = Some(LendingView {
+                row: lending_row(t, &record, x),
+                risks: x.risks_explained.clone(),
+                care: x.care_explained.clone(),
+                contact: x.contact.clone(),
+                lent_by: ops::user_name(&state, &x.lent_by).await,
+                returned: x.returned_on.clone().unwrap_or_default(),
+                return_note: x.return_note.clone(),
+                out: x.state == LendingState::Lent,
+            });
         }
         OpBody::Incident(i) => {
             page.incident = Some(incident_row(t, &record, i));
@@ -748,6 +889,9 @@ pub struct ReturnForm {
     revision: String,
     #[serde(default)]
     outcome: String,
+    /// For a lending: the day the patient gave the device back.
+    #[serde(default)]
+    returned_on: Option<String>,
     #[serde(default)]
     note: String,
 }
@@ -759,6 +903,21 @@ pub async fn come_back(
     CsrfForm(form): CsrfForm<ReturnForm>,
 ) -> Result<Response, Failure> {
     let fail = |x: AppError| e.fail(x);
+    if let Some(returned_on) = &form.returned_on {
+        // A device lent to a patient.
+        let revision = revision_of(&form.revision).map_err(fail)?;
+        ops::give_back(
+            &state,
+            &e,
+            &OpId::new(&id),
+            revision,
+            returned_on,
+            &form.note,
+        )
+        .await
+        .map_err(fail)?;
+        return Ok(back_to(&e, &id, "returned"));
+    }
     let returned = match form.outcome.as_str() {
         "returned" => true,
         "lost" => false,
@@ -1012,10 +1171,10 @@ pub async fn acknowledge(
 ) -> Result<Response, Failure> {
     let fail = |x: AppError| e.fail(x);
     let revision = revision_of(&form.revision).map_err(fail)?;
-    ops::acknowledge_disclosure(&state, &e, &OpId::new(&id), revision)
+    ops::acknowledge(&state, &e, &OpId::new(&id), revision)
         .await
         .map_err(fail)?;
-    Ok(back_to(&e, &id, "disclosure_acknowledged"))
+    Ok(back_to(&e, &id, "acknowledged_report"))
 }
 
 #[derive(Deserialize)]
@@ -1102,4 +1261,156 @@ pub async fn close_incident(
         .await
         .map_err(fail)?;
     Ok(back_to(&e, &id, "incident_closed"))
+}
+
+pub struct ProcedureView {
+    pub information: String,
+    pub conditions: String,
+    pub method: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "disposal_new.html")]
+struct DisposalForm {
+    l: Layout,
+    t: Tr,
+    id: String,
+    system: String,
+    items: Vec<(String, String, bool)>,
+    procedures: Vec<ProcedureView>,
+    today: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ItemQuery {
+    #[serde(default)]
+    item: Option<String>,
+}
+
+/// The disposal form, with the model's disposal procedures to apply.
+pub async fn disposal_form(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    Query(query): Query<ItemQuery>,
+) -> Result<Response, Failure> {
+    let l = Layout::of(&e.auth);
+    let t = l.t;
+    let all = Operations::of(&state, &e).await.map_err(|x| e.fail(x))?;
+    let items = all
+        .ledger()
+        .into_iter()
+        .filter(|r| r.item.status == LedgerStatus::InService)
+        .map(|r| {
+            let id = r.record.id.to_string();
+            let chosen = query.item.as_deref() == Some(id.as_str());
+            (id, r.item.name, chosen)
+        })
+        .collect();
+    let procedures = ops::disposal_procedures(&state, &e)
+        .await
+        .map_err(|x| e.fail(x))?
+        .into_iter()
+        .map(|(information, conditions, method)| ProcedureView {
+            value: format!("対象: {information}\n条件: {conditions}\n方法: {method}"),
+            information,
+            conditions,
+            method,
+        })
+        .collect();
+    let page = DisposalForm {
+        l,
+        t,
+        id: e.engagement.id.to_string(),
+        system: e.system.name.clone(),
+        items,
+        procedures,
+        today: sansho_store::Time::now().date_in_japan(),
+    };
+    render(e.auth.client.lang, &page)
+}
+
+/// A disposal comes as multipart (it may carry the disposer's certificate); the CSRF token is
+/// a field.
+pub async fn record_disposal(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let (fields, upload) =
+        crate::web::read_multipart(&mut form, state.config.limits.attachment_bytes)
+            .await
+            .map_err(fail)?;
+    let one = |k: &str| {
+        fields
+            .get(k)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    if e.auth.csrf().is_empty() || !crate::auth::secret::same(e.auth.csrf(), &one("csrf")) {
+        return Err(fail(AppError::Csrf));
+    }
+    let procedure = match one("procedure").as_str() {
+        "" | "other" => one("procedure_other"),
+        chosen => chosen.to_owned(),
+    };
+    let input = ops::DisposalInput {
+        item: Some(one("item")).filter(|i| !i.is_empty()).map(OpId::new),
+        information: one("information"),
+        procedure,
+        method: one("method"),
+        performed_by: one("performed_by"),
+        performed_on: one("performed_on"),
+        disposer: one("disposer"),
+        residual_check: one("residual_check"),
+        certificate: upload,
+    };
+    let id = ops::record_disposal(&state, &e, input)
+        .await
+        .map_err(fail)?;
+    Ok(back_to(&e, id.as_str(), "disposal_recorded"))
+}
+
+#[derive(Deserialize)]
+pub struct LendingForm {
+    #[serde(default)]
+    item: String,
+    #[serde(default)]
+    patient_ref: String,
+    #[serde(default)]
+    risks_explained: String,
+    #[serde(default)]
+    care_explained: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    consent_on: String,
+    #[serde(default)]
+    consent_form: String,
+    #[serde(default)]
+    lent_on: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+pub async fn lend(
+    State(state): State<AppState>,
+    e: Engaged<Operate>,
+    CsrfForm(form): CsrfForm<LendingForm>,
+) -> Result<Response, Failure> {
+    let input = ops::LendingInput {
+        item: OpId::new(form.item),
+        patient_ref: form.patient_ref,
+        risks_explained: form.risks_explained,
+        care_explained: form.care_explained,
+        contact: form.contact,
+        consent_on: form.consent_on,
+        consent_form: form.consent_form,
+        lent_on: form.lent_on,
+        due_on: form.due_on,
+    };
+    let id = ops::lend(&state, &e, input).await.map_err(|x| e.fail(x))?;
+    Ok(back_to(&e, id.as_str(), "lent"))
 }
