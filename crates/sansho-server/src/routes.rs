@@ -120,10 +120,12 @@ routes! {
     GET "/engagements/{engagement}/operations/disposals/new" => web::operations::disposal_form, roles::<ProviderWork>(), "Disposal form with the model's procedures";
     POST "/engagements/{engagement}/operations/disposals" => web::operations::record_disposal, roles::<ProviderWork>(), "Record a disposal (with the disposer's certificate)";
     POST "/engagements/{engagement}/operations/lendings" => web::operations::lend, roles::<Operate>(), "Lend a device to a patient, with explanation and consent";
+    POST "/engagements/{engagement}/operations/reports" => web::operations::schedule_report, roles::<ProviderWork>(), "Schedule a periodic report";
+    POST "/engagements/{engagement}/operations/{record}/delivery" => web::operations::deliver_report, roles::<ProviderWork>(), "Deliver a periodic report";
     POST "/engagements/{engagement}/operations/incidents" => web::operations::open_incident, roles::<ProviderWork>(), "Open an incident (in this and other engagements it concerns)";
     POST "/engagements/{engagement}/operations/{record}/steps" => web::operations::incident_step, roles::<ProviderWork>(), "An entry of an incident's timeline";
     POST "/engagements/{engagement}/operations/{record}/disclosure" => web::operations::disclose, roles::<ProviderWork>(), "Disclose an incident's facts to the institution";
-    POST "/engagements/{engagement}/operations/{record}/acknowledgement" => web::operations::acknowledge, roles::<Review>(), "Acknowledge a disclosure or a disposal report";
+    POST "/engagements/{engagement}/operations/{record}/acknowledgement" => web::operations::acknowledge, roles::<Review>(), "Acknowledge a disclosure, a disposal or a periodic report";
     POST "/engagements/{engagement}/operations/{record}/prevention" => web::operations::propose, roles::<ProviderWork>(), "Propose the cause and recurrence-prevention measures";
     POST "/engagements/{engagement}/operations/{record}/prevention/verdict" => web::operations::judge, roles::<Review>(), "Agree to or question the measures";
     POST "/engagements/{engagement}/operations/{record}/close" => web::operations::close_incident, roles::<Approve>(), "Close an incident";

@@ -328,6 +328,10 @@ fn valid_body(
             json!({}),
             vec![("revision", "1".into()), ("text", "x".into())],
         ),
+        "delivery" => (
+            json!({}),
+            vec![("revision", "1".into()), ("body", "x".into())],
+        ),
         "prevention" => (
             json!({}),
             vec![

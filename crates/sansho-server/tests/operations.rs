@@ -855,6 +855,18 @@ async fn an_incident_disclosed_to_two_institutions(backend: Backend) {
     }
 }
 
+/// A page as the demo's auditor sees it (a fresh login).
+async fn auditor_page(
+    server: &Server,
+    demo: &sansho_server::demo::Demo,
+    path: &str,
+) -> (u16, String) {
+    login(&server.url, user(demo, Role::Auditor), 0)
+        .await
+        .page(path)
+        .await
+}
+
 /// A multipart body as a browser sends a form with a file: the fields, then `attachment`.
 fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
     let boundary = "----sansho-test-boundary-7d3f";
@@ -1164,6 +1176,120 @@ async fn disposal_and_lending(backend: Backend) {
     let (_, page) = manager.page(&format!("{ops}/{lending}")).await;
     assert!(page.contains("返却済み") && page.contains("同意書に署名"));
 
+    // A periodic report: scheduled, delivered with the facts of its period, acknowledged; one
+    // past its due day shows on the page as overdue.
+    let day = |offset: i64| {
+        let today: jiff::civil::Date = today.parse().unwrap();
+        today
+            .checked_add(jiff::Span::new().days(offset))
+            .unwrap()
+            .to_string()
+    };
+    let (from, to, due) = (day(-30), day(0), day(0));
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/reports"),
+        &[
+            ("kind", "operation"),
+            ("period_from", &from),
+            ("period_to", &to),
+            ("due_on", &day(-1)),
+        ],
+        400,
+        "提出期限",
+    )
+    .await;
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/reports"),
+        &[
+            ("kind", "weekly"),
+            ("period_from", &from),
+            ("period_to", &to),
+            ("due_on", &due),
+        ],
+        400,
+        "種類",
+    )
+    .await;
+    let r = editor
+        .post(
+            &format!("{ops}/reports"),
+            &[
+                ("kind", "operation"),
+                ("period_from", &from),
+                ("period_to", &to),
+                ("due_on", &due),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let report = record_of(&r);
+    let r = editor
+        .post(
+            &format!("{ops}/reports"),
+            &[
+                ("kind", "self_inspection"),
+                ("period_from", &day(-60)),
+                ("period_to", &day(-45)),
+                ("due_on", &day(-40)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = manager.page(&ops).await;
+    assert!(
+        page.contains("要対応")
+            && page.contains(&format!(
+                "自己点検結果報告の提出期限 ({}) を過ぎています",
+                day(-40)
+            )),
+        "{page}"
+    );
+    refused(
+        &server,
+        &engagement,
+        &manager,
+        &format!("{ops}/{report}/acknowledgement"),
+        &[("revision", "1")],
+        400,
+        "提出されていない",
+    )
+    .await;
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/{report}/delivery"),
+        &[("revision", "1"), ("body", "")],
+        400,
+        "本文",
+    )
+    .await;
+    let r = editor
+        .post(&format!("{ops}/{report}/delivery"), &[("revision", "1"), ("body", "期間中の運用に重大な問題はありませんでした。バックアップテープ1巻を委託先で破棄しました。")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = manager.page(&format!("{ops}/{report}")).await;
+    assert!(
+        page.contains("破棄: 1 件 (うち委託 1 件") && page.contains("患者への機器の貸出し: 1 件"),
+        "{page}"
+    );
+    assert!(page.contains("リスクアセスメントと合意"));
+    let r = reviewer
+        .post(
+            &format!("{ops}/{report}/acknowledgement"),
+            &[("revision", "2"), ("comment", "内容を確認しました")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = auditor_page(&server, &demo, &format!("{ops}/{report}")).await;
+    assert!(page.contains("確認済み") && page.contains("内容を確認しました"));
+
     let export = sansho_server::service::export::audit(&server.state)
         .await
         .unwrap();
@@ -1177,6 +1303,9 @@ async fn disposal_and_lending(backend: Backend) {
         "ledger.item_disposed",
         "lending.lent",
         "lending.returned",
+        "report.scheduled",
+        "report.delivered",
+        "report.acknowledged",
     ] {
         assert!(actions.contains(&expected), "the log records {expected}");
     }

@@ -58,16 +58,18 @@ pub enum OpKind {
     Incident,
     Disposal,
     Lending,
+    Report,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 6] = [
+    pub const ALL: [OpKind; 7] = [
         OpKind::LedgerItem,
         OpKind::Inventory,
         OpKind::TakeOut,
         OpKind::Incident,
         OpKind::Disposal,
         OpKind::Lending,
+        OpKind::Report,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +80,7 @@ impl OpKind {
             OpKind::Incident => "incident",
             OpKind::Disposal => "disposal",
             OpKind::Lending => "lending",
+            OpKind::Report => "report",
         }
     }
 
@@ -93,6 +96,7 @@ impl OpKind {
             OpKind::Incident => "インシデント",
             OpKind::Disposal => "破棄",
             OpKind::Lending => "患者への貸出し",
+            OpKind::Report => "定期報告",
         }
     }
 
@@ -104,6 +108,7 @@ impl OpKind {
             OpKind::Incident => "incident",
             OpKind::Disposal => "disposal",
             OpKind::Lending => "lending to a patient",
+            OpKind::Report => "periodic report",
         }
     }
 }
@@ -162,13 +167,15 @@ impl OpRecord {
             OpBody::Incident(_) => OpKind::Incident,
             OpBody::Disposal(_) => OpKind::Disposal,
             OpBody::Lending(_) => OpKind::Lending,
+            OpBody::Report(_) => OpKind::Report,
         }
     }
 }
 
-/// What the record holds.
+/// What the record holds. The tag is `type`: no record has a field of that name (a periodic
+/// report has a `kind`), and the round-trip test below keeps it so.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum OpBody {
     LedgerItem(LedgerItem),
     Inventory(Inventory),
@@ -176,6 +183,7 @@ pub enum OpBody {
     Incident(Incident),
     Disposal(Disposal),
     Lending(Lending),
+    Report(PeriodicReport),
 }
 
 /// Where a ledger item stands. Whether it is out at the moment is not stored here: it follows
@@ -1505,6 +1513,184 @@ impl Lending {
     }
 }
 
+/// What a periodic report is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// 運用状況報告: how the system was run in the period.
+    Operation,
+    /// 自己点検結果報告: the provider's self-inspection.
+    SelfInspection,
+    /// 委託先の監督状況報告: how the provider supervised its subcontractors.
+    Supervision,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 3] = [
+        ReportKind::Operation,
+        ReportKind::SelfInspection,
+        ReportKind::Supervision,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Operation => "operation",
+            ReportKind::SelfInspection => "self_inspection",
+            ReportKind::Supervision => "supervision",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            ReportKind::Operation => "運用状況報告",
+            ReportKind::SelfInspection => "自己点検結果報告",
+            ReportKind::Supervision => "委託先の監督状況報告",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ReportKind::Operation => "operation report",
+            ReportKind::SelfInspection => "self-inspection report",
+            ReportKind::Supervision => "supervision report",
+        }
+    }
+}
+
+/// A periodic report to the institution: scheduled for a period with a due day, assembled from
+/// the records and written by the provider, delivered, acknowledged by the institution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodicReport {
+    pub kind: ReportKind,
+    pub period_from: String,
+    pub period_to: String,
+    pub due_on: String,
+    /// What the records of the period say, as assembled when it was delivered.
+    pub facts: Vec<String>,
+    /// The provider's own text.
+    pub body: String,
+    pub delivered_at: Option<Time>,
+    pub delivered_by: Option<UserId>,
+    pub acknowledged_at: Option<Time>,
+    pub acknowledged_by: Option<UserId>,
+    pub comment: String,
+}
+
+impl PeriodicReport {
+    /// Schedules a report for `from..=to`, due on `due_on` (not before the period ends).
+    pub fn schedule(
+        kind: ReportKind,
+        from: &str,
+        to: &str,
+        due_on: &str,
+    ) -> Result<PeriodicReport, Refusal> {
+        let from = parse_day(from, "対象期間の初日", "the first day")?;
+        let to = parse_day(to, "対象期間の末日", "the last day")?;
+        let due_on = parse_day(due_on, "提出期限", "the due date")?;
+        if to < from {
+            return Err(refuse(
+                format!("対象期間の末日 {to} が初日 {from} より前です"),
+                format!("the last day {to} is before the first day {from}"),
+            ));
+        }
+        if due_on < to {
+            return Err(refuse(
+                format!("提出期限 {due_on} が対象期間の末日 {to} より前です"),
+                format!("the due date {due_on} is before the period ends ({to})"),
+            ));
+        }
+        Ok(PeriodicReport {
+            kind,
+            period_from: from,
+            period_to: to,
+            due_on,
+            facts: Vec::new(),
+            body: String::new(),
+            delivered_at: None,
+            delivered_by: None,
+            acknowledged_at: None,
+            acknowledged_by: None,
+            comment: String::new(),
+        })
+    }
+
+    /// Delivers the report with the facts assembled now and the provider's text. Not before
+    /// the period has ended (`today`), and only once.
+    pub fn deliver(
+        &self,
+        by: &UserId,
+        at: Time,
+        today: &str,
+        facts: Vec<String>,
+        body: &str,
+    ) -> Result<PeriodicReport, Refusal> {
+        if self.delivered_at.is_some() {
+            return Err(refuse(
+                "この報告はすでに提出されています",
+                "this report is delivered already",
+            ));
+        }
+        if today < self.period_to.as_str() {
+            return Err(refuse(
+                format!(
+                    "対象期間 ({} まで) が終わってから提出してください",
+                    self.period_to
+                ),
+                format!("deliver it once the period has ended ({})", self.period_to),
+            ));
+        }
+        if body.trim().is_empty() {
+            return Err(refuse(
+                "報告の本文 (所見・課題・今後の対応) を書いてください",
+                "write the report's text",
+            ));
+        }
+        Ok(PeriodicReport {
+            facts,
+            body: body.trim().to_owned(),
+            delivered_at: Some(at),
+            delivered_by: Some(by.clone()),
+            ..self.clone()
+        })
+    }
+
+    /// The institution acknowledges the delivered report.
+    pub fn acknowledge(
+        &self,
+        by: &UserId,
+        at: Time,
+        comment: &str,
+    ) -> Result<PeriodicReport, Refusal> {
+        if self.delivered_at.is_none() {
+            return Err(refuse(
+                "まだ提出されていない報告は確認できません",
+                "the report is not delivered yet",
+            ));
+        }
+        if self.acknowledged_at.is_some() {
+            return Err(refuse(
+                "この報告はすでに確認済みです",
+                "this report is already acknowledged",
+            ));
+        }
+        Ok(PeriodicReport {
+            acknowledged_at: Some(at),
+            acknowledged_by: Some(by.clone()),
+            comment: comment.trim().to_owned(),
+            ..self.clone()
+        })
+    }
+
+    /// Due and not delivered by `today`.
+    pub fn is_overdue(&self, today: &str) -> bool {
+        self.delivered_at.is_none() && self.due_on.as_str() < today
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1954,6 +2140,140 @@ mod tests {
         assert!(lent.give_back("2026-11-29", "").is_err());
         let back = lent.give_back("2026-12-20", "動作確認済み").unwrap();
         assert!(back.give_back("2026-12-21", "").is_err());
+    }
+
+    #[test]
+    fn a_report_is_delivered_after_its_period_and_acknowledged_once() {
+        let by = UserId::new("editor");
+        let now = Time::now();
+        assert!(
+            PeriodicReport::schedule(
+                ReportKind::Operation,
+                "2026-12-01",
+                "2026-11-01",
+                "2026-12-10"
+            )
+            .is_err()
+        );
+        assert!(
+            PeriodicReport::schedule(
+                ReportKind::Operation,
+                "2026-11-01",
+                "2026-11-30",
+                "2026-11-15"
+            )
+            .unwrap_err()
+            .ja
+            .contains("提出期限")
+        );
+        let r = PeriodicReport::schedule(
+            ReportKind::Operation,
+            "2026-11-01",
+            "2026-11-30",
+            "2026-12-10",
+        )
+        .unwrap();
+        assert!(r.is_overdue("2026-12-11") && !r.is_overdue("2026-12-10"));
+        assert!(r.acknowledge(&by, now, "").is_err());
+        assert!(
+            r.deliver(&by, now, "2026-11-29", Vec::new(), "本文")
+                .unwrap_err()
+                .ja
+                .contains("終わって")
+        );
+        assert!(r.deliver(&by, now, "2026-12-01", Vec::new(), " ").is_err());
+        let delivered = r
+            .deliver(
+                &by,
+                now,
+                "2026-12-01",
+                vec!["持出し 1 件".into()],
+                "異常なし",
+            )
+            .unwrap();
+        assert!(!delivered.is_overdue("2027-01-01"));
+        assert!(
+            delivered
+                .deliver(&by, now, "2026-12-01", Vec::new(), "x")
+                .is_err()
+        );
+        let acknowledged = delivered.acknowledge(&by, now, "確認しました").unwrap();
+        assert!(acknowledged.acknowledge(&by, now, "").is_err());
+    }
+
+    #[test]
+    fn every_kind_of_record_reads_back_as_written() {
+        let now = Time::now();
+        let by = UserId::new("editor");
+        let take_out = requested(true);
+        let incident = Incident::of_loss(&OpId::new("t"), &take_out, "紛失", now)
+            .disclose(&by, now, "開示")
+            .unwrap();
+        let mut patient_device = item(true, true);
+        patient_device.for_patients = true;
+        let bodies = vec![
+            OpBody::LedgerItem(item(true, true)),
+            OpBody::Inventory(
+                Inventory::schedule("2026-12-01", vec![(OpId::new("a"), "A".into(), "B".into())])
+                    .unwrap(),
+            ),
+            OpBody::TakeOut(take_out),
+            OpBody::Incident(incident),
+            OpBody::Disposal(
+                Disposal::record(
+                    None,
+                    NewDisposal {
+                        information: vec!["診療録".into()],
+                        procedure: "手順",
+                        method: "暗号消去",
+                        performed_by: "運用担当",
+                        performed_on: "2026-12-01",
+                        disposer: None,
+                        residual_check: "",
+                        certificate: None,
+                    },
+                    &by,
+                    "2026-12-01",
+                )
+                .unwrap(),
+            ),
+            OpBody::Lending(
+                Lending::lend(
+                    &OpId::new("d"),
+                    &patient_device,
+                    false,
+                    NewLending {
+                        patient_ref: "P-1",
+                        risks_explained: "r",
+                        care_explained: "c",
+                        contact: "x",
+                        consent_on: "2026-12-01",
+                        consent_form: "署名",
+                        lent_on: "2026-12-01",
+                        due_on: "",
+                    },
+                    &by,
+                )
+                .unwrap(),
+            ),
+            OpBody::Report(
+                PeriodicReport::schedule(
+                    ReportKind::Operation,
+                    "2026-11-01",
+                    "2026-11-30",
+                    "2026-12-10",
+                )
+                .unwrap(),
+            ),
+        ];
+        assert_eq!(bodies.len(), OpKind::ALL.len(), "one of each kind");
+        for body in bodies {
+            let record = OpRecord::new(OpId::new("r"), EngagementId::new("e"), &by, now, body);
+            let json = serde_json::to_string(&record).unwrap();
+            let back: OpRecord = serde_json::from_str(&json)
+                .unwrap_or_else(|e| panic!("{:?} does not read back: {e}\n{json}", record.kind()));
+            assert_eq!(back, record);
+        }
     }
 
     #[test]

@@ -1100,23 +1100,28 @@ pub async fn record_disposal<P: Permission>(
     Ok(id)
 }
 
-/// The institution acknowledges a report: a disclosure of an incident, or a disposal.
+/// The institution acknowledges a report: a disclosure of an incident, a disposal, or a
+/// periodic report (with a comment).
 pub async fn acknowledge<P: Permission>(
     state: &AppState,
     e: &Engaged<P>,
     id: &OpId,
     revision: u32,
+    comment: &str,
 ) -> Result<(), AppError> {
+    let comment = check_text(state, "コメント", "the comment", comment, false)?;
     let by = e.auth.user.id.clone();
     let role = e.auth.user.role;
     let ops = Operations::of(state, e).await?;
     let action = match &current(&ops, id, None)?.body {
         OpBody::Disposal(_) => "disposal.acknowledged",
+        OpBody::Report(_) => "report.acknowledged",
         _ => "incident.acknowledged",
     };
     advance(state, e, id, revision, action, |r, now| match &r.body {
         OpBody::Incident(i) => Ok(OpBody::Incident(i.acknowledge(&by, now)?)),
         OpBody::Disposal(d) => Ok(OpBody::Disposal(d.acknowledge(&by, role, now)?)),
+        OpBody::Report(x) => Ok(OpBody::Report(x.acknowledge(&by, now, &comment)?)),
         _ => Err(AppError::bad(
             "この記録には確認する報告がありません",
             "this record has nothing to acknowledge",
@@ -1228,4 +1233,326 @@ pub async fn give_back<P: Permission>(
     )
     .await?;
     Ok(())
+}
+
+/// Schedules a periodic report.
+pub async fn schedule_report<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    kind: ReportKind,
+    from: &str,
+    to: &str,
+    due_on: &str,
+) -> Result<OpId, AppError> {
+    let report = PeriodicReport::schedule(kind, from, to, due_on)?;
+    let record = OpRecord::new(
+        OpId::new(secret::id()),
+        e.engagement.id.clone(),
+        &e.auth.user.id,
+        Time::now(),
+        OpBody::Report(report),
+    );
+    let id = record.id.clone();
+    let ev = event(e, "report.scheduled", &record);
+    state.record(Change::PutOpRecord(record), ev).await?;
+    Ok(id)
+}
+
+/// Whether `time` falls on a day of `from..=to` in Japan.
+fn within(time: Time, from: &str, to: &str) -> bool {
+    let day = time.date_in_japan();
+    day.as_str() >= from && day.as_str() <= to
+}
+
+/// What the records of `from..=to` say, in sentences for the report (Japanese: the report is
+/// the institution's document).
+pub fn facts_of(ops: &Operations, from: &str, to: &str) -> Vec<String> {
+    let take_outs: Vec<&TakeOut> = take_outs_in(ops, from, to)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let count = |s: TakeOutState| take_outs.iter().filter(|t| t.state == s).count();
+    let inventories: Vec<&Inventory> = ops
+        .inventories()
+        .filter(|(_, i)| {
+            i.counted_on
+                .as_deref()
+                .is_some_and(|d| d >= from && d <= to)
+        })
+        .map(|(_, i)| i)
+        .collect();
+    let discrepancies: usize = inventories.iter().map(|i| i.discrepancies().count()).sum();
+    let disposals: Vec<&Disposal> = ops
+        .disposals()
+        .filter(|(_, d)| d.performed_on.as_str() >= from && d.performed_on.as_str() <= to)
+        .map(|(_, d)| d)
+        .collect();
+    let outsourced = disposals.iter().filter(|d| d.disposer.is_some()).count();
+    let lendings = ops
+        .lendings()
+        .filter(|(_, l)| l.lent_on.as_str() >= from && l.lent_on.as_str() <= to)
+        .count();
+    let incidents: Vec<&Incident> = ops
+        .incidents()
+        .filter(|(r, _)| within(r.created_at, from, to))
+        .map(|(_, i)| i)
+        .collect();
+    let open_incidents = ops
+        .incidents()
+        .filter(|(_, i)| i.state == IncidentState::Open)
+        .count();
+    vec![
+        format!(
+            "持出し: {} 件 (返却 {} 件、紛失 {} 件、持出し中 {} 件、承認待ち {} 件、却下 {} 件)",
+            take_outs.len(),
+            count(TakeOutState::Returned),
+            count(TakeOutState::Lost),
+            count(TakeOutState::Out),
+            count(TakeOutState::Requested),
+            count(TakeOutState::Refused)
+        ),
+        format!("棚卸: {} 回 (差異 {} 件)", inventories.len(), discrepancies),
+        format!(
+            "破棄: {} 件 (うち委託 {} 件、いずれも破棄証明書を受領)",
+            disposals.len(),
+            outsourced
+        ),
+        format!("患者への機器の貸出し: {lendings} 件"),
+        format!(
+            "インシデント: 期間中の起票 {} 件、報告時点で対応中 {} 件",
+            incidents.len(),
+            open_incidents
+        ),
+    ]
+}
+
+/// Delivers a report: the facts of its period assembled now, with the provider's text.
+pub async fn deliver_report<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+    body: &str,
+) -> Result<(), AppError> {
+    let body = check_text(state, "報告の本文", "the report's text", body, false)?;
+    let by = e.auth.user.id.clone();
+    let ops = Operations::of(state, e).await?;
+    let status = review::status(state, &e.engagement).await?;
+    let latest = review::latest_share(state, &e.engagement).await?;
+    let version = match &latest {
+        Some(s) => state.store.version(&s.version).await?.map(|v| v.number),
+        None => None,
+    };
+    let mut extra = vec![format!(
+        "リスクアセスメントと合意: {}{}",
+        status.label_ja(),
+        version.map_or_else(String::new, |n| format!(" (共有中の版 {n})"))
+    )];
+    let today = Time::now().date_in_japan();
+    for line in attention_from_model(state, e, &today).await? {
+        extra.push(line.0);
+    }
+    advance(
+        state,
+        e,
+        id,
+        revision,
+        "report.delivered",
+        |r, now| match &r.body {
+            OpBody::Report(report) => {
+                let mut facts = facts_of(&ops, &report.period_from, &report.period_to);
+                facts.extend(extra);
+                Ok(OpBody::Report(
+                    report.deliver(&by, now, &today, facts, &body)?,
+                ))
+            }
+            _ => Err(AppError::bad(
+                "この記録は定期報告ではありません",
+                "this record is not a periodic report",
+            )),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// What the model of the shared version says needs attention by `today`: certifications that
+/// expired or expire within 90 days, continuity drills older than a year or never held. Each
+/// as (Japanese, English).
+pub async fn attention_from_model<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    today: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    let Some((_, model)) = latest_model(state, e).await? else {
+        return Ok(Vec::new());
+    };
+    let Ok(today_date) = today.parse::<jiff::civil::Date>() else {
+        return Ok(Vec::new());
+    };
+    let soon = today_date
+        .checked_add(jiff::Span::new().days(90))
+        .unwrap_or(today_date);
+    let year_ago = today_date
+        .checked_sub(jiff::Span::new().days(365))
+        .unwrap_or(today_date);
+    let mut out = Vec::new();
+    for org in &model.organizations {
+        for c in &org.certifications {
+            let Some(until) = c.valid_until.as_deref() else {
+                continue;
+            };
+            let Ok(date) = until.parse::<jiff::civil::Date>() else {
+                continue;
+            };
+            let label = c.scheme.label();
+            if date < today_date {
+                out.push((
+                    format!(
+                        "認証の有効期限切れ: {} の{} ({until} まで)",
+                        org.name, label.ja
+                    ),
+                    format!(
+                        "certification expired: {} {} (until {until})",
+                        org.name, label.en
+                    ),
+                ));
+            } else if date <= soon {
+                out.push((
+                    format!(
+                        "認証の有効期限が近い: {} の{} ({until} まで)",
+                        org.name, label.ja
+                    ),
+                    format!(
+                        "certification expires soon: {} {} (until {until})",
+                        org.name, label.en
+                    ),
+                ));
+            }
+        }
+    }
+    for c in &model.continuity {
+        let plan: String = c.plan.chars().take(40).collect();
+        match c.last_drill.as_deref().map(str::parse::<jiff::civil::Date>) {
+            Some(Ok(drill)) if drill >= year_ago => {}
+            Some(Ok(_)) | Some(Err(_)) => out.push((
+                format!(
+                    "事業継続計画の訓練が 1 年以上行われていません: {plan}… (前回 {})",
+                    c.last_drill.as_deref().unwrap_or("—")
+                ),
+                format!("no continuity drill for over a year: {plan}…"),
+            )),
+            None => out.push((
+                format!("事業継続計画の訓練の記録がありません: {plan}…"),
+                format!("no continuity drill recorded: {plan}…"),
+            )),
+        }
+    }
+    Ok(out)
+}
+
+/// One thing that needs doing, for the operations page.
+pub struct Attention {
+    pub ja: String,
+    pub en: String,
+    /// The record it concerns, if one.
+    pub record: Option<OpId>,
+}
+
+/// What the records say is due or waiting at `today`: reports past their due day, take-outs
+/// and lendings past their return day, inventories past their day and not counted, disposals
+/// and disclosures awaiting the institution, measures awaiting its verdict.
+pub fn attention(ops: &Operations, today: &str) -> Vec<Attention> {
+    let mut out = Vec::new();
+    let mut add = |ja: String, en: String, record: &OpRecord| {
+        out.push(Attention {
+            ja,
+            en,
+            record: Some(record.id.clone()),
+        })
+    };
+    for r in &ops.records {
+        match &r.body {
+            OpBody::Report(x) if x.is_overdue(today) => add(
+                format!(
+                    "{}の提出期限 ({}) を過ぎています",
+                    x.kind.label_ja(),
+                    x.due_on
+                ),
+                format!("the {} was due on {}", x.kind.label_en(), x.due_on),
+                r,
+            ),
+            OpBody::Report(x) if x.delivered_at.is_some() && x.acknowledged_at.is_none() => add(
+                format!(
+                    "{} ({}〜{}) の医療機関の確認待ち",
+                    x.kind.label_ja(),
+                    x.period_from,
+                    x.period_to
+                ),
+                format!(
+                    "the {} awaits the institution's acknowledgement",
+                    x.kind.label_en()
+                ),
+                r,
+            ),
+            OpBody::TakeOut(t) if t.state == TakeOutState::Out && t.due_on.as_str() < today => add(
+                format!(
+                    "「{}」の返却予定日 ({}) を過ぎています",
+                    t.item_name, t.due_on
+                ),
+                format!("{} was due back on {}", t.item_name, t.due_on),
+                r,
+            ),
+            OpBody::TakeOut(t) if t.state == TakeOutState::Requested => add(
+                format!("「{}」の持出し申請が承認待ちです", t.item_name),
+                format!("the take-out of {} awaits approval", t.item_name),
+                r,
+            ),
+            OpBody::Lending(l)
+                if l.state == LendingState::Lent
+                    && l.due_on.as_deref().is_some_and(|d| d < today) =>
+            {
+                add(
+                    format!(
+                        "患者 {} に貸し出した「{}」の返却予定日を過ぎています",
+                        l.patient_ref, l.item_name
+                    ),
+                    format!("{} lent to {} is overdue", l.item_name, l.patient_ref),
+                    r,
+                )
+            }
+            OpBody::Inventory(i) if !i.closed && i.scheduled_on.as_str() < today => add(
+                format!("{} 予定の棚卸が未実施です", i.scheduled_on),
+                format!("the inventory of {} is not counted", i.scheduled_on),
+                r,
+            ),
+            OpBody::Disposal(d) if d.acknowledged_at.is_none() => add(
+                format!("破棄 ({}) の報告が企画管理者の確認待ちです", d.performed_on),
+                format!("the disposal of {} awaits acknowledgement", d.performed_on),
+                r,
+            ),
+            OpBody::Incident(i) if i.state == IncidentState::Open => {
+                let waiting = if i.disclosures.is_empty() {
+                    ("医療機関への開示が未了", "not disclosed yet")
+                } else if i
+                    .disclosures
+                    .last()
+                    .is_some_and(|d| d.acknowledged_at.is_none())
+                {
+                    ("開示の確認待ち", "disclosure awaits acknowledgement")
+                } else if i.prevention.last().is_some_and(|p| p.verdict.is_none()) {
+                    ("再発防止策の判断待ち", "measures await the verdict")
+                } else {
+                    ("対応中", "open")
+                };
+                add(
+                    format!("インシデント「{}」: {}", i.title, waiting.0),
+                    format!("incident {}: {}", i.title, waiting.1),
+                    r,
+                )
+            }
+            _ => {}
+        }
+    }
+    out
 }

@@ -140,6 +140,11 @@ fn notice_text(t: Tr, key: &str) -> &'static str {
             "The disposal is recorded and awaits the planning manager's acknowledgement.",
         ),
         "lent" => t.pick("貸出しを記録しました。", "The lending is recorded."),
+        "report_scheduled" => t.pick("定期報告を予定しました。", "The report is scheduled."),
+        "report_delivered" => t.pick(
+            "報告を提出しました。医療機関の確認を待っています。",
+            "The report is delivered and awaits acknowledgement.",
+        ),
         "prevention_proposed" => t.pick(
             "原因と再発防止策を提案しました。医療機関の判断を待っています。",
             "The measures are proposed and await the institution's verdict.",

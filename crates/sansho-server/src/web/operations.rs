@@ -123,6 +123,38 @@ async fn take_out_row(state: &AppState, t: Tr, r: &OpRecord, x: &TakeOut) -> Tak
     }
 }
 
+pub struct ReportRow {
+    pub id: String,
+    pub kind: &'static str,
+    pub period: String,
+    pub due_on: String,
+    pub state: &'static str,
+    pub state_class: &'static str,
+}
+
+fn report_row(t: Tr, r: &OpRecord, x: &PeriodicReport, today: &str) -> ReportRow {
+    let (state, state_class) = if x.acknowledged_at.is_some() {
+        (t.pick("確認済み", "acknowledged"), "status status-ok")
+    } else if x.delivered_at.is_some() {
+        (
+            t.pick("提出済み・確認待ち", "delivered"),
+            "status status-wait",
+        )
+    } else if x.is_overdue(today) {
+        (t.pick("提出期限超過", "overdue"), "status status-bad")
+    } else {
+        (t.pick("未提出", "to deliver"), "status status-todo")
+    };
+    ReportRow {
+        id: r.id.to_string(),
+        kind: t.pick(x.kind.label_ja(), x.kind.label_en()),
+        period: format!("{} 〜 {}", x.period_from, x.period_to),
+        due_on: x.due_on.clone(),
+        state,
+        state_class,
+    }
+}
+
 pub struct LendingRow {
     pub id: String,
     pub item: String,
@@ -246,6 +278,9 @@ struct OperationsPage {
     requestable: Vec<(String, String)>,
     /// The provider's other engagements an incident may concern too: (id, institution).
     others: Vec<(String, String)>,
+    reports: Vec<ReportRow>,
+    /// What needs doing: (text, record id or empty).
+    attention: Vec<(String, String)>,
     lendings: Vec<LendingRow>,
     /// Devices for patients that may be lent now.
     lendable: Vec<(String, String)>,
@@ -285,6 +320,31 @@ pub async fn operations(
         .filter(|r| r.item.status == LedgerStatus::InService && !r.out && r.item.for_patients)
         .map(|r| (r.record.id.to_string(), r.item.name.clone()))
         .collect();
+    let now_day = sansho_store::Time::now().date_in_japan();
+    let mut reports: Vec<ReportRow> = all
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            OpBody::Report(x) => Some(report_row(t, r, x, &now_day)),
+            _ => None,
+        })
+        .collect();
+    reports.reverse();
+    let mut attention: Vec<(String, String)> = ops::attention(&all, &now_day)
+        .into_iter()
+        .map(|a| {
+            (
+                t.pick(&a.ja, &a.en).to_owned(),
+                a.record.map(|r| r.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    for (ja, en) in ops::attention_from_model(&state, &e, &now_day)
+        .await
+        .map_err(|x| e.fail(x))?
+    {
+        attention.push((t.pick(&ja, &en).to_owned(), String::new()));
+    }
     let mut lendings: Vec<LendingRow> = all.lendings().map(|(r, x)| lending_row(t, r, x)).collect();
     lendings.reverse();
     let mut disposals: Vec<DisposalRow> =
@@ -347,6 +407,8 @@ pub async fn operations(
         incidents,
         requestable,
         others,
+        reports,
+        attention,
         lendings,
         lendable,
         disposals,
@@ -535,12 +597,24 @@ struct RecordPage {
     awaiting_verdict: bool,
     disposal: Option<DisposalView>,
     lending: Option<LendingView>,
+    report: Option<ReportView>,
     can_provider_work: bool,
     can_operate: bool,
     can_decide: bool,
     can_review: bool,
     can_close: bool,
     today: String,
+}
+
+pub struct ReportView {
+    pub row: ReportRow,
+    pub facts: Vec<String>,
+    pub body: String,
+    pub delivered: String,
+    pub acknowledged: String,
+    pub comment: String,
+    pub to_deliver: bool,
+    pub to_acknowledge: bool,
 }
 
 pub struct DisposalView {
@@ -643,6 +717,7 @@ pub async fn record_page(
         awaiting_verdict: false,
         disposal: None,
         lending: None,
+        report: None,
         can_provider_work: can.provider_work,
         can_operate: can.operate,
         can_decide: can.decide,
@@ -727,6 +802,34 @@ pub async fn record_page(
                     _ => String::new(),
                 },
                 awaiting: d.acknowledged_at.is_none(),
+            });
+        }
+        OpBody::Report(x) => {
+            let today = sansho_store::Time::now().date_in_japan();
+            let named = |at: &Option<sansho_store::Time>, by: &Option<sansho_store::UserId>| {
+                (*at).zip(by.clone())
+            };
+            let delivered = match named(&x.delivered_at, &x.delivered_by) {
+                Some((at, by)) => {
+                    format!("{} · {}", at.in_japan(), ops::user_name(&state, &by).await)
+                }
+                None => String::new(),
+            };
+            let acknowledged = match named(&x.acknowledged_at, &x.acknowledged_by) {
+                Some((at, by)) => {
+                    format!("{} · {}", at.in_japan(), ops::user_name(&state, &by).await)
+                }
+                None => String::new(),
+            };
+            page.report = Some(ReportView {
+                row: report_row(t, &record, x, &today),
+                facts: x.facts.clone(),
+                body: x.body.clone(),
+                delivered,
+                acknowledged,
+                comment: x.comment.clone(),
+                to_deliver: x.delivered_at.is_none(),
+                to_acknowledge: x.delivered_at.is_some() && x.acknowledged_at.is_none(),
             });
         }
         OpBody::Lending(x) => {
@@ -1163,15 +1266,23 @@ pub async fn disclose(
     Ok(back_to(&e, &id, "disclosed"))
 }
 
+#[derive(Deserialize)]
+pub struct AckForm {
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    comment: String,
+}
+
 pub async fn acknowledge(
     State(state): State<AppState>,
     e: Engaged<Review>,
     Path((_, id)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<RevisionForm>,
+    CsrfForm(form): CsrfForm<AckForm>,
 ) -> Result<Response, Failure> {
     let fail = |x: AppError| e.fail(x);
     let revision = revision_of(&form.revision).map_err(fail)?;
-    ops::acknowledge(&state, &e, &OpId::new(&id), revision)
+    ops::acknowledge(&state, &e, &OpId::new(&id), revision, &form.comment)
         .await
         .map_err(fail)?;
     Ok(back_to(&e, &id, "acknowledged_report"))
@@ -1413,4 +1524,63 @@ pub async fn lend(
     };
     let id = ops::lend(&state, &e, input).await.map_err(|x| e.fail(x))?;
     Ok(back_to(&e, id.as_str(), "lent"))
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    period_from: String,
+    #[serde(default)]
+    period_to: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+pub async fn schedule_report(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    CsrfForm(form): CsrfForm<ReportForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let kind = ReportKind::parse(&form.kind).ok_or_else(|| {
+        fail(AppError::bad(
+            "報告の種類を選んでください",
+            "choose the kind of report",
+        ))
+    })?;
+    let id = ops::schedule_report(
+        &state,
+        &e,
+        kind,
+        &form.period_from,
+        &form.period_to,
+        &form.due_on,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(back_to(&e, id.as_str(), "report_scheduled"))
+}
+
+#[derive(Deserialize)]
+pub struct DeliveryForm {
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn deliver_report(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<DeliveryForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    ops::deliver_report(&state, &e, &OpId::new(&id), revision, &form.body)
+        .await
+        .map_err(fail)?;
+    Ok(back_to(&e, &id, "report_delivered"))
 }
