@@ -122,6 +122,10 @@ routes! {
     POST "/engagements/{engagement}/operations/lendings" => web::operations::lend, roles::<Operate>(), "Lend a device to a patient, with explanation and consent";
     POST "/engagements/{engagement}/operations/reports" => web::operations::schedule_report, roles::<ProviderWork>(), "Schedule a periodic report";
     POST "/engagements/{engagement}/operations/{record}/delivery" => web::operations::deliver_report, roles::<ProviderWork>(), "Deliver a periodic report";
+    POST "/engagements/{engagement}/operations/contract-end" => web::operations::start_contract_end, roles::<Approve>(), "Start the contract end: the checklist from the model";
+    POST "/engagements/{engagement}/operations/{record}/lines" => web::operations::complete_line, roles::<ProviderWork>(), "A contract-end line done, with its evidence";
+    POST "/engagements/{engagement}/operations/{record}/confirmation" => web::operations::confirm_contract_end, roles::<Sign>(), "The institution confirms the contract end";
+    POST "/engagements/{engagement}/operations/{record}/seal" => web::operations::seal_contract_end, roles::<Approve>(), "Seal the engagement at its end";
     POST "/engagements/{engagement}/operations/incidents" => web::operations::open_incident, roles::<ProviderWork>(), "Open an incident (in this and other engagements it concerns)";
     POST "/engagements/{engagement}/operations/{record}/steps" => web::operations::incident_step, roles::<ProviderWork>(), "An entry of an incident's timeline";
     POST "/engagements/{engagement}/operations/{record}/disclosure" => web::operations::disclose, roles::<ProviderWork>(), "Disclose an incident's facts to the institution";

@@ -313,7 +313,7 @@ fn valid_body(
             json!({}),
             vec![("revision", "1".into()), ("decision", "approve".into())],
         ),
-        "out" | "count" | "close" | "acknowledgement" => {
+        "out" | "count" | "close" | "acknowledgement" | "confirmation" | "seal" => {
             (json!({}), vec![("revision", "1".into())])
         }
         "steps" => (

@@ -1311,6 +1311,195 @@ async fn disposal_and_lending(backend: Backend) {
     }
 }
 
+/// The end of the contract: the checklist from the model's termination flows, each line done
+/// with its evidence, confirmed by the planning manager, sealed by the provider; after that no
+/// operational record changes.
+async fn a_contract_ended_with_evidence_and_sealed(backend: Backend) {
+    let server = Server::start(backend, "contract_end").await;
+    let demo = server.demo().await;
+    let base = server.url.clone();
+    let engagement = demo.engagement.clone();
+    let ops = format!("/engagements/{engagement}/operations");
+    let editor = login(&base, user(&demo, Role::ProviderEditor), 0).await;
+    let approver = login(&base, user(&demo, Role::ProviderApprover), 0).await;
+    let manager = login(&base, user(&demo, Role::InstitutionSignatory), 0).await;
+    let reviewer = login(&base, user(&demo, Role::InstitutionReviewer), 0).await;
+
+    let r = editor.post(&format!("{ops}/contract-end"), &[]).await;
+    assert_eq!(
+        r.status().as_u16(),
+        403,
+        "only the provider's approver starts it"
+    );
+    let r = approver.post(&format!("{ops}/contract-end"), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let end = record_of(&r);
+    let r = approver.post(&format!("{ops}/contract-end"), &[]).await;
+    assert_eq!(r.status().as_u16(), 409, "one contract end per engagement");
+    let lines = match &records(&server, &engagement).await[0].body {
+        OpBody::ContractEnd(c) => c.lines.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        lines.len() >= 5,
+        "the example's termination flows: {lines:?}"
+    );
+    assert!(lines.iter().all(|l| l.flow.is_some()));
+    let (_, page) = manager.page(&format!("{ops}/{end}")).await;
+    assert!(page.contains("消去・破棄") && page.contains("返却"));
+
+    let pdf: &[u8] = b"%PDF-1.4\n% receipt\n%%EOF\n";
+    let today = sansho_store::Time::now().date_in_japan();
+    // The planning manager cannot confirm an unfinished checklist; a line needs its evidence.
+    refused(
+        &server,
+        &engagement,
+        &manager,
+        &format!("{ops}/{end}/confirmation"),
+        &[("revision", "1")],
+        400,
+        "まだ完了していません",
+    )
+    .await;
+    let r = post_multipart(
+        &editor,
+        &format!("{ops}/{end}/lines"),
+        &[
+            ("revision", "1"),
+            ("line", "0"),
+            ("disposition", "destroy"),
+            ("done_on", &today),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.text().await.unwrap().contains("消去証明書"));
+    for (index, _) in lines.iter().enumerate() {
+        let revision = (index + 1).to_string();
+        let line = index.to_string();
+        let r = post_multipart(
+            &editor,
+            &format!("{ops}/{end}/lines"),
+            &[
+                ("revision", &revision),
+                ("line", &line),
+                ("disposition", "destroy"),
+                ("done_on", &today),
+                ("note", "完了"),
+            ],
+            Some(("証明書.pdf", pdf)),
+        )
+        .await;
+        assert_eq!(r.status().as_u16(), 303, "line {index}");
+    }
+    let revision = (lines.len() + 1).to_string();
+    refused(
+        &server,
+        &engagement,
+        &reviewer,
+        &format!("{ops}/{end}/confirmation"),
+        &[("revision", &revision)],
+        403,
+        "権限がありません",
+    )
+    .await;
+    refused(
+        &server,
+        &engagement,
+        &approver,
+        &format!("{ops}/{end}/seal"),
+        &[("revision", &revision)],
+        400,
+        "医療機関の確認",
+    )
+    .await;
+    let r = manager
+        .post(
+            &format!("{ops}/{end}/confirmation"),
+            &[("revision", &revision)],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let revision = (lines.len() + 2).to_string();
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/{end}/seal"),
+        &[("revision", &revision)],
+        403,
+        "権限がありません",
+    )
+    .await;
+    let checkpoints = server.store().checkpoints().await.unwrap().len();
+    let r = approver
+        .post(&format!("{ops}/{end}/seal"), &[("revision", &revision)])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert!(
+        server.store().checkpoints().await.unwrap().len() > checkpoints,
+        "the seal signs the head"
+    );
+
+    // Sealed: nothing more is recorded, and the pages offer no forms.
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/ledger/seed"),
+        &[],
+        409,
+        "封印",
+    )
+    .await;
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("{ops}/reports"),
+        &[
+            ("kind", "operation"),
+            ("period_from", "2026-11-01"),
+            ("period_to", "2026-11-30"),
+            ("due_on", "2026-12-10"),
+        ],
+        409,
+        "封印",
+    )
+    .await;
+    let (_, page) = editor.page(&ops).await;
+    assert!(
+        page.contains("封印済み") && !page.contains("/operations/ledger/seed"),
+        "no forms once sealed"
+    );
+    let export = sansho_server::service::export::audit(&server.state)
+        .await
+        .unwrap();
+    let verification =
+        sansho_store::audit::verify(&export, Some(&server.state.keys.public_key_hex()));
+    assert!(verification.is_intact(), "{:?}", verification.problems);
+    let actions: Vec<&str> = export.entries.iter().map(|e| e.action.as_str()).collect();
+    for expected in [
+        "contract_end.started",
+        "contract_end.line_done",
+        "contract_end.confirmed",
+        "contract_end.sealed",
+    ] {
+        assert!(actions.contains(&expected), "the log records {expected}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contract_ended_with_evidence_and_sealed_on_sqlite() {
+    a_contract_ended_with_evidence_and_sealed(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contract_ended_with_evidence_and_sealed_on_postgres() {
+    a_contract_ended_with_evidence_and_sealed(Backend::Postgres).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disposal_and_lending_on_sqlite() {
     disposal_and_lending(Backend::Sqlite).await;

@@ -59,10 +59,11 @@ pub enum OpKind {
     Disposal,
     Lending,
     Report,
+    ContractEnd,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 7] = [
+    pub const ALL: [OpKind; 8] = [
         OpKind::LedgerItem,
         OpKind::Inventory,
         OpKind::TakeOut,
@@ -70,6 +71,7 @@ impl OpKind {
         OpKind::Disposal,
         OpKind::Lending,
         OpKind::Report,
+        OpKind::ContractEnd,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +83,7 @@ impl OpKind {
             OpKind::Disposal => "disposal",
             OpKind::Lending => "lending",
             OpKind::Report => "report",
+            OpKind::ContractEnd => "contract_end",
         }
     }
 
@@ -97,6 +100,7 @@ impl OpKind {
             OpKind::Disposal => "破棄",
             OpKind::Lending => "患者への貸出し",
             OpKind::Report => "定期報告",
+            OpKind::ContractEnd => "契約終了",
         }
     }
 
@@ -109,6 +113,7 @@ impl OpKind {
             OpKind::Disposal => "disposal",
             OpKind::Lending => "lending to a patient",
             OpKind::Report => "periodic report",
+            OpKind::ContractEnd => "contract end",
         }
     }
 }
@@ -168,6 +173,7 @@ impl OpRecord {
             OpBody::Disposal(_) => OpKind::Disposal,
             OpBody::Lending(_) => OpKind::Lending,
             OpBody::Report(_) => OpKind::Report,
+            OpBody::ContractEnd(_) => OpKind::ContractEnd,
         }
     }
 }
@@ -184,6 +190,7 @@ pub enum OpBody {
     Disposal(Disposal),
     Lending(Lending),
     Report(PeriodicReport),
+    ContractEnd(ContractEnd),
 }
 
 /// Where a ledger item stands. Whether it is out at the moment is not stored here: it follows
@@ -1691,6 +1698,211 @@ impl PeriodicReport {
     }
 }
 
+/// What happens to a data set or device at contract end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// 返却: back to the institution.
+    Return,
+    /// 移行: to the next provider.
+    Transfer,
+    /// 消去・破棄: destroyed.
+    Destroy,
+}
+
+impl Disposition {
+    pub const ALL: [Disposition; 3] = [
+        Disposition::Return,
+        Disposition::Transfer,
+        Disposition::Destroy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Return => "return",
+            Disposition::Transfer => "transfer",
+            Disposition::Destroy => "destroy",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == text)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Disposition::Return => "返却",
+            Disposition::Transfer => "移行 (次の事業者へ)",
+            Disposition::Destroy => "消去・破棄",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Disposition::Return => "return",
+            Disposition::Transfer => "transfer",
+            Disposition::Destroy => "destroy",
+        }
+    }
+
+    /// The evidence it needs, in words.
+    pub fn evidence_ja(self) -> &'static str {
+        match self {
+            Disposition::Return => "受領書",
+            Disposition::Transfer => "移行先の受領書",
+            Disposition::Destroy => "消去証明書",
+        }
+    }
+}
+
+/// One line of the contract-end checklist: a data set or device, what happens to it, when it
+/// was done and the evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosureLine {
+    pub subject: String,
+    /// The model's termination flow it comes from, if any.
+    pub flow: Option<String>,
+    pub disposition: Disposition,
+    pub done_on: Option<String>,
+    pub note: String,
+    pub evidence: Option<Evidence>,
+}
+
+/// The end of the contract (契約終了): the agreed procedure as a checklist, each line done with
+/// its evidence, confirmed by the institution's planning manager, then the engagement sealed:
+/// no operational record changes after that.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractEnd {
+    pub lines: Vec<ClosureLine>,
+    pub confirmed_at: Option<Time>,
+    pub confirmed_by: Option<UserId>,
+    pub sealed_at: Option<Time>,
+    pub sealed_by: Option<UserId>,
+}
+
+impl ContractEnd {
+    /// The checklist, from `(subject, flow, disposition)` lines.
+    pub fn start(
+        lines: Vec<(String, Option<String>, Disposition)>,
+    ) -> Result<ContractEnd, Refusal> {
+        if lines.is_empty() {
+            return Err(refuse(
+                "契約終了時の手順がモデルにも台帳にもありません。モデルに契約終了の情報流 (phase: termination) を記述してください",
+                "neither the model (termination flows) nor the ledger gives anything to return or destroy",
+            ));
+        }
+        Ok(ContractEnd {
+            lines: lines
+                .into_iter()
+                .map(|(subject, flow, disposition)| ClosureLine {
+                    subject,
+                    flow,
+                    disposition,
+                    done_on: None,
+                    note: String::new(),
+                    evidence: None,
+                })
+                .collect(),
+            confirmed_at: None,
+            confirmed_by: None,
+            sealed_at: None,
+            sealed_by: None,
+        })
+    }
+
+    /// Records line `index` as done on `done_on` with its evidence (or the evidence it has).
+    pub fn complete(
+        &self,
+        index: usize,
+        disposition: Disposition,
+        done_on: &str,
+        note: &str,
+        evidence: Option<Evidence>,
+        today: &str,
+    ) -> Result<ContractEnd, Refusal> {
+        if self.confirmed_at.is_some() {
+            return Err(refuse(
+                "医療機関が確認した後は変更できません",
+                "the institution has confirmed: nothing changes now",
+            ));
+        }
+        let Some(line) = self.lines.get(index) else {
+            return Err(refuse(
+                "その項目はチェックリストにありません",
+                "no such line",
+            ));
+        };
+        let done_on = parse_day(done_on, "実施日", "the date")?;
+        if done_on.as_str() > today {
+            return Err(refuse(
+                format!("実施日 {done_on} が未来になっています"),
+                format!("the date {done_on} is in the future"),
+            ));
+        }
+        let Some(evidence) = evidence.or_else(|| line.evidence.clone()) else {
+            return Err(refuse(
+                format!(
+                    "「{}」の{}を添付してください",
+                    line.subject,
+                    disposition.evidence_ja()
+                ),
+                format!("attach the evidence for {}", line.subject),
+            ));
+        };
+        let mut next = self.clone();
+        next.lines[index] = ClosureLine {
+            disposition,
+            done_on: Some(done_on),
+            note: note.trim().to_owned(),
+            evidence: Some(evidence),
+            ..line.clone()
+        };
+        Ok(next)
+    }
+
+    /// The institution's planning manager confirms that every line is done.
+    pub fn confirm(&self, by: &UserId, role: Role, at: Time) -> Result<ContractEnd, Refusal> {
+        if role != Role::InstitutionSignatory {
+            return Err(refuse(
+                "契約終了の確認は医療機関の企画管理者 (署名権限者) が行います",
+                "the institution's planning manager (signatory) confirms",
+            ));
+        }
+        if self.confirmed_at.is_some() {
+            return Err(refuse("すでに確認済みです", "already confirmed"));
+        }
+        if let Some(line) = self.lines.iter().find(|l| l.done_on.is_none()) {
+            return Err(refuse(
+                format!("「{}」がまだ完了していません", line.subject),
+                format!("{} is not done yet", line.subject),
+            ));
+        }
+        Ok(ContractEnd {
+            confirmed_at: Some(at),
+            confirmed_by: Some(by.clone()),
+            ..self.clone()
+        })
+    }
+
+    /// The provider seals the engagement once the institution has confirmed.
+    pub fn seal(&self, by: &UserId, at: Time) -> Result<ContractEnd, Refusal> {
+        if self.confirmed_at.is_none() {
+            return Err(refuse(
+                "医療機関の確認の後に封印できます",
+                "seal once the institution has confirmed",
+            ));
+        }
+        if self.sealed_at.is_some() {
+            return Err(refuse("すでに封印されています", "already sealed"));
+        }
+        Ok(ContractEnd {
+            sealed_at: Some(at),
+            sealed_by: Some(by.clone()),
+            ..self.clone()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2265,6 +2477,14 @@ mod tests {
                 )
                 .unwrap(),
             ),
+            OpBody::ContractEnd(
+                ContractEnd::start(vec![(
+                    "返却データ".into(),
+                    Some("TM-01".into()),
+                    Disposition::Return,
+                )])
+                .unwrap(),
+            ),
         ];
         assert_eq!(bodies.len(), OpKind::ALL.len(), "one of each kind");
         for body in bodies {
@@ -2274,6 +2494,62 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{:?} does not read back: {e}\n{json}", record.kind()));
             assert_eq!(back, record);
         }
+    }
+
+    #[test]
+    fn a_contract_ends_line_by_line_with_evidence_then_is_confirmed_and_sealed() {
+        let by = UserId::new("editor");
+        let now = Time::now();
+        assert!(ContractEnd::start(Vec::new()).is_err());
+        let end = ContractEnd::start(vec![
+            (
+                "返却データ".into(),
+                Some("TM-01".into()),
+                Disposition::Return,
+            ),
+            ("バックアップ".into(), None, Disposition::Destroy),
+        ])
+        .unwrap();
+        let receipt = Evidence {
+            attachment: crate::ids::AttachmentId::new("a"),
+            filename: "受領書.pdf".into(),
+            sha256: "00".into(),
+            size: 1,
+        };
+        let day = "2026-12-01";
+        assert!(end.seal(&by, now).is_err());
+        let missing = end.complete(0, Disposition::Return, day, "", None, day);
+        assert!(missing.unwrap_err().ja.contains("受領書"));
+        assert!(
+            end.complete(5, Disposition::Return, day, "", None, day)
+                .is_err()
+        );
+        let future = end.complete(
+            0,
+            Disposition::Return,
+            "2026-12-02",
+            "",
+            Some(receipt.clone()),
+            day,
+        );
+        assert!(future.is_err());
+        let one = end
+            .complete(0, Disposition::Return, day, "", Some(receipt.clone()), day)
+            .unwrap();
+        let early = one.confirm(&by, Role::InstitutionSignatory, now);
+        assert!(early.unwrap_err().ja.contains("バックアップ"));
+        let both = one
+            .complete(1, Disposition::Destroy, day, "暗号消去", Some(receipt), day)
+            .unwrap();
+        assert!(both.confirm(&by, Role::InstitutionReviewer, now).is_err());
+        let confirmed = both.confirm(&by, Role::InstitutionSignatory, now).unwrap();
+        assert!(
+            confirmed
+                .complete(1, Disposition::Destroy, day, "", None, day)
+                .is_err()
+        );
+        let sealed = confirmed.seal(&by, now).unwrap();
+        assert!(sealed.seal(&by, now).is_err());
     }
 
     #[test]

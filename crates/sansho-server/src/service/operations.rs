@@ -51,6 +51,35 @@ impl Operations {
         })
     }
 
+    /// The records, for a step that writes: refused once the engagement is sealed at its end.
+    pub async fn for_writing<P: Permission>(
+        state: &AppState,
+        e: &Engaged<P>,
+    ) -> Result<Operations, AppError> {
+        let ops = Self::of(state, e).await?;
+        if ops.sealed() {
+            return Err(AppError::conflict(
+                "この契約は終了し、記録は封印されています。これ以上の記録はできません",
+                "the contract has ended and its records are sealed",
+            ));
+        }
+        Ok(ops)
+    }
+
+    /// Whether the engagement's contract end is sealed.
+    pub fn sealed(&self) -> bool {
+        self.records
+            .iter()
+            .any(|r| matches!(&r.body, OpBody::ContractEnd(c) if c.sealed_at.is_some()))
+    }
+
+    pub fn contract_end(&self) -> Option<(&OpRecord, &ContractEnd)> {
+        self.records.iter().find_map(|r| match &r.body {
+            OpBody::ContractEnd(c) => Some((r, c)),
+            _ => None,
+        })
+    }
+
     pub fn find(&self, id: &OpId) -> Option<&OpRecord> {
         self.records.iter().find(|r| r.id == *id)
     }
@@ -273,7 +302,7 @@ pub async fn seed_ledger<P: Permission>(
             "no version is shared yet: share one before making the ledger",
         )
     })?;
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let known: BTreeSet<String> = ops
         .ledger()
         .into_iter()
@@ -354,6 +383,7 @@ pub async fn add_ledger_item<P: Permission>(
     e: &Engaged<P>,
     input: NewLedgerItem,
 ) -> Result<OpId, AppError> {
+    Operations::for_writing(state, e).await?;
     let name = check_text(state, "名称", "the name", &input.name, true)?;
     let category = check_text(state, "種別", "the kind", &input.category, true)?;
     let location = check_text(state, "保管場所", "the location", &input.location, true)?;
@@ -430,7 +460,7 @@ pub async fn request_take_out<P: Permission>(
         &input.destination,
         true,
     )?;
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let item_record = current(&ops, &input.item, None)?;
     let OpBody::LedgerItem(item) = &item_record.body else {
         return Err(AppError::bad(
@@ -484,7 +514,7 @@ pub async fn decide_take_out<P: Permission>(
     note: &str,
 ) -> Result<(), AppError> {
     let note = check_text(state, "承認者のコメント", "the comment", note, false)?;
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let record = current(&ops, id, Some(revision))?;
     let now = Time::now();
     let decided =
@@ -507,7 +537,7 @@ pub async fn take_out<P: Permission>(
     id: &OpId,
     revision: u32,
 ) -> Result<(), AppError> {
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let record = current(&ops, id, Some(revision))?;
     let now = Time::now();
     let out = take_out_of(record)?.take_out(now)?;
@@ -528,7 +558,7 @@ pub async fn come_back<P: Permission>(
     note: &str,
 ) -> Result<Option<OpId>, AppError> {
     let note = check_text(state, "返却時の確認・紛失の状況", "the note", note, false)?;
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let record = current(&ops, id, Some(revision))?;
     let t = take_out_of(record)?;
     let now = Time::now();
@@ -571,7 +601,7 @@ pub async fn schedule_inventory<P: Permission>(
     e: &Engaged<P>,
     scheduled_on: &str,
 ) -> Result<OpId, AppError> {
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let items = ops
         .ledger()
         .into_iter()
@@ -606,7 +636,7 @@ pub async fn count_inventory<P: Permission>(
         let note = check_text(state, "備考", "the note", &note, false)?;
         checked.push((item, found, note));
     }
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let record = current(&ops, id, Some(revision))?;
     let OpBody::Inventory(inventory) = &record.body else {
         return Err(AppError::bad(
@@ -688,7 +718,7 @@ async fn advance<P: Permission>(
     action: &str,
     step: impl FnOnce(&OpRecord, Time) -> Result<OpBody, AppError>,
 ) -> Result<OpRecord, AppError> {
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let record = current(&ops, id, Some(revision))?;
     let now = Time::now();
     let body = step(record, now)?;
@@ -727,6 +757,7 @@ pub async fn open_incident<P: Permission>(
     e: &Engaged<P>,
     input: OpenIncident,
 ) -> Result<Vec<OpId>, AppError> {
+    Operations::for_writing(state, e).await?;
     let title = check_text(state, "件名", "the title", &input.title, true)?;
     let what = check_text(
         state,
@@ -986,7 +1017,7 @@ pub async fn record_disposal<P: Permission>(
     e: &Engaged<P>,
     input: DisposalInput,
 ) -> Result<OpId, AppError> {
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let item = match &input.item {
         Some(id) => {
             let record = current(&ops, id, None)?;
@@ -1112,7 +1143,7 @@ pub async fn acknowledge<P: Permission>(
     let comment = check_text(state, "コメント", "the comment", comment, false)?;
     let by = e.auth.user.id.clone();
     let role = e.auth.user.role;
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let action = match &current(&ops, id, None)?.body {
         OpBody::Disposal(_) => "disposal.acknowledged",
         OpBody::Report(_) => "report.acknowledged",
@@ -1156,7 +1187,7 @@ pub async fn lend<P: Permission>(
             "choose the device from the ledger",
         ));
     }
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let item_record = current(&ops, &input.item, None)?;
     let OpBody::LedgerItem(item) = &item_record.body else {
         return Err(AppError::bad(
@@ -1244,6 +1275,7 @@ pub async fn schedule_report<P: Permission>(
     to: &str,
     due_on: &str,
 ) -> Result<OpId, AppError> {
+    Operations::for_writing(state, e).await?;
     let report = PeriodicReport::schedule(kind, from, to, due_on)?;
     let record = OpRecord::new(
         OpId::new(secret::id()),
@@ -1336,7 +1368,7 @@ pub async fn deliver_report<P: Permission>(
 ) -> Result<(), AppError> {
     let body = check_text(state, "報告の本文", "the report's text", body, false)?;
     let by = e.auth.user.id.clone();
-    let ops = Operations::of(state, e).await?;
+    let ops = Operations::for_writing(state, e).await?;
     let status = review::status(state, &e.engagement).await?;
     let latest = review::latest_share(state, &e.engagement).await?;
     let version = match &latest {
@@ -1555,4 +1587,194 @@ pub fn attention(ops: &Operations, today: &str) -> Vec<Attention> {
         }
     }
     out
+}
+
+/// Starts the contract end: the checklist from the model's termination flows (what each does
+/// to which information: returned, transferred or destroyed) and every ledger item still in
+/// service. One per engagement.
+pub async fn start_contract_end<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+) -> Result<OpId, AppError> {
+    let ops = Operations::for_writing(state, e).await?;
+    if let Some((r, _)) = ops.contract_end() {
+        return Err(AppError::conflict(
+            format!("契約終了の手続きはすでに始まっています ({})", r.id),
+            "the contract end has started already",
+        ));
+    }
+    let mut lines = Vec::new();
+    if let Some((_, model)) = latest_model(state, e).await? {
+        use sansho_core::vocab::{Operation, Phase};
+        for flow in model.flows.iter().filter(|f| f.phase == Phase::Termination) {
+            let what: Vec<&str> = flow
+                .what
+                .iter()
+                .map(|i| model.information[*i].name.as_str())
+                .collect();
+            let disposition = if flow.how.iter().any(|o| matches!(o, Operation::Transfer)) {
+                Disposition::Transfer
+            } else if flow
+                .how
+                .iter()
+                .any(|o| matches!(o, Operation::Return | Operation::Export))
+            {
+                Disposition::Return
+            } else {
+                Disposition::Destroy
+            };
+            lines.push((
+                format!("{} ({})", what.join("、"), model.assets[flow.which].name),
+                Some(flow.id.clone()),
+                disposition,
+            ));
+        }
+    }
+    for row in ops.ledger() {
+        if row.item.status == LedgerStatus::InService {
+            lines.push((
+                format!("台帳: {}", row.item.name),
+                None,
+                Disposition::Destroy,
+            ));
+        }
+    }
+    let end = ContractEnd::start(lines)?;
+    let record = OpRecord::new(
+        OpId::new(secret::id()),
+        e.engagement.id.clone(),
+        &e.auth.user.id,
+        Time::now(),
+        OpBody::ContractEnd(end),
+    );
+    let id = record.id.clone();
+    let ev = event(e, "contract_end.started", &record);
+    state.record(Change::PutOpRecord(record), ev).await?;
+    Ok(id)
+}
+
+/// One line of the checklist done, with its evidence (stored in the same transaction).
+#[allow(clippy::too_many_arguments)]
+pub async fn complete_line<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+    index: usize,
+    disposition: Disposition,
+    done_on: &str,
+    note: &str,
+    evidence: Option<Upload>,
+) -> Result<(), AppError> {
+    let note = check_text(state, "備考", "the note", note, false)?;
+    let ops = Operations::for_writing(state, e).await?;
+    let record = current(&ops, id, Some(revision))?;
+    let OpBody::ContractEnd(end) = &record.body else {
+        return Err(AppError::bad(
+            "この記録は契約終了ではありません",
+            "this record is not a contract end",
+        ));
+    };
+    let now = Time::now();
+    let mut changes = Vec::new();
+    let evidence = match &evidence {
+        Some(upload) => {
+            let (filename, media_type) = evidence_file(state, upload)?;
+            let attachment = sansho_store::records::Attachment {
+                id: sansho_store::AttachmentId::new(secret::id()),
+                engagement: e.engagement.id.clone(),
+                filename: filename.clone(),
+                media_type: media_type.to_owned(),
+                sha256: sansho_store::records::sha256_hex(&upload.bytes),
+                size: upload.bytes.len() as u64,
+                uploaded_by: e.auth.user.id.clone(),
+                at: now,
+            };
+            let evidence = Evidence {
+                attachment: attachment.id.clone(),
+                filename,
+                sha256: attachment.sha256.clone(),
+                size: attachment.size,
+            };
+            let ev = e.event(
+                "attachment.added",
+                serde_json::json!({"attachment": attachment.id, "filename": attachment.filename, "sha256": attachment.sha256, "size": attachment.size}),
+            );
+            changes.push((
+                Change::AddAttachment {
+                    attachment,
+                    bytes: upload.bytes.clone(),
+                },
+                ev,
+            ));
+            Some(evidence)
+        }
+        None => None,
+    };
+    let next_end = end.complete(
+        index,
+        disposition,
+        done_on,
+        &note,
+        evidence,
+        &now.date_in_japan(),
+    )?;
+    let next = record.next(&e.auth.user.id, now, OpBody::ContractEnd(next_end));
+    changes.push(put(event(e, "contract_end.line_done", &next), next));
+    state.record_all(changes).await?;
+    Ok(())
+}
+
+/// The institution's planning manager confirms the checklist.
+pub async fn confirm_contract_end<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+) -> Result<(), AppError> {
+    let by = e.auth.user.id.clone();
+    let role = e.auth.user.role;
+    advance(
+        state,
+        e,
+        id,
+        revision,
+        "contract_end.confirmed",
+        |r, now| match &r.body {
+            OpBody::ContractEnd(c) => Ok(OpBody::ContractEnd(c.confirm(&by, role, now)?)),
+            _ => Err(AppError::bad(
+                "この記録は契約終了ではありません",
+                "this record is not a contract end",
+            )),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The provider seals the engagement: the last operational step, signed as the chain head.
+pub async fn seal_contract_end<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    id: &OpId,
+    revision: u32,
+) -> Result<(), AppError> {
+    let by = e.auth.user.id.clone();
+    advance(
+        state,
+        e,
+        id,
+        revision,
+        "contract_end.sealed",
+        |r, now| match &r.body {
+            OpBody::ContractEnd(c) => Ok(OpBody::ContractEnd(c.seal(&by, now)?)),
+            _ => Err(AppError::bad(
+                "この記録は契約終了ではありません",
+                "this record is not a contract end",
+            )),
+        },
+    )
+    .await?;
+    state.checkpoint_head().await?;
+    Ok(())
 }

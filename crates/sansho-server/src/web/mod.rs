@@ -140,6 +140,19 @@ fn notice_text(t: Tr, key: &str) -> &'static str {
             "The disposal is recorded and awaits the planning manager's acknowledgement.",
         ),
         "lent" => t.pick("貸出しを記録しました。", "The lending is recorded."),
+        "contract_end_started" => t.pick(
+            "契約終了のチェックリストを作成しました。",
+            "The contract-end checklist is made.",
+        ),
+        "line_done" => t.pick("項目の完了を記録しました。", "The line is recorded."),
+        "contract_end_confirmed" => t.pick(
+            "契約終了の手続きを確認しました。",
+            "The contract end is confirmed.",
+        ),
+        "contract_end_sealed" => t.pick(
+            "契約を終了し、記録を封印しました。",
+            "The engagement is closed and its records sealed.",
+        ),
         "report_scheduled" => t.pick("定期報告を予定しました。", "The report is scheduled."),
         "report_delivered" => t.pick(
             "報告を提出しました。医療機関の確認を待っています。",

@@ -246,19 +246,26 @@ fn incident_row(t: Tr, r: &OpRecord, i: &Incident) -> IncidentRow {
     }
 }
 
-/// What the person may do here.
+/// What the person may do here; nothing once the engagement is sealed.
 struct Abilities {
     provider_work: bool,
     operate: bool,
     decide: bool,
+    review: bool,
+    approve: bool,
+    sign: bool,
 }
 
-fn abilities<P: Permission>(e: &Engaged<P>) -> Abilities {
+fn abilities<P: Permission>(e: &Engaged<P>, sealed: bool) -> Abilities {
     let role = e.auth.user.role;
+    let open = !sealed;
     Abilities {
-        provider_work: role.is_provider() && e.is_provider(),
-        operate: role != Role::Auditor,
-        decide: matches!(role, Role::ProviderApprover | Role::InstitutionSignatory),
+        provider_work: open && role.is_provider() && e.is_provider(),
+        operate: open && role != Role::Auditor,
+        decide: open && matches!(role, Role::ProviderApprover | Role::InstitutionSignatory),
+        review: open && role.is_institution(),
+        approve: open && role == Role::ProviderApprover,
+        sign: open && role == Role::InstitutionSignatory,
     }
 }
 
@@ -279,6 +286,9 @@ struct OperationsPage {
     /// The provider's other engagements an incident may concern too: (id, institution).
     others: Vec<(String, String)>,
     reports: Vec<ReportRow>,
+    /// The contract end, if started: (record id, lines done, lines, sealed).
+    contract_end: Option<(String, usize, usize, bool)>,
+    can_approve: bool,
     /// What needs doing: (text, record id or empty).
     attention: Vec<(String, String)>,
     lendings: Vec<LendingRow>,
@@ -372,7 +382,7 @@ pub async fn operations(
         .map(|(r, i)| incident_row(t, r, i))
         .collect::<Vec<_>>();
     incidents.reverse();
-    let can = abilities(&e);
+    let can = abilities(&e, all.sealed());
     let today = sansho_store::Time::now().date_in_japan();
     let mut others = Vec::new();
     if can.provider_work {
@@ -408,6 +418,15 @@ pub async fn operations(
         requestable,
         others,
         reports,
+        contract_end: all.contract_end().map(|(r, c)| {
+            (
+                r.id.to_string(),
+                c.lines.iter().filter(|l| l.done_on.is_some()).count(),
+                c.lines.len(),
+                c.sealed_at.is_some(),
+            )
+        }),
+        can_approve: can.approve,
         attention,
         lendings,
         lendable,
@@ -603,7 +622,31 @@ struct RecordPage {
     can_decide: bool,
     can_review: bool,
     can_close: bool,
+    can_sign: bool,
+    contract_end: Option<ContractEndView>,
     today: String,
+}
+
+pub struct LineView {
+    pub index: usize,
+    pub subject: String,
+    pub flow: String,
+    pub disposition: &'static str,
+    pub disposition_key: &'static str,
+    pub evidence_label: &'static str,
+    pub done_on: String,
+    pub note: String,
+    pub evidence: Option<(String, String, String)>,
+}
+
+pub struct ContractEndView {
+    pub lines: Vec<LineView>,
+    pub done: usize,
+    pub confirmed: String,
+    pub sealed: String,
+    pub to_confirm: bool,
+    pub to_seal: bool,
+    pub editable: bool,
 }
 
 pub struct ReportView {
@@ -677,7 +720,7 @@ pub async fn record_page(
     let (all, record) = ops::record(&state, &e, &OpId::new(id))
         .await
         .map_err(|x| e.fail(x))?;
-    let can = abilities(&e);
+    let can = abilities(&e, all.sealed());
     let mut page = RecordPage {
         l,
         t,
@@ -721,8 +764,10 @@ pub async fn record_page(
         can_provider_work: can.provider_work,
         can_operate: can.operate,
         can_decide: can.decide,
-        can_review: e.auth.user.role.is_institution(),
-        can_close: e.auth.user.role == Role::ProviderApprover,
+        can_review: can.review,
+        can_close: can.approve,
+        can_sign: can.sign,
+        contract_end: None,
         today: sansho_store::Time::now().date_in_japan(),
     };
     match &record.body {
@@ -802,6 +847,55 @@ pub async fn record_page(
                     _ => String::new(),
                 },
                 awaiting: d.acknowledged_at.is_none(),
+            });
+        }
+        OpBody::ContractEnd(c) => {
+            let who = |at: &Option<sansho_store::Time>, by: &Option<sansho_store::UserId>| {
+                (*at).zip(by.clone())
+            };
+            let confirmed = match who(&c.confirmed_at, &c.confirmed_by) {
+                Some((at, by)) => {
+                    format!("{} · {}", at.in_japan(), ops::user_name(&state, &by).await)
+                }
+                None => String::new(),
+            };
+            let sealed = match who(&c.sealed_at, &c.sealed_by) {
+                Some((at, by)) => {
+                    format!("{} · {}", at.in_japan(), ops::user_name(&state, &by).await)
+                }
+                None => String::new(),
+            };
+            let lines: Vec<LineView> = c
+                .lines
+                .iter()
+                .enumerate()
+                .map(|(index, l)| LineView {
+                    index,
+                    subject: l.subject.clone(),
+                    flow: l.flow.clone().unwrap_or_default(),
+                    disposition: t.pick(l.disposition.label_ja(), l.disposition.label_en()),
+                    disposition_key: l.disposition.as_str(),
+                    evidence_label: l.disposition.evidence_ja(),
+                    done_on: l.done_on.clone().unwrap_or_default(),
+                    note: l.note.clone(),
+                    evidence: l.evidence.as_ref().map(|x| {
+                        (
+                            x.attachment.to_string(),
+                            x.filename.clone(),
+                            x.sha256.clone(),
+                        )
+                    }),
+                })
+                .collect();
+            let done = lines.iter().filter(|l| !l.done_on.is_empty()).count();
+            page.contract_end = Some(ContractEndView {
+                to_confirm: c.confirmed_at.is_none() && done == lines.len(),
+                to_seal: c.confirmed_at.is_some() && c.sealed_at.is_none(),
+                editable: c.confirmed_at.is_none(),
+                done,
+                lines,
+                confirmed,
+                sealed,
             });
         }
         OpBody::Report(x) => {
@@ -1583,4 +1677,107 @@ pub async fn deliver_report(
         .await
         .map_err(fail)?;
     Ok(back_to(&e, &id, "report_delivered"))
+}
+
+pub async fn start_contract_end(
+    State(state): State<AppState>,
+    e: Engaged<Approve>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, Failure> {
+    let id = ops::start_contract_end(&state, &e)
+        .await
+        .map_err(|x| e.fail(x))?;
+    Ok(back_to(&e, id.as_str(), "contract_end_started"))
+}
+
+/// A checklist line done, as multipart (it carries the evidence). The record is looked up
+/// before the body is read, so another engagement's record answers 404 whatever the body.
+pub async fn complete_line(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    Path((_, id)): Path<(String, String)>,
+    request: axum::extract::Request,
+) -> Result<Response, Failure> {
+    use axum::extract::FromRequest as _;
+    let fail = |x: AppError| e.fail(x);
+    ops::record(&state, &e, &OpId::new(&id))
+        .await
+        .map_err(fail)?;
+    let mut form = axum::extract::Multipart::from_request(request, &state)
+        .await
+        .map_err(|x| {
+            fail(AppError::bad(
+                format!("フォームを読み取れません: {x}"),
+                format!("cannot read the form: {x}"),
+            ))
+        })?;
+    let (fields, upload) =
+        crate::web::read_multipart(&mut form, state.config.limits.attachment_bytes)
+            .await
+            .map_err(fail)?;
+    let one = |k: &str| {
+        fields
+            .get(k)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    if e.auth.csrf().is_empty() || !crate::auth::secret::same(e.auth.csrf(), &one("csrf")) {
+        return Err(fail(AppError::Csrf));
+    }
+    let revision = revision_of(&one("revision")).map_err(fail)?;
+    let index: usize = one("line").parse().map_err(|_| {
+        fail(AppError::bad(
+            "チェックリストの項目が指定されていません",
+            "no checklist line given",
+        ))
+    })?;
+    let disposition = Disposition::parse(&one("disposition")).ok_or_else(|| {
+        fail(AppError::bad(
+            "返却・移行・消去のいずれかを選んでください",
+            "choose return, transfer or destroy",
+        ))
+    })?;
+    ops::complete_line(
+        &state,
+        &e,
+        &OpId::new(&id),
+        revision,
+        index,
+        disposition,
+        &one("done_on"),
+        &one("note"),
+        upload,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(back_to(&e, &id, "line_done"))
+}
+
+pub async fn confirm_contract_end(
+    State(state): State<AppState>,
+    e: Engaged<crate::access::Sign>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<RevisionForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    ops::confirm_contract_end(&state, &e, &OpId::new(&id), revision)
+        .await
+        .map_err(fail)?;
+    Ok(back_to(&e, &id, "contract_end_confirmed"))
+}
+
+pub async fn seal_contract_end(
+    State(state): State<AppState>,
+    e: Engaged<Approve>,
+    Path((_, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<RevisionForm>,
+) -> Result<Response, Failure> {
+    let fail = |x: AppError| e.fail(x);
+    let revision = revision_of(&form.revision).map_err(fail)?;
+    ops::seal_contract_end(&state, &e, &OpId::new(&id), revision)
+        .await
+        .map_err(fail)?;
+    Ok(back_to(&e, &id, "contract_end_sealed"))
 }
