@@ -510,6 +510,13 @@ async fn the_operation_phase(backend: Backend) {
     let own =
         sansho_store::audit::verify_engagement(&kept, Some(&server.state.keys.public_key_hex()));
     assert!(own.is_intact(), "{:?}", own.problems);
+    let (_, printable) = manager
+        .page(&format!("/engagements/{engagement}/record"))
+        .await;
+    assert!(
+        printable.contains("運用記録") && printable.contains("持出し中の紛失"),
+        "the printable record lists the operational records"
+    );
     let (_, log) = manager.page("/audit").await;
     assert!(log.contains("持出しの承認") && log.contains("棚卸の締め"));
 }

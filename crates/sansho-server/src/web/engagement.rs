@@ -644,6 +644,7 @@ struct RecordPage {
     minutes: Vec<RecordMinutes>,
     agreements: Vec<RecordAgreement>,
     audit: Vec<RecordAudit>,
+    operations: Vec<crate::web::operations::RecordLine>,
     public_key: String,
 }
 
@@ -807,6 +808,11 @@ pub async fn record_page(
         minutes,
         agreements,
         audit,
+        operations: record
+            .operations
+            .iter()
+            .map(|o| crate::web::operations::record_line(t, o))
+            .collect(),
         public_key: record.server_public_key.clone(),
     };
     render(e.auth.client.lang, &page)

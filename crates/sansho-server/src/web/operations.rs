@@ -1781,3 +1781,101 @@ pub async fn seal_contract_end(
         .map_err(fail)?;
     Ok(back_to(&e, &id, "contract_end_sealed"))
 }
+
+/// One operational record as the engagement's printable record lists it.
+pub struct RecordLine {
+    pub kind: &'static str,
+    pub title: String,
+    pub state: String,
+    pub created: String,
+    pub updated: String,
+    pub revision: u32,
+    pub digest: String,
+}
+
+/// What a record is about and where it stands, in a line.
+pub fn record_line(t: Tr, r: &OpRecord) -> RecordLine {
+    let pick = |ja: &str, en: &str| t.pick(ja, en).to_owned();
+    let (title, state) = match &r.body {
+        OpBody::LedgerItem(i) => (
+            format!("{} ({})", i.name, i.category),
+            pick(i.status.label_ja(), i.status.label_en()),
+        ),
+        OpBody::Inventory(i) => (
+            format!("{} · {}", i.scheduled_on, i.lines.len()),
+            if i.closed {
+                format!(
+                    "{} {}",
+                    pick("締め済み・差異", "closed, discrepancies"),
+                    i.discrepancies().count()
+                )
+            } else {
+                pick("未実施", "to count")
+            },
+        ),
+        OpBody::TakeOut(x) => (
+            format!("{} · {} 〜 {}", x.item_name, x.out_on, x.due_on),
+            pick(x.state.label_ja(), x.state.label_en()),
+        ),
+        OpBody::Incident(i) => (
+            format!("{} ({})", i.title, i.case),
+            match i.state {
+                IncidentState::Open => pick("対応中", "open"),
+                IncidentState::Closed => pick("終結", "closed"),
+            },
+        ),
+        OpBody::Disposal(d) => (
+            if d.item_name.is_empty() {
+                d.information.join("、")
+            } else {
+                d.item_name.clone()
+            },
+            if d.acknowledged_at.is_some() {
+                pick("報告確認済み", "acknowledged")
+            } else {
+                pick("報告確認待ち", "awaiting acknowledgement")
+            },
+        ),
+        OpBody::Lending(l) => (
+            format!("{} · {}", l.item_name, l.patient_ref),
+            match l.state {
+                LendingState::Lent => pick("貸出し中", "lent"),
+                LendingState::Returned => pick("返却済み", "returned"),
+            },
+        ),
+        OpBody::Report(x) => (
+            format!(
+                "{} {} 〜 {}",
+                t.pick(x.kind.label_ja(), x.kind.label_en()),
+                x.period_from,
+                x.period_to
+            ),
+            if x.acknowledged_at.is_some() {
+                pick("確認済み", "acknowledged")
+            } else if x.delivered_at.is_some() {
+                pick("提出済み", "delivered")
+            } else {
+                pick("未提出", "to deliver")
+            },
+        ),
+        OpBody::ContractEnd(c) => (
+            format!("{} {}", c.lines.len(), pick("項目", "lines")),
+            if c.sealed_at.is_some() {
+                pick("封印済み", "sealed")
+            } else if c.confirmed_at.is_some() {
+                pick("確認済み", "confirmed")
+            } else {
+                pick("手続き中", "in progress")
+            },
+        ),
+    };
+    RecordLine {
+        kind: t.pick(r.kind().label_ja(), r.kind().label_en()),
+        title,
+        state,
+        created: r.created_at.in_japan(),
+        updated: r.updated_at.in_japan(),
+        revision: r.revision,
+        digest: sansho_store::records::digest(r),
+    }
+}
