@@ -487,6 +487,7 @@ async fn the_operation_phase(backend: Backend) {
         sansho_store::audit::verify(&export, Some(&server.state.keys.public_key_hex()));
     assert!(verification.is_intact(), "{:?}", verification.problems);
     assert!(export.records.operations.len() > seeded);
+    actions_have_labels(&manager, &export).await;
     let actions: Vec<&str> = export.entries.iter().map(|e| e.action.as_str()).collect();
     for expected in [
         "ledger.item_added",
@@ -847,6 +848,7 @@ async fn an_incident_disclosed_to_two_institutions(backend: Backend) {
     let verification =
         sansho_store::audit::verify(&export, Some(&server.state.keys.public_key_hex()));
     assert!(verification.is_intact(), "{:?}", verification.problems);
+    actions_have_labels(&manager, &export).await;
     let actions: Vec<&str> = export.entries.iter().map(|e| e.action.as_str()).collect();
     for expected in [
         "incident.opened",
@@ -859,6 +861,19 @@ async fn an_incident_disclosed_to_two_institutions(backend: Backend) {
         "incident.closed",
     ] {
         assert!(actions.contains(&expected), "the log records {expected}");
+    }
+}
+
+/// The audit page names every action of the log in words: no action shows as its code.
+async fn actions_have_labels(session: &Session, export: &sansho_store::audit::Export) {
+    let (status, page) = session.page("/audit").await;
+    assert_eq!(status, 200);
+    for entry in &export.entries {
+        assert!(
+            !page.contains(&format!(">{}<", entry.action)),
+            "the audit page shows the code {} instead of its label",
+            entry.action
+        );
     }
 }
 
@@ -1157,6 +1172,34 @@ async fn disposal_and_lending(backend: Backend) {
     let r = reviewer.post(&format!("{ops}/lendings"), &f).await;
     assert_eq!(r.status().as_u16(), 303);
     let lending = record_of(&r);
+    let again = lend("2026-11-30", monitor.clone());
+    let f: Vec<(&str, &str)> = again.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    refused(
+        &server,
+        &engagement,
+        &reviewer,
+        &format!("{ops}/lendings"),
+        &f,
+        400,
+        "貸出し・持出し中",
+    )
+    .await;
+    refused(
+        &server,
+        &engagement,
+        &reviewer,
+        &format!("{ops}/take-outs"),
+        &[
+            ("item", &monitor),
+            ("purpose", "修理"),
+            ("destination", "メーカー"),
+            ("out_on", "2026-12-01"),
+            ("due_on", "2026-12-02"),
+        ],
+        400,
+        "完了していない",
+    )
+    .await;
     let (_, page) = manager.page(&ops).await;
     assert!(page.contains("P-000123") && page.contains("貸出し中"));
     refused(
@@ -1303,6 +1346,7 @@ async fn disposal_and_lending(backend: Backend) {
     let verification =
         sansho_store::audit::verify(&export, Some(&server.state.keys.public_key_hex()));
     assert!(verification.is_intact(), "{:?}", verification.problems);
+    actions_have_labels(&manager, &export).await;
     let actions: Vec<&str> = export.entries.iter().map(|e| e.action.as_str()).collect();
     for expected in [
         "disposal.recorded",
@@ -1486,6 +1530,7 @@ async fn a_contract_ended_with_evidence_and_sealed(backend: Backend) {
     let verification =
         sansho_store::audit::verify(&export, Some(&server.state.keys.public_key_hex()));
     assert!(verification.is_intact(), "{:?}", verification.problems);
+    actions_have_labels(&manager, &export).await;
     let actions: Vec<&str> = export.entries.iter().map(|e| e.action.as_str()).collect();
     for expected in [
         "contract_end.started",

@@ -119,8 +119,10 @@ impl Operations {
         })
     }
 
+    /// The ledger by place, then name (as a count sheet reads).
     pub fn ledger(&self) -> Vec<LedgerRow> {
-        self.records
+        let mut rows: Vec<LedgerRow> = self
+            .records
             .iter()
             .filter_map(|r| match &r.body {
                 OpBody::LedgerItem(item) => Some(LedgerRow {
@@ -155,13 +157,20 @@ impl Operations {
                 }),
                 _ => None,
             })
-            .collect()
+            .collect();
+        rows.sort_by(|a, b| {
+            (&a.item.location, &a.item.name).cmp(&(&b.item.location, &b.item.name))
+        });
+        rows
     }
 
-    /// Whether the item has a take-out still open.
+    /// Whether the item has a take-out or a lending still open.
     fn has_open_take_out(&self, item: &OpId) -> bool {
         self.take_outs()
             .any(|(_, t)| t.item == *item && t.is_open())
+            || self
+                .lendings()
+                .any(|(_, l)| l.item == *item && l.state == LendingState::Lent)
     }
 }
 
@@ -1344,11 +1353,16 @@ pub fn facts_of(ops: &Operations, from: &str, to: &str) -> Vec<String> {
             count(TakeOutState::Refused)
         ),
         format!("棚卸: {} 回 (差異 {} 件)", inventories.len(), discrepancies),
-        format!(
-            "破棄: {} 件 (うち委託 {} 件、いずれも破棄証明書を受領)",
-            disposals.len(),
-            outsourced
-        ),
+        if outsourced > 0 {
+            // A disposal by a disposer is only recorded with its certificate.
+            format!(
+                "破棄: {} 件 (うち委託 {} 件、いずれも委託先の破棄証明書を添付)",
+                disposals.len(),
+                outsourced
+            )
+        } else {
+            format!("破棄: {} 件", disposals.len())
+        },
         format!("患者への機器の貸出し: {lendings} 件"),
         format!(
             "インシデント: 期間中の起票 {} 件、報告時点で対応中 {} 件",

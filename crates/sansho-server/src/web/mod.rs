@@ -449,6 +449,29 @@ pub fn action_label(t: Tr, action: &str) -> String {
         ),
         ("inventory.scheduled", "棚卸の予定", "inventory scheduled"),
         ("inventory.closed", "棚卸の締め", "inventory closed"),
+        ("report.scheduled", "定期報告の予定", "report scheduled"),
+        ("report.delivered", "定期報告の提出", "report delivered"),
+        (
+            "report.acknowledged",
+            "定期報告の確認",
+            "report acknowledged",
+        ),
+        (
+            "contract_end.started",
+            "契約終了の手続き開始",
+            "contract end started",
+        ),
+        (
+            "contract_end.line_done",
+            "契約終了: 項目の完了",
+            "contract-end line done",
+        ),
+        (
+            "contract_end.confirmed",
+            "契約終了の確認",
+            "contract end confirmed",
+        ),
+        ("contract_end.sealed", "契約終了: 封印", "engagement sealed"),
     ];
     LABELS.iter().find(|(a, _, _)| *a == action).map_or_else(
         || action.to_owned(),
