@@ -4,6 +4,8 @@
 //! countersigns; a changed model comes back with only the changed item to agree again. Hostile
 //! text typed into the forms stays text in the browser. Screenshots of the main pages are
 //! written to the test's target directory (`target/tmp/server-screenshots/`) to be looked at.
+//! The operation phase is clicked through as well: a take-out approved and returned, an
+//! inventory with a discrepancy, a periodic report delivered and acknowledged.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -517,4 +519,130 @@ async fn security_key() {
         .unwrap();
     assert!(keys.is_empty());
     person.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operation_phase_in_chromium() {
+    tokio::time::timeout(Duration::from_secs(600), operations())
+        .await
+        .expect("the operation phase finishes within ten minutes");
+}
+
+/// The operation phase as people click it: the provider's editor imports the ledger and
+/// requests a take-out (with hostile text in its purpose), the clinic's director approves it,
+/// the editor records it out and back; an inventory with one item not found; a periodic report
+/// delivered and acknowledged.
+async fn operations() {
+    let server = Server::start(Backend::Sqlite, "browser_operations").await;
+    let demo = server.demo().await;
+    let engagement = demo.engagement.clone();
+    let base = server.url.clone();
+    let ops = format!("/engagements/{engagement}/operations");
+
+    let editor = Person::open(&base).await;
+    editor.login(user(&demo, Role::ProviderEditor), 0).await;
+    editor.go(&format!("/engagements/{engagement}")).await;
+    editor.submit("#operations-link").await;
+    assert_eq!(editor.path().await, ops);
+    editor.submit("#seed-ledger").await;
+    assert!(
+        editor
+            .text("#ledger-table")
+            .await
+            .contains("移行用暗号化HDD")
+    );
+
+    // A take-out request, its purpose carrying hostile text.
+    let hdd: String = editor
+        .eval("Array.from(document.querySelectorAll('#to-item option')).find(o => o.textContent.includes('移行用暗号化HDD')).value")
+        .await;
+    editor.fill("#to-item", &hdd).await;
+    editor
+        .fill("#to-purpose", &format!("データ移行{HOSTILE}"))
+        .await;
+    editor.fill("#to-destination", "ひので内科クリニック").await;
+    editor.fill("#to-out", "2026-12-01").await;
+    editor.fill("#to-due", "2026-12-03").await;
+    editor.submit("#request-take-out").await;
+    assert_eq!(editor.text("#record-state").await, "承認待ち");
+    let take_out = editor.path().await;
+    let take_out = take_out.split('?').next().unwrap().to_owned();
+    let title: String = editor.eval("document.title").await;
+    assert_ne!(title, "pwned", "the hostile purpose ran");
+    assert!(
+        editor.text("#record-facts").await.contains("<script>"),
+        "the hostile purpose shows as text"
+    );
+    editor.shot("ops-01-take-out-requested").await;
+
+    // The clinic's director (the planning manager) approves.
+    let director = Person::open(&base).await;
+    director
+        .login(user(&demo, Role::InstitutionSignatory), 0)
+        .await;
+    director.go(&take_out).await;
+    director.click("input[name=decision][value=approve]").await;
+    director
+        .fill("#decision-note", "暗号化と台帳登録を確認")
+        .await;
+    director.submit("#decide").await;
+    assert_eq!(director.text("#record-state").await, "承認済み");
+
+    // Out and back.
+    editor.go(&take_out).await;
+    editor.submit("#mark-out").await;
+    assert_eq!(editor.text("#record-state").await, "持出し中");
+    editor.click("input[name=outcome][value=returned]").await;
+    editor.fill("#return-note", "封印・台数を確認").await;
+    editor.submit("#come-back").await;
+    assert_eq!(editor.text("#record-state").await, "返却済み");
+    editor.shot("ops-02-take-out-returned").await;
+
+    // An inventory today: every item found but the first, which gets a note.
+    let today: jiff::civil::Date = sansho_store::Time::now().date_in_japan().parse().unwrap();
+    editor.go(&ops).await;
+    editor.fill("#inv-date", &today.to_string()).await;
+    editor.submit("#schedule-inventory").await;
+    let lines: u32 = editor
+        .eval("(() => { const yes = Array.from(document.querySelectorAll('#count-sheet input[value=yes]')); yes.forEach(r => r.checked = true); const first = document.querySelector('#count-sheet tbody tr'); first.querySelector('input[value=no]').checked = true; first.querySelector('input[name^=\"note:\"]').value = '保管庫に見当たらず照合中'; return yes.length; })()")
+        .await;
+    assert!(lines > 5, "{lines} lines on the count sheet");
+    editor.fill("#counted-on", &today.to_string()).await;
+    editor.submit("#close-inventory").await;
+    assert!(editor.text("#count-result").await.contains("無 (差異)"));
+    editor.shot("ops-03-inventory").await;
+
+    // A periodic report, delivered and acknowledged.
+    let from = today.checked_sub(jiff::Span::new().days(30)).unwrap();
+    editor.go(&ops).await;
+    editor.fill("#rp-kind", "operation").await;
+    editor.fill("#rp-from", &from.to_string()).await;
+    editor.fill("#rp-to", &today.to_string()).await;
+    editor.fill("#rp-due", &today.to_string()).await;
+    editor
+        .submit("form[action$='/operations/reports'] button[type=submit]")
+        .await;
+    editor
+        .fill("#rp-body", "期間中の運用に重大な問題はありませんでした。")
+        .await;
+    editor.submit("#deliver").await;
+    assert!(
+        editor
+            .text("#report-facts")
+            .await
+            .contains("棚卸: 1 回 (差異 1 件)")
+    );
+    let report = editor.path().await;
+    let report = report.split('?').next().unwrap().to_owned();
+    director.go(&report).await;
+    director.fill("#ack-comment", "内容を確認しました").await;
+    director.submit("#acknowledge").await;
+    assert!(director.text("#record-state").await.contains("確認済み"));
+    director.shot("ops-04-report-acknowledged").await;
+    director.go(&ops).await;
+    director.shot("ops-05-operations").await;
+    let title: String = director.eval("document.title").await;
+    assert_ne!(title, "pwned");
+    editor.close().await;
+    director.close().await;
 }

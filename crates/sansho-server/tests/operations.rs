@@ -1015,6 +1015,23 @@ async fn disposal_and_lending(backend: Backend) {
         let page = r.text().await.unwrap();
         assert!(page.contains(says), "says {says}: {page}");
     }
+    // A certificate over the attachment limit is refused as too large.
+    let huge = {
+        let mut bytes = pdf.to_vec();
+        bytes.resize(server.state.config.limits.attachment_bytes + 1, b' ');
+        bytes
+    };
+    let f = fields("破砕後の片を目視", "東都データ破砕株式会社");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post_multipart(
+        &editor,
+        &format!("{ops}/disposals"),
+        &f,
+        Some(("certificate.pdf", &huge)),
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 413);
+    assert!(r.text().await.unwrap().contains("大きすぎます"));
     assert_eq!(
         records(&server, &engagement).await,
         before,
