@@ -1006,6 +1006,47 @@ fn evidence_file(state: &AppState, upload: &Upload) -> Result<(String, &'static 
     Ok((filename, media_type))
 }
 
+/// Checks an evidence file, adds the change that stores it as an attachment of the engagement
+/// (to `changes`, so it lands in the same transaction as the record that cites it), and returns
+/// what the record keeps of it.
+fn evidence<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    upload: &Upload,
+    now: Time,
+    changes: &mut Vec<(Change, Event)>,
+) -> Result<Evidence, AppError> {
+    let (filename, media_type) = evidence_file(state, upload)?;
+    let attachment = sansho_store::records::Attachment {
+        id: sansho_store::AttachmentId::new(secret::id()),
+        engagement: e.engagement.id.clone(),
+        filename: filename.clone(),
+        media_type: media_type.to_owned(),
+        sha256: sansho_store::records::sha256_hex(&upload.bytes),
+        size: upload.bytes.len() as u64,
+        uploaded_by: e.auth.user.id.clone(),
+        at: now,
+    };
+    let kept = Evidence {
+        attachment: attachment.id.clone(),
+        filename,
+        sha256: attachment.sha256.clone(),
+        size: attachment.size,
+    };
+    let ev = e.event(
+        "attachment.added",
+        serde_json::json!({"attachment": attachment.id, "filename": attachment.filename, "sha256": attachment.sha256, "size": attachment.size}),
+    );
+    changes.push((
+        Change::AddAttachment {
+            attachment,
+            bytes: upload.bytes.clone(),
+        },
+        ev,
+    ));
+    Ok(kept)
+}
+
 /// What a disposal form says.
 pub struct DisposalInput {
     pub item: Option<OpId>,
@@ -1073,37 +1114,7 @@ pub async fn record_disposal<P: Permission>(
     let now = Time::now();
     let mut changes = Vec::new();
     let certificate = match &input.certificate {
-        Some(upload) => {
-            let (filename, media_type) = evidence_file(state, upload)?;
-            let attachment = sansho_store::records::Attachment {
-                id: sansho_store::AttachmentId::new(secret::id()),
-                engagement: e.engagement.id.clone(),
-                filename: filename.clone(),
-                media_type: media_type.to_owned(),
-                sha256: sansho_store::records::sha256_hex(&upload.bytes),
-                size: upload.bytes.len() as u64,
-                uploaded_by: e.auth.user.id.clone(),
-                at: now,
-            };
-            let evidence = Evidence {
-                attachment: attachment.id.clone(),
-                filename,
-                sha256: attachment.sha256.clone(),
-                size: attachment.size,
-            };
-            let ev = e.event(
-                "attachment.added",
-                serde_json::json!({"attachment": attachment.id, "filename": attachment.filename, "sha256": attachment.sha256, "size": attachment.size}),
-            );
-            changes.push((
-                Change::AddAttachment {
-                    attachment,
-                    bytes: upload.bytes.clone(),
-                },
-                ev,
-            ));
-            Some(evidence)
-        }
+        Some(upload) => Some(evidence(state, e, upload, now, &mut changes)?),
         None => None,
     };
     let disposal = Disposal::record(
@@ -1692,37 +1703,7 @@ pub async fn complete_line<P: Permission>(
     let now = Time::now();
     let mut changes = Vec::new();
     let evidence = match &evidence {
-        Some(upload) => {
-            let (filename, media_type) = evidence_file(state, upload)?;
-            let attachment = sansho_store::records::Attachment {
-                id: sansho_store::AttachmentId::new(secret::id()),
-                engagement: e.engagement.id.clone(),
-                filename: filename.clone(),
-                media_type: media_type.to_owned(),
-                sha256: sansho_store::records::sha256_hex(&upload.bytes),
-                size: upload.bytes.len() as u64,
-                uploaded_by: e.auth.user.id.clone(),
-                at: now,
-            };
-            let evidence = Evidence {
-                attachment: attachment.id.clone(),
-                filename,
-                sha256: attachment.sha256.clone(),
-                size: attachment.size,
-            };
-            let ev = e.event(
-                "attachment.added",
-                serde_json::json!({"attachment": attachment.id, "filename": attachment.filename, "sha256": attachment.sha256, "size": attachment.size}),
-            );
-            changes.push((
-                Change::AddAttachment {
-                    attachment,
-                    bytes: upload.bytes.clone(),
-                },
-                ev,
-            ));
-            Some(evidence)
-        }
+        Some(upload) => Some(self::evidence(state, e, upload, now, &mut changes)?),
         None => None,
     };
     let next_end = end.complete(

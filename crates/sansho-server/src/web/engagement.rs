@@ -436,20 +436,12 @@ pub async fn record_minutes(
     mut form: Multipart,
 ) -> Result<Response, Failure> {
     let fail = |x: AppError| e.fail(x);
-    let (fields, upload) =
-        crate::web::read_multipart(&mut form, state.config.limits.attachment_bytes)
+    let mut form =
+        crate::web::FileForm::read(&e.auth, &mut form, state.config.limits.attachment_bytes)
             .await
             .map_err(fail)?;
-    let one = |k: &str| {
-        fields
-            .get(k)
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_default()
-    };
-    if !crate::auth::secret::same(e.auth.csrf(), &one("csrf")) || e.auth.csrf().is_empty() {
-        return Err(fail(AppError::Csrf));
-    }
+    let upload = form.upload.take();
+    let one = |k: &str| form.one(k);
     let mut attachments = Vec::new();
     if let Some(upload) = upload {
         attachments.push(review::attach(&state, &e, upload).await.map_err(fail)?);
@@ -463,7 +455,7 @@ pub async fn record_minutes(
         agenda: one("agenda"),
         decisions: one("decisions"),
         version,
-        item_keys: fields.get("items").cloned().unwrap_or_default(),
+        item_keys: form.all("items"),
         attachments,
     };
     review::record_minutes(&state, &e, input)

@@ -177,9 +177,46 @@ fn notice_text(t: Tr, key: &str) -> &'static str {
     }
 }
 
+/// A multipart form posted from one of this server's pages (it carries a file): its text fields
+/// and its file, with the `csrf` field already checked against the session's token.
+pub struct FileForm {
+    fields: std::collections::BTreeMap<String, Vec<String>>,
+    pub upload: Option<crate::service::review::Upload>,
+}
+
+impl FileForm {
+    /// Reads the form; a file over `limit` bytes or a wrong CSRF field is refused.
+    pub async fn read(
+        auth: &Auth,
+        form: &mut axum::extract::Multipart,
+        limit: usize,
+    ) -> Result<FileForm, AppError> {
+        let (fields, upload) = read_multipart(form, limit).await?;
+        let form = FileForm { fields, upload };
+        if auth.csrf().is_empty() || !crate::auth::secret::same(auth.csrf(), &form.one("csrf")) {
+            return Err(AppError::Csrf);
+        }
+        Ok(form)
+    }
+
+    /// The first value of a field, or empty.
+    pub fn one(&self, name: &str) -> String {
+        self.fields
+            .get(name)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Every value of a field.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}
+
 /// The text fields of a multipart form (every value of each name) and its one file field named
 /// `attachment`, if a file was chosen. A file over `limit` bytes is refused.
-pub async fn read_multipart(
+async fn read_multipart(
     form: &mut axum::extract::Multipart,
     limit: usize,
 ) -> Result<

@@ -1543,20 +1543,12 @@ pub async fn record_disposal(
     mut form: axum::extract::Multipart,
 ) -> Result<Response, Failure> {
     let fail = |x: AppError| e.fail(x);
-    let (fields, upload) =
-        crate::web::read_multipart(&mut form, state.config.limits.attachment_bytes)
+    let mut form =
+        crate::web::FileForm::read(&e.auth, &mut form, state.config.limits.attachment_bytes)
             .await
             .map_err(fail)?;
-    let one = |k: &str| {
-        fields
-            .get(k)
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_default()
-    };
-    if e.auth.csrf().is_empty() || !crate::auth::secret::same(e.auth.csrf(), &one("csrf")) {
-        return Err(fail(AppError::Csrf));
-    }
+    let upload = form.upload.take();
+    let one = |k: &str| form.one(k);
     let procedure = match one("procedure").as_str() {
         "" | "other" => one("procedure_other"),
         chosen => chosen.to_owned(),
@@ -1711,20 +1703,12 @@ pub async fn complete_line(
                 format!("cannot read the form: {x}"),
             ))
         })?;
-    let (fields, upload) =
-        crate::web::read_multipart(&mut form, state.config.limits.attachment_bytes)
+    let mut form =
+        crate::web::FileForm::read(&e.auth, &mut form, state.config.limits.attachment_bytes)
             .await
             .map_err(fail)?;
-    let one = |k: &str| {
-        fields
-            .get(k)
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_default()
-    };
-    if e.auth.csrf().is_empty() || !crate::auth::secret::same(e.auth.csrf(), &one("csrf")) {
-        return Err(fail(AppError::Csrf));
-    }
+    let upload = form.upload.take();
+    let one = |k: &str| form.one(k);
     let revision = revision_of(&one("revision")).map_err(fail)?;
     let index: usize = one("line").parse().map_err(|_| {
         fail(AppError::bad(
