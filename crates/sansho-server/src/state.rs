@@ -8,7 +8,9 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use sansho_core::KnowledgeBase;
 use sansho_store::audit::{AuditEntry, Checkpoint};
-use sansho_store::{Change, Event, Store, Time};
+use sansho_store::{Change, Event, Store, Time, VersionId};
+
+use crate::service::operations::ModelFacts;
 
 use crate::config::Config;
 use crate::error::AppError;
@@ -29,6 +31,9 @@ pub struct AppState {
     pub login_limiter: Arc<DefaultKeyedRateLimiter<String>>,
     /// The WebAuthn relying party, when the public URL has a domain name.
     pub webauthn: Option<Arc<webauthn_rs::prelude::Webauthn>>,
+    /// What the operation phase needs of each version's model, by version (versions never
+    /// change, so entries never go stale; the least used are dropped past the bound).
+    pub model_facts: Arc<quick_cache::sync::Cache<VersionId, Arc<ModelFacts>>>,
 }
 
 impl AppState {
@@ -59,6 +64,7 @@ impl AppState {
         let webauthn =
             crate::service::security_keys::relying_party(&config.public_url).map(Arc::new);
         Ok(AppState {
+            model_facts: Arc::new(quick_cache::sync::Cache::new(64)),
             webauthn,
             store,
             keys: Arc::new(keys),

@@ -228,15 +228,156 @@ fn side<P: Permission>(e: &Engaged<P>) -> Side {
     }
 }
 
-/// The model of the version last shared in the engagement, loaded again from its files (the
-/// result keeps no ledger, encryption or disposal procedures); `None` before any share.
-pub async fn latest_model<P: Permission>(
+/// A certification of an organisation of the model, with its expiry.
+#[derive(Clone, Debug)]
+pub struct CertificationFact {
+    pub organization: String,
+    pub label: sansho_core::Localized,
+    pub valid_until: String,
+}
+
+/// What the operation phase needs of a version's model, derived once per version: versions are
+/// immutable, so this never goes stale, and a page does not load the whole model again (60 ms
+/// for the example in a debug build, seconds for a model of ten thousand flows).
+#[derive(Clone, Debug)]
+pub struct ModelFacts {
+    pub version: sansho_store::records::Version,
+    /// The ledger items the model asks for: what its `ledger:` lists, and every asset that is
+    /// portable, taken out or lent to patients.
+    pub ledger: Vec<LedgerItem>,
+    /// Disposal procedures: the information they cover, their conditions and method.
+    pub disposal_procedures: Vec<(String, String, String)>,
+    pub certifications: Vec<CertificationFact>,
+    /// Continuity plans (the start of their text) and their last drill.
+    pub drills: Vec<(String, Option<String>)>,
+    /// Termination flows: what they concern, their id, and what they do with it.
+    pub termination: Vec<(String, String, Disposition)>,
+}
+
+impl ModelFacts {
+    fn of(
+        version: sansho_store::records::Version,
+        model: &sansho_core::model::Model,
+    ) -> ModelFacts {
+        use sansho_core::vocab::{Operation, Phase};
+        let listed: BTreeSet<usize> = model.ledger.iter().map(|l| l.asset.index()).collect();
+        let mut ledger = Vec::new();
+        for (ix, asset) in model.assets.iter().enumerate() {
+            let portable = asset.kind.is_portable() || asset.taken_out || asset.lent_to_patients;
+            if !listed.contains(&ix) && !portable {
+                continue;
+            }
+            let information: Vec<&sansho_core::model::Information> =
+                asset.holds.iter().map(|i| &model.information[*i]).collect();
+            ledger.push(LedgerItem {
+                asset: Some(asset.id.clone()),
+                seeded_from: Some(format!("{} ({})", version.number, version.id)),
+                name: asset.name.clone(),
+                category: asset.kind.label().ja.clone(),
+                location: model.locations[asset.location].name.clone(),
+                custodian: asset
+                    .managed_by
+                    .map(|o| model.organizations[o].name.clone())
+                    .unwrap_or_else(|| "—".to_owned()),
+                information: information.iter().map(|i| i.name.clone()).collect(),
+                medical: information
+                    .iter()
+                    .any(|i| model.classifications[i.classification].medical),
+                encrypted: asset.encrypted_at_rest == Some(true),
+                portable,
+                for_patients: asset.lent_to_patients,
+                status: LedgerStatus::InService,
+                model_last_inventory: model
+                    .ledger
+                    .iter()
+                    .find(|l| l.asset.index() == ix)
+                    .and_then(|l| l.last_inventory.clone()),
+                note: String::new(),
+            });
+        }
+        let names = |infos: &[sansho_core::model::InfoIx]| {
+            infos
+                .iter()
+                .map(|i| model.information[*i].name.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        let disposal_procedures = model
+            .disposal_procedures
+            .iter()
+            .map(|p| {
+                (
+                    names(&p.information),
+                    p.conditions.clone(),
+                    p.method.clone(),
+                )
+            })
+            .collect();
+        let certifications = model
+            .organizations
+            .iter()
+            .flat_map(|org| {
+                org.certifications.iter().filter_map(|c| {
+                    Some(CertificationFact {
+                        organization: org.name.clone(),
+                        label: c.scheme.label(),
+                        valid_until: c.valid_until.clone()?,
+                    })
+                })
+            })
+            .collect();
+        let drills = model
+            .continuity
+            .iter()
+            .map(|c| (c.plan.chars().take(40).collect(), c.last_drill.clone()))
+            .collect();
+        let termination = model
+            .flows
+            .iter()
+            .filter(|f| f.phase == Phase::Termination)
+            .map(|flow| {
+                let disposition = if flow.how.contains(&Operation::Transfer) {
+                    Disposition::Transfer
+                } else if flow
+                    .how
+                    .iter()
+                    .any(|o| matches!(o, Operation::Return | Operation::Export))
+                {
+                    Disposition::Return
+                } else {
+                    Disposition::Destroy
+                };
+                (
+                    format!("{} ({})", names(&flow.what), model.assets[flow.which].name),
+                    flow.id.clone(),
+                    disposition,
+                )
+            })
+            .collect();
+        ModelFacts {
+            version,
+            ledger,
+            disposal_procedures,
+            certifications,
+            drills,
+            termination,
+        }
+    }
+}
+
+/// The facts of the model of the version last shared in the engagement; `None` before any
+/// share. The model is loaded again from its files (the result keeps no ledger, encryption or
+/// disposal procedures) the first time a version is asked for, then kept.
+pub async fn model_facts<P: Permission>(
     state: &AppState,
     e: &Engaged<P>,
-) -> Result<Option<(sansho_store::records::Version, sansho_core::model::Model)>, AppError> {
+) -> Result<Option<std::sync::Arc<ModelFacts>>, AppError> {
     let Some(share) = review::latest_share(state, &e.engagement).await? else {
         return Ok(None);
     };
+    if let Some(facts) = state.model_facts.get(&share.version) {
+        return Ok(Some(facts));
+    }
     let version = state
         .store
         .version(&share.version)
@@ -256,19 +397,23 @@ pub async fn latest_model<P: Permission>(
     }
     let kb = state.kb;
     let limits = state.config.limits.model.clone();
-    let entry = version.entry.clone();
-    let loaded = tokio::task::spawn_blocking(move || {
-        sansho_core::load::load(&entry, &provider, kb, &limits)
+    let facts = tokio::task::spawn_blocking(move || {
+        let loaded = sansho_core::load::load(&version.entry, &provider, kb, &limits);
+        match loaded.model {
+            Some(model) => Ok(ModelFacts::of(version, &model)),
+            None => Err(AppError::Internal(format!(
+                "the model of version {} no longer loads",
+                version.number
+            ))),
+        }
     })
     .await
-    .map_err(|x| AppError::Internal(format!("loading task: {x}")))?;
-    let model = loaded.model.ok_or_else(|| {
-        AppError::Internal(format!(
-            "the model of version {} no longer loads",
-            version.number
-        ))
-    })?;
-    Ok(Some((version, model)))
+    .map_err(|x| AppError::Internal(format!("loading task: {x}")))??;
+    let facts = std::sync::Arc::new(facts);
+    state
+        .model_facts
+        .insert(share.version.clone(), std::sync::Arc::clone(&facts));
+    Ok(Some(facts))
 }
 
 /// The model's disposal procedures (破棄の手順), as the disposal form offers them: the
@@ -277,25 +422,10 @@ pub async fn disposal_procedures<P: Permission>(
     state: &AppState,
     e: &Engaged<P>,
 ) -> Result<Vec<(String, String, String)>, AppError> {
-    let Some((_, model)) = latest_model(state, e).await? else {
-        return Ok(Vec::new());
-    };
-    Ok(model
-        .disposal_procedures
-        .iter()
-        .map(|p| {
-            let information: Vec<&str> = p
-                .information
-                .iter()
-                .map(|i| model.information[*i].name.as_str())
-                .collect();
-            (
-                information.join("、"),
-                p.conditions.clone(),
-                p.method.clone(),
-            )
-        })
-        .collect())
+    Ok(model_facts(state, e)
+        .await?
+        .map(|f| f.disposal_procedures.clone())
+        .unwrap_or_default())
 }
 
 /// Adds to the ledger every medium and device of the latest shared version's model that the
@@ -305,7 +435,7 @@ pub async fn seed_ledger<P: Permission>(
     state: &AppState,
     e: &Engaged<P>,
 ) -> Result<usize, AppError> {
-    let (version, model) = latest_model(state, e).await?.ok_or_else(|| {
+    let facts = model_facts(state, e).await?.ok_or_else(|| {
         AppError::conflict(
             "まだ共有された版がないため、台帳を作れません。先に版を共有してください",
             "no version is shared yet: share one before making the ledger",
@@ -317,52 +447,18 @@ pub async fn seed_ledger<P: Permission>(
         .into_iter()
         .filter_map(|row| row.item.asset)
         .collect();
-    let listed: BTreeSet<usize> = model.ledger.iter().map(|l| l.asset.index()).collect();
     let now = Time::now();
     let mut changes = Vec::new();
-    for (ix, asset) in model.assets.iter().enumerate() {
-        let tracked = listed.contains(&ix)
-            || asset.kind.is_portable()
-            || asset.taken_out
-            || asset.lent_to_patients;
-        if !tracked || known.contains(&asset.id) {
+    for item in &facts.ledger {
+        if item.asset.as_ref().is_some_and(|a| known.contains(a)) {
             continue;
         }
-        let information: Vec<&sansho_core::model::Information> =
-            asset.holds.iter().map(|i| &model.information[*i]).collect();
-        let medical = information
-            .iter()
-            .any(|i| model.classifications[i.classification].medical);
-        let custodian = asset
-            .managed_by
-            .map(|o| model.organizations[o].name.clone())
-            .unwrap_or_else(|| "—".to_owned());
-        let item = LedgerItem {
-            asset: Some(asset.id.clone()),
-            seeded_from: Some(format!("{} ({})", version.number, version.id)),
-            name: asset.name.clone(),
-            category: asset.kind.label().ja.clone(),
-            location: model.locations[asset.location].name.clone(),
-            custodian,
-            information: information.iter().map(|i| i.name.clone()).collect(),
-            medical,
-            encrypted: asset.encrypted_at_rest == Some(true),
-            portable: asset.kind.is_portable() || asset.taken_out || asset.lent_to_patients,
-            for_patients: asset.lent_to_patients,
-            status: LedgerStatus::InService,
-            model_last_inventory: model
-                .ledger
-                .iter()
-                .find(|l| l.asset.index() == ix)
-                .and_then(|l| l.last_inventory.clone()),
-            note: String::new(),
-        };
         let record = OpRecord::new(
             OpId::new(secret::id()),
             e.engagement.id.clone(),
             &e.auth.user.id,
             now,
-            OpBody::LedgerItem(item),
+            OpBody::LedgerItem(item.clone()),
         );
         changes.push(put(event(e, "ledger.item_added", &record), record));
     }
@@ -1441,7 +1537,7 @@ pub async fn attention_from_model<P: Permission>(
     e: &Engaged<P>,
     today: &str,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let Some((_, model)) = latest_model(state, e).await? else {
+    let Some(facts) = model_facts(state, e).await? else {
         return Ok(Vec::new());
     };
     let Ok(today_date) = today.parse::<jiff::civil::Date>() else {
@@ -1454,48 +1550,42 @@ pub async fn attention_from_model<P: Permission>(
         .checked_sub(jiff::Span::new().days(365))
         .unwrap_or(today_date);
     let mut out = Vec::new();
-    for org in &model.organizations {
-        for c in &org.certifications {
-            let Some(until) = c.valid_until.as_deref() else {
-                continue;
-            };
-            let Ok(date) = until.parse::<jiff::civil::Date>() else {
-                continue;
-            };
-            let label = c.scheme.label();
-            if date < today_date {
-                out.push((
-                    format!(
-                        "認証の有効期限切れ: {} の{} ({until} まで)",
-                        org.name, label.ja
-                    ),
-                    format!(
-                        "certification expired: {} {} (until {until})",
-                        org.name, label.en
-                    ),
-                ));
-            } else if date <= soon {
-                out.push((
-                    format!(
-                        "認証の有効期限が近い: {} の{} ({until} まで)",
-                        org.name, label.ja
-                    ),
-                    format!(
-                        "certification expires soon: {} {} (until {until})",
-                        org.name, label.en
-                    ),
-                ));
-            }
+    for c in &facts.certifications {
+        let Ok(date) = c.valid_until.parse::<jiff::civil::Date>() else {
+            continue;
+        };
+        let until = &c.valid_until;
+        if date < today_date {
+            out.push((
+                format!(
+                    "認証の有効期限切れ: {} の{} ({until} まで)",
+                    c.organization, c.label.ja
+                ),
+                format!(
+                    "certification expired: {} {} (until {until})",
+                    c.organization, c.label.en
+                ),
+            ));
+        } else if date <= soon {
+            out.push((
+                format!(
+                    "認証の有効期限が近い: {} の{} ({until} まで)",
+                    c.organization, c.label.ja
+                ),
+                format!(
+                    "certification expires soon: {} {} (until {until})",
+                    c.organization, c.label.en
+                ),
+            ));
         }
     }
-    for c in &model.continuity {
-        let plan: String = c.plan.chars().take(40).collect();
-        match c.last_drill.as_deref().map(str::parse::<jiff::civil::Date>) {
+    for (plan, last_drill) in &facts.drills {
+        match last_drill.as_deref().map(str::parse::<jiff::civil::Date>) {
             Some(Ok(drill)) if drill >= year_ago => {}
-            Some(Ok(_)) | Some(Err(_)) => out.push((
+            Some(_) => out.push((
                 format!(
                     "事業継続計画の訓練が 1 年以上行われていません: {plan}… (前回 {})",
-                    c.last_drill.as_deref().unwrap_or("—")
+                    last_drill.as_deref().unwrap_or("—")
                 ),
                 format!("no continuity drill for over a year: {plan}…"),
             )),
@@ -1628,33 +1718,14 @@ pub async fn start_contract_end<P: Permission>(
             "the contract end has started already",
         ));
     }
-    let mut lines = Vec::new();
-    if let Some((_, model)) = latest_model(state, e).await? {
-        use sansho_core::vocab::{Operation, Phase};
-        for flow in model.flows.iter().filter(|f| f.phase == Phase::Termination) {
-            let what: Vec<&str> = flow
-                .what
-                .iter()
-                .map(|i| model.information[*i].name.as_str())
-                .collect();
-            let disposition = if flow.how.iter().any(|o| matches!(o, Operation::Transfer)) {
-                Disposition::Transfer
-            } else if flow
-                .how
-                .iter()
-                .any(|o| matches!(o, Operation::Return | Operation::Export))
-            {
-                Disposition::Return
-            } else {
-                Disposition::Destroy
-            };
-            lines.push((
-                format!("{} ({})", what.join("、"), model.assets[flow.which].name),
-                Some(flow.id.clone()),
-                disposition,
-            ));
-        }
-    }
+    let mut lines: Vec<(String, Option<String>, Disposition)> = match model_facts(state, e).await? {
+        Some(facts) => facts
+            .termination
+            .iter()
+            .map(|(subject, flow, disposition)| (subject.clone(), Some(flow.clone()), *disposition))
+            .collect(),
+        None => Vec::new(),
+    };
     for row in ops.ledger() {
         if row.item.status == LedgerStatus::InService {
             lines.push((
