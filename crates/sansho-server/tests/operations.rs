@@ -1536,6 +1536,44 @@ async fn a_contract_ended_with_evidence_and_sealed(backend: Backend) {
         "封印",
     )
     .await;
+    // An incident opened from another clinic's engagement cannot reach the sealed one.
+    let store = server.store();
+    let system = store
+        .engagement(&EngagementId::new(&engagement))
+        .await
+        .unwrap()
+        .unwrap()
+        .system
+        .to_string();
+    let r = approver
+        .post(
+            "/engagements",
+            &[
+                ("system", system.as_str()),
+                ("new_institution", "みなと眼科医院"),
+                ("contract_form", "individual"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let other = record_of(&r);
+    let also = format!("also:{engagement}");
+    refused(
+        &server,
+        &engagement,
+        &editor,
+        &format!("/engagements/{other}/operations/incidents"),
+        &[
+            ("title", "誤配送"),
+            ("what_happened", "テープ1巻の誤配送"),
+            ("detected_at", "2026-11-30T09:00"),
+            ("harm:confidentiality", "on"),
+            (also.as_str(), "on"),
+        ],
+        409,
+        "封印",
+    )
+    .await;
     let (_, page) = editor.page(&ops).await;
     assert!(
         page.contains("封印済み") && !page.contains("/operations/ledger/seed"),

@@ -929,6 +929,16 @@ pub async fn open_incident<P: Permission>(
         if other.provider != e.engagement.provider {
             return Err(AppError::NotFound);
         }
+        let sealed = Operations {
+            records: state.store.op_records(&other.id).await?,
+        }
+        .sealed();
+        if sealed {
+            return Err(AppError::conflict(
+                "影響を受ける医療機関のうち、契約が終了し記録が封印されているものがあります。その医療機関を外して起票してください",
+                "one of the institutions concerned has a sealed, ended engagement: leave it out",
+            ));
+        }
         engagements.push(other);
     }
     let mut ids = Vec::new();
