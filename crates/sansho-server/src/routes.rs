@@ -155,6 +155,7 @@ routes! {
     POST "/api/v1/engagements/{engagement}/shares" => api::share, roles::<ProviderWork>(), "Share a version", body = "ShareRequest", reply = "ShareResult";
     GET "/api/v1/engagements/{engagement}/messages" => api::messages, roles::<Read>(), "Questions and answers", reply = "MessageDto";
     POST "/api/v1/engagements/{engagement}/minutes" => api::record_minutes, roles::<Discuss>(), "Record minutes", body = "MinutesRequest", reply = "Created";
+    GET "/api/v1/engagements/{engagement}/operations" => api::operations, roles::<Read>(), "The engagement's operational records with their digests";
     GET "/api/v1/engagements/{engagement}/export" => api::export_engagement, roles::<Read>(), "The engagement's record with its hashes";
     GET "/api/v1/engagements/{engagement}/versions/{version}" => api::review_view, roles::<Read>(), "Review of a version", reply = "ReviewDto";
     POST "/api/v1/engagements/{engagement}/versions/{version}/reviews" => api::record_verdict, roles::<Review>(), "Record a verdict", body = "VerdictRequest";

@@ -518,6 +518,25 @@ async fn the_operation_phase(backend: Backend) {
         printable.contains("運用記録") && printable.contains("持出し中の紛失"),
         "the printable record lists the operational records"
     );
+    // The same records over the API, for tools and auditors, with the digests the log names.
+    let api = support::Api::new(&base, &auditor.token("read").await);
+    let (status, listed) = api
+        .get(&format!("/api/v1/engagements/{engagement}/operations"))
+        .await;
+    assert_eq!(status, 200);
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), export.records.operations.len());
+    for entry in listed {
+        let record: OpRecord = serde_json::from_value(entry["record"].clone()).unwrap();
+        assert_eq!(entry["digest"], sansho_store::records::digest(&record));
+        let last = export
+            .entries
+            .iter()
+            .rev()
+            .find(|x| x.target == format!("op:{}", record.id))
+            .unwrap();
+        assert_eq!(last.record_digest, entry["digest"].as_str().unwrap());
+    }
     let (_, log) = manager.page("/audit").await;
     assert!(log.contains("持出しの承認") && log.contains("棚卸の締め"));
 }

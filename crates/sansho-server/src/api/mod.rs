@@ -624,6 +624,27 @@ pub async fn countersign(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// The engagement's operational records (ledger, inventories, take-outs, lendings, disposals,
+/// incidents, reports, contract end), each as its last step left it, oldest first: what a
+/// tool or an auditor reads, with the revision and digest the audit log names.
+pub async fn operations(State(state): State<AppState>, e: Engaged<Read>) -> ApiResult {
+    let records = state
+        .store
+        .op_records(&e.engagement.id)
+        .await
+        .map_err(|x| e.fail(x.into()))?;
+    let out: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "digest": sansho_store::records::digest(r),
+                "record": r,
+            })
+        })
+        .collect();
+    ok(out)
+}
+
 pub async fn export_engagement(State(state): State<AppState>, e: Engaged<Read>) -> ApiResult {
     let record = export::engagement(&state, &e)
         .await
