@@ -41,7 +41,29 @@ pub struct Operations {
     pub records: Vec<OpRecord>,
 }
 
+/// `fn name(&self) -> impl Iterator<Item = (&OpRecord, &Body)>`: the records of one kind, with
+/// their body, oldest first.
+macro_rules! records_of_kind {
+    ($($name:ident => $variant:ident($body:ty);)*) => {$(
+        pub fn $name(&self) -> impl Iterator<Item = (&OpRecord, &$body)> {
+            self.records.iter().filter_map(|r| match &r.body {
+                OpBody::$variant(x) => Some((r, x)),
+                _ => None,
+            })
+        }
+    )*};
+}
+
 impl Operations {
+    records_of_kind! {
+        take_outs => TakeOut(TakeOut);
+        inventories => Inventory(Inventory);
+        incidents => Incident(Incident);
+        disposals => Disposal(Disposal);
+        lendings => Lending(Lending);
+        reports => Report(PeriodicReport);
+    }
+
     pub async fn of<P: Permission>(
         state: &AppState,
         e: &Engaged<P>,
@@ -82,41 +104,6 @@ impl Operations {
 
     pub fn find(&self, id: &OpId) -> Option<&OpRecord> {
         self.records.iter().find(|r| r.id == *id)
-    }
-
-    pub fn take_outs(&self) -> impl Iterator<Item = (&OpRecord, &TakeOut)> {
-        self.records.iter().filter_map(|r| match &r.body {
-            OpBody::TakeOut(t) => Some((r, t)),
-            _ => None,
-        })
-    }
-
-    pub fn inventories(&self) -> impl Iterator<Item = (&OpRecord, &Inventory)> {
-        self.records.iter().filter_map(|r| match &r.body {
-            OpBody::Inventory(i) => Some((r, i)),
-            _ => None,
-        })
-    }
-
-    pub fn incidents(&self) -> impl Iterator<Item = (&OpRecord, &Incident)> {
-        self.records.iter().filter_map(|r| match &r.body {
-            OpBody::Incident(i) => Some((r, i)),
-            _ => None,
-        })
-    }
-
-    pub fn disposals(&self) -> impl Iterator<Item = (&OpRecord, &Disposal)> {
-        self.records.iter().filter_map(|r| match &r.body {
-            OpBody::Disposal(d) => Some((r, d)),
-            _ => None,
-        })
-    }
-
-    pub fn lendings(&self) -> impl Iterator<Item = (&OpRecord, &Lending)> {
-        self.records.iter().filter_map(|r| match &r.body {
-            OpBody::Lending(l) => Some((r, l)),
-            _ => None,
-        })
     }
 
     /// The ledger by place, then name (as a count sheet reads).

@@ -332,12 +332,8 @@ pub async fn operations(
         .collect();
     let now_day = sansho_store::Time::now().date_in_japan();
     let mut reports: Vec<ReportRow> = all
-        .records
-        .iter()
-        .filter_map(|r| match &r.body {
-            OpBody::Report(x) => Some(report_row(t, r, x, &now_day)),
-            _ => None,
-        })
+        .reports()
+        .map(|(r, x)| report_row(t, r, x, &now_day))
         .collect();
     reports.reverse();
     let mut attention: Vec<(String, String)> = ops::attention(&all, &now_day)
@@ -840,31 +836,13 @@ pub async fn record_page(
                         c.size,
                     )
                 }),
-                acknowledged: match (&d.acknowledged_at, &d.acknowledged_by) {
-                    (Some(at), Some(by)) => {
-                        format!("{} · {}", at.in_japan(), ops::user_name(&state, by).await)
-                    }
-                    _ => String::new(),
-                },
+                acknowledged: stamp(&state, d.acknowledged_at, &d.acknowledged_by).await,
                 awaiting: d.acknowledged_at.is_none(),
             });
         }
         OpBody::ContractEnd(c) => {
-            let who = |at: &Option<sansho_store::Time>, by: &Option<sansho_store::UserId>| {
-                (*at).zip(by.clone())
-            };
-            let confirmed = match who(&c.confirmed_at, &c.confirmed_by) {
-                Some((at, by)) => {
-                    format!("{} · {}", at.in_japan(), ops::user_name(&state, &by).await)
-                }
-                None => String::new(),
-            };
-            let sealed = match who(&c.sealed_at, &c.sealed_by) {
-                Some((at, by)) => {
-                    format!("{} · {}", at.in_japan(), ops::user_name(&state, &by).await)
-                }
-                None => String::new(),
-            };
+            let confirmed = stamp(&state, c.confirmed_at, &c.confirmed_by).await;
+            let sealed = stamp(&state, c.sealed_at, &c.sealed_by).await;
             let lines: Vec<LineView> = c
                 .lines
                 .iter()
@@ -900,21 +878,8 @@ pub async fn record_page(
         }
         OpBody::Report(x) => {
             let today = sansho_store::Time::now().date_in_japan();
-            let named = |at: &Option<sansho_store::Time>, by: &Option<sansho_store::UserId>| {
-                (*at).zip(by.clone())
-            };
-            let delivered = match named(&x.delivered_at, &x.delivered_by) {
-                Some((at, by)) => {
-                    format!("{} · {}", at.in_japan(), ops::user_name(&state, &by).await)
-                }
-                None => String::new(),
-            };
-            let acknowledged = match named(&x.acknowledged_at, &x.acknowledged_by) {
-                Some((at, by)) => {
-                    format!("{} · {}", at.in_japan(), ops::user_name(&state, &by).await)
-                }
-                None => String::new(),
-            };
+            let delivered = stamp(&state, x.delivered_at, &x.delivered_by).await;
+            let acknowledged = stamp(&state, x.acknowledged_at, &x.acknowledged_by).await;
             page.report = Some(ReportView {
                 row: report_row(t, &record, x, &today),
                 facts: x.facts.clone(),
@@ -961,12 +926,7 @@ pub async fn record_page(
                     at: d.at.in_japan(),
                     by: ops::user_name(&state, &d.by).await,
                     text: d.text.clone(),
-                    acknowledged: match (&d.acknowledged_at, &d.acknowledged_by) {
-                        (Some(at), Some(by)) => {
-                            format!("{} · {}", at.in_japan(), ops::user_name(&state, by).await)
-                        }
-                        _ => String::new(),
-                    },
+                    acknowledged: stamp(&state, d.acknowledged_at, &d.acknowledged_by).await,
                 });
             }
             for p in &i.prevention {
@@ -985,12 +945,7 @@ pub async fn record_page(
                         None => "status status-wait",
                     },
                     comment: p.comment.clone(),
-                    judged: match (&p.judged_at, &p.judged_by) {
-                        (Some(at), Some(by)) => {
-                            format!("{} · {}", at.in_japan(), ops::user_name(&state, by).await)
-                        }
-                        _ => String::new(),
-                    },
+                    judged: stamp(&state, p.judged_at, &p.judged_by).await,
                 });
             }
             let open = i.state == IncidentState::Open;
@@ -1003,6 +958,18 @@ pub async fn record_page(
         }
     }
     render(e.auth.client.lang, &page)
+}
+
+/// 「when · who」 for a step that was taken, empty for one that was not.
+async fn stamp(
+    state: &AppState,
+    at: Option<sansho_store::Time>,
+    by: &Option<sansho_store::UserId>,
+) -> String {
+    match (at, by) {
+        (Some(at), Some(by)) => format!("{} · {}", at.in_japan(), ops::user_name(state, by).await),
+        _ => String::new(),
+    }
 }
 
 fn revision_of(text: &str) -> Result<u32, AppError> {
