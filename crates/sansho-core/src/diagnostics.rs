@@ -202,6 +202,7 @@ codes! {
     ControlCharacter = "M029", "control-character", Error, "Text holds a control character or a bidirectional override.";
     TooManyProblems = "M030", "too-many-problems", Note, "More problems than are reported one by one; their count.";
     EditionWithoutContent = "M031", "edition-without-content", Warning, "The model declares a guideline edition whose content sansho does not hold; another edition's rules apply.";
+    FactNotInModel = "M032", "fact-not-in-model", Warning, "The operational records (`--facts`) name an asset, continuity scenario or risk the model does not have.";
     // K: knowledge-base override files.
     KbInvalid = "K001", "kb-invalid", Error, "A knowledge-base override file is invalid.";
     // P: the guideline's risk policy (5.1.3-5.1.5) applied to the assessed model.
@@ -215,6 +216,7 @@ codes! {
     SRiskAccepted = "P008", "s-risk-accepted", Warning, "An S-rank risk is accepted instead of treated.";
     ControlUnused = "P009", "control-unused", Note, "A control that applies to no risk of the model.";
     AvoidWithoutChange = "P010", "avoid-without-change", Warning, "A risk marked avoided whose flow is still in the model.";
+    RiskMaterialised = "P011", "risk-materialised", Warning, "An incident in the operational records materialised this risk: its likelihood is to be revisited.";
     // clauses, severity and rank are data in kb/rules.yaml.
     // AUTH: user authentication (PGL 5.1.5(イ)①).
     // LOG: log retention (PGL 5.1.5(イ)②).

@@ -299,6 +299,22 @@ pub fn certificate_expired<'a>(model: &'a Model, valid_until: Option<&'a str>) -
     valid_until.filter(|until| *until < as_of)
 }
 
+/// When a duty repeated every `months` months and last done on `last` fell due, if that is
+/// before the model's date: the day it became overdue. `None` when it is not overdue or the
+/// model has no date (the core reads no clock).
+pub fn overdue_since(model: &Model, last: &str, months: u32) -> Option<String> {
+    overdue_on(last, months, model.system.as_of.as_deref()?.parse().ok()?)
+}
+
+/// The same judgement on a given day (the server's dashboard judges on today).
+pub fn overdue_on(last: &str, months: u32, day: jiff::civil::Date) -> Option<String> {
+    let last: jiff::civil::Date = last.parse().ok()?;
+    let due = last
+        .checked_add(jiff::Span::new().months(i64::from(months)))
+        .ok()?;
+    (due < day).then(|| due.to_string())
+}
+
 pub fn in_provider_scope(scope: Scope) -> bool {
     scope == Scope::Provider
 }

@@ -13,6 +13,7 @@
 pub mod diagnostics;
 pub mod diff;
 pub mod engine;
+pub mod facts;
 pub mod judge;
 pub mod kb;
 pub mod load;
@@ -42,7 +43,22 @@ pub fn assess(
     kb: &KnowledgeBase,
     limits: &load::Limits,
 ) -> (Sources, Option<Assessment>, Vec<Diagnostic>) {
-    let loaded = load::load(entry, provider, kb, limits);
+    assess_with_facts(entry, provider, kb, limits, None)
+}
+
+/// [`assess`] with what the operational records establish applied to the model first
+/// ([`facts`]).
+pub fn assess_with_facts(
+    entry: &str,
+    provider: &dyn load::SourceProvider,
+    kb: &KnowledgeBase,
+    limits: &load::Limits,
+    facts: Option<&facts::OperationalFacts>,
+) -> (Sources, Option<Assessment>, Vec<Diagnostic>) {
+    let mut loaded = load::load(entry, provider, kb, limits);
+    if let Some(facts) = facts {
+        loaded.apply_facts(facts);
+    }
     let assessment = loaded
         .model
         .as_ref()

@@ -16,6 +16,11 @@ pub fn kb_schema() -> Value {
     generate::<crate::kb::load::KbFile>()
 }
 
+/// Schema of the operational facts (`sansho assess --facts`, the server's export).
+pub fn facts_schema() -> Value {
+    generate::<crate::facts::OperationalFacts>()
+}
+
 /// Schema of the assessment result (`sansho assess --format json`).
 pub fn result_schema() -> Value {
     generate::<crate::result::Assessment>()

@@ -615,3 +615,129 @@ fn document_control_is_carried_and_its_mistakes_are_located() {
         "{messages:#?}"
     );
 }
+
+/// What the operational records establish replaces what the model declares where it is later,
+/// joins the ledger where the model left an item out, and names the risks incidents
+/// materialised; what the model no longer has is reported, not applied.
+#[test]
+fn operational_facts_feed_the_checks() {
+    use sansho_core::facts::{DrillFact, FORMAT, IncidentFact, InventoryFact, OperationalFacts};
+    use sansho_core::vocab::{Cia, ContinuityScenario};
+    let text = BASE
+        .replace("  editions: [PGL-1.1]\n", "  editions: [PGL-1.1]\n  as_of: 2026-11-01\n")
+        .replace(
+            "  - {id: db, name: DB, kind: database, location: dc, exposure: internal}\n",
+            "  - {id: db, name: DB, kind: database, location: dc, exposure: internal}\n  - {id: usb, name: USB メモリ, kind: portable_disk, location: room, holds: [record], encrypted_at_rest: true}\n",
+        )
+        + "continuity:\n  - {scenario: outage, plan: BCP 第2章, last_drill: 2025-10-01}\n"
+        + "ledger:\n  - {asset: terminal, last_inventory: 2026-10-01}\n";
+    let facts = OperationalFacts {
+        format: FORMAT,
+        source: "さくら診療所との契約".into(),
+        as_of: "2026-11-30".into(),
+        inventories: vec![
+            // Older than the model's date: stays.
+            InventoryFact {
+                asset: "terminal".into(),
+                counted_on: "2026-09-01".into(),
+                discrepancy: false,
+            },
+            // Not in the model's ledger: counted, so in the provider's; and long ago.
+            InventoryFact {
+                asset: "usb".into(),
+                counted_on: "2025-08-01".into(),
+                discrepancy: false,
+            },
+            InventoryFact {
+                asset: "gone-laptop".into(),
+                counted_on: "2026-10-01".into(),
+                discrepancy: false,
+            },
+        ],
+        drills: vec![DrillFact {
+            scenario: ContinuityScenario::Outage,
+            held_on: "2026-10-20".into(),
+        }],
+        incidents: vec![IncidentFact {
+            id: "inc-1".into(),
+            title: "端末の盗み見".into(),
+            detected_on: "2026-10-02".into(),
+            harms: vec![Cia::Confidentiality],
+            risks: vec![
+                "OP-01/entry/terminal/T1".into(),
+                "OP-01/entry/terminal/T99".into(),
+            ],
+            closed: false,
+        }],
+    };
+    let provider = MemoryProvider::new().with("m.yaml", text.as_str());
+    let (_, without, _) = sansho_core::assess("m.yaml", &provider, kb(), &Limits::default());
+    let without = without.unwrap();
+    assert!(
+        codes(&without).contains(&Code::parse("BCP005").unwrap()),
+        "the declared drill is overdue"
+    );
+    assert!(
+        codes(&without).contains(&Code::parse("OPS002").unwrap()),
+        "usb is not in the declared ledger"
+    );
+
+    let (_, with, diagnostics) =
+        sansho_core::assess_with_facts("m.yaml", &provider, kb(), &Limits::default(), Some(&facts));
+    let with = with.unwrap();
+    let found = codes(&with);
+    assert!(
+        !found.contains(&Code::parse("BCP005").unwrap()),
+        "the recorded drill is recent"
+    );
+    assert!(
+        !found.contains(&Code::parse("OPS002").unwrap()),
+        "usb is in the provider's ledger"
+    );
+    let overdue: Vec<&Diagnostic> = with
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::parse("OPS010").unwrap())
+        .collect();
+    assert_eq!(overdue.len(), 1, "{overdue:?}");
+    assert_eq!(overdue[0].element.as_deref(), Some("usb"));
+    assert!(
+        overdue[0].message.ja.contains("2025-08-01 (運用記録)"),
+        "{}",
+        overdue[0].message.ja
+    );
+    let materialised = with
+        .findings
+        .iter()
+        .find(|f| f.code == Code::RiskMaterialised)
+        .unwrap();
+    assert_eq!(
+        materialised.element.as_deref(),
+        Some("OP-01/entry/terminal/T1")
+    );
+    assert!(
+        materialised.message.ja.contains("端末の盗み見"),
+        "{}",
+        materialised.message.ja
+    );
+    let stale = with
+        .findings
+        .iter()
+        .find(|f| f.code == Code::FactNotInModel)
+        .unwrap();
+    assert_eq!(stale.element.as_deref(), Some("OP-01/entry/terminal/T99"));
+    assert!(
+        stale
+            .hint
+            .as_ref()
+            .unwrap()
+            .ja
+            .contains("OP-01/entry/terminal/T1")
+    );
+    let unknown_asset = diagnostics
+        .iter()
+        .find(|d| d.code == Code::FactNotInModel)
+        .unwrap();
+    assert_eq!(unknown_asset.element.as_deref(), Some("gone-laptop"));
+    assert!(unknown_asset.message.ja.contains("さくら診療所との契約"));
+}

@@ -116,6 +116,7 @@ fn schemas_are_fresh() {
         ("model.schema.json", sansho_core::schema::model_schema()),
         ("kb.schema.json", sansho_core::schema::kb_schema()),
         ("result.schema.json", sansho_core::schema::result_schema()),
+        ("facts.schema.json", sansho_core::schema::facts_schema()),
     ] {
         let path = repo().join("schemas").join(name);
         let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";

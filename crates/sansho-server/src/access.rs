@@ -427,6 +427,15 @@ pub struct Engaged<P: Permission> {
 }
 
 impl<P: Permission> Engaged<P> {
+    /// The institution's name, whichever side the user is on.
+    pub fn institution_name(&self) -> &str {
+        if self.is_provider() {
+            &self.counterpart.name
+        } else {
+            &self.auth.org.name
+        }
+    }
+
     /// The audit event of an act in this engagement (both parties see it).
     pub fn event(&self, action: &str, details: serde_json::Value) -> Event {
         self.auth.event(

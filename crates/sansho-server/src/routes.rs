@@ -121,6 +121,8 @@ routes! {
     POST "/engagements/{engagement}/operations/disposals" => web::operations::record_disposal, roles::<ProviderWork>(), "Record a disposal (with the disposer's certificate)";
     POST "/engagements/{engagement}/operations/lendings" => web::operations::lend, roles::<Operate>(), "Lend a device to a patient, with explanation and consent";
     POST "/engagements/{engagement}/operations/reports" => web::operations::schedule_report, roles::<ProviderWork>(), "Schedule a periodic report";
+    POST "/engagements/{engagement}/operations/drills" => web::operations::record_drill, roles::<ProviderWork>(), "Record a continuity drill";
+    GET "/engagements/{engagement}/operations/facts" => web::operations::facts_download, roles::<Read>(), "What the records establish, for the next assessment (sansho assess --facts)";
     POST "/engagements/{engagement}/operations/{record}/delivery" => web::operations::deliver_report, roles::<ProviderWork>(), "Deliver a periodic report";
     POST "/engagements/{engagement}/operations/contract-end" => web::operations::start_contract_end, roles::<Approve>(), "Start the contract end: the checklist from the model";
     POST "/engagements/{engagement}/operations/{record}/lines" => web::operations::complete_line, roles::<ProviderWork>(), "A contract-end line done, with its evidence";
@@ -156,6 +158,7 @@ routes! {
     GET "/api/v1/engagements/{engagement}/messages" => api::messages, roles::<Read>(), "Questions and answers", reply = "MessageDto";
     POST "/api/v1/engagements/{engagement}/minutes" => api::record_minutes, roles::<Discuss>(), "Record minutes", body = "MinutesRequest", reply = "Created";
     GET "/api/v1/engagements/{engagement}/operations" => api::operations, roles::<Read>(), "The engagement's operational records with their digests";
+    GET "/api/v1/engagements/{engagement}/facts" => api::facts, roles::<Read>(), "What the records establish, for the next assessment (sansho assess --facts)";
     GET "/api/v1/engagements/{engagement}/export" => api::export_engagement, roles::<Read>(), "The engagement's record with its hashes";
     GET "/api/v1/engagements/{engagement}/versions/{version}" => api::review_view, roles::<Read>(), "Review of a version", reply = "ReviewDto";
     POST "/api/v1/engagements/{engagement}/versions/{version}/reviews" => api::record_verdict, roles::<Review>(), "Record a verdict", body = "VerdictRequest";

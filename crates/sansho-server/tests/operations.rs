@@ -1655,3 +1655,170 @@ async fn the_operation_phase_on_sqlite() {
 async fn the_operation_phase_on_postgres() {
     the_operation_phase(Backend::Postgres).await;
 }
+
+/// Drills recorded against the shared model's plans, and what the records establish exported
+/// for the next assessment: the same file from the page and the API, read by the core, moving
+/// the model's dates forward and naming the risk an incident materialised.
+async fn drills_and_facts_for_the_next_assessment(backend: Backend) {
+    let server = Server::start(backend, "facts").await;
+    let demo = server.demo().await;
+    let base = server.url.clone();
+    let engagement = demo.engagement.clone();
+    let ops = format!("/engagements/{engagement}/operations");
+    let editor = login(&base, user(&demo, Role::ProviderEditor), 0).await;
+    let manager = login(&base, user(&demo, Role::InstitutionSignatory), 0).await;
+    let auditor = login(&base, user(&demo, Role::Auditor), 0).await;
+
+    // The plans come from the shared model; only the provider records a drill.
+    let (_, page) = editor.page(&ops).await;
+    assert!(page.contains("事業継続計画の訓練") && page.contains("システム停止 — "));
+    let today = sansho_store::Time::now().date_in_japan();
+    let tomorrow = today
+        .parse::<jiff::civil::Date>()
+        .unwrap()
+        .tomorrow()
+        .unwrap()
+        .to_string();
+    let drill = |scenario: &'static str, held_on: String, participants: &'static str| {
+        vec![
+            ("scenario", scenario.to_owned()),
+            ("held_on", held_on),
+            ("participants", participants.to_owned()),
+            ("result", "大阪サイトへの切替えを 40 時間で完了".to_owned()),
+            ("improvements", "夜間連絡網の更新".to_owned()),
+        ]
+    };
+    for (fields, says) in [
+        (drill("outage", tomorrow.clone(), "運用担当 4 名"), "未来"),
+        (
+            drill("outage", "2026-02-30".into(), "運用担当 4 名"),
+            "日付",
+        ),
+        (drill("outage", today.clone(), " "), "参加者"),
+        (drill("pandemic", today.clone(), "運用担当 4 名"), "計画"),
+    ] {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        refused(
+            &server,
+            &engagement,
+            &editor,
+            &format!("{ops}/drills"),
+            &f,
+            400,
+            says,
+        )
+        .await;
+    }
+    let fields = drill("outage", today.clone(), "運用担当 4 名");
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = manager.post(&format!("{ops}/drills"), &f).await;
+    assert_eq!(
+        r.status().as_u16(),
+        403,
+        "the institution does not record the provider's drill"
+    );
+    let r = editor.post(&format!("{ops}/drills"), &f).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let drill_id = record_of(&r);
+    let (status, page) = manager.page(&format!("{ops}/{drill_id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("40 時間") && page.contains("夜間連絡網"));
+    let (_, page) = manager.page(&ops).await;
+    let plans = page.split("id=\"plan-table\"").nth(1).unwrap();
+    let outage = plans
+        .split("</tr>")
+        .find(|row| row.contains("システム停止"))
+        .unwrap();
+    assert!(
+        outage.contains(&today),
+        "the plan's last drill is the recorded one: {outage}"
+    );
+
+    // An incident on a risk of the shared version.
+    let example = sansho_server::demo::example_bundle();
+    let mut files = sansho_core::load::MemoryProvider::new();
+    for (path, text) in &example.files {
+        files = files.with(path, text.as_str());
+    }
+    let kb = sansho_core::kb::load::builtin().as_ref().unwrap();
+    let limits = sansho_core::load::Limits::default();
+    let (_, assessment, _) = sansho_core::assess(&example.entry, &files, kb, &limits);
+    let risk = assessment.unwrap().risks[0].id.clone();
+    let r = editor
+        .post(
+            &format!("{ops}/incidents"),
+            &[
+                ("title", "受付端末の画面の盗み見"),
+                (
+                    "what_happened",
+                    "待合から受付端末の画面が見える位置にあった。",
+                ),
+                ("detected_at", "2026-11-30T09:00"),
+                ("harm:confidentiality", "on"),
+                ("risks", risk.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let incident = record_of(&r);
+
+    // The same facts from the page (a file to download) and from the API.
+    let r = manager.get(&format!("{ops}/facts")).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("sansho-facts-")
+    );
+    let text = r.text().await.unwrap();
+    let facts = sansho_core::facts::parse(&text).unwrap();
+    let api = support::Api::new(&base, &auditor.token("read").await);
+    let (status, listed) = api
+        .get(&format!("/api/v1/engagements/{engagement}/facts"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::to_value(&facts).unwrap(), listed);
+    assert_eq!(facts.as_of, today);
+    assert_eq!(facts.drills.len(), 1);
+    assert_eq!(facts.drills[0].held_on, today);
+    assert_eq!(facts.incidents.len(), 1);
+    assert_eq!(facts.incidents[0].id, incident);
+    assert_eq!(facts.incidents[0].risks, vec![risk.clone()]);
+    assert!(
+        facts.source.contains("ひので内科クリニック"),
+        "{}",
+        facts.source
+    );
+
+    // The next assessment reads them: the drill moves forward, the risk is named.
+    let (_, assessment, _) =
+        sansho_core::assess_with_facts(&example.entry, &files, kb, &limits, Some(&facts));
+    let assessment = assessment.unwrap();
+    let materialised = assessment
+        .findings
+        .iter()
+        .find(|f| f.code == sansho_core::Code::RiskMaterialised)
+        .expect("the incident's risk is named");
+    assert_eq!(materialised.element.as_deref(), Some(risk.as_str()));
+    let mut loaded = sansho_core::load::load(&example.entry, &files, kb, &limits);
+    loaded.apply_facts(&facts);
+    let model = loaded.model.unwrap();
+    let outage = model
+        .continuity
+        .iter()
+        .find(|c| c.scenario == sansho_core::vocab::ContinuityScenario::Outage)
+        .unwrap();
+    assert_eq!(outage.last_drill.as_deref(), Some(today.as_str()));
+    assert!(outage.drill_recorded);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drills_and_facts_for_the_next_assessment_on_sqlite() {
+    drills_and_facts_for_the_next_assessment(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drills_and_facts_for_the_next_assessment_on_postgres() {
+    drills_and_facts_for_the_next_assessment(Backend::Postgres).await;
+}

@@ -60,10 +60,11 @@ pub enum OpKind {
     Lending,
     Report,
     ContractEnd,
+    Drill,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 8] = [
+    pub const ALL: [OpKind; 9] = [
         OpKind::LedgerItem,
         OpKind::Inventory,
         OpKind::TakeOut,
@@ -72,6 +73,7 @@ impl OpKind {
         OpKind::Lending,
         OpKind::Report,
         OpKind::ContractEnd,
+        OpKind::Drill,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +86,7 @@ impl OpKind {
             OpKind::Lending => "lending",
             OpKind::Report => "report",
             OpKind::ContractEnd => "contract_end",
+            OpKind::Drill => "drill",
         }
     }
 
@@ -101,6 +104,7 @@ impl OpKind {
             OpKind::Lending => "患者への貸出し",
             OpKind::Report => "定期報告",
             OpKind::ContractEnd => "契約終了",
+            OpKind::Drill => "事業継続計画の訓練",
         }
     }
 
@@ -114,6 +118,7 @@ impl OpKind {
             OpKind::Lending => "lending to a patient",
             OpKind::Report => "periodic report",
             OpKind::ContractEnd => "contract end",
+            OpKind::Drill => "continuity drill",
         }
     }
 }
@@ -174,6 +179,7 @@ impl OpRecord {
             OpBody::Lending(_) => OpKind::Lending,
             OpBody::Report(_) => OpKind::Report,
             OpBody::ContractEnd(_) => OpKind::ContractEnd,
+            OpBody::Drill(_) => OpKind::Drill,
         }
     }
 }
@@ -191,6 +197,7 @@ pub enum OpBody {
     Lending(Lending),
     Report(PeriodicReport),
     ContractEnd(ContractEnd),
+    Drill(Drill),
 }
 
 /// Where a ledger item stands. Whether it is out at the moment is not stored here: it follows
@@ -1568,6 +1575,65 @@ impl ReportKind {
     }
 }
 
+/// A continuity drill (事業継続計画の訓練; MGL 経営管理編 3.4.1③ asks for periodic drills and
+/// improvement): which plan, when, who took part, how it went, what is to be improved. The next
+/// assessment reads the day it was held (the facts export).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drill {
+    /// The model's continuity scenario (`outage`, `demand_surge`, `recovery_inconsistency`).
+    pub scenario: String,
+    /// The plan as the model names it.
+    pub plan: String,
+    pub held_on: String,
+    pub participants: String,
+    pub result: String,
+    /// What the drill showed is to be improved (may be empty).
+    pub improvements: String,
+}
+
+/// What recording a drill says.
+#[derive(Clone, Debug)]
+pub struct NewDrill<'a> {
+    pub scenario: &'a str,
+    pub plan: &'a str,
+    pub held_on: &'a str,
+    pub participants: &'a str,
+    pub result: &'a str,
+    pub improvements: &'a str,
+}
+
+impl Drill {
+    /// A drill held on a day not after `today`, with who took part and how it went.
+    pub fn record(input: NewDrill<'_>, today: &str) -> Result<Drill, Refusal> {
+        let held_on = parse_day(input.held_on, "訓練の実施日", "the drill's date")?;
+        if held_on.as_str() > today {
+            return Err(refuse(
+                format!("実施日 {held_on} が未来になっています。訓練の後に記録してください"),
+                format!("the drill date {held_on} is in the future: record it once held"),
+            ));
+        }
+        for (text, ja, en) in [
+            (input.participants, "参加者", "who took part"),
+            (input.result, "結果", "the result"),
+        ] {
+            if text.trim().is_empty() {
+                return Err(refuse(
+                    format!("{ja}を書いてください"),
+                    format!("state {en}"),
+                ));
+            }
+        }
+        Ok(Drill {
+            scenario: input.scenario.to_owned(),
+            plan: input.plan.to_owned(),
+            held_on,
+            participants: input.participants.trim().to_owned(),
+            result: input.result.trim().to_owned(),
+            improvements: input.improvements.trim().to_owned(),
+        })
+    }
+}
+
 /// A periodic report to the institution: scheduled for a period with a due day, assembled from
 /// the records and written by the provider, delivered, acknowledged by the institution.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -2485,6 +2551,20 @@ mod tests {
                 )])
                 .unwrap(),
             ),
+            OpBody::Drill(
+                Drill::record(
+                    NewDrill {
+                        scenario: "outage",
+                        plan: "BCP 第3章",
+                        held_on: "2026-11-20",
+                        participants: "運用担当 4 名",
+                        result: "48 時間以内に復旧",
+                        improvements: "",
+                    },
+                    "2026-12-01",
+                )
+                .unwrap(),
+            ),
         ];
         assert_eq!(bodies.len(), OpKind::ALL.len(), "one of each kind");
         for body in bodies {
@@ -2494,6 +2574,25 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{:?} does not read back: {e}\n{json}", record.kind()));
             assert_eq!(back, record);
         }
+    }
+
+    #[test]
+    fn a_drill_is_recorded_once_held_with_who_and_how() {
+        let input = |held_on, participants| NewDrill {
+            scenario: "outage",
+            plan: "BCP",
+            held_on,
+            participants,
+            result: "復旧手順どおり",
+            improvements: "連絡網の更新",
+        };
+        let future = Drill::record(input("2026-12-02", "4 名"), "2026-12-01").unwrap_err();
+        assert!(future.ja.contains("未来"), "{}", future.ja);
+        let nobody = Drill::record(input("2026-11-20", " "), "2026-12-01").unwrap_err();
+        assert!(nobody.ja.contains("参加者"), "{}", nobody.ja);
+        assert!(Drill::record(input("2026-11-31", "4 名"), "2026-12-01").is_err());
+        let drill = Drill::record(input("2026-11-20", "4 名"), "2026-12-01").unwrap();
+        assert_eq!(drill.held_on, "2026-11-20");
     }
 
     #[test]

@@ -77,6 +77,32 @@ struct Common {
     /// files kept next to several models). Repeatable.
     #[arg(long = "include-root", value_name = "DIR", global = true)]
     include_roots: Vec<PathBuf>,
+    /// Operational records to assess with (JSON, exported by the sansho server): inventories,
+    /// drills and incidents replace what the model declares where they are later.
+    #[arg(long = "facts", value_name = "FILE", global = true)]
+    facts: Option<PathBuf>,
+}
+
+/// Most bytes of an operational-facts file (a year of a large engagement's records is far less).
+const MAX_FACTS_BYTES: usize = 64 << 20;
+
+/// The operational facts named by `--facts`, read and checked.
+pub(crate) fn read_facts(
+    common: &Common,
+) -> anyhow::Result<Option<sansho_core::facts::OperationalFacts>> {
+    let Some(path) = &common.facts else {
+        return Ok(None);
+    };
+    let bytes = fs::read_input(path, "operational facts", MAX_FACTS_BYTES)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| anyhow::anyhow!("operational facts {} is not UTF-8", path.display()))?;
+    sansho_core::facts::parse(text).map(Some).map_err(|e| {
+        let message = match Lang::from(common.lang) {
+            Lang::Ja => e.message_ja(),
+            Lang::En => e.to_string(),
+        };
+        anyhow::anyhow!("{}: {message}", path.display())
+    })
 }
 
 #[derive(Subcommand)]
@@ -316,6 +342,8 @@ enum SchemaKind {
     Kb,
     /// The JSON result of `assess --format json`.
     Result,
+    /// The operational facts `--facts` reads (exported by the server).
+    Facts,
 }
 
 fn parse_date(text: &str) -> Result<String, String> {
@@ -466,6 +494,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 SchemaKind::Model => sansho_core::schema::model_schema(),
                 SchemaKind::Kb => sansho_core::schema::kb_schema(),
                 SchemaKind::Result => sansho_core::schema::result_schema(),
+                SchemaKind::Facts => sansho_core::schema::facts_schema(),
             };
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(ExitCode::SUCCESS)
@@ -575,7 +604,11 @@ fn load_model(
     common: &Common,
 ) -> anyhow::Result<sansho_core::load::Loaded> {
     let (location, limits) = locate(model, common)?;
+    let facts = read_facts(common)?;
     let mut loaded = sansho_core::load::load(&location.entry, &location.files, kb, &limits);
+    if let Some(facts) = &facts {
+        loaded.apply_facts(facts);
+    }
     loaded.sources.prefix_paths(&location.display_prefix);
     Ok(loaded)
 }
@@ -588,8 +621,14 @@ pub(crate) fn assess_at(
     common: &Common,
 ) -> anyhow::Result<(Sources, Option<sansho_core::Assessment>, Vec<Diagnostic>)> {
     let (location, limits) = locate(model, common)?;
-    let (mut sources, assessment, diagnostics) =
-        sansho_core::assess(&location.entry, &location.files, kb, &limits);
+    let facts = read_facts(common)?;
+    let (mut sources, assessment, diagnostics) = sansho_core::assess_with_facts(
+        &location.entry,
+        &location.files,
+        kb,
+        &limits,
+        facts.as_ref(),
+    );
     sources.prefix_paths(&location.display_prefix);
     Ok((sources, assessment, diagnostics))
 }

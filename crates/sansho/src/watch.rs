@@ -62,6 +62,8 @@ fn identity(dir: &Path) -> Option<(u64, u64)> {
 pub fn run(model: &Path, kb: &KnowledgeBase, common: &Common) -> anyhow::Result<ExitCode> {
     let lang: Lang = common.lang.into();
     let (location, limits) = crate::locate(model, common)?;
+    // Read once: the records are an export, not a file being edited.
+    let facts = crate::read_facts(common)?;
     let root = location.files.root().to_path_buf();
     let (tx, rx) = mpsc::channel();
     let mut debouncer = notify_debouncer_full::new_debouncer(DEBOUNCE, None, tx)
@@ -76,8 +78,13 @@ pub fn run(model: &Path, kb: &KnowledgeBase, common: &Common) -> anyhow::Result<
             inner: &location.files,
             asked: RefCell::new(Vec::new()),
         };
-        let (mut sources, assessment, diagnostics) =
-            sansho_core::assess(&location.entry, &recording, kb, &limits);
+        let (mut sources, assessment, diagnostics) = sansho_core::assess_with_facts(
+            &location.entry,
+            &recording,
+            kb,
+            &limits,
+            facts.as_ref(),
+        );
         sources.prefix_paths(&location.display_prefix);
         let elapsed = started.elapsed();
         let files: BTreeSet<PathBuf> = recording

@@ -756,3 +756,60 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `--facts`: the operational records the server exports feed the assessment; a file that is
+/// not one says so, in Japanese by default, and nothing is assessed.
+#[test]
+fn facts_from_the_records_feed_the_assessment() {
+    let (code, out, _) = stdout(sansho().args(["assess", &example(), "--format", "json"]));
+    assert_eq!(code, 0);
+    let result: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let risk = result["risks"][0]["id"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("facts.json");
+    std::fs::write(
+        &facts,
+        serde_json::json!({
+            "format": 1,
+            "source": "さくらクラウドカルテ · テスト診療所",
+            "as_of": "2026-11-30",
+            "inventories": [{"asset": "retired-laptop", "counted_on": "2026-11-02"}],
+            "drills": [{"scenario": "outage", "held_on": "2026-11-20"}],
+            "incidents": [{"id": "inc-1", "title": "受付端末の盗み見", "detected_on": "2026-11-10",
+                           "harms": ["confidentiality"], "risks": [risk], "closed": false}],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let facts = facts.to_string_lossy().into_owned();
+    let (code, out, err) =
+        stdout(sansho().args(["assess", &example(), "--format", "json", "--facts", &facts]));
+    assert_eq!(code, 0, "{err}");
+    let result: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let materialised = result["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "P011")
+        .expect("the incident's risk is named");
+    assert_eq!(materialised["element"], risk.as_str());
+    assert!(
+        err.contains("M032") && err.contains("retired-laptop") && err.contains("テスト診療所"),
+        "the asset the model does not have is reported: {err}"
+    );
+
+    let wrong = dir.path().join("wrong.json");
+    std::fs::write(
+        &wrong,
+        r#"{"format": 1, "source": "x", "as_of": "2026-13-01"}"#,
+    )
+    .unwrap();
+    let (code, out, err) =
+        stdout(sansho().args(["assess", &example(), "--facts", &wrong.to_string_lossy()]));
+    assert_ne!(code, 0);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("wrong.json") && err.contains("\"2026-13-01\" は日付"),
+        "{err}"
+    );
+}

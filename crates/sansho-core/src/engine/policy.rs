@@ -122,7 +122,70 @@ pub fn findings(
         out.extend(part);
     }
     decision_findings(model, risks, tally, &mut out);
+    incident_findings(model, risks, &mut out);
     out
+}
+
+/// Risks that an incident of the operational records materialised: evidence to revisit their
+/// likelihood (and treatment). Ids the model no longer has are reported, not dropped.
+fn incident_findings(model: &Model, risks: &[Risk], out: &mut Vec<Diagnostic>) {
+    if model.incidents.is_empty() {
+        return;
+    }
+    let named: foldhash::HashSet<&str> = model
+        .incidents
+        .iter()
+        .flat_map(|i| i.risks.iter().map(String::as_str))
+        .collect();
+    let found: HashMap<&str, &Risk> = risks
+        .iter()
+        .filter(|r| named.contains(r.id.as_str()))
+        .map(|r| (r.id.as_str(), r))
+        .collect();
+    let source = model.facts_source.as_deref().unwrap_or("");
+    for incident in &model.incidents {
+        let (inc, title, day) = (&incident.id, &incident.title, &incident.detected_on);
+        for id in &incident.risks {
+            let Some(risk) = found.get(id.as_str()) else {
+                let hint = match did_you_mean(id, risks.iter().map(|r| r.id.as_str())) {
+                    Some(s) => loc!("`{s}` の誤りではありませんか", "did you mean `{s}`?"),
+                    None => loc!(
+                        "情報流や要素の id が変わった場合は、インシデントの記録のリスク id を今のモデルに合わせてください",
+                        "if a flow or element id changed, update the risk id on the incident's record"
+                    ),
+                };
+                out.push(
+                    Diagnostic::new(
+                        Code::FactNotInModel,
+                        loc!(
+                            "運用記録 ({source}) のインシデント「{title}」({inc}) が挙げるリスク `{id}` がモデルにありません",
+                            "risk `{id}` named by incident \"{title}\" ({inc}) in the records ({source}) is not in the model"
+                        ),
+                        None,
+                    )
+                    .with_element(id.clone())
+                    .with_hint(hint),
+                );
+                continue;
+            };
+            let (l, rank) = (risk.inherent.likelihood, risk.effective_rank().as_str());
+            out.push(
+                Diagnostic::new(
+                    Code::RiskMaterialised,
+                    loc!(
+                        "リスク {id} は {day} に検知されたインシデント「{title}」({inc}) で顕在化しました。評価上の発生可能性は {l}、残存リスクは {rank} ランクです",
+                        "risk {id} materialised in incident \"{title}\" ({inc}), detected on {day}; its likelihood is assessed at {l} and its residual rank is {rank}"
+                    ),
+                    Some(risk.span),
+                )
+                .with_element(id.clone())
+                .with_hint(loc!(
+                    "発生可能性と対策を見直し、見直した結果を決定 (decisions) の理由として記録してください。再発防止策として合意した対策はモデルの controls に加えます",
+                    "revisit the likelihood and the treatment and record the outcome as a decision's rationale; add the agreed recurrence-prevention measures to the model's controls"
+                )),
+            );
+        }
+    }
 }
 
 /// `hints`: the hint of an untreated risk by threat, made once per threat.

@@ -121,6 +121,10 @@ pub struct TablesFile {
     #[serde(default)]
     pub min_backup_generations: Option<u32>,
     #[serde(default)]
+    pub max_months_between_inventories: Option<u32>,
+    #[serde(default)]
+    pub max_months_between_drills: Option<u32>,
+    #[serde(default)]
     pub severity_by_strength: Option<BTreeMap<Strength, Severity>>,
     #[serde(default)]
     pub password: Option<PasswordRules>,
@@ -434,6 +438,8 @@ impl From<Option<KnowledgeBase>> for Accumulator {
                     vendor_selection_items: Some(kb.tables.vendor_selection_items),
                     requirement_areas: Some(kb.tables.requirement_areas),
                     min_backup_generations: Some(kb.tables.min_backup_generations),
+                    max_months_between_inventories: Some(kb.tables.max_months_between_inventories),
+                    max_months_between_drills: Some(kb.tables.max_months_between_drills),
                     severity_by_strength: Some(kb.tables.severity_by_strength),
                     password: Some(kb.tables.password),
                 },
@@ -620,6 +626,8 @@ impl Accumulator {
                 vendor_selection_items,
                 requirement_areas,
                 min_backup_generations,
+                max_months_between_inventories,
+                max_months_between_drills,
                 severity_by_strength,
                 password
             );
@@ -679,6 +687,11 @@ impl Accumulator {
                     .requirement_areas
                     .ok_or("tables.requirement_areas")?,
                 min_backup_generations: self.tables.min_backup_generations.unwrap_or(3),
+                max_months_between_inventories: self
+                    .tables
+                    .max_months_between_inventories
+                    .unwrap_or(12),
+                max_months_between_drills: self.tables.max_months_between_drills.unwrap_or(12),
                 severity_by_strength: self
                     .tables
                     .severity_by_strength

@@ -382,11 +382,23 @@ pub struct Tables {
     pub requirement_areas: Vec<NamedItem>,
     /// Fewest restorable backup generations counted as "several".
     pub min_backup_generations: u32,
+    /// Most months between two inventories of a ledger item before it counts as overdue
+    /// (MGL 7⑦ asks for regular inventories without a number; 12 is sansho's default).
+    #[serde(default = "twelve")]
+    pub max_months_between_inventories: u32,
+    /// Most months between two drills of a continuity plan before it counts as overdue
+    /// (MGL 経営管理編 3.4.1③ asks for periodic drills without a number; 12 is sansho's default).
+    #[serde(default = "twelve")]
+    pub max_months_between_drills: u32,
     /// Severity of a rule's finding by the strength of the guideline's wording, unless the rule
     /// declares its own.
     pub severity_by_strength: BTreeMap<Strength, crate::diagnostics::Severity>,
     /// Password rules the MHLW checklists ask for where a password is the only factor.
     pub password: PasswordRules,
+}
+
+fn twelve() -> u32 {
+    12
 }
 
 /// Thresholds of the password rules.

@@ -101,6 +101,17 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Loaded {
+    /// Applies the operational records to the model ([`Model::apply_facts`]); what they name
+    /// and the model lacks joins the diagnostics. Nothing happens to a model that did not load.
+    pub fn apply_facts(&mut self, facts: &crate::facts::OperationalFacts) {
+        if let Some(model) = self.model.as_mut() {
+            let found = model.apply_facts(facts);
+            self.diagnostics.extend(found);
+        }
+    }
+}
+
 fn model_checker() -> &'static Result<SchemaChecker, String> {
     static CHECKER: OnceLock<Result<SchemaChecker, String>> = OnceLock::new();
     CHECKER.get_or_init(|| SchemaChecker::new(structure::draft07::<RawFile>()))

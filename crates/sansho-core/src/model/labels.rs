@@ -2,9 +2,9 @@
 
 use crate::text::Localized;
 use crate::vocab::{
-    AssetKind, AuthMethod, CertificationScheme, Cia, ControlCategory, Evaluator, Layer, Operation,
-    Phase, SignatureMethod, StoragePrinciple, TimestampKind, TlsVersion, TreatmentOption,
-    WirelessAccessControl,
+    AssetKind, AuthMethod, CertificationScheme, Cia, ContinuityScenario, ControlCategory,
+    Evaluator, Layer, Operation, Phase, SignatureMethod, StoragePrinciple, TimestampKind,
+    TlsVersion, TreatmentOption, WirelessAccessControl,
 };
 
 fn l(ja: &str, en: &str) -> Localized {
@@ -154,6 +154,20 @@ impl StoragePrinciple {
             StoragePrinciple::Authenticity => l("真正性", "authenticity"),
             StoragePrinciple::Readability => l("見読性", "readability"),
             StoragePrinciple::Preservability => l("保存性", "preservability"),
+        }
+    }
+}
+
+impl ContinuityScenario {
+    pub fn label(self) -> Localized {
+        match self {
+            ContinuityScenario::Outage => l("システム停止", "system outage"),
+            ContinuityScenario::DemandSurge => {
+                l("災害時の需要急増", "surge of demand in a disaster")
+            }
+            ContinuityScenario::RecoveryInconsistency => {
+                l("復旧・再開時の不整合", "inconsistency on recovery")
+            }
         }
     }
 }

@@ -419,6 +419,10 @@ pub struct Model {
     pub responsibilities: Vec<Responsibility>,
     pub cooperations: Vec<Cooperation>,
     pub agreement: Option<Agreement>,
+    /// Incidents the operational records report ([`Model::apply_facts`]); none from the files.
+    pub incidents: Vec<crate::facts::IncidentFact>,
+    /// Whose operational records were applied, for messages.
+    pub facts_source: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -439,6 +443,8 @@ pub struct Continuity {
     pub scenario: ContinuityScenario,
     pub plan: String,
     pub last_drill: Option<String>,
+    /// The date comes from the operational records, not from the model's files.
+    pub drill_recorded: bool,
     pub span: Span,
 }
 
@@ -446,6 +452,8 @@ pub struct Continuity {
 pub struct LedgerEntry {
     pub asset: AssetIx,
     pub last_inventory: Option<String>,
+    /// The date (or the entry) comes from the operational records, not from the model's files.
+    pub inventory_recorded: bool,
     pub span: Span,
 }
 

@@ -483,6 +483,8 @@ pub fn build(
             responsibilities,
             cooperations,
             agreement,
+            incidents: Vec::new(),
+            facts_source: None,
         })
     })();
     (model, ctx.diagnostics)
@@ -1663,6 +1665,7 @@ fn build_operations(
                 scenario: c.scenario.value,
                 plan: c.plan.value.clone(),
                 last_drill: c.last_drill.as_ref().map(|d| d.value.clone()),
+                drill_recorded: false,
                 span: span(*f, c.scenario.pos),
             }
         })
@@ -1677,6 +1680,7 @@ fn build_operations(
             Some(LedgerEntry {
                 asset: ctx.resolve_index::<AssetIx>(&l.asset, *f, "ledger.asset")?,
                 last_inventory: l.last_inventory.as_ref().map(|d| d.value.clone()),
+                inventory_recorded: false,
                 span: span(*f, l.asset.pos),
             })
         })

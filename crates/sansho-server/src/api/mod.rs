@@ -645,6 +645,15 @@ pub async fn operations(State(state): State<AppState>, e: Engaged<Read>) -> ApiR
     ok(out)
 }
 
+/// What the engagement's records establish for the next assessment: the file
+/// `sansho assess --facts` reads (last inventories, drills, incidents with their risks).
+pub async fn facts(State(state): State<AppState>, e: Engaged<Read>) -> ApiResult {
+    let facts = crate::service::operations::facts_export(&state, &e)
+        .await
+        .map_err(|x| e.fail(x))?;
+    ok(facts)
+}
+
 pub async fn export_engagement(State(state): State<AppState>, e: Engaged<Read>) -> ApiResult {
     let record = export::engagement(&state, &e)
         .await

@@ -62,6 +62,7 @@ impl Operations {
         disposals => Disposal(Disposal);
         lendings => Lending(Lending);
         reports => Report(PeriodicReport);
+        drills => Drill(Drill);
     }
 
     pub async fn of<P: Permission>(
@@ -227,6 +228,12 @@ pub struct CertificationFact {
 /// immutable, so this never goes stale, and a page does not load the whole model again (60 ms
 /// for the example in a debug build, seconds for a model of ten thousand flows).
 #[derive(Clone, Debug)]
+pub struct DrillPlan {
+    pub scenario: sansho_core::vocab::ContinuityScenario,
+    pub plan: String,
+    pub last_drill: Option<String>,
+}
+
 pub struct ModelFacts {
     pub version: sansho_store::records::Version,
     /// The ledger items the model asks for: what its `ledger:` lists, and every asset that is
@@ -235,8 +242,9 @@ pub struct ModelFacts {
     /// Disposal procedures: the information they cover, their conditions and method.
     pub disposal_procedures: Vec<(String, String, String)>,
     pub certifications: Vec<CertificationFact>,
-    /// Continuity plans (the start of their text) and their last drill.
-    pub drills: Vec<(String, Option<String>)>,
+    /// Continuity plans: their scenario, the start of their text and the last drill the model
+    /// states.
+    pub drills: Vec<DrillPlan>,
     /// Termination flows: what they concern, their id, and what they do with it.
     pub termination: Vec<(String, String, Disposition)>,
 }
@@ -316,7 +324,11 @@ impl ModelFacts {
         let drills = model
             .continuity
             .iter()
-            .map(|c| (c.plan.chars().take(40).collect(), c.last_drill.clone()))
+            .map(|c| DrillPlan {
+                scenario: c.scenario,
+                plan: c.plan.chars().take(40).collect(),
+                last_drill: c.last_drill.clone(),
+            })
             .collect();
         let termination = model
             .flows
@@ -1446,6 +1458,10 @@ pub fn facts_of(ops: &Operations, from: &str, to: &str) -> Vec<String> {
         .incidents()
         .filter(|(_, i)| i.state == IncidentState::Open)
         .count();
+    let drills = ops
+        .drills()
+        .filter(|(_, d)| d.held_on.as_str() >= from && d.held_on.as_str() <= to)
+        .count();
     vec![
         format!(
             "持出し: {} 件 (返却 {} 件、紛失 {} 件、持出し中 {} 件、承認待ち {} 件、却下 {} 件)",
@@ -1468,6 +1484,7 @@ pub fn facts_of(ops: &Operations, from: &str, to: &str) -> Vec<String> {
             format!("破棄: {} 件", disposals.len())
         },
         format!("患者への機器の貸出し: {lendings} 件"),
+        format!("事業継続計画の訓練: {drills} 回"),
         format!(
             "インシデント: 期間中の起票 {} 件、報告時点で対応中 {} 件",
             incidents.len(),
@@ -1543,9 +1560,6 @@ pub async fn attention_from_model<P: Permission>(
     let soon = today_date
         .checked_add(jiff::Span::new().days(90))
         .unwrap_or(today_date);
-    let year_ago = today_date
-        .checked_sub(jiff::Span::new().days(365))
-        .unwrap_or(today_date);
     let mut out = Vec::new();
     for c in &facts.certifications {
         let Ok(date) = c.valid_until.parse::<jiff::civil::Date>() else {
@@ -1576,23 +1590,175 @@ pub async fn attention_from_model<P: Permission>(
             ));
         }
     }
-    for (plan, last_drill) in &facts.drills {
-        match last_drill.as_deref().map(str::parse::<jiff::civil::Date>) {
-            Some(Ok(drill)) if drill >= year_ago => {}
-            Some(_) => out.push((
-                format!(
-                    "事業継続計画の訓練が 1 年以上行われていません: {plan}… (前回 {})",
-                    last_drill.as_deref().unwrap_or("—")
-                ),
-                format!("no continuity drill for over a year: {plan}…"),
-            )),
+    let recorded = Operations::of(state, e).await?;
+    for plan in &facts.drills {
+        let name = &plan.plan;
+        let last = last_drill(plan, &recorded);
+        match last.as_deref() {
+            Some(last) => {
+                if let Some(due) = sansho_core::judge::overdue_on(last, 12, today_date) {
+                    out.push((
+                        format!(
+                            "事業継続計画の訓練が期限 ({due}) を過ぎています: {name}… (前回 {last})"
+                        ),
+                        format!("continuity drill overdue since {due}: {name}… (last {last})"),
+                    ));
+                }
+            }
             None => out.push((
-                format!("事業継続計画の訓練の記録がありません: {plan}…"),
-                format!("no continuity drill recorded: {plan}…"),
+                format!("事業継続計画の訓練の記録がありません: {name}…"),
+                format!("no continuity drill recorded: {name}…"),
             )),
         }
     }
     Ok(out)
+}
+
+/// The last drill of a plan: the later of what the model states and what is recorded here.
+pub fn last_drill(plan: &DrillPlan, ops: &Operations) -> Option<String> {
+    let key: &str = plan.scenario.into();
+    ops.drills()
+        .filter(|(_, d)| d.scenario == key)
+        .map(|(_, d)| d.held_on.clone())
+        .chain(plan.last_drill.clone())
+        .max()
+}
+
+/// What a drill form says.
+pub struct DrillInput {
+    pub scenario: String,
+    pub held_on: String,
+    pub participants: String,
+    pub result: String,
+    pub improvements: String,
+}
+
+/// Records a continuity drill of one of the shared model's plans.
+pub async fn record_drill<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    input: DrillInput,
+) -> Result<OpId, AppError> {
+    let facts = model_facts(state, e).await?;
+    let Some(plan) = facts.as_deref().and_then(|f| {
+        f.drills.iter().find(|p| {
+            let key: &str = p.scenario.into();
+            key == input.scenario
+        })
+    }) else {
+        return Err(AppError::bad(
+            "訓練した事業継続計画を、共有中の版のモデルの計画から選んでください",
+            "choose the continuity plan drilled from the shared version's model",
+        ));
+    };
+    Operations::for_writing(state, e).await?;
+    let text = |ja: &str, en: &str, v: &str, required| check_text(state, ja, en, v, required);
+    let participants = text("参加者", "who took part", &input.participants, true)?;
+    let result = text("結果", "the result", &input.result, true)?;
+    let improvements = text("改善点", "what to improve", &input.improvements, false)?;
+    let drill = Drill::record(
+        NewDrill {
+            scenario: &input.scenario,
+            plan: &plan.plan,
+            held_on: &input.held_on,
+            participants: &participants,
+            result: &result,
+            improvements: &improvements,
+        },
+        &Time::now().date_in_japan(),
+    )?;
+    let record = OpRecord::new(
+        OpId::new(secret::id()),
+        e.engagement.id.clone(),
+        &e.auth.user.id,
+        Time::now(),
+        OpBody::Drill(drill),
+    );
+    let id = record.id.clone();
+    let ev = event(e, "drill.recorded", &record);
+    state.record(Change::PutOpRecord(record), ev).await?;
+    Ok(id)
+}
+
+/// What the engagement's records establish for the next assessment (`sansho assess --facts`):
+/// the last count of each ledger item that is a model asset, the last drill of each plan, and
+/// the incidents with the risks they materialised.
+pub async fn facts_export<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+) -> Result<sansho_core::facts::OperationalFacts, AppError> {
+    use sansho_core::facts::{DrillFact, IncidentFact, InventoryFact, OperationalFacts};
+    use std::collections::BTreeMap;
+    let ops = Operations::of(state, e).await?;
+    let assets: BTreeMap<&OpId, &str> = ops
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            OpBody::LedgerItem(item) => Some((&r.id, item.asset.as_deref()?)),
+            _ => None,
+        })
+        .collect();
+    // The last count of each asset, and whether that count found a discrepancy.
+    let mut counted: BTreeMap<&str, (&str, bool)> = BTreeMap::new();
+    for (_, inventory) in ops.inventories() {
+        let Some(day) = inventory.counted_on.as_deref().filter(|_| inventory.closed) else {
+            continue;
+        };
+        for line in &inventory.lines {
+            let (Some(asset), Some(found)) = (assets.get(&line.item), line.found) else {
+                continue;
+            };
+            let entry = counted.entry(asset).or_insert((day, !found));
+            if day > entry.0 {
+                *entry = (day, !found);
+            }
+        }
+    }
+    let mut drills: BTreeMap<&str, &str> = BTreeMap::new();
+    for (_, drill) in ops.drills() {
+        let entry = drills.entry(&drill.scenario).or_insert(&drill.held_on);
+        if drill.held_on.as_str() > *entry {
+            *entry = &drill.held_on;
+        }
+    }
+    let harm = |h: Harm| match h {
+        Harm::Confidentiality => sansho_core::vocab::Cia::Confidentiality,
+        Harm::Integrity => sansho_core::vocab::Cia::Integrity,
+        Harm::Availability => sansho_core::vocab::Cia::Availability,
+    };
+    Ok(OperationalFacts {
+        format: sansho_core::facts::FORMAT,
+        source: format!("{} · {}", e.system.name, e.institution_name()),
+        as_of: Time::now().date_in_japan(),
+        inventories: counted
+            .into_iter()
+            .map(|(asset, (day, discrepancy))| InventoryFact {
+                asset: asset.to_owned(),
+                counted_on: day.to_owned(),
+                discrepancy,
+            })
+            .collect(),
+        drills: drills
+            .into_iter()
+            .filter_map(|(scenario, day)| {
+                Some(DrillFact {
+                    scenario: <sansho_core::vocab::ContinuityScenario as sansho_core::vocab::Vocabulary>::parse(scenario)?,
+                    held_on: day.to_owned(),
+                })
+            })
+            .collect(),
+        incidents: ops
+            .incidents()
+            .map(|(r, i)| IncidentFact {
+                id: r.id.to_string(),
+                title: i.title.clone(),
+                detected_on: i.detected_at.date_in_japan(),
+                harms: i.harm.iter().map(|h| harm(*h)).collect(),
+                risks: i.risks.clone(),
+                closed: i.state == IncidentState::Closed,
+            })
+            .collect(),
+    })
 }
 
 /// One thing that needs doing, for the operations page.

@@ -140,6 +140,7 @@ fn notice_text(t: Tr, key: &str) -> &'static str {
             "The disposal is recorded and awaits the planning manager's acknowledgement.",
         ),
         "lent" => t.pick("貸出しを記録しました。", "The lending is recorded."),
+        "drill_recorded" => t.pick("訓練を記録しました。", "The drill is recorded."),
         "contract_end_started" => t.pick(
             "契約終了のチェックリストを作成しました。",
             "The contract-end checklist is made.",
@@ -479,6 +480,11 @@ pub fn action_label(t: Tr, action: &str) -> String {
             "ledger item disposed",
         ),
         ("lending.lent", "患者への貸出し", "lent to a patient"),
+        (
+            "drill.recorded",
+            "事業継続計画の訓練の記録",
+            "continuity drill recorded",
+        ),
         (
             "lending.returned",
             "貸出し機器の返却",

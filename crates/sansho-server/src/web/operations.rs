@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use sansho_store::OpId;
 use sansho_store::operations::*;
 use sansho_store::records::Role;
@@ -295,18 +296,13 @@ struct OperationsPage {
     /// Devices for patients that may be lent now.
     lendable: Vec<(String, String)>,
     disposals: Vec<DisposalRow>,
+    /// The shared model's continuity plans: (scenario key, label, last drill or empty).
+    plans: Vec<(String, String, String)>,
+    drills: Vec<DrillRow>,
     can_provider_work: bool,
     can_operate: bool,
     today: String,
     now: String,
-}
-
-fn institution_name<P: Permission>(e: &Engaged<P>) -> String {
-    if e.is_provider() {
-        e.counterpart.name.clone()
-    } else {
-        e.auth.org.name.clone()
-    }
 }
 
 /// The engagement's operation phase at a glance.
@@ -361,6 +357,24 @@ pub async fn operations(
         take_outs.push(take_out_row(&state, t, r, x).await);
     }
     take_outs.reverse();
+    let plans = match ops::model_facts(&state, &e).await.map_err(|x| e.fail(x))? {
+        Some(facts) => facts
+            .drills
+            .iter()
+            .map(|p| {
+                let key: &str = p.scenario.into();
+                let label = p.scenario.label();
+                (
+                    key.to_owned(),
+                    format!("{} — {}…", t.pick(&label.ja, &label.en), p.plan),
+                    ops::last_drill(p, &all).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut drills: Vec<DrillRow> = all.drills().map(|(r, d)| drill_row(t, r, d)).collect();
+    drills.reverse();
     let mut inventories = all
         .inventories()
         .map(|(r, i)| InventoryRow {
@@ -406,7 +420,7 @@ pub async fn operations(
         t,
         id: e.engagement.id.to_string(),
         system: e.system.name.clone(),
-        institution: institution_name(&e),
+        institution: e.institution_name().to_owned(),
         ledger,
         take_outs,
         inventories,
@@ -427,6 +441,8 @@ pub async fn operations(
         lendings,
         lendable,
         disposals,
+        plans,
+        drills,
         can_provider_work: can.provider_work,
         can_operate: can.operate,
         now: sansho_store::Time::now().in_japan()[..16].replace(' ', "T"),
@@ -612,6 +628,7 @@ struct RecordPage {
     awaiting_verdict: bool,
     disposal: Option<DisposalView>,
     lending: Option<LendingView>,
+    drill: Option<DrillView>,
     report: Option<ReportView>,
     can_provider_work: bool,
     can_operate: bool,
@@ -756,6 +773,7 @@ pub async fn record_page(
         awaiting_verdict: false,
         disposal: None,
         lending: None,
+        drill: None,
         report: None,
         can_provider_work: can.provider_work,
         can_operate: can.operate,
@@ -901,6 +919,14 @@ pub async fn record_page(
                 returned: x.returned_on.clone().unwrap_or_default(),
                 return_note: x.return_note.clone(),
                 out: x.state == LendingState::Lent,
+            });
+        }
+        OpBody::Drill(d) => {
+            page.drill = Some(DrillView {
+                row: drill_row(t, &record, d),
+                result: d.result.clone(),
+                improvements: d.improvements.clone(),
+                by: ops::user_name(&state, &record.created_by).await,
             });
         }
         OpBody::Incident(i) => {
@@ -1537,6 +1563,94 @@ pub async fn record_disposal(
     Ok(back_to(&e, id.as_str(), "disposal_recorded"))
 }
 
+/// A continuity drill in a line.
+pub struct DrillRow {
+    pub id: String,
+    pub plan: String,
+    pub held_on: String,
+    pub participants: String,
+}
+
+fn drill_row(t: Tr, r: &OpRecord, d: &Drill) -> DrillRow {
+    let plan = <sansho_core::vocab::ContinuityScenario as sansho_core::vocab::Vocabulary>::parse(
+        &d.scenario,
+    )
+    .map_or_else(
+        || d.scenario.clone(),
+        |s| {
+            let label = s.label();
+            t.pick(&label.ja, &label.en).to_owned()
+        },
+    );
+    DrillRow {
+        id: r.id.to_string(),
+        plan,
+        held_on: d.held_on.clone(),
+        participants: d.participants.clone(),
+    }
+}
+
+pub struct DrillView {
+    row: DrillRow,
+    result: String,
+    improvements: String,
+    by: String,
+}
+
+#[derive(Deserialize)]
+pub struct DrillForm {
+    #[serde(default)]
+    scenario: String,
+    #[serde(default)]
+    held_on: String,
+    #[serde(default)]
+    participants: String,
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    improvements: String,
+}
+
+pub async fn record_drill(
+    State(state): State<AppState>,
+    e: Engaged<ProviderWork>,
+    CsrfForm(form): CsrfForm<DrillForm>,
+) -> Result<Response, Failure> {
+    let input = ops::DrillInput {
+        scenario: form.scenario,
+        held_on: form.held_on,
+        participants: form.participants,
+        result: form.result,
+        improvements: form.improvements,
+    };
+    let id = ops::record_drill(&state, &e, input)
+        .await
+        .map_err(|x| e.fail(x))?;
+    Ok(back_to(&e, id.as_str(), "drill_recorded"))
+}
+
+/// The facts of the records for the next assessment, as a file to give `sansho assess --facts`.
+pub async fn facts_download(
+    State(state): State<AppState>,
+    e: Engaged<Read>,
+) -> Result<Response, Failure> {
+    let facts = ops::facts_export(&state, &e).await.map_err(|x| e.fail(x))?;
+    let body = serde_json::to_vec_pretty(&facts)
+        .map_err(|x| e.fail(AppError::Internal(format!("facts: {x}"))))?;
+    let name = format!("sansho-facts-{}.json", facts.as_of);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 #[derive(Deserialize)]
 pub struct LendingForm {
     #[serde(default)]
@@ -1808,6 +1922,10 @@ pub fn record_line(t: Tr, r: &OpRecord) -> RecordLine {
             } else {
                 pick("未提出", "to deliver")
             },
+        ),
+        OpBody::Drill(d) => (
+            format!("{} · {}", drill_row(t, r, d).plan, d.held_on),
+            pick("実施済み", "held"),
         ),
         OpBody::ContractEnd(c) => (
             format!("{} {}", c.lines.len(), pick("項目", "lines")),

@@ -374,11 +374,7 @@ pub async fn review_page(
     });
     let (total, done_count, pending, open) = counts(&view);
     let role = e.auth.user.role;
-    let institution_name = if e.is_provider() {
-        e.counterpart.name.clone()
-    } else {
-        e.auth.org.name.clone()
-    };
+    let institution_name = e.institution_name().to_owned();
     let page = ReviewPage {
         questions_policy: view.version.summary.questions_policy.clone(),
         engagement: e.engagement.id.to_string(),
