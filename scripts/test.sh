@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The project's tests, with what they need on a fresh machine: Debian's chromium, a Japanese
-# font and poppler's tools for the browser and PDF tests, and a PostgreSQL server on loopback
+# font and poppler's tools for the browser and PDF tests, Debian's aiosmtpd as the SMTP server
+# notifications are sent to, and a PostgreSQL server on loopback
 # (scripts/postgres.sh) so the server's store and scenario suites run on PostgreSQL as well as
 # SQLite. Everything else is pure Rust.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: chromium (browser tests), a Japanese font (browser tests and
-# the PDF), poppler's tools (the PDF read back).
+# the PDF), poppler's tools (the PDF read back), aiosmtpd (the notification tests' SMTP server).
 needed=()
 command -v chromium >/dev/null 2>&1 || needed+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || needed+=(poppler-utils)
 [ -e /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || needed+=(fonts-ipaexfont-gothic)
+# An SMTP server (Debian's aiosmtpd) the notification tests send real mail to.
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || needed+=(python3-aiosmtpd)
 if [ ${#needed[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "scripts/test.sh: installing ${needed[*]}" >&2

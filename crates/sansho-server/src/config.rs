@@ -115,6 +115,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     pub policy: SecurityPolicy,
     pub limits: Limits,
+    /// The SMTP relay for notifications; none sends no e-mail.
+    pub mail: Option<crate::service::notify::MailConfig>,
 }
 
 impl Config {
@@ -129,6 +131,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             policy: SecurityPolicy::default(),
             limits: Limits::default(),
+            mail: None,
         }
     }
 

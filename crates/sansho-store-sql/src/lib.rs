@@ -788,6 +788,8 @@ macro_rules! sql_store {
                         .await
                         .map_err(db_error)?;
                     }
+                    // Only the audit entry, written below with every change.
+                    Change::Notified { .. } => {}
                     Change::RevokeApiToken { token, at } => {
                         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
                             .bind(token.as_str())

@@ -111,6 +111,12 @@ pub enum Change {
     /// An operational record created (revision 1) or moved on by one step (the record as the
     /// step leaves it; refused as stale unless the stored revision is the one before).
     PutOpRecord(OpRecord),
+    /// The server notified a user (an e-mail of what is due). Nothing is stored beyond the
+    /// audit entry, whose details say to whom, for which day and what.
+    Notified {
+        user: UserId,
+        day: String,
+    },
 }
 
 impl Change {
@@ -149,6 +155,7 @@ impl Change {
             Change::RecordMinutes(m) => format!("minutes:{}", m.id),
             Change::RecordAgreement(a) | Change::Countersign(a) => format!("agreement:{}", a.id),
             Change::PutOpRecord(r) => format!("op:{}", r.id),
+            Change::Notified { user, .. } => format!("user:{user}"),
         }
     }
 
@@ -178,6 +185,7 @@ impl Change {
             Change::RecordMinutes(m) => digest(m),
             Change::RecordAgreement(a) | Change::Countersign(a) => digest(a),
             Change::PutOpRecord(r) => digest(r),
+            Change::Notified { user, day } => digest(&(user, day)),
             Change::SetPassword { user, at, .. } => digest(&(user, at)),
             Change::EnrolTotp { user, .. } => digest(user),
             Change::LoginFailed {
@@ -229,6 +237,7 @@ impl Change {
             Change::RecordAgreement(_) => "record_agreement",
             Change::Countersign(_) => "countersign",
             Change::PutOpRecord(_) => "put_op_record",
+            Change::Notified { .. } => "notified",
         }
     }
 }

@@ -449,6 +449,24 @@ pub async fn run(store: Arc<dyn Store>) {
             .is_some()
     );
 
+    // A notification leaves only its audit entry, which names the user.
+    let head = s.audit_head().await.unwrap().unwrap();
+    let users_before = s.users_of(&provider.id).await.unwrap();
+    apply(
+        s,
+        Change::Notified {
+            user: editor.id.clone(),
+            day: "2026-12-01".into(),
+        },
+        None,
+        &[&provider.id],
+    )
+    .await;
+    let entry = s.audit_head().await.unwrap().unwrap();
+    assert_eq!(entry.seq, head.seq + 1);
+    assert_eq!(entry.target, format!("user:{}", editor.id));
+    assert_eq!(s.users_of(&provider.id).await.unwrap(), users_before);
+
     // A system, a version with files and items.
     let system = System {
         id: SystemId::new("sys-1"),

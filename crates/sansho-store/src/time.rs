@@ -48,6 +48,16 @@ impl Time {
             .to_string()
     }
 
+    /// The hour of the day in Japan (JST), 0–23.
+    pub fn hour_in_japan(self) -> u8 {
+        let offset = jiff::tz::Offset::constant(9);
+        self.0
+            .to_zoned(jiff::tz::TimeZone::fixed(offset))
+            .hour()
+            .try_into()
+            .unwrap_or(0)
+    }
+
     /// Date and time in Japan (JST), for pages and documents.
     pub fn in_japan(self) -> String {
         let offset = jiff::tz::Offset::constant(9);

@@ -71,6 +71,23 @@ pub struct Run {
     /// A reverse proxy whose X-Forwarded-For is believed. Repeatable.
     #[arg(long, value_name = "IP")]
     pub trusted_proxy: Vec<std::net::IpAddr>,
+    /// SMTP relay for the daily e-mail of what is due: smtp://host:25,
+    /// smtp://host:587?tls=required (STARTTLS) or smtps://user:password@host. Best given in the
+    /// environment, as it may hold a password. Without it no e-mail is sent.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SANSHO_SMTP_URL",
+        hide_env_values = true,
+        requires = "mail_from"
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of notifications, e.g. "sansho <sansho@example.jp>".
+    #[arg(long, value_name = "ADDRESS", env = "SANSHO_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// The hour (Japan time, 0–23) from which the day's notifications go out.
+    #[arg(long, value_name = "HOUR", default_value_t = 8, value_parser = clap::value_parser!(u8).range(0..24))]
+    pub notify_hour: u8,
 }
 
 #[derive(clap::Subcommand)]
@@ -260,6 +277,14 @@ async fn open(place: &Where, run: Option<&Run>) -> anyhow::Result<sansho_server:
             }
         }
         config.trusted_proxies = run.trusted_proxy.clone();
+        if let (Some(smtp_url), Some(from)) = (&run.smtp_url, &run.mail_from) {
+            let mail = sansho_server::service::notify::MailConfig {
+                smtp_url: smtp_url.clone(),
+                from: from.clone(),
+            };
+            sansho_server::service::notify::check(&mail)?;
+            config.mail = Some(mail);
+        }
     }
     let keys = place.keys()?;
     let store = sansho_server::open_store(&config.database).await?;
@@ -306,6 +331,16 @@ async fn run_server(run: Run, place: Where) -> anyhow::Result<ExitCode> {
             "sansho — {url}/ (database: {})",
             describe(&state.config.database)
         );
+    }
+    if state.config.mail.is_some() {
+        println!(
+            "通知メールは毎日 {} 時 (日本時間) 以降に送ります / notifications are e-mailed daily from {}:00 JST",
+            run.notify_hour, run.notify_hour
+        );
+        tokio::spawn(sansho_server::service::notify::run(
+            state.clone(),
+            run.notify_hour,
+        ));
     }
     // Ctrl-C or SIGTERM ends the server with its destructors run (the demo's directory is
     // removed); a request cut short rolls back, as every change is one transaction.

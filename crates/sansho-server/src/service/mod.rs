@@ -7,6 +7,7 @@ pub mod agreement;
 pub mod engagements;
 pub mod export;
 pub mod items;
+pub mod notify;
 pub mod operations;
 pub mod publish;
 pub mod review;

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use sansho_core::load::MemoryProvider;
 use sansho_store::operations::*;
-use sansho_store::records::FileRole;
+use sansho_store::records::{Engagement, FileRole};
 use sansho_store::{Change, Event, OpId, Time, UserId};
 
 use crate::access::{Engaged, Permission};
@@ -69,8 +69,15 @@ impl Operations {
         state: &AppState,
         e: &Engaged<P>,
     ) -> Result<Operations, AppError> {
+        Self::of_engagement(state, &e.engagement).await
+    }
+
+    pub async fn of_engagement(
+        state: &AppState,
+        engagement: &Engagement,
+    ) -> Result<Operations, AppError> {
         Ok(Operations {
-            records: state.store.op_records(&e.engagement.id).await?,
+            records: state.store.op_records(&engagement.id).await?,
         })
     }
 
@@ -367,11 +374,11 @@ impl ModelFacts {
 /// The facts of the model of the version last shared in the engagement; `None` before any
 /// share. The model is loaded again from its files (the result keeps no ledger, encryption or
 /// disposal procedures) the first time a version is asked for, then kept.
-pub async fn model_facts<P: Permission>(
+pub async fn model_facts(
     state: &AppState,
-    e: &Engaged<P>,
+    engagement: &Engagement,
 ) -> Result<Option<std::sync::Arc<ModelFacts>>, AppError> {
-    let Some(share) = review::latest_share(state, &e.engagement).await? else {
+    let Some(share) = review::latest_share(state, engagement).await? else {
         return Ok(None);
     };
     if let Some(facts) = state.model_facts.get(&share.version) {
@@ -421,7 +428,7 @@ pub async fn disposal_procedures<P: Permission>(
     state: &AppState,
     e: &Engaged<P>,
 ) -> Result<Vec<(String, String, String)>, AppError> {
-    Ok(model_facts(state, e)
+    Ok(model_facts(state, &e.engagement)
         .await?
         .map(|f| f.disposal_procedures.clone())
         .unwrap_or_default())
@@ -434,7 +441,7 @@ pub async fn seed_ledger<P: Permission>(
     state: &AppState,
     e: &Engaged<P>,
 ) -> Result<usize, AppError> {
-    let facts = model_facts(state, e).await?.ok_or_else(|| {
+    let facts = model_facts(state, &e.engagement).await?.ok_or_else(|| {
         AppError::conflict(
             "まだ共有された版がないため、台帳を作れません。先に版を共有してください",
             "no version is shared yet: share one before making the ledger",
@@ -1516,7 +1523,7 @@ pub async fn deliver_report<P: Permission>(
         version.map_or_else(String::new, |n| format!(" (共有中の版 {n})"))
     )];
     let today = Time::now().date_in_japan();
-    for line in attention_from_model(state, e, &today).await? {
+    for line in attention_from_model(state, &e.engagement, &today).await? {
         extra.push(line.0);
     }
     advance(
@@ -1546,12 +1553,12 @@ pub async fn deliver_report<P: Permission>(
 /// What the model of the shared version says needs attention by `today`: certifications that
 /// expired or expire within 90 days, continuity drills older than a year or never held. Each
 /// as (Japanese, English).
-pub async fn attention_from_model<P: Permission>(
+pub async fn attention_from_model(
     state: &AppState,
-    e: &Engaged<P>,
+    engagement: &Engagement,
     today: &str,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let Some(facts) = model_facts(state, e).await? else {
+    let Some(facts) = model_facts(state, engagement).await? else {
         return Ok(Vec::new());
     };
     let Ok(today_date) = today.parse::<jiff::civil::Date>() else {
@@ -1590,7 +1597,7 @@ pub async fn attention_from_model<P: Permission>(
             ));
         }
     }
-    let recorded = Operations::of(state, e).await?;
+    let recorded = Operations::of_engagement(state, engagement).await?;
     for plan in &facts.drills {
         let name = &plan.plan;
         let last = last_drill(plan, &recorded);
@@ -1639,7 +1646,7 @@ pub async fn record_drill<P: Permission>(
     e: &Engaged<P>,
     input: DrillInput,
 ) -> Result<OpId, AppError> {
-    let facts = model_facts(state, e).await?;
+    let facts = model_facts(state, &e.engagement).await?;
     let Some(plan) = facts.as_deref().and_then(|f| {
         f.drills.iter().find(|p| {
             let key: &str = p.scenario.into();
@@ -1881,14 +1888,17 @@ pub async fn start_contract_end<P: Permission>(
             "the contract end has started already",
         ));
     }
-    let mut lines: Vec<(String, Option<String>, Disposition)> = match model_facts(state, e).await? {
-        Some(facts) => facts
-            .termination
-            .iter()
-            .map(|(subject, flow, disposition)| (subject.clone(), Some(flow.clone()), *disposition))
-            .collect(),
-        None => Vec::new(),
-    };
+    let mut lines: Vec<(String, Option<String>, Disposition)> =
+        match model_facts(state, &e.engagement).await? {
+            Some(facts) => facts
+                .termination
+                .iter()
+                .map(|(subject, flow, disposition)| {
+                    (subject.clone(), Some(flow.clone()), *disposition)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
     for row in ops.ledger() {
         if row.item.status == LedgerStatus::InService {
             lines.push((

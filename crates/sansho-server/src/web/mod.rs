@@ -486,6 +486,11 @@ pub fn action_label(t: Tr, action: &str) -> String {
             "continuity drill recorded",
         ),
         (
+            "notification.sent",
+            "通知メールの送信",
+            "notification e-mailed",
+        ),
+        (
             "lending.returned",
             "貸出し機器の返却",
             "lent device returned",

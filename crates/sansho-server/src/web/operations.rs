@@ -341,7 +341,7 @@ pub async fn operations(
             )
         })
         .collect();
-    for (ja, en) in ops::attention_from_model(&state, &e, &now_day)
+    for (ja, en) in ops::attention_from_model(&state, &e.engagement, &now_day)
         .await
         .map_err(|x| e.fail(x))?
     {
@@ -357,7 +357,10 @@ pub async fn operations(
         take_outs.push(take_out_row(&state, t, r, x).await);
     }
     take_outs.reverse();
-    let plans = match ops::model_facts(&state, &e).await.map_err(|x| e.fail(x))? {
+    let plans = match ops::model_facts(&state, &e.engagement)
+        .await
+        .map_err(|x| e.fail(x))?
+    {
         Some(facts) => facts
             .drills
             .iter()
