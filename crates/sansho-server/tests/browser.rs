@@ -4,8 +4,12 @@
 //! countersigns; a changed model comes back with only the changed item to agree again. Hostile
 //! text typed into the forms stays text in the browser. Screenshots of the main pages are
 //! written to the test's target directory (`target/tmp/server-screenshots/`) to be looked at.
-//! The operation phase is clicked through as well: a take-out approved and returned, an
-//! inventory with a discrepancy, a periodic report delivered and acknowledged.
+//! The operation phase is clicked through as well, on SQLite and on PostgreSQL: a take-out
+//! approved by the clinic's planning manager and returned, an inventory with a discrepancy, a
+//! periodic report delivered and acknowledged; a continuity drill; a device lent to a patient
+//! with consent; a disposal outsourced with its certificate; an incident disclosed to two
+//! clinics, one agreeing to the recurrence prevention and the other questioning it; the
+//! contract end with evidence on every line, confirmed and sealed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -522,18 +526,39 @@ async fn security_key() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_operation_phase_in_chromium() {
-    tokio::time::timeout(Duration::from_secs(600), operations())
+async fn the_operation_phase_in_chromium_on_sqlite() {
+    tokio::time::timeout(Duration::from_secs(600), operations(Backend::Sqlite))
         .await
         .expect("the operation phase finishes within ten minutes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operation_phase_in_chromium_on_postgres() {
+    tokio::time::timeout(Duration::from_secs(600), operations(Backend::Postgres))
+        .await
+        .expect("the operation phase finishes within ten minutes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lending_disposal_incident_drill_and_contract_end_in_chromium_on_sqlite() {
+    tokio::time::timeout(Duration::from_secs(600), more_operations(Backend::Sqlite))
+        .await
+        .expect("the scenario finishes within ten minutes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lending_disposal_incident_drill_and_contract_end_in_chromium_on_postgres() {
+    tokio::time::timeout(Duration::from_secs(600), more_operations(Backend::Postgres))
+        .await
+        .expect("the scenario finishes within ten minutes");
 }
 
 /// The operation phase as people click it: the provider's editor imports the ledger and
 /// requests a take-out (with hostile text in its purpose), the clinic's director approves it,
 /// the editor records it out and back; an inventory with one item not found; a periodic report
 /// delivered and acknowledged.
-async fn operations() {
-    let server = Server::start(Backend::Sqlite, "browser_operations").await;
+async fn operations(backend: Backend) {
+    let server = Server::start(backend, "browser_operations").await;
     let demo = server.demo().await;
     let engagement = demo.engagement.clone();
     let base = server.url.clone();
@@ -645,4 +670,254 @@ async fn operations() {
     assert_ne!(title, "pwned");
     editor.close().await;
     director.close().await;
+}
+
+/// A file chosen in a form's file input, as a person picking it would: `bytes` (as a JS array
+/// literal) under `name`.
+async fn choose_file(person: &Person, input: &str, name: &str, mime: &str, bytes: &[u8]) {
+    let js = format!(
+        "(() => {{ const dt = new DataTransfer(); dt.items.add(new File([new Uint8Array({})], {}, {{type: {}}})); document.querySelector({}).files = dt.files; return true; }})()",
+        serde_json::to_string(bytes).unwrap(),
+        serde_json::to_string(name).unwrap(),
+        serde_json::to_string(mime).unwrap(),
+        serde_json::to_string(input).unwrap(),
+    );
+    let done: bool = person.eval(&js).await;
+    assert!(done);
+}
+
+/// A small PDF, as a disposer's certificate or a receipt would be.
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// The rest of the operation phase as people click it: a continuity drill; a home monitor lent
+/// to a patient with explanation and consent, and returned; a disposal by an outside disposer
+/// with its certificate, acknowledged by the clinic; an incident disclosed to two clinics, whose
+/// recurrence prevention one agrees to and the other questions; the contract end, each line
+/// with its evidence, confirmed by the clinic's director and sealed by the provider's manager.
+async fn more_operations(backend: Backend) {
+    let server = Server::start(backend, "browser_more").await;
+    let demo = server.demo().await;
+    let engagement = demo.engagement.clone();
+    let base = server.url.clone();
+    let ops = format!("/engagements/{engagement}/operations");
+    let today = sansho_store::Time::now().date_in_japan();
+
+    let editor = Person::open(&base).await;
+    editor.login(user(&demo, Role::ProviderEditor), 0).await;
+    // The provider's manager logs in now: a second login of the same person later needs the
+    // next one-time code (a code is never accepted twice).
+    let manager = Person::open(&base).await;
+    manager.login(user(&demo, Role::ProviderApprover), 0).await;
+    editor.go(&ops).await;
+    editor.submit("#seed-ledger").await;
+
+    // A drill of the outage plan.
+    editor.fill("#dr-scenario", "outage").await;
+    editor.fill("#dr-held", &today).await;
+    editor
+        .fill("#dr-participants", "運用担当 4 名、診療所 事務長")
+        .await;
+    editor
+        .fill("#dr-result", "大阪サイトへの切替えを 40 時間で完了")
+        .await;
+    editor.submit("#record-drill").await;
+    assert!(editor.text("#record-facts").await.contains("40 時間"));
+    editor.go(&ops).await;
+    let plans = editor.text("#plan-table").await;
+    assert!(plans.contains(&today), "{plans}");
+
+    // A home monitor added by hand and lent to a patient.
+    editor.fill("#li-name", "在宅血圧計 BP-01").await;
+    editor.fill("#li-category", "IoT 機器").await;
+    editor.fill("#li-location", "診療所 在宅医療室").await;
+    editor.fill("#li-custodian", "在宅医療担当").await;
+    editor.fill("#li-information", "バイタルデータ").await;
+    editor.click("input[name=medical]").await;
+    editor.click("input[name=encrypted]").await;
+    editor.click("input[name=for_patients]").await;
+    editor
+        .submit("form[action$='/operations/ledger'] button[type=submit]")
+        .await;
+    editor.go(&ops).await;
+    let monitor: String = editor
+        .eval("Array.from(document.querySelectorAll('#ln-item option')).find(o => o.textContent.includes('BP-01')).value")
+        .await;
+    editor.fill("#ln-item", &monitor).await;
+    editor.fill("#ln-patient", "P-000123").await;
+    editor
+        .fill("#ln-risks", "紛失・盗難時に測定値が第三者に見られるおそれ")
+        .await;
+    editor
+        .fill("#ln-care", "自宅の外へ持ち出さない。家族以外に貸さない。")
+        .await;
+    editor
+        .fill("#ln-contact", "ひので内科 在宅医療担当 03-0000-0000")
+        .await;
+    editor.fill("#ln-consent-form", "同意書に署名").await;
+    editor.submit("#lend").await;
+    assert_eq!(editor.text("#record-state").await, "貸出し中");
+    editor.shot("ops-06-lent").await;
+    editor.fill("#ln-note", "初期化・動作確認済み").await;
+    editor.submit("#give-back").await;
+    assert_eq!(editor.text("#record-state").await, "返却済み");
+
+    // A disposal by an outside disposer, with the certificate; the clinic acknowledges it.
+    editor.go(&format!("{ops}/disposals/new")).await;
+    let tapes: String = editor
+        .eval("Array.from(document.querySelectorAll('#d-item option')).find(o => o.textContent.includes('LTO')).value")
+        .await;
+    editor.fill("#d-item", &tapes).await;
+    editor.click("input[name=procedure]").await;
+    editor.fill("#d-method", "物理破砕").await;
+    editor.fill("#d-by", "運用担当 佐藤").await;
+    editor.fill("#d-on", &today).await;
+    editor.fill("#d-check", "破砕後の片を目視で確認").await;
+    editor.fill("#d-disposer", "東都データ消去株式会社").await;
+    choose_file(
+        &editor,
+        "#d-certificate",
+        "破棄証明書.pdf",
+        "application/pdf",
+        PDF,
+    )
+    .await;
+    editor.submit("#record-disposal").await;
+    let facts = editor.text("#record-facts").await;
+    assert!(
+        facts.contains("破棄証明書.pdf") && facts.contains("東都データ消去"),
+        "{facts}"
+    );
+    let disposal = editor.path().await.split('?').next().unwrap().to_owned();
+    editor.shot("ops-07-disposal").await;
+    let director = Person::open(&base).await;
+    director
+        .login(user(&demo, Role::InstitutionSignatory), 0)
+        .await;
+    director.go(&disposal).await;
+    director.submit("#acknowledge").await;
+    assert!(director.text("#record-facts").await.contains("確認"));
+
+    // An incident for two clinics: the provider discloses it to each; one agrees to the
+    // measures, the other questions them.
+    let approver = support::login(&base, user(&demo, Role::ProviderApprover), 1).await;
+    let http_editor = support::login(&base, user(&demo, Role::ProviderEditor), 1).await;
+    let (second, other) =
+        support::second_clinic(&server, &engagement, &approver, &http_editor).await;
+    editor.go(&ops).await;
+    editor
+        .fill("#inc-title", "バックアップテープの誤配送")
+        .await;
+    editor
+        .fill(
+            "#inc-what",
+            "遠隔保管庫への搬送で、テープ 1 巻が別の顧客の保管庫へ配送された。",
+        )
+        .await;
+    editor
+        .fill("#inc-detected", &format!("{today}T09:00"))
+        .await;
+    editor.click("input[name='harm:confidentiality']").await;
+    editor.click(&format!("input[name='also:{second}']")).await;
+    editor.submit("#open-incident button[type=submit]").await;
+    let first_incident = editor.path().await.split('?').next().unwrap().to_owned();
+    let second_ops = format!("/engagements/{second}/operations");
+    editor.go(&second_ops).await;
+    let second_incident: String = editor
+        .eval("Array.from(document.querySelectorAll('ul.plain a')).find(a => a.textContent.includes('誤配送')).getAttribute('href')")
+        .await;
+    for incident in [&first_incident, &second_incident] {
+        editor.go(incident).await;
+        editor
+            .fill(
+                "#disclosure-text",
+                "暗号化済みテープ 1 巻の誤配送。未開封で回収済み。",
+            )
+            .await;
+        editor
+            .submit("form[action$='/disclosure'] button[type=submit]")
+            .await;
+        editor.fill("#cause", "搬送伝票の宛先確認の漏れ").await;
+        editor
+            .fill("#measures", "宛先の二重確認と封印番号の照合")
+            .await;
+        editor
+            .submit("form[action$='/prevention'] button[type=submit]")
+            .await;
+    }
+    director.go(&first_incident).await;
+    director.submit("#acknowledge").await;
+    director.click("input[name=verdict][value=agree]").await;
+    director.submit("#judge").await;
+    assert!(director.text("article.prevention").await.contains("合意"));
+    director.shot("ops-08-incident-agreed").await;
+    let other_director = Person::open(&base).await;
+    other_director.login(&other, 0).await;
+    other_director.go(&second_incident).await;
+    other_director.submit("#acknowledge").await;
+    other_director
+        .click("input[name=verdict][value=discuss]")
+        .await;
+    other_director
+        .fill(
+            "#verdict-comment",
+            "封印番号の照合を誰が行うか明記してください",
+        )
+        .await;
+    other_director.submit("#judge").await;
+    assert!(
+        other_director
+            .text("article.prevention")
+            .await
+            .contains("要協議")
+    );
+    other_director.shot("ops-09-incident-questioned").await;
+    // Neither clinic sees the other's record.
+    other_director.go(&first_incident).await;
+    let shown: bool = other_director
+        .eval("document.querySelector('#record-facts') !== null || document.body.innerText.includes('未開封で回収済み')")
+        .await;
+    assert!(!shown, "the other clinic's record stays hidden");
+
+    // The contract end: started by the provider's manager, every line done with its evidence,
+    // confirmed by the clinic's director, sealed.
+    manager.go(&ops).await;
+    manager.submit("#start-contract-end").await;
+    let end = manager.path().await.split('?').next().unwrap().to_owned();
+    editor.go(&end).await;
+    loop {
+        let open: u32 = editor
+            .eval("document.querySelectorAll('#closure-lines form').length")
+            .await;
+        if open == 0 {
+            break;
+        }
+        choose_file(
+            &editor,
+            "#closure-lines form input[type=file]",
+            "消去証明書.pdf",
+            "application/pdf",
+            PDF,
+        )
+        .await;
+        editor
+            .submit("#closure-lines form button[type=submit]")
+            .await;
+    }
+    editor.shot("ops-10-contract-end-lines").await;
+    director.go(&end).await;
+    director.submit("#confirm-contract-end").await;
+    manager.go(&end).await;
+    manager.submit("#seal").await;
+    assert!(manager.text("#record-state").await.contains("封印済み"));
+    manager.shot("ops-11-sealed").await;
+    // Sealed: the operations page offers no form any more.
+    editor.go(&ops).await;
+    let forms: u32 = editor
+        .eval("document.querySelectorAll('main form').length")
+        .await;
+    assert_eq!(forms, 0, "no form after the seal");
+    for person in [editor, director, other_director, manager] {
+        person.close().await;
+    }
 }

@@ -555,78 +555,8 @@ async fn an_incident_disclosed_to_two_institutions(backend: Backend) {
     let reviewer = login(&base, user(&demo, Role::InstitutionReviewer), 0).await;
 
     // The same system with a second clinic, the version shared there, and its planning manager.
-    let store = server.store();
-    let provider = store
-        .engagement(&EngagementId::new(&first))
-        .await
-        .unwrap()
-        .unwrap()
-        .provider;
-    let system = store.systems_of(&provider).await.unwrap()[0].id.to_string();
-    let r = approver
-        .post(
-            "/engagements",
-            &[
-                ("system", system.as_str()),
-                ("new_institution", "みなと眼科医院"),
-                ("contract_form", "individual"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status().as_u16(), 303);
-    let second = record_of(&r);
-    let second_engagement = store
-        .engagement(&EngagementId::new(&second))
-        .await
-        .unwrap()
-        .unwrap();
-    if store
-        .shares(&second_engagement.id)
-        .await
-        .unwrap()
-        .is_empty()
-    {
-        let version = store.versions_of(&second_engagement.system).await.unwrap()[0]
-            .id
-            .to_string();
-        let r = editor
-            .post(
-                &format!("/engagements/{second}/shares"),
-                &[("version", version.as_str())],
-            )
-            .await;
-        assert_eq!(r.status().as_u16(), 303);
-    }
-    let clinic = store
-        .organization(&second_engagement.institution)
-        .await
-        .unwrap()
-        .unwrap();
-    let password = sansho_server::demo::generated_password();
-    let (_, raw) = sansho_server::demo::create_user(
-        &server.state,
-        &clinic,
-        "director@minato.test",
-        "みなと院長",
-        Role::InstitutionSignatory,
-        &password,
-        true,
-    )
-    .await
-    .unwrap();
-    let raw = raw.unwrap();
-    let other_manager = login(
-        &base,
-        &sansho_server::demo::DemoUser {
-            role: Role::InstitutionSignatory,
-            email: "director@minato.test".into(),
-            password,
-            totp_base32: sansho_server::auth::totp::base32(&raw),
-            totp_url: String::new(),
-        },
-        0,
-    )
-    .await;
+    let (second, other_manager) = support::second_clinic(&server, &first, &approver, &editor).await;
+    let other_manager = login(&base, &other_manager, 0).await;
 
     // The provider opens the incident once for both clinics; bad input changes nothing.
     let ops1 = format!("/engagements/{first}/operations");

@@ -328,3 +328,86 @@ impl Api {
 pub fn example_bundle() -> serde_json::Value {
     serde_json::to_value(sansho_server::demo::example_bundle()).unwrap()
 }
+
+/// A second clinic for the demo's system: its engagement (made by the provider's `approver`,
+/// the version shared by `editor`) and its planning manager (the signatory), to log in as.
+/// Returns the engagement's id and the manager.
+#[allow(dead_code)] // Not every test binary that includes this module uses it.
+pub async fn second_clinic(
+    server: &Server,
+    first: &str,
+    approver: &Session,
+    editor: &Session,
+) -> (String, DemoUser) {
+    use sansho_store::EngagementId;
+    let store = server.store();
+    let provider = store
+        .engagement(&EngagementId::new(first))
+        .await
+        .unwrap()
+        .unwrap()
+        .provider;
+    let system = store.systems_of(&provider).await.unwrap()[0].id.to_string();
+    let r = approver
+        .post(
+            "/engagements",
+            &[
+                ("system", system.as_str()),
+                ("new_institution", "みなと眼科医院"),
+                ("contract_form", "individual"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let second = location
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let engagement = store
+        .engagement(&EngagementId::new(&second))
+        .await
+        .unwrap()
+        .unwrap();
+    if store.shares(&engagement.id).await.unwrap().is_empty() {
+        let version = store.versions_of(&engagement.system).await.unwrap()[0]
+            .id
+            .to_string();
+        let r = editor
+            .post(
+                &format!("/engagements/{second}/shares"),
+                &[("version", version.as_str())],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303);
+    }
+    let clinic = store
+        .organization(&engagement.institution)
+        .await
+        .unwrap()
+        .unwrap();
+    let password = sansho_server::demo::generated_password();
+    let (_, raw) = sansho_server::demo::create_user(
+        &server.state,
+        &clinic,
+        "director@minato.test",
+        "みなと院長",
+        Role::InstitutionSignatory,
+        &password,
+        true,
+    )
+    .await
+    .unwrap();
+    let manager = DemoUser {
+        role: Role::InstitutionSignatory,
+        email: "director@minato.test".into(),
+        password,
+        totp_base32: sansho_server::auth::totp::base32(&raw.unwrap()),
+        totp_url: String::new(),
+    };
+    (second, manager)
+}
