@@ -118,6 +118,14 @@ async fn the_operation_phase(backend: Backend) {
     assert!(hdd_item.medical && hdd_item.encrypted && hdd_item.portable);
     assert_eq!(hdd_item.category, "可搬型ハードディスク");
     assert_eq!(hdd_item.model_last_inventory.as_deref(), Some("2026-10-01"));
+    // PCs run applications: the model states which keep only those needed (7⑥).
+    for (asset, minimal) in [("oncall-pc", true), ("dev-terminal", false)] {
+        let OpBody::LedgerItem(pc) = &ledger_item(&all, asset).body else {
+            unreachable!()
+        };
+        assert!(pc.runs_apps && pc.minimal_apps == minimal, "{asset}");
+    }
+    assert!(!hdd_item.runs_apps);
     let hdd = hdd.id.to_string();
     let seeded = all.len();
     // Importing again adds nothing.

@@ -778,6 +778,8 @@ pub async fn run(store: Arc<dyn Store>) {
         medical: true,
         encrypted: true,
         portable: true,
+        runs_apps: false,
+        minimal_apps: false,
         for_patients: false,
         status: crate::operations::LedgerStatus::InService,
         model_last_inventory: Some("2026-10-01".into()),

@@ -257,6 +257,13 @@ pub struct LedgerItem {
     /// A device lent to patients (wearables, home IoT devices: 7⑧).
     #[serde(default)]
     pub for_patients: bool,
+    /// A device that runs applications (PC, tablet, smartphone), for which 7⑥ asks that only
+    /// those the work needs are installed.
+    #[serde(default)]
+    pub runs_apps: bool,
+    /// The model states that only the applications needed are installed.
+    #[serde(default)]
+    pub minimal_apps: bool,
     pub status: LedgerStatus,
     /// The last inventory the model states (before any recorded here).
     pub model_last_inventory: Option<String>,
@@ -559,6 +566,21 @@ impl TakeOut {
                 en: "holds no medical information".into(),
             }
         });
+        if item.runs_apps {
+            checks.push(Check {
+                ok: item.minimal_apps,
+                ja: if item.minimal_apps {
+                    "必要最小限のアプリケーションのみ (モデルの minimal_apps)".into()
+                } else {
+                    "モデルに「必要最小限のアプリケーションのみ」との記載がない (承認者が確認してください。MGL 6.0 システム運用編 7⑥)".into()
+                },
+                en: if item.minimal_apps {
+                    "only the applications needed (the model's minimal_apps)".into()
+                } else {
+                    "the model does not state that only the applications needed are installed (the approver checks; 7⑥)".into()
+                },
+            });
+        }
         checks.push(Check {
             ok: item.portable,
             ja: if item.portable {
@@ -1985,6 +2007,8 @@ mod tests {
             medical,
             encrypted,
             portable: true,
+            runs_apps: false,
+            minimal_apps: false,
             for_patients: false,
             status: LedgerStatus::InService,
             model_last_inventory: None,
@@ -2033,6 +2057,39 @@ mod tests {
         let t = t.come_back(true, "異常なし", now, None).unwrap();
         assert_eq!(t.state, TakeOutState::Returned);
         assert!(!t.is_open());
+    }
+
+    #[test]
+    fn a_pc_taken_out_is_checked_for_minimal_applications() {
+        let by = UserId::new("editor");
+        let mut pc = item(true, true);
+        pc.runs_apps = true;
+        let check = |pc: &LedgerItem| {
+            let t = TakeOut::request(
+                &OpId::new("pc"),
+                pc,
+                false,
+                &by,
+                Side::Provider,
+                &request("2026-12-01", "2026-12-02"),
+            )
+            .unwrap();
+            t.checks
+                .into_iter()
+                .find(|c| c.ja.contains("アプリケーション"))
+                .expect("a device that runs applications gets the 7⑥ check")
+        };
+        let unstated = check(&pc);
+        assert!(!unstated.ok && unstated.ja.contains("承認者が確認"));
+        pc.minimal_apps = true;
+        assert!(check(&pc).ok);
+        // A disk runs no applications: no such check.
+        let disk = requested(true);
+        assert!(
+            disk.checks
+                .iter()
+                .all(|c| !c.ja.contains("アプリケーション"))
+        );
     }
 
     #[test]

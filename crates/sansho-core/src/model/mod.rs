@@ -201,6 +201,8 @@ pub struct Asset {
     pub unpatched_vulnerabilities: Vec<String>,
     pub default_credentials: bool,
     pub taken_out: bool,
+    /// Only the applications the work needs are installed (7⑥); `None` when not stated.
+    pub minimal_apps: Option<bool>,
     pub lent_to_patients: bool,
     pub patient_consent: bool,
     pub cloud_permitted: Option<bool>,

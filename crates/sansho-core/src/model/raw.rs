@@ -326,6 +326,10 @@ pub struct RawAsset {
     /// Whether the device or medium is carried outside its location (持出し).
     #[serde(default)]
     pub taken_out: bool,
+    /// Devices carried outside: whether only the applications the work needs are installed
+    /// (MGL 6.0 システム運用編 7⑥).
+    #[serde(default)]
+    pub minimal_apps: Option<bool>,
     /// Whether the device is lent to patients (IoT, wearables).
     #[serde(default)]
     pub lent_to_patients: bool,

@@ -944,6 +944,7 @@ fn build_assets(
                     .collect(),
                 default_credentials: a.default_credentials,
                 taken_out: a.taken_out,
+                minimal_apps: a.minimal_apps,
                 lent_to_patients: a.lent_to_patients,
                 patient_consent: a.patient_consent,
                 cloud_permitted: a.cloud_permitted,

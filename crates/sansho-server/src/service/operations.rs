@@ -288,6 +288,13 @@ impl ModelFacts {
                 encrypted: asset.encrypted_at_rest == Some(true),
                 portable,
                 for_patients: asset.lent_to_patients,
+                runs_apps: matches!(
+                    asset.kind,
+                    sansho_core::vocab::AssetKind::Terminal
+                        | sansho_core::vocab::AssetKind::Tablet
+                        | sansho_core::vocab::AssetKind::Smartphone
+                ),
+                minimal_apps: asset.minimal_apps == Some(true),
                 status: LedgerStatus::InService,
                 model_last_inventory: model
                     .ledger
@@ -523,6 +530,8 @@ pub async fn add_ledger_item<P: Permission>(
         medical: input.medical,
         encrypted: input.encrypted,
         portable: true,
+        runs_apps: false,
+        minimal_apps: false,
         for_patients: input.for_patients,
         status: LedgerStatus::InService,
         model_last_inventory: None,
