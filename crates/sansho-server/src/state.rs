@@ -77,6 +77,7 @@ impl AppState {
 
     /// Makes a state change with its audit entry, and signs the chain head when due.
     pub async fn record(&self, change: Change, event: Event) -> Result<AuditEntry, AppError> {
+        self.refuse_if_sealed(&change).await?;
         let checkpoint_now = matches!(change, Change::RecordAgreement(_) | Change::Countersign(_));
         let applied = self.store.apply(change, event).await?;
         let entry = applied.entry;
@@ -92,6 +93,9 @@ impl AppState {
         &self,
         changes: Vec<(Change, Event)>,
     ) -> Result<Vec<AuditEntry>, AppError> {
+        for (change, _) in &changes {
+            self.refuse_if_sealed(change).await?;
+        }
         let applied = self.store.apply_all(changes).await?;
         let entries: Vec<AuditEntry> = applied.into_iter().map(|a| a.entry).collect();
         if let (Some(first), Some(last)) = (entries.first(), entries.last())
@@ -100,6 +104,26 @@ impl AppState {
             self.checkpoint(last).await?;
         }
         Ok(entries)
+    }
+
+    /// Once an engagement's contract end is sealed, its agreement side takes no change either
+    /// (the operational records refuse theirs in `Operations::for_writing`): checked here, where
+    /// every change passes, so no handler can forget it.
+    async fn refuse_if_sealed(&self, change: &Change) -> Result<(), AppError> {
+        let Some(engagement) = change.agreement_side_of() else {
+            return Ok(());
+        };
+        let records = self.store.op_records(engagement).await?;
+        let sealed = records.iter().any(|r| {
+            matches!(&r.body, sansho_store::operations::OpBody::ContractEnd(c) if c.sealed_at.is_some())
+        });
+        if sealed {
+            return Err(AppError::conflict(
+                "この契約は終了し、記録は封印されています。レビュー・質問・合意は記録できません",
+                "the contract has ended and its records are sealed: no review, question or agreement can be recorded",
+            ));
+        }
+        Ok(())
     }
 
     /// Signs `entry` as the chain head.

@@ -1493,8 +1493,28 @@ async fn a_contract_ended_with_evidence_and_sealed(backend: Backend) {
         "封印",
     )
     .await;
-    // An incident opened from another clinic's engagement cannot reach the sealed one.
+    // The agreement side is closed too (checked where every change passes, so one route shows
+    // it): no question, review or agreement.
     let store = server.store();
+    let shared = store
+        .shares(&EngagementId::new(&engagement))
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .version
+        .to_string();
+    refused(
+        &server,
+        &engagement,
+        &manager,
+        &format!("/engagements/{engagement}/versions/{shared}/messages"),
+        &[("body", "契約終了後の質問")],
+        409,
+        "封印",
+    )
+    .await;
+    // An incident opened from another clinic's engagement cannot reach the sealed one.
     let system = store
         .engagement(&EngagementId::new(&engagement))
         .await

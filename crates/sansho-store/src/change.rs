@@ -120,6 +120,23 @@ pub enum Change {
 }
 
 impl Change {
+    /// The engagement whose agreement side (shares, reviews, questions, attachments, minutes,
+    /// agreements) the change writes; `None` for every other change. A sealed engagement takes
+    /// none of these.
+    pub fn agreement_side_of(&self) -> Option<&EngagementId> {
+        match self {
+            Change::ShareVersion { share, .. } | Change::AcknowledgeRisks(share) => {
+                Some(&share.engagement)
+            }
+            Change::RecordReview(r) => Some(&r.engagement),
+            Change::PostMessage(m) => Some(&m.engagement),
+            Change::AddAttachment { attachment, .. } => Some(&attachment.engagement),
+            Change::RecordMinutes(m) => Some(&m.engagement),
+            Change::RecordAgreement(a) | Change::Countersign(a) => Some(&a.engagement),
+            _ => None,
+        }
+    }
+
     /// The record the change writes, as `kind:id`: the audit entry names it, and an export's
     /// verification finds the last entry of each record this way.
     pub fn target(&self) -> String {
