@@ -316,7 +316,10 @@ enum AuditAction {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Shape {
+    /// The shared benchmark's regional hospital network.
     Hospital,
+    /// Sites with deep paths, many controls and decisions growing with the model.
+    Deep,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -475,6 +478,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let text = match shape {
                 Shape::Hospital => sansho_gen::hospital(flows),
+                Shape::Deep => sansho_gen::deep(flows),
             };
             match output {
                 Some(path) => {
