@@ -796,41 +796,97 @@ impl ControlIndex {
     }
 }
 
-/// Decisions by exact risk id, plus the ones with `*` patterns.
-struct DecisionIndex {
+/// Decisions by exact risk id, and `*` patterns by the literal text they start with (or, for
+/// those starting with `*`, end with), so that a risk is tried only against the patterns that
+/// could match it: matching is linear in risks plus decisions, not their product.
+pub(crate) struct DecisionIndex {
     exact: HashMap<String, Vec<usize>>,
-    patterns: Vec<usize>,
-    patterns_text: Vec<String>,
+    /// Patterns by their literal prefix (the text before the first `*`), when not empty.
+    by_prefix: HashMap<String, Vec<usize>>,
+    /// The distinct prefix lengths, shortest first: a risk id is looked up once per length.
+    prefix_lengths: Vec<usize>,
+    /// Patterns that start with `*`, by their literal suffix (after the last `*`), when not empty.
+    by_suffix: HashMap<String, Vec<usize>>,
+    suffix_lengths: Vec<usize>,
+    /// Patterns with neither (`*`, `*x*`): tried on every risk.
+    anywhere: Vec<usize>,
+    /// Every decision's pattern, by its position in the model.
+    patterns: Vec<String>,
 }
 
 impl DecisionIndex {
-    fn new(model: &Model) -> Self {
-        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut patterns = Vec::new();
-        let mut patterns_text = Vec::new();
-        for (i, d) in model.decisions.iter().enumerate() {
-            if d.risk.contains('*') {
-                patterns.push(i);
-                patterns_text.push(d.risk.clone());
+    pub(crate) fn new(model: &Model) -> Self {
+        Self::of(model.decisions.iter().map(|d| d.risk.as_str()))
+    }
+
+    fn of<'a>(patterns: impl Iterator<Item = &'a str>) -> Self {
+        let mut index = DecisionIndex {
+            exact: HashMap::new(),
+            by_prefix: HashMap::new(),
+            prefix_lengths: Vec::new(),
+            by_suffix: HashMap::new(),
+            suffix_lengths: Vec::new(),
+            anywhere: Vec::new(),
+            patterns: Vec::new(),
+        };
+        for (i, pattern) in patterns.enumerate() {
+            index.patterns.push(pattern.to_owned());
+            let (Some(first), Some(last)) = (pattern.find('*'), pattern.rfind('*')) else {
+                index.exact.entry(pattern.to_owned()).or_default().push(i);
+                continue;
+            };
+            let (prefix, suffix) = (&pattern[..first], &pattern[last + 1..]);
+            if !prefix.is_empty() {
+                index
+                    .by_prefix
+                    .entry(prefix.to_owned())
+                    .or_default()
+                    .push(i);
+                index.prefix_lengths.push(prefix.len());
+            } else if !suffix.is_empty() {
+                index
+                    .by_suffix
+                    .entry(suffix.to_owned())
+                    .or_default()
+                    .push(i);
+                index.suffix_lengths.push(suffix.len());
             } else {
-                exact.entry(d.risk.clone()).or_default().push(i);
+                index.anywhere.push(i);
             }
         }
-        DecisionIndex {
-            exact,
-            patterns,
-            patterns_text,
+        for lengths in [&mut index.prefix_lengths, &mut index.suffix_lengths] {
+            lengths.sort_unstable();
+            lengths.dedup();
         }
+        index
     }
 
     /// Every decision that matches, in model order; the first one applies.
-    fn find(&self, id: &str) -> Vec<usize> {
+    pub(crate) fn find(&self, id: &str) -> Vec<usize> {
         let mut matches: Vec<usize> = self.exact.get(id).cloned().unwrap_or_default();
-        for (i, pattern) in self.patterns.iter().zip(&self.patterns_text) {
-            if pattern_matches(pattern, id) {
-                matches.push(*i);
+        let mut try_all = |candidates: &[usize]| {
+            for &i in candidates {
+                if pattern_matches(&self.patterns[i], id) {
+                    matches.push(i);
+                }
+            }
+        };
+        for &len in &self.prefix_lengths {
+            let Some(head) = id.get(..len) else { break };
+            if let Some(candidates) = self.by_prefix.get(head) {
+                try_all(candidates);
             }
         }
+        for &len in &self.suffix_lengths {
+            let Some(tail) = id.len().checked_sub(len).and_then(|start| id.get(start..)) else {
+                break;
+            };
+            if let Some(candidates) = self.by_suffix.get(tail) {
+                try_all(candidates);
+            }
+        }
+        try_all(&self.anywhere);
+        // Each pattern sits in one bucket, so there are no duplicates to remove.
         matches.sort_unstable();
         matches
     }
@@ -885,6 +941,40 @@ fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The index finds exactly what trying every pattern on every id finds, in the same order.
+    #[test]
+    fn the_decision_index_finds_what_a_full_scan_finds() {
+        use proptest::prelude::*;
+        let part = prop_oneof![
+            Just("site-1-f2".to_owned()),
+            Just("site-12-f2".to_owned()),
+            Just("entry".to_owned()),
+            Just("transfer".to_owned()),
+            Just("term".to_owned()),
+            Just("T1".to_owned()),
+            Just("T11".to_owned()),
+            "[a-z0-9/-]{0,4}",
+        ];
+        let id = proptest::collection::vec(part.clone(), 4).prop_map(|p| p.join("/"));
+        let pattern = proptest::collection::vec(
+            prop_oneof![part.clone(), Just("*".to_owned()), Just("/".to_owned())],
+            1..6,
+        )
+        .prop_map(|p| p.concat());
+        proptest!(|(patterns in proptest::collection::vec(pattern, 0..12), ids in proptest::collection::vec(id, 1..12))| {
+            let index = DecisionIndex::of(patterns.iter().map(String::as_str));
+            for id in &ids {
+                let scanned: Vec<usize> = patterns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| pattern_matches(p, id))
+                    .map(|(i, _)| i)
+                    .collect();
+                prop_assert_eq!(index.find(id), scanned, "{}", id);
+            }
+        });
+    }
 
     #[test]
     fn patterns_match_like_globs() {

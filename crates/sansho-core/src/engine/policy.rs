@@ -291,7 +291,38 @@ fn risk_findings(
     }
 }
 
+/// The risk ids by flow, for the "did you mean" of stale decisions: a stale id is compared with
+/// the risks of its own flow, or of the flow whose id is closest to its flow's, never with every
+/// risk of the model.
+struct RiskIdsByFlow<'a> {
+    by_flow: HashMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> RiskIdsByFlow<'a> {
+    fn new(risks: &'a [Risk]) -> Self {
+        let mut by_flow: HashMap<&str, Vec<&str>> = HashMap::new();
+        for risk in risks {
+            let flow = risk.id.split('/').next().unwrap_or_default();
+            by_flow.entry(flow).or_default().push(&risk.id);
+        }
+        RiskIdsByFlow { by_flow }
+    }
+
+    fn closest(&self, id: &str) -> Option<&'a str> {
+        let flow = id.split('/').next().unwrap_or_default();
+        let candidates = match self.by_flow.get(flow) {
+            Some(ids) => ids,
+            None => {
+                let renamed = did_you_mean(flow, self.by_flow.keys().copied())?;
+                self.by_flow.get(renamed)?
+            }
+        };
+        did_you_mean(id, candidates.iter().copied())
+    }
+}
+
 fn decision_findings(model: &Model, risks: &[Risk], tally: &Tally, out: &mut Vec<Diagnostic>) {
+    let mut ids: Option<RiskIdsByFlow<'_>> = None;
     for (i, decision) in model.decisions.iter().enumerate() {
         let pattern = &decision.risk;
         let hits = tally.decision_hits[i];
@@ -299,7 +330,8 @@ fn decision_findings(model: &Model, risks: &[Risk], tally: &Tally, out: &mut Vec
             let closest = if pattern.contains('*') {
                 None
             } else {
-                did_you_mean(pattern, risks.iter().map(|r| r.id.as_str()))
+                ids.get_or_insert_with(|| RiskIdsByFlow::new(risks))
+                    .closest(pattern)
             };
             let hint = match closest {
                 Some(s) => loc!("`{s}` の誤りではありませんか", "did you mean `{s}`?"),
