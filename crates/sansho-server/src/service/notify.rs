@@ -107,6 +107,25 @@ pub async fn send_digests(state: &AppState, today: &str) -> Result<Sent, AppErro
     let Some(mail) = state.config.mail.clone() else {
         return Ok(Sent::default());
     };
+    let mut sent = Sent::default();
+    // Who is still to be told today: once everyone's e-mail has gone out, a run computes no
+    // due list at all.
+    let mut pending: BTreeMap<String, User> = BTreeMap::new();
+    for org in state.store.organizations().await? {
+        for user in state.store.users_of(&org.id).await? {
+            if user.disabled || !acts(user.role) || user.email.is_empty() {
+                continue;
+            }
+            if already_sent(state, &user.org, &user, today).await? {
+                sent.already += 1;
+            } else {
+                pending.insert(user.id.to_string(), user);
+            }
+        }
+    }
+    if pending.is_empty() {
+        return Ok(sent);
+    }
     let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&mail.smtp_url)
         .map_err(|e| AppError::Internal(format!("SMTP URL: {e}")))?
         .build();
@@ -115,6 +134,13 @@ pub async fn send_digests(state: &AppState, today: &str) -> Result<Sent, AppErro
         for engagement in state.store.engagements_of(&org.id).await? {
             // Each engagement once: from its provider's side.
             if engagement.provider != org.id {
+                continue;
+            }
+            let waiting: Vec<&User> = pending
+                .values()
+                .filter(|u| u.org == engagement.provider || u.org == engagement.institution)
+                .collect();
+            if waiting.is_empty() {
                 continue;
             }
             let items = due(state, &engagement, today).await?;
@@ -139,26 +165,16 @@ pub async fn send_digests(state: &AppState, today: &str) -> Result<Sent, AppErro
                 institution,
                 items,
             };
-            for side in [&engagement.provider, &engagement.institution] {
-                for user in state.store.users_of(side).await? {
-                    if user.disabled || !acts(user.role) || user.email.is_empty() {
-                        continue;
-                    }
-                    per_user
-                        .entry(user.id.to_string())
-                        .or_insert_with(|| (user.clone(), Vec::new()))
-                        .1
-                        .push(due.clone());
-                }
+            for user in waiting {
+                per_user
+                    .entry(user.id.to_string())
+                    .or_insert_with(|| (user.clone(), Vec::new()))
+                    .1
+                    .push(due.clone());
             }
         }
     }
-    let mut sent = Sent::default();
     for (user, dues) in per_user.into_values() {
-        if already_sent(state, &user.org, &user, today).await? {
-            sent.already += 1;
-            continue;
-        }
         let (subject, body) = compose(&state.config.public_url, today, &dues);
         let message = Message::builder()
             .from(
