@@ -12,14 +12,7 @@ mod support;
 use sansho_store::operations::{LedgerStatus, OpBody, OpRecord, TakeOutState};
 use sansho_store::records::Role;
 use sansho_store::{EngagementId, OpId};
-use support::{Backend, Server, Session, login, user};
-
-/// The record's id a redirect points at (`…/operations/{id}?done=…`).
-fn record_of(response: &reqwest::Response) -> String {
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let tail = location.rsplit('/').next().unwrap();
-    tail.split('?').next().unwrap().to_owned()
-}
+use support::{Backend, Server, Session, login, record_of, user};
 
 async fn records(server: &Server, engagement: &str) -> Vec<OpRecord> {
     server
@@ -1515,25 +1508,7 @@ async fn a_contract_ended_with_evidence_and_sealed(backend: Backend) {
     )
     .await;
     // An incident opened from another clinic's engagement cannot reach the sealed one.
-    let system = store
-        .engagement(&EngagementId::new(&engagement))
-        .await
-        .unwrap()
-        .unwrap()
-        .system
-        .to_string();
-    let r = approver
-        .post(
-            "/engagements",
-            &[
-                ("system", system.as_str()),
-                ("new_institution", "みなと眼科医院"),
-                ("contract_form", "individual"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status().as_u16(), 303);
-    let other = record_of(&r);
+    let (other, _) = support::second_clinic(&server, &engagement, &approver, &editor).await;
     let also = format!("also:{engagement}");
     refused(
         &server,

@@ -116,6 +116,42 @@ impl Ctx<'_> {
         self.emit(element, span, detail, true);
     }
 
+    /// A duty repeated every `months` months (an inventory, a drill) on `element`, last done on
+    /// `last` — from the operational records when `recorded`. Fails once it is overdue by the
+    /// model's date; without a date, warns with `missing` (what to state). `what` names the duty
+    /// as the subject of a sentence (「… の最後の棚卸」, "the last inventory of …").
+    pub fn periodic(
+        &mut self,
+        element: &str,
+        span: Span,
+        (last, recorded): (Option<&str>, bool),
+        months: u32,
+        what: Localized,
+        missing: Localized,
+    ) {
+        let Some(as_of) = self.model.system.as_of.as_deref() else {
+            return;
+        };
+        let Some(last) = last else {
+            self.unknown(element, Some(span), missing);
+            return;
+        };
+        let Some(due) = crate::judge::overdue_since(self.model, last, months) else {
+            return;
+        };
+        let (whence_ja, whence_en) = if recorded {
+            ("運用記録", "the records")
+        } else {
+            ("モデル", "the model")
+        };
+        let (what_ja, what_en) = (&what.ja, &what.en);
+        let detail = crate::loc!(
+            "{what_ja}は {last} ({whence_ja}) で、{due} に期限を過ぎています (基準日 {as_of}、間隔 {months} か月)",
+            "{what_en} was on {last} ({whence_en}) and fell overdue on {due} (model date {as_of}, interval {months} months)"
+        );
+        self.fail(element, Some(span), detail);
+    }
+
     fn emit(&mut self, element: &str, span: Option<Span>, detail: Localized, unknown: bool) {
         let Some(rule) = self.rule else { return };
         let code = Code::Rule(rule);

@@ -72,15 +72,10 @@ pub struct Sent {
     pub failed: usize,
 }
 
-/// The roles that act on what is due (an auditor only reads).
+/// Whether a role acts on what is due: every role but the auditor, who only reads (the same
+/// line as the operations pages draw).
 fn acts(role: Role) -> bool {
-    matches!(
-        role,
-        Role::ProviderEditor
-            | Role::ProviderApprover
-            | Role::InstitutionSignatory
-            | Role::InstitutionReviewer
-    )
+    role != Role::Auditor
 }
 
 /// What is due in `engagement` on `today`: the dashboard's list.
@@ -97,7 +92,7 @@ pub async fn due(
         .into_iter()
         .map(|a| (a.ja, a.en))
         .collect();
-    items.extend(ops::attention_from_model(state, engagement, today).await?);
+    items.extend(ops::attention_from_model(state, engagement, &records, today).await?);
     Ok(items)
 }
 

@@ -203,6 +203,26 @@ fn put(e_event: Event, record: OpRecord) -> (Change, Event) {
     (Change::PutOpRecord(record), e_event)
 }
 
+/// Creates a record of `body` in the engagement, by the user, with its audit entry `action`.
+async fn create<P: Permission>(
+    state: &AppState,
+    e: &Engaged<P>,
+    body: OpBody,
+    action: &str,
+) -> Result<OpId, AppError> {
+    let record = OpRecord::new(
+        OpId::new(secret::id()),
+        e.engagement.id.clone(),
+        &e.auth.user.id,
+        Time::now(),
+        body,
+    );
+    let id = record.id.clone();
+    let ev = event(e, action, &record);
+    state.record(Change::PutOpRecord(record), ev).await?;
+    Ok(id)
+}
+
 fn event<P: Permission>(e: &Engaged<P>, action: &str, record: &OpRecord) -> Event {
     e.event(
         action,
@@ -538,17 +558,7 @@ pub async fn add_ledger_item<P: Permission>(
         information,
         note,
     };
-    let record = OpRecord::new(
-        OpId::new(secret::id()),
-        e.engagement.id.clone(),
-        &e.auth.user.id,
-        Time::now(),
-        OpBody::LedgerItem(item),
-    );
-    let id = record.id.clone();
-    let ev = event(e, "ledger.item_added", &record);
-    state.record(Change::PutOpRecord(record), ev).await?;
-    Ok(id)
+    create(state, e, OpBody::LedgerItem(item), "ledger.item_added").await
 }
 
 /// What a take-out request says.
@@ -601,17 +611,7 @@ pub async fn request_take_out<P: Permission>(
             due_on: &input.due_on,
         },
     )?;
-    let record = OpRecord::new(
-        OpId::new(secret::id()),
-        e.engagement.id.clone(),
-        &e.auth.user.id,
-        Time::now(),
-        OpBody::TakeOut(take_out),
-    );
-    let id = record.id.clone();
-    let ev = event(e, "take_out.requested", &record);
-    state.record(Change::PutOpRecord(record), ev).await?;
-    Ok(id)
+    create(state, e, OpBody::TakeOut(take_out), "take_out.requested").await
 }
 
 fn take_out_of(record: &OpRecord) -> Result<&TakeOut, AppError> {
@@ -729,17 +729,13 @@ pub async fn schedule_inventory<P: Permission>(
         .map(|row| (row.record.id, row.item.name, row.item.location))
         .collect();
     let inventory = Inventory::schedule(scheduled_on, items)?;
-    let record = OpRecord::new(
-        OpId::new(secret::id()),
-        e.engagement.id.clone(),
-        &e.auth.user.id,
-        Time::now(),
+    create(
+        state,
+        e,
         OpBody::Inventory(inventory),
-    );
-    let id = record.id.clone();
-    let ev = event(e, "inventory.scheduled", &record);
-    state.record(Change::PutOpRecord(record), ev).await?;
-    Ok(id)
+        "inventory.scheduled",
+    )
+    .await
 }
 
 /// Records an inventory's count and closes it; returns the number of discrepancies.
@@ -1366,17 +1362,7 @@ pub async fn lend<P: Permission>(
         },
         &e.auth.user.id,
     )?;
-    let record = OpRecord::new(
-        OpId::new(secret::id()),
-        e.engagement.id.clone(),
-        &e.auth.user.id,
-        Time::now(),
-        OpBody::Lending(lending),
-    );
-    let id = record.id.clone();
-    let ev = event(e, "lending.lent", &record);
-    state.record(Change::PutOpRecord(record), ev).await?;
-    Ok(id)
+    create(state, e, OpBody::Lending(lending), "lending.lent").await
 }
 
 /// A lent device came back.
@@ -1418,17 +1404,7 @@ pub async fn schedule_report<P: Permission>(
 ) -> Result<OpId, AppError> {
     Operations::for_writing(state, e).await?;
     let report = PeriodicReport::schedule(kind, from, to, due_on)?;
-    let record = OpRecord::new(
-        OpId::new(secret::id()),
-        e.engagement.id.clone(),
-        &e.auth.user.id,
-        Time::now(),
-        OpBody::Report(report),
-    );
-    let id = record.id.clone();
-    let ev = event(e, "report.scheduled", &record);
-    state.record(Change::PutOpRecord(record), ev).await?;
-    Ok(id)
+    create(state, e, OpBody::Report(report), "report.scheduled").await
 }
 
 /// Whether `time` falls on a day of `from..=to` in Japan.
@@ -1532,7 +1508,7 @@ pub async fn deliver_report<P: Permission>(
         version.map_or_else(String::new, |n| format!(" (共有中の版 {n})"))
     )];
     let today = Time::now().date_in_japan();
-    for line in attention_from_model(state, &e.engagement, &today).await? {
+    for line in attention_from_model(state, &e.engagement, &ops, &today).await? {
         extra.push(line.0);
     }
     advance(
@@ -1565,6 +1541,7 @@ pub async fn deliver_report<P: Permission>(
 pub async fn attention_from_model(
     state: &AppState,
     engagement: &Engagement,
+    recorded: &Operations,
     today: &str,
 ) -> Result<Vec<(String, String)>, AppError> {
     let Some(facts) = model_facts(state, engagement).await? else {
@@ -1606,10 +1583,9 @@ pub async fn attention_from_model(
             ));
         }
     }
-    let recorded = Operations::of_engagement(state, engagement).await?;
     for plan in &facts.drills {
         let name = &plan.plan;
-        let last = last_drill(plan, &recorded);
+        let last = last_drill(plan, recorded);
         match last.as_deref() {
             Some(last) => {
                 if let Some(due) = sansho_core::judge::overdue_on(last, 12, today_date) {
@@ -1683,17 +1659,7 @@ pub async fn record_drill<P: Permission>(
         },
         &Time::now().date_in_japan(),
     )?;
-    let record = OpRecord::new(
-        OpId::new(secret::id()),
-        e.engagement.id.clone(),
-        &e.auth.user.id,
-        Time::now(),
-        OpBody::Drill(drill),
-    );
-    let id = record.id.clone();
-    let ev = event(e, "drill.recorded", &record);
-    state.record(Change::PutOpRecord(record), ev).await?;
-    Ok(id)
+    create(state, e, OpBody::Drill(drill), "drill.recorded").await
 }
 
 /// What the engagement's records establish for the next assessment (`sansho assess --facts`):
@@ -1918,17 +1884,7 @@ pub async fn start_contract_end<P: Permission>(
         }
     }
     let end = ContractEnd::start(lines)?;
-    let record = OpRecord::new(
-        OpId::new(secret::id()),
-        e.engagement.id.clone(),
-        &e.auth.user.id,
-        Time::now(),
-        OpBody::ContractEnd(end),
-    );
-    let id = record.id.clone();
-    let ev = event(e, "contract_end.started", &record);
-    state.record(Change::PutOpRecord(record), ev).await?;
-    Ok(id)
+    create(state, e, OpBody::ContractEnd(end), "contract_end.started").await
 }
 
 /// One line of the checklist done, with its evidence (stored in the same transaction).

@@ -341,7 +341,7 @@ pub async fn operations(
             )
         })
         .collect();
-    for (ja, en) in ops::attention_from_model(&state, &e.engagement, &now_day)
+    for (ja, en) in ops::attention_from_model(&state, &e.engagement, &all, &now_day)
         .await
         .map_err(|x| e.fail(x))?
     {

@@ -329,6 +329,14 @@ pub fn example_bundle() -> serde_json::Value {
     serde_json::to_value(sansho_server::demo::example_bundle()).unwrap()
 }
 
+/// The record's id a redirect points at (`…/{id}?done=…`).
+#[allow(dead_code)] // Not every test binary that includes this module uses it.
+pub fn record_of(response: &reqwest::Response) -> String {
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let tail = location.rsplit('/').next().unwrap();
+    tail.split('?').next().unwrap().to_owned()
+}
+
 /// A second clinic for the demo's system: its engagement (made by the provider's `approver`,
 /// the version shared by `editor`) and its planning manager (the signatory), to log in as.
 /// Returns the engagement's id and the manager.
@@ -359,15 +367,7 @@ pub async fn second_clinic(
         )
         .await;
     assert_eq!(r.status().as_u16(), 303);
-    let location = r.headers()["location"].to_str().unwrap().to_owned();
-    let second = location
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let second = record_of(&r);
     let engagement = store
         .engagement(&EngagementId::new(&second))
         .await

@@ -37,30 +37,19 @@ rank: C
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let (model, months) = (ctx.model, ctx.kb.tables.max_months_between_drills);
-    let Some(as_of) = &model.system.as_of else { return };
     for plan in &model.continuity {
         let scenario: &str = plan.scenario.into();
         let label = plan.scenario.label();
         let (ja, en) = (&label.ja, &label.en);
-        let Some(last) = &plan.last_drill else {
-            ctx.unknown(
-                scenario,
-                Some(plan.span),
-                loc!(
-                    "「{ja}」の計画の最後の訓練の日を last_drill に書くか、運用記録 (--facts) を読み込んでください",
-                    "state when the {en} plan was last drilled in `last_drill`, or read the operational records (`--facts`)"
-                ),
-            );
-            continue;
-        };
-        let Some(due) = judge::overdue_since(model, last, months) else { continue };
-        let (whence_ja, whence_en) = if plan.drill_recorded { ("運用記録", "the records") } else { ("モデル", "the model") };
-        ctx.fail(
+        ctx.periodic(
             scenario,
-            Some(plan.span),
+            plan.span,
+            (plan.last_drill.as_deref(), plan.drill_recorded),
+            months,
+            loc!("「{ja}」の計画の最後の訓練", "the last drill of the {en} plan"),
             loc!(
-                "「{ja}」の計画の最後の訓練は {last} ({whence_ja}) で、{due} に期限を過ぎています (基準日 {as_of}、間隔 {months} か月)",
-                "the {en} plan was last drilled on {last} ({whence_en}) and fell overdue on {due} (model date {as_of}, interval {months} months)"
+                "「{ja}」の計画の最後の訓練の日を last_drill に書くか、運用記録 (--facts) を読み込んでください",
+                "state when the {en} plan was last drilled in `last_drill`, or read the operational records (`--facts`)"
             ),
         );
     }

@@ -47,29 +47,18 @@ rank: C
 
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     let (model, months) = (ctx.model, ctx.kb.tables.max_months_between_inventories);
-    let Some(as_of) = &model.system.as_of else { return };
     for entry in &model.ledger {
         let a = &model.assets[entry.asset];
         let (id, name) = (&a.id, &a.name);
-        let Some(last) = &entry.last_inventory else {
-            ctx.unknown(
-                id,
-                Some(entry.span),
-                loc!(
-                    "{name} ({id}) の最後の棚卸の日を last_inventory に書くか、運用記録 (--facts) を読み込んでください",
-                    "state {name} ({id})'s last inventory in `last_inventory`, or read the operational records (`--facts`)"
-                ),
-            );
-            continue;
-        };
-        let Some(due) = judge::overdue_since(model, last, months) else { continue };
-        let (whence_ja, whence_en) = if entry.inventory_recorded { ("運用記録", "the records") } else { ("モデル", "the model") };
-        ctx.fail(
+        ctx.periodic(
             id,
-            Some(entry.span),
+            entry.span,
+            (entry.last_inventory.as_deref(), entry.inventory_recorded),
+            months,
+            loc!("{name} ({id}) の最後の棚卸", "the last inventory of {name} ({id})"),
             loc!(
-                "{name} ({id}) の最後の棚卸は {last} ({whence_ja}) で、{due} に期限を過ぎています (基準日 {as_of}、間隔 {months} か月)",
-                "{name} ({id}) was last counted on {last} ({whence_en}) and fell overdue on {due} (model date {as_of}, interval {months} months)"
+                "{name} ({id}) の最後の棚卸の日を last_inventory に書くか、運用記録 (--facts) を読み込んでください",
+                "state {name} ({id})'s last inventory in `last_inventory`, or read the operational records (`--facts`)"
             ),
         );
     }
