@@ -18,15 +18,19 @@ use crate::vocab::SegmentKind;
 use crate::vocab::{Cia, Rank, TreatmentNeed};
 use crate::vocab::{ControlCategory, Layer, Operation, Phase, TreatmentOption, Volume};
 
-/// Version of this result format; bumped on incompatible changes.
-pub const RESULT_FORMAT: u32 = 1;
+mod wire;
+
+/// Version of this result format; bumped on incompatible changes. Version 2 lists each trace,
+/// treatment and 想定リスク half once and refers to them by index from the risks; version 1
+/// (every risk in full) is still read ([`wire`]).
+pub const RESULT_FORMAT: u32 = 2;
 
 /// Text shared by many risks (ids and names of flows, elements, threats and rules): one
 /// allocation per distinct text, not per risk, which matters at a million risks.
 pub type Text = Arc<str>;
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
-#[schemars(title = "sansho assessment result")]
+/// Serialised through [`wire`]: shared values are written once.
+#[derive(Clone, Debug)]
 pub struct Assessment {
     pub format: u32,
     pub generator: String,
@@ -41,11 +45,9 @@ pub struct Assessment {
     pub rules: BTreeMap<String, Localized>,
     /// The declarations of the guideline rules that found something, by code, so that writers
     /// show a rule's texts, clauses and example without reaching into the knowledge base.
-    #[serde(default)]
     pub guideline_rules: BTreeMap<String, crate::kb::RuleDeclaration>,
     pub threats: Vec<ThreatInfo>,
     /// The two five-level scales the scores use, with their criteria.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scales: Option<crate::kb::Scales>,
     /// The system's configuration and agreement package, for diagrams and deliverables.
     pub configuration: Configuration,
@@ -201,7 +203,7 @@ pub struct ItemCoverage {
     pub coverage: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Ref {
     pub id: Text,
     pub name: Text,
@@ -359,7 +361,7 @@ impl Risk {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Treatment {
     pub option: TreatmentOption,
     /// True when no decision names the risk and the option follows from controls that apply.
@@ -372,13 +374,13 @@ pub struct Treatment {
     pub rationale: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct DecisionRef {
     pub pattern: String,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct AppliedControl {
     pub id: String,
     pub name: String,
@@ -398,13 +400,13 @@ pub enum ControlVia {
     Decision,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct RequestInfo {
     pub control: Option<String>,
     pub text: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct AcceptanceInfo {
     pub by: Option<String>,
     pub date: Option<String>,

@@ -142,6 +142,11 @@ impl Scenario {
         out
     }
 
+    /// The two shared halves, for writers that list each once.
+    pub(crate) fn parts(&self) -> (&Arc<Localized>, &Arc<Localized>) {
+        (&self.context, &self.clause)
+    }
+
     pub fn localized(&self) -> Localized {
         Localized::new(self.text(Lang::Ja), self.text(Lang::En))
     }
