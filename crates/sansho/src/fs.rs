@@ -246,8 +246,32 @@ pub fn write_file(
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     check_output_file(path, overwrite)?;
+    if is_special_file(path) {
+        return write_through(path, write);
+    }
     let staged = stage(path, write)?;
     commit(vec![staged])
+}
+
+/// A device, FIFO or socket (`-o /dev/null`, a pipe): written into, never replaced. Renaming a
+/// file over it would replace `/dev/null` itself for everyone.
+fn is_special_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+fn write_through(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let fail =
+        |e: std::io::Error| anyhow::anyhow!("cannot write {}: {}", path.display(), describe_io(&e));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(fail)?;
+    let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+    write(&mut writer).map_err(fail)?;
+    writer.flush().map_err(fail)
 }
 
 /// A file written in full beside its target, not yet in place.

@@ -81,6 +81,34 @@ fn json_output_validates_against_the_result_schema_from_sansho_schema() {
 }
 
 #[test]
+fn output_to_a_fifo_is_written_into_and_the_fifo_stays() {
+    // The same path as `-o /dev/null`: a special file must never be replaced by a rename.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("summary.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let (code, _, stderr) = stdout(sansho().args(["assess", &example(), "-o"]).arg(&fifo));
+    assert_eq!(code, 0, "{stderr}");
+    // Checked before joining: had the FIFO been replaced, the reader would wait forever.
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    let summary = reader.join().unwrap();
+    assert!(summary.contains("リスク"), "{summary}");
+}
+
+#[test]
 fn fail_on_sets_the_exit_code_by_remaining_rank() {
     // The example treats every S risk but leaves some A risks.
     let (code, _, _) = stdout(sansho().args(["assess", &example(), "--fail-on", "S"]));
