@@ -1,10 +1,10 @@
 //! The JSON shape of an [`Assessment`].
 //!
 //! A large model repeats itself: risks share their trace, their treatment and the two halves of
-//! their 想定リスク. Format 2 lists each of those once (`traces`, `treatments`,
-//! `scenario_texts`) and a risk refers to them by index, as a finding does to its hint (`hints`), which makes a result of 100,000 flows a
-//! fraction of its format-1 size. Format 1, where every risk carries them in full, is still read:
-//! a risk's field holds either an index or the value itself, and results kept by a server or
+//! their 想定リスク, and findings share their rule's hint. Format 2 lists each of those once
+//! (`traces`, `treatments`, `scenario_texts`, `hints`) and refers to it by index, which halves a
+//! result of 100,000 flows. Format 1, where every risk and finding carries them in full, is still
+//! read: such a field holds either an index or the value itself, so results kept by a server or
 //! passed to `sansho diff` keep working.
 
 use std::collections::BTreeMap;
