@@ -281,7 +281,7 @@ impl<T> JsonSchema for Slot<T> {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "Index into the assessment's list of shared values (`traces` for `trace`, `treatments` for `treatment`).",
+            "description": "Index into the assessment's list of shared values (`traces` for a risk's `trace`, `treatments` for its `treatment`, `hints` for a finding's `hint`).",
             "type": "integer",
             "minimum": 0
         })
