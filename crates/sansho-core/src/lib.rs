@@ -55,7 +55,20 @@ pub fn assess_with_facts(
     limits: &load::Limits,
     facts: Option<&facts::OperationalFacts>,
 ) -> (Sources, Option<Assessment>, Vec<Diagnostic>) {
-    let mut loaded = load::load(entry, provider, kb, limits);
+    assess_kept(entry, provider, kb, limits, facts, None)
+}
+
+/// [`assess_with_facts`], parsing only the text `cache` has not seen ([`load::ParseCache`]):
+/// for callers that load the same model again and again (`sansho watch`, the server).
+pub fn assess_kept(
+    entry: &str,
+    provider: &dyn load::SourceProvider,
+    kb: &KnowledgeBase,
+    limits: &load::Limits,
+    facts: Option<&facts::OperationalFacts>,
+    cache: Option<&load::ParseCache>,
+) -> (Sources, Option<Assessment>, Vec<Diagnostic>) {
+    let mut loaded = load::load_with(entry, provider, kb, limits, cache);
     if let Some(facts) = facts {
         loaded.apply_facts(facts);
     }

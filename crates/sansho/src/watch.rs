@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use sansho_core::diff::ChangeReport;
-use sansho_core::load::{ReadError, SourceProvider};
+use sansho_core::load::{ParseCache, ReadError, SourceProvider};
 use sansho_core::{Assessment, KnowledgeBase, Lang, Severity};
 
 use crate::Common;
@@ -70,6 +70,10 @@ pub fn run(model: &Path, kb: &KnowledgeBase, common: &Common) -> anyhow::Result<
         .context("cannot watch the file system")?;
     // Directory → its identity when it was watched (None: could not be watched).
     let mut watched: BTreeMap<PathBuf, Option<(u64, u64)>> = BTreeMap::new();
+    // Pieces of the model parsed before: a save parses only the text that changed. Room for two
+    // models of the largest size the limits allow (a parse counts as four times its text).
+    let largest = u64::try_from(limits.max_total_bytes).unwrap_or(u64::MAX);
+    let parses = ParseCache::new(largest.saturating_mul(8));
     let mut previous: Option<Assessment> = None;
     let mut cause: Option<PathBuf> = None;
     loop {
@@ -78,12 +82,13 @@ pub fn run(model: &Path, kb: &KnowledgeBase, common: &Common) -> anyhow::Result<
             inner: &location.files,
             asked: RefCell::new(Vec::new()),
         };
-        let (mut sources, assessment, diagnostics) = sansho_core::assess_with_facts(
+        let (mut sources, assessment, diagnostics) = sansho_core::assess_kept(
             &location.entry,
             &recording,
             kb,
             &limits,
             facts.as_ref(),
+            Some(&parses),
         );
         sources.prefix_paths(&location.display_prefix);
         let elapsed = started.elapsed();

@@ -9,11 +9,13 @@ use serde_saphyr::budget::{BudgetBreach, EnforcingPolicy, check_yaml_budget};
 
 use serde_json::Value;
 
+use super::cache::ParseCache;
 use super::structure::{MAX_REPORTED, SchemaChecker};
 use super::tree::{self, TreeProblem};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::loc;
 use crate::model::raw::RawFile;
+use crate::model::rebase::{Rebase, Shift};
 use crate::source::{FileId, Span, line_col};
 
 /// Limits that keep hostile or broken input from exhausting time or memory.
@@ -101,7 +103,20 @@ pub fn parse_model(
     checker: &SchemaChecker,
     limits: &Limits,
 ) -> Result<RawFile, Vec<Diagnostic>> {
-    with_hygiene(file, text, || parse_model_text(file, text, checker, limits))
+    parse_model_kept(file, text, checker, limits, None)
+}
+
+/// [`parse_model`], taking what parsed before from `cache` and keeping what parses now.
+pub fn parse_model_kept(
+    file: FileId,
+    text: &str,
+    checker: &SchemaChecker,
+    limits: &Limits,
+    cache: Option<&ParseCache>,
+) -> Result<RawFile, Vec<Diagnostic>> {
+    with_hygiene(file, text, || {
+        parse_model_text(file, text, checker, limits, cache)
+    })
 }
 
 /// Runs `parse` and adds what [`super::hygiene`] finds in the same text; either makes the file
@@ -127,20 +142,50 @@ fn parse_model_text(
     text: &str,
     checker: &SchemaChecker,
     limits: &Limits,
+    cache: Option<&ParseCache>,
 ) -> Result<RawFile, Vec<Diagnostic>> {
-    if let Some(pieces) = super::split::pieces(text, rayon::current_num_threads() * 2) {
+    if let Some(pieces) = super::split::pieces(text) {
         // Each piece gets its share of the alias limit, so the whole file stays within it.
         let piece_limits = Limits {
             max_aliases: limits.max_aliases / pieces.len(),
             ..limits.clone()
         };
+        let parse_piece = |piece: &str| {
+            serde_saphyr::from_str_with_options::<RawFile>(piece, options(piece, &piece_limits))
+                .ok()
+        };
         let parsed = super::split::parse(
             pieces,
-            |piece| serde_saphyr::from_str_with_options(piece, options(piece, &piece_limits)).ok(),
+            |piece| match cache {
+                None => super::split::parse_in_place(piece, parse_piece),
+                Some(cache) => {
+                    let kept = cache.get_or_parse(
+                        &piece.text,
+                        piece_limits.max_depth,
+                        piece_limits.max_aliases,
+                        || parse_piece(&piece.text),
+                    )?;
+                    let mut raw = RawFile::clone(&kept);
+                    raw.rebase(Shift {
+                        lines: piece.line_base,
+                        bytes: piece.byte_base,
+                    });
+                    Some(raw)
+                }
+            },
             RawFile::append,
+            RawFile::reserve_for,
         );
         if let Some(raw) = parsed {
             return Ok(raw);
+        }
+    } else if let Some(cache) = cache {
+        // A file too small to cut is one piece, at the start of its file: nothing to move.
+        let kept = cache.get_or_parse(text, limits.max_depth, limits.max_aliases, || {
+            parse_text::<RawFile>(file, text, checker, limits).ok()
+        });
+        if let Some(kept) = kept {
+            return Ok(RawFile::clone(&kept));
         }
     }
     parse_text::<RawFile>(file, text, checker, limits)

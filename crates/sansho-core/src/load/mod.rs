@@ -4,6 +4,7 @@
 //! The core does no I/O. The caller hands in a [`SourceProvider`] that reads a path and returns
 //! bytes (the CLI reads the file system; tests and the server use [`MemoryProvider`]).
 
+mod cache;
 pub mod document;
 mod hygiene;
 mod split;
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
+pub use cache::ParseCache;
 pub use document::Limits;
 use structure::SchemaChecker;
 
@@ -171,6 +173,18 @@ pub fn load(
     kb: &KnowledgeBase,
     limits: &Limits,
 ) -> Loaded {
+    load_with(entry, provider, kb, limits, None)
+}
+
+/// [`load`], reusing the parse of any text `cache` has seen before and keeping what is parsed
+/// now. The outcome is the same as without the cache, positions and diagnostics included.
+pub fn load_with(
+    entry: &str,
+    provider: &dyn SourceProvider,
+    kb: &KnowledgeBase,
+    limits: &Limits,
+    cache: Option<&ParseCache>,
+) -> Loaded {
     let mut sources = Sources::default();
     let mut diagnostics = Vec::new();
     let checker = match model_checker() {
@@ -284,7 +298,7 @@ pub fn load(
                 continue;
             }
         };
-        let result = document::parse_model(file, &text, checker, limits);
+        let result = document::parse_model_kept(file, &text, checker, limits, cache);
         set_text(&mut sources, file, text);
         match result {
             Err(mut d) => {

@@ -14,15 +14,23 @@
 //! before parsing. Whenever anything fails the caller parses the file sequentially, which reports
 //! the problem where it is.
 
+use std::hash::BuildHasher;
+
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 
 use crate::model::spanned::with_base;
 
 /// Files smaller than this are parsed in one go: splitting would not pay.
-const MIN_SPLIT_BYTES: usize = 1 << 20;
-/// Smallest piece worth a task of its own.
-const MIN_PIECE_BYTES: usize = 256 << 10;
+const MIN_SPLIT_BYTES: usize = 256 << 10;
+/// Smallest piece: below this, a piece's own overhead (a task, a prefix, a join) starts to show.
+const MIN_PIECE_BYTES: usize = 64 << 10;
+/// A piece is cut at an item line whose text hashes to a multiple of this, once it holds
+/// `MIN_PIECE_BYTES`; on the generated models an item is about 300 bytes, so pieces average
+/// about 70 KiB.
+const CUT_EVERY: u64 = 16;
+/// A piece that has found no such line by this size is cut at the next line that allows it.
+const MAX_PIECE_BYTES: usize = 4 * MIN_PIECE_BYTES;
 
 /// A line where the text may be cut.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,23 +115,28 @@ fn section_key(line: &str) -> Option<&str> {
     (plain && !key.is_empty() && (rest.is_empty() || rest.starts_with([' ', '#']))).then_some(key)
 }
 
-/// Cuts `text` into at most `count` pieces of similar size, or `None` when it should be parsed
-/// whole.
-pub(crate) fn pieces(text: &str, count: usize) -> Option<Vec<Piece>> {
-    let count = count.min(text.len() / MIN_PIECE_BYTES);
-    if text.len() < MIN_SPLIT_BYTES || count < 2 {
+/// Cuts `text` into pieces, or `None` when it should be parsed whole.
+///
+/// Where a cut falls depends only on the text around it (the cut line's own text, and the size
+/// since the last cut), not on the file's length: an edit moves the cuts near it at most, and
+/// every other piece keeps its text, so a kept parse of it ([`super::ParseCache`]) still fits.
+pub(crate) fn pieces(text: &str) -> Option<Vec<Piece>> {
+    if text.len() < MIN_SPLIT_BYTES {
         return None;
     }
     let cuts = cuts(text)?;
-    let mut chosen: Vec<Cut<'_>> = Vec::with_capacity(count);
-    let mut next = cuts.iter().peekable();
-    for k in 1..count {
-        let target = text.len() * k / count;
-        while next.next_if(|c| c.byte < target).is_some() {}
-        match next.next() {
-            Some(&cut) if cut.byte > 0 => chosen.push(cut),
-            Some(_) => {}
-            None => break,
+    let hasher = foldhash::fast::FixedState::with_seed(0);
+    let mut chosen: Vec<Cut<'_>> = Vec::new();
+    let mut last = 0;
+    for &cut in &cuts {
+        let size = cut.byte - last;
+        if size < MIN_PIECE_BYTES {
+            continue;
+        }
+        let line = text[cut.byte..].split('\n').next().unwrap_or_default();
+        if size >= MAX_PIECE_BYTES || hasher.hash_one(line).is_multiple_of(CUT_EVERY) {
+            chosen.push(cut);
+            last = cut.byte;
         }
     }
     if chosen.is_empty() {
@@ -159,21 +172,29 @@ fn to_i64(n: usize) -> i64 {
 
 /// Parses the pieces on all cores with `parse`, joining them with `join` in file order; `None`
 /// if any piece fails (the caller then parses the whole text and reports what is wrong).
+/// `parse` records positions of the whole file: see [`parse_in_place`].
 pub(crate) fn parse<T: DeserializeOwned + Send>(
     pieces: Vec<Piece>,
-    parse: impl Fn(&str) -> Option<T> + Sync,
+    parse: impl Fn(&Piece) -> Option<T> + Sync,
     join: impl Fn(&mut T, T) -> Option<()>,
+    reserve: impl Fn(&mut T, &[T]),
 ) -> Option<T> {
-    let parsed: Vec<Option<T>> = pieces
-        .into_par_iter()
-        .map(|piece| with_base(piece.line_base, piece.byte_base, || parse(&piece.text)))
-        .collect();
-    let mut parsed = parsed.into_iter();
-    let mut whole = parsed.next()??;
-    for part in parsed {
-        join(&mut whole, part?)?;
+    let parsed: Vec<Option<T>> = pieces.par_iter().map(&parse).collect();
+    let mut parsed: Vec<T> = parsed.into_iter().collect::<Option<_>>()?;
+    let rest = parsed.split_off(1);
+    let mut whole = parsed.pop()?;
+    // Room for every later piece at once, instead of growing (and copying) piece by piece.
+    reserve(&mut whole, &rest);
+    for part in rest {
+        join(&mut whole, part)?;
     }
     Some(whole)
+}
+
+/// Runs `parse` on the piece's text with its place as the base of every recorded position, so
+/// that each [`crate::model::spanned::Sp`] records its position in the whole file.
+pub(crate) fn parse_in_place<T>(piece: &Piece, parse: impl FnOnce(&str) -> T) -> T {
+    with_base(piece.line_base, piece.byte_base, || parse(&piece.text))
 }
 
 #[cfg(test)]
@@ -216,8 +237,8 @@ mod tests {
     #[test]
     fn pieces_cover_the_text_with_their_positions() {
         let text = big(40_000);
-        let pieces = pieces(&text, 4).unwrap();
-        assert_eq!(pieces.len(), 4);
+        let pieces = pieces(&text).unwrap();
+        assert!(pieces.len() > 4, "{} pieces", pieces.len());
         let mut rebuilt = String::new();
         for piece in &pieces {
             let body = piece.text.strip_prefix("flows:\n").unwrap_or(&piece.text);
@@ -234,19 +255,38 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_changes_only_the_pieces_around_it() {
+        let text = big(40_000);
+        let edited = text.replacen("id: flow-20000,", "id: flow-20000-renamed,", 1);
+        let before: Vec<String> = pieces(&text).unwrap().into_iter().map(|p| p.text).collect();
+        let after: Vec<String> = pieces(&edited)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.text)
+            .collect();
+        let changed = after.iter().filter(|p| !before.contains(p)).count();
+        assert!(before.len() > 20, "{} pieces", before.len());
+        assert!(
+            (1..=2).contains(&changed),
+            "{changed} of {} pieces changed",
+            after.len()
+        );
+    }
+
+    #[test]
     fn a_cut_inside_a_quoted_text_leaves_a_piece_that_does_not_parse() {
         // Every item's quoted text has a second line that looks like an item.
         let mut text = String::from("flows:\n");
         for i in 0..40_000 {
             text.push_str(&format!(
-                "  - {{id: f{i}, description: \"one\n  - {{id: fake}} two\"}}\n"
+                "  - {{id: f{i}, description: \"one\n  - {{id: fake-{i}}} two\"}}\n"
             ));
         }
-        let pieces = pieces(&text, 4).unwrap();
+        let pieces = pieces(&text).unwrap();
         let parses = |p: &Piece| serde_saphyr::from_str::<serde_json::Value>(&p.text).is_ok();
         let starts_inside: Vec<bool> = pieces
             .iter()
-            .map(|p| p.text.starts_with("flows:\n  - {id: fake}"))
+            .map(|p| p.text.starts_with("flows:\n  - {id: fake-"))
             .chain([false])
             .collect();
         assert!(
@@ -269,8 +309,8 @@ mod tests {
             format!("\u{feff}{text}"),
             format!("{text}\"quoted key\": 1\n"),
         ] {
-            assert!(pieces(&spoiled, 4).is_none());
+            assert!(pieces(&spoiled).is_none());
         }
-        assert!(pieces("sansho: 1\n", 4).is_none(), "small files stay whole");
+        assert!(pieces("sansho: 1\n").is_none(), "small files stay whole");
     }
 }

@@ -6,6 +6,7 @@
 
 mod labels;
 pub mod raw;
+pub(crate) mod rebase;
 pub mod spanned;
 pub mod validate;
 

@@ -18,7 +18,7 @@ use crate::vocab::{
 
 /// One model file. The entry file holds `sansho` and `system`; included files hold any of the
 /// list sections, which are concatenated in include order.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(
     title = "sansho model",
@@ -86,6 +86,35 @@ pub struct RawFile {
 }
 
 impl RawFile {
+    /// Makes room in every list for the lists of `later` pieces of the same file, so that
+    /// appending them ([`RawFile::append`]) never grows a list again.
+    pub(crate) fn reserve_for(&mut self, later: &[RawFile]) {
+        macro_rules! reserve {
+            ($($list:ident),* $(,)?) => {
+                $(self.$list.reserve(later.iter().map(|piece| piece.$list.len()).sum());)*
+            };
+        }
+        reserve!(
+            include,
+            organizations,
+            locations,
+            assets,
+            connections,
+            actors,
+            classifications,
+            information,
+            flows,
+            controls,
+            decisions,
+            backups,
+            continuity,
+            ledger,
+            disposal_procedures,
+            responsibilities,
+            cooperations,
+        );
+    }
+
     /// Appends the sections of a later piece of the same file (`load::split`). `None` when both
     /// hold the same single-valued section, which a file cannot do.
     pub(crate) fn append(&mut self, later: RawFile) -> Option<()> {
@@ -151,7 +180,7 @@ impl RawFile {
 }
 
 /// The system under assessment.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSystem {
     /// Stable id of the system.
@@ -177,7 +206,7 @@ pub struct RawSystem {
 }
 
 /// Document control of the deliverables: which version, when, by whom, for whom.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDocument {
     /// 版数, e.g. `1.2`.
@@ -200,7 +229,7 @@ pub struct RawDocument {
     pub addressee: Option<Sp<String>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOrganization {
     pub id: Sp<String>,
@@ -217,7 +246,7 @@ pub struct RawOrganization {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCertification {
     pub scheme: Sp<CertificationScheme>,
@@ -241,7 +270,7 @@ pub struct RawCertification {
     pub auditor: Option<Sp<AuditorQualification>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLocation {
     pub id: Sp<String>,
@@ -269,7 +298,7 @@ pub struct RawLocation {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAsset {
     pub id: Sp<String>,
@@ -345,7 +374,7 @@ pub struct RawAsset {
 
 /// Password rules of an asset (MHLW checklist: length and character classes unless
 /// multi-factor, no reuse, lockout after repeated failures).
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPasswordPolicy {
     /// Fewest characters a password may have.
@@ -366,7 +395,7 @@ pub struct RawPasswordPolicy {
     pub rotation_days: Option<Sp<u32>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawConnection {
     pub id: Sp<String>,
@@ -406,7 +435,7 @@ pub struct RawConnection {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRemoteAccess {
     /// Staff access: a method other than a virtual desktop that is as safe, and why (MGL 6.0
@@ -426,7 +455,7 @@ pub struct RawRemoteAccess {
     pub separated: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTls {
     /// Protocol versions allowed, e.g. `[tls1.3, tls1.2]`.
@@ -442,7 +471,7 @@ pub struct RawTls {
     pub client_certificates: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTransport {
     /// Who carries the media.
@@ -455,7 +484,7 @@ pub struct RawTransport {
     pub encrypted: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawActor {
     pub id: Sp<String>,
@@ -469,7 +498,7 @@ pub struct RawActor {
 }
 
 /// An information class with its own impact levels (1-5) for C, I and A.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawClassification {
     pub id: Sp<String>,
@@ -484,7 +513,7 @@ pub struct RawClassification {
     pub availability: Sp<u8>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawInformation {
     pub id: Sp<String>,
@@ -530,7 +559,7 @@ pub struct RawInformation {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAgreedRetention {
     pub years: Sp<u32>,
@@ -541,14 +570,14 @@ pub struct RawAgreedRetention {
     pub date: Option<Sp<String>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSignature {
     pub method: Sp<SignatureMethod>,
     pub timestamp: Sp<TimestampKind>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFlow {
     /// Stable id; risk ids are built from it, so do not reuse or renumber.
@@ -589,7 +618,7 @@ pub struct RawFlow {
 }
 
 /// One actor or several.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Who {
     One(String),
@@ -605,7 +634,7 @@ impl Who {
     }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawControl {
     pub id: Sp<String>,
@@ -651,7 +680,7 @@ pub struct RawEffect {
     pub impact: u8,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDecision {
     /// Risk id, or a pattern with `*` (e.g. `*/storage/ehr-db/T4`).
@@ -671,7 +700,7 @@ pub struct RawDecision {
     pub rationale: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequest {
     /// The institution-owned control this request covers, if any.
@@ -681,7 +710,7 @@ pub struct RawRequest {
     pub text: Sp<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAcceptance {
     /// Who approved (name and role).
@@ -695,7 +724,7 @@ pub struct RawAcceptance {
     pub reason: Option<Sp<String>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBackup {
     pub id: Sp<String>,
@@ -717,7 +746,7 @@ pub struct RawBackup {
     pub schedule: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawContinuityScenario {
     pub scenario: Sp<ContinuityScenario>,
@@ -728,7 +757,7 @@ pub struct RawContinuityScenario {
     pub last_drill: Option<Sp<String>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLedgerEntry {
     /// Asset registered in the ledger.
@@ -738,7 +767,7 @@ pub struct RawLedgerEntry {
     pub last_inventory: Option<Sp<String>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDisposalProcedure {
     /// Information kinds it covers.
@@ -751,7 +780,7 @@ pub struct RawDisposalProcedure {
     pub method: Sp<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawResponsibility {
     /// The responsible organisation.
@@ -770,7 +799,7 @@ pub struct RawResponsibility {
     pub duties: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCooperation {
     /// The other provider.
@@ -784,7 +813,7 @@ pub struct RawCooperation {
     pub agreed: Option<Sp<String>>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAgreement {
     /// Evaluation of the safety management (安全管理に係る評価, PGL 4.3).
@@ -801,7 +830,7 @@ pub struct RawAgreement {
     pub reports: Option<RawReports>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEvaluation {
     pub by: Sp<Evaluator>,
@@ -820,7 +849,7 @@ pub struct RawEvaluation {
     pub date: Option<Sp<String>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawReports {
     /// How often the operation status is reported, e.g. 月次.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use sansho_core::load::MemoryProvider;
 use sansho_core::{Assessment, Diagnostic, Lang, Severity};
 use sansho_store::records::*;
-use sansho_store::{Change, SystemId, Time, VersionId};
+use sansho_store::{Change, OrgId, SystemId, Time, VersionId};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Allowed, Publish};
@@ -180,8 +180,10 @@ fn media_type(path: &str) -> &'static str {
 async fn assess(
     state: &AppState,
     bundle: &Bundle,
+    provider: &OrgId,
 ) -> Result<(Assessment, Vec<ModelProblem>), AppError> {
     let kb = state.kb;
+    let parses = state.parses_of(provider);
     let limits = state.config.limits.model.clone();
     let bundle = bundle.clone();
     let outcome = tokio::task::spawn_blocking(move || {
@@ -190,7 +192,7 @@ async fn assess(
             provider = provider.with(path, content.as_bytes().to_vec());
         }
         let (sources, assessment, diagnostics) =
-            sansho_core::assess(&bundle.entry, &provider, kb, &limits);
+            sansho_core::assess_kept(&bundle.entry, &provider, kb, &limits, None, Some(&parses));
         let problems: Vec<ModelProblem> =
             diagnostics.iter().map(|d| problem(d, &sources)).collect();
         (assessment, problems)
@@ -239,7 +241,7 @@ pub async fn publish(
     bundle: Bundle,
 ) -> Result<Published, AppError> {
     check_bundle(state, &bundle)?;
-    let (assessment, problems) = assess(state, &bundle).await?;
+    let (assessment, problems) = assess(state, &bundle, &auth.org.id).await?;
     let warnings: Vec<ModelProblem> = problems
         .into_iter()
         .filter(|p| p.severity != "error")
