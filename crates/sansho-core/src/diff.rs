@@ -9,7 +9,7 @@ use foldhash::HashMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostics::Code;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::result::{Assessment, Risk};
 use crate::text::Localized;
 use crate::vocab::Rank;
@@ -112,31 +112,25 @@ fn summary(r: &Risk) -> RiskSummary {
 
 /// Compares `old` with `new`. Deterministic: every list is in id order.
 pub fn compare(old: &Assessment, new: &Assessment) -> ChangeReport {
-    // Hash maps for lookups (a large model has a million risks); what differs is sorted after.
-    let before: HashMap<&str, &Risk> = old.risks.iter().map(|r| (r.id.as_str(), r)).collect();
-    let after: HashMap<&str, &Risk> = new.risks.iter().map(|r| (r.id.as_str(), r)).collect();
-    let only_in = |these: &[Risk], those: &HashMap<&str, &Risk>| {
-        let mut out: Vec<RiskSummary> = these
-            .iter()
-            .filter(|r| !those.contains_key(r.id.as_str()))
-            .map(summary)
-            .collect();
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        out.dedup_by(|a, b| a.id == b.id);
-        out
-    };
-    let added = only_in(&new.risks, &before);
-    let removed = only_in(&old.risks, &after);
+    // Two versions of one model list their risks and findings mostly in the same order, so the
+    // lists are paired position by position where they agree, from the front and from the back;
+    // only what lies between is looked up by key (`sansho watch` compares after every save, and
+    // hashing every id of a large model was most of its wait). What differs is sorted after.
+    let risks = Aligned::new(&old.risks, &new.risks, |r: &Risk| r.id.as_str());
+    let findings = Aligned::new(&old.findings, &new.findings, finding_key);
+    let mut added: Vec<RiskSummary> = risks.only_in_new().into_iter().map(summary).collect();
+    let mut removed: Vec<RiskSummary> = risks.only_in_old().into_iter().map(summary).collect();
+    for list in [&mut added, &mut removed] {
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        list.dedup_by(|a, b| a.id == b.id);
+    }
     let mut reranked = Vec::new();
     // Decision pattern → risks it governs in the new version whose inherent rank moved.
     let mut moved_under: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    // Visited in hash order; what is found is sorted after (usually a handful of risks, where
-    // sorting every id of a large model cost more than all the rest).
-    for (&id, b) in &before {
-        let Some(a) = after.get(id) else { continue };
+    risks.pairs(|b, a| {
         if a.inherent.rank != b.inherent.rank || a.residual.rank != b.residual.rank {
             reranked.push(Rerank {
-                id: id.to_owned(),
+                id: a.id.clone(),
                 rank_before: b.inherent.rank,
                 rank_after: a.inherent.rank,
                 residual_before: b.residual.rank,
@@ -149,9 +143,9 @@ pub fn compare(old: &Assessment, new: &Assessment) -> ChangeReport {
             moved_under
                 .entry(d.pattern.clone())
                 .or_default()
-                .push(id.to_owned());
+                .push(a.id.clone());
         }
-    }
+    });
     reranked.sort_unstable_by(|x, y| x.id.cmp(&y.id));
     for risks in moved_under.values_mut() {
         risks.sort_unstable();
@@ -176,25 +170,12 @@ pub fn compare(old: &Assessment, new: &Assessment) -> ChangeReport {
             risks,
         });
     }
-    // Findings are compared by borrowed keys; only those that differ are copied out.
-    type Key<'a> = (Code, Option<&'a str>, &'a str);
-    fn keys(a: &Assessment) -> HashMap<Key<'_>, &crate::diagnostics::Diagnostic> {
-        a.findings
-            .iter()
-            .map(|f| ((f.code, f.element.as_deref(), f.message.en.as_str()), f))
-            .collect()
-    }
-    let (old_findings, new_findings) = (keys(old), keys(new));
-    let only_in = |these: &HashMap<Key<'_>, &crate::diagnostics::Diagnostic>,
-                   those: &HashMap<Key<'_>, &crate::diagnostics::Diagnostic>| {
-        let mut differ: Vec<(&Key<'_>, &&crate::diagnostics::Diagnostic)> = these
-            .iter()
-            .filter(|(k, _)| !those.contains_key(*k))
-            .collect();
-        differ.sort_unstable_by(|x, y| x.0.cmp(y.0));
+    let summarise = |mut differ: Vec<&Diagnostic>| {
+        differ.sort_by(|x, y| finding_key(x).cmp(&finding_key(y)));
+        differ.dedup_by(|x, y| finding_key(x) == finding_key(y));
         differ
             .into_iter()
-            .map(|(_, f)| FindingSummary {
+            .map(|f| FindingSummary {
                 code: f.code,
                 element: f.element.clone(),
                 message: f.message.en.clone(),
@@ -209,7 +190,116 @@ pub fn compare(old: &Assessment, new: &Assessment) -> ChangeReport {
         removed,
         reranked,
         decisions_to_review,
-        findings_added: only_in(&new_findings, &old_findings),
-        findings_resolved: only_in(&old_findings, &new_findings),
+        findings_added: summarise(findings.only_in_new()),
+        findings_resolved: summarise(findings.only_in_old()),
+    }
+}
+
+/// What makes two findings the same finding.
+type FindingKey<'a> = (Code, Option<&'a str>, &'a str);
+
+fn finding_key(f: &Diagnostic) -> FindingKey<'_> {
+    (f.code, f.element.as_deref(), f.message.en.as_str())
+}
+
+/// Two lists of one kind from two versions, with the run where their keys agree position by
+/// position at the front (`head` items) and at the back (`tail` items).
+struct Aligned<'a, T, K> {
+    old: &'a [T],
+    new: &'a [T],
+    head: usize,
+    tail: usize,
+    key: fn(&'a T) -> K,
+}
+
+impl<'a, T, K: std::hash::Hash + Eq> Aligned<'a, T, K> {
+    fn new(old: &'a [T], new: &'a [T], key: fn(&'a T) -> K) -> Self {
+        let head = old
+            .iter()
+            .zip(new)
+            .take_while(|(a, b)| key(a) == key(b))
+            .count();
+        let tail = old[head..]
+            .iter()
+            .rev()
+            .zip(new[head..].iter().rev())
+            .take_while(|(a, b)| key(a) == key(b))
+            .count();
+        Aligned {
+            old,
+            new,
+            head,
+            tail,
+            key,
+        }
+    }
+
+    fn old_middle(&self) -> &'a [T] {
+        &self.old[self.head..self.old.len() - self.tail]
+    }
+
+    fn new_middle(&self) -> &'a [T] {
+        &self.new[self.head..self.new.len() - self.tail]
+    }
+
+    fn by_key(&self, items: &'a [T]) -> HashMap<K, &'a T> {
+        items.iter().map(|item| ((self.key)(item), item)).collect()
+    }
+
+    /// Calls `each(old, new)` for every key found in both lists: the aligned items in order,
+    /// then the middle ones (the last of a key on each side, as a map keeps it).
+    fn pairs(&self, mut each: impl FnMut(&'a T, &'a T)) {
+        let old_tail = &self.old[self.old.len() - self.tail..];
+        let new_tail = &self.new[self.new.len() - self.tail..];
+        for (b, a) in self.old[..self.head].iter().zip(&self.new[..self.head]) {
+            each(b, a);
+        }
+        for (b, a) in old_tail.iter().zip(new_tail) {
+            each(b, a);
+        }
+        let after = self.by_key(self.new_middle());
+        for (key, b) in self.by_key(self.old_middle()) {
+            if let Some(a) = after.get(&key) {
+                each(b, a);
+            }
+        }
+    }
+
+    /// Items of `these` (the middle of one list) whose key is nowhere in the other list: not in
+    /// its middle, and not in the aligned part, which both lists share.
+    fn only_in(&self, these: &'a [T], those: &'a [T]) -> Vec<&'a T> {
+        let elsewhere = self.by_key(those);
+        let mut found: Vec<&'a T> = these
+            .iter()
+            .filter(|item| !elsewhere.contains_key(&(self.key)(item)))
+            .collect();
+        if found.is_empty() {
+            return found;
+        }
+        // A key may repeat (findings): one found in the middle may also sit in the shared part.
+        let shared = || {
+            self.old[..self.head]
+                .iter()
+                .chain(&self.old[self.old.len() - self.tail..])
+        };
+        // A save usually changes a handful: scanning for each is cheaper than hashing them all.
+        if found.len() <= 16 {
+            found.retain(|item| {
+                let key = (self.key)(item);
+                !shared().any(|other| (self.key)(other) == key)
+            });
+        } else {
+            let shared: HashMap<K, &'a T> = shared().map(|item| ((self.key)(item), item)).collect();
+            found.retain(|item| !shared.contains_key(&(self.key)(item)));
+        }
+        found
+    }
+
+    fn only_in_new(&self) -> Vec<&'a T> {
+        self.only_in(self.new_middle(), self.old_middle())
+    }
+
+    fn only_in_old(&self) -> Vec<&'a T> {
+        self.only_in(self.old_middle(), self.new_middle())
     }
 }
