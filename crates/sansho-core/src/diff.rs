@@ -242,8 +242,8 @@ impl<'a, T, K: std::hash::Hash + Eq> Aligned<'a, T, K> {
         &self.new[self.head..self.new.len() - self.tail]
     }
 
-    fn by_key(&self, items: &'a [T]) -> HashMap<K, &'a T> {
-        items.iter().map(|item| ((self.key)(item), item)).collect()
+    fn by_key(&self, items: impl Iterator<Item = &'a T>) -> HashMap<K, &'a T> {
+        items.map(|item| ((self.key)(item), item)).collect()
     }
 
     /// Calls `each(old, new)` for every key found in both lists: the aligned items in order,
@@ -257,8 +257,8 @@ impl<'a, T, K: std::hash::Hash + Eq> Aligned<'a, T, K> {
         for (b, a) in old_tail.iter().zip(new_tail) {
             each(b, a);
         }
-        let after = self.by_key(self.new_middle());
-        for (key, b) in self.by_key(self.old_middle()) {
+        let after = self.by_key(self.new_middle().iter());
+        for (key, b) in self.by_key(self.old_middle().iter()) {
             if let Some(a) = after.get(&key) {
                 each(b, a);
             }
@@ -268,7 +268,7 @@ impl<'a, T, K: std::hash::Hash + Eq> Aligned<'a, T, K> {
     /// Items of `these` (the middle of one list) whose key is nowhere in the other list: not in
     /// its middle, and not in the aligned part, which both lists share.
     fn only_in(&self, these: &'a [T], those: &'a [T]) -> Vec<&'a T> {
-        let elsewhere = self.by_key(those);
+        let elsewhere = self.by_key(those.iter());
         let mut found: Vec<&'a T> = these
             .iter()
             .filter(|item| !elsewhere.contains_key(&(self.key)(item)))
@@ -289,7 +289,7 @@ impl<'a, T, K: std::hash::Hash + Eq> Aligned<'a, T, K> {
                 !shared().any(|other| (self.key)(other) == key)
             });
         } else {
-            let shared: HashMap<K, &'a T> = shared().map(|item| ((self.key)(item), item)).collect();
+            let shared = self.by_key(shared());
             found.retain(|item| !shared.contains_key(&(self.key)(item)));
         }
         found

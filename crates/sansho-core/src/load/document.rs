@@ -181,12 +181,17 @@ fn parse_model_text(
         }
     } else if let Some(cache) = cache {
         // A file too small to cut is one piece, at the start of its file: nothing to move.
+        let mut problems = None;
         let kept = cache.get_or_parse(text, limits.max_depth, limits.max_aliases, || {
-            parse_text::<RawFile>(file, text, checker, limits).ok()
+            parse_text::<RawFile>(file, text, checker, limits)
+                .map_err(|found| problems = Some(found))
+                .ok()
         });
-        if let Some(kept) = kept {
-            return Ok(RawFile::clone(&kept));
-        }
+        return match (kept, problems) {
+            (Some(kept), _) => Ok(RawFile::clone(&kept)),
+            (None, Some(problems)) => Err(problems),
+            (None, None) => parse_text::<RawFile>(file, text, checker, limits),
+        };
     }
     parse_text::<RawFile>(file, text, checker, limits)
 }

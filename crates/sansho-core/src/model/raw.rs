@@ -85,96 +85,66 @@ pub struct RawFile {
     pub agreement: Option<RawAgreement>,
 }
 
+/// Calls `$then!` with the sections of a file, single-valued and lists, named once for joining
+/// the pieces of a file and for sizing them. The join destructures every field, so a section
+/// added to `RawFile` and not named here does not compile.
+macro_rules! sections {
+    ($then:ident) => {
+        $then! {
+            single: [sansho, system, agreement],
+            lists: [
+                include,
+                organizations,
+                locations,
+                assets,
+                connections,
+                actors,
+                classifications,
+                information,
+                flows,
+                controls,
+                decisions,
+                backups,
+                continuity,
+                ledger,
+                disposal_procedures,
+                responsibilities,
+                cooperations,
+            ],
+        }
+    };
+}
+
 impl RawFile {
     /// Makes room in every list for the lists of `later` pieces of the same file, so that
     /// appending them ([`RawFile::append`]) never grows a list again.
     pub(crate) fn reserve_for(&mut self, later: &[RawFile]) {
         macro_rules! reserve {
-            ($($list:ident),* $(,)?) => {
+            (single: [$($single:ident),*], lists: [$($list:ident),* $(,)?],) => {
                 $(self.$list.reserve(later.iter().map(|piece| piece.$list.len()).sum());)*
             };
         }
-        reserve!(
-            include,
-            organizations,
-            locations,
-            assets,
-            connections,
-            actors,
-            classifications,
-            information,
-            flows,
-            controls,
-            decisions,
-            backups,
-            continuity,
-            ledger,
-            disposal_procedures,
-            responsibilities,
-            cooperations,
-        );
+        sections!(reserve);
     }
 
     /// Appends the sections of a later piece of the same file (`load::split`). `None` when both
     /// hold the same single-valued section, which a file cannot do.
     pub(crate) fn append(&mut self, later: RawFile) -> Option<()> {
-        let RawFile {
-            sansho,
-            include,
-            system,
-            organizations,
-            locations,
-            assets,
-            connections,
-            actors,
-            classifications,
-            information,
-            flows,
-            controls,
-            decisions,
-            backups,
-            continuity,
-            ledger,
-            disposal_procedures,
-            responsibilities,
-            cooperations,
-            agreement,
-        } = later;
-        if sansho.is_some() {
-            if self.sansho.is_some() {
-                return None;
-            }
-            self.sansho = sansho;
+        macro_rules! append {
+            (single: [$($single:ident),*], lists: [$($list:ident),* $(,)?],) => {
+                let RawFile { $($single,)* $($list,)* } = later;
+                $(
+                    if $single.is_some() {
+                        if self.$single.is_some() {
+                            return None;
+                        }
+                        self.$single = $single;
+                    }
+                )*
+                $(self.$list.extend($list);)*
+            };
         }
-        if system.is_some() {
-            if self.system.is_some() {
-                return None;
-            }
-            self.system = system;
-        }
-        if agreement.is_some() {
-            if self.agreement.is_some() {
-                return None;
-            }
-            self.agreement = agreement;
-        }
-        self.include.extend(include);
-        self.organizations.extend(organizations);
-        self.locations.extend(locations);
-        self.assets.extend(assets);
-        self.connections.extend(connections);
-        self.actors.extend(actors);
-        self.classifications.extend(classifications);
-        self.information.extend(information);
-        self.flows.extend(flows);
-        self.controls.extend(controls);
-        self.decisions.extend(decisions);
-        self.backups.extend(backups);
-        self.continuity.extend(continuity);
-        self.ledger.extend(ledger);
-        self.disposal_procedures.extend(disposal_procedures);
-        self.responsibilities.extend(responsibilities);
-        self.cooperations.extend(cooperations);
+        sections!(append);
         Some(())
     }
 }

@@ -12,13 +12,7 @@ use std::collections::BTreeMap;
 
 use super::raw::*;
 use super::spanned::{Pos, Sp};
-use crate::vocab::{
-    ActorKind, AssetKind, AuditorQualification, AuthMethod, CertificationScheme, ConnectionKind,
-    ContinuityScenario, ControlCategory, CooperationKind, EgressControl, Evaluator, Exposure,
-    Layer, LocationKind, MediaCarrier, Operation, OrganizationRole, Phase, PhysicalSafeguard,
-    RemotePurpose, Scope, SignatureMethod, SslVpnType, StoragePrinciple, TimestampKind, TlsVersion,
-    TreatmentOption, Volume, WirelessAccessControl,
-};
+use crate::vocab::*;
 
 /// How far a piece moved: lines and bytes added to every known position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
