@@ -38,7 +38,7 @@ pub struct Diagram {
     pub legend: Vec<(String, String, &'static str)>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Node {
     pub id: String,
     pub label: String,
@@ -50,7 +50,7 @@ pub struct Node {
     pub link: Option<ConnectionKind>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Edge {
     pub from: String,
     pub to: String,
@@ -59,6 +59,8 @@ pub struct Edge {
     pub directed: bool,
     /// The kind of link it is part of, which decides its colour and dash.
     pub link: Option<ConnectionKind>,
+    /// How many information flows it stands for (0 in the configuration diagram).
+    pub flows: usize,
 }
 
 impl Edge {
@@ -206,6 +208,7 @@ pub fn configuration(a: &Assessment, lang: Lang) -> Diagram {
                 label: Some(c.name.clone()),
                 directed: false,
                 link: Some(c.kind),
+                flows: 0,
             });
             continue;
         }
@@ -247,6 +250,7 @@ pub fn configuration(a: &Assessment, lang: Lang) -> Diagram {
                 label: None,
                 directed: false,
                 link: Some(c.kind),
+                flows: 0,
             });
         }
     }
@@ -366,15 +370,16 @@ pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
         d.nodes.push(asset_node(asset, group.to_owned(), &colours));
     }
     for ((from, to), flows) in pairs {
-        let edge = |label: String| Edge {
+        let edge = |label: String, flows: usize| Edge {
             from: from.to_owned(),
             to: to.to_owned(),
             label: Some(label),
             directed: true,
             link: None,
+            flows,
         };
         for flow in flows.iter().take(FLOWS_PER_PAIR) {
-            d.edges.push(edge(flow_label(flow, lang)));
+            d.edges.push(edge(flow_label(flow, lang), 1));
         }
         if flows.len() > FLOWS_PER_PAIR {
             let rest: Vec<&str> = flows[FLOWS_PER_PAIR..]
@@ -383,10 +388,13 @@ pub fn flows(a: &Assessment, phase: Phase, lang: Lang) -> Diagram {
                 .collect();
             let shown = rest.iter().take(4).copied().collect::<Vec<_>>().join(", ");
             let tail = if rest.len() > 4 { ", …" } else { "" };
-            d.edges.push(edge(match lang {
-                Lang::Ja => format!("ほか {} 件の情報流\n{shown}{tail}", rest.len()),
-                Lang::En => format!("{} more flows\n{shown}{tail}", rest.len()),
-            }));
+            d.edges.push(edge(
+                match lang {
+                    Lang::Ja => format!("ほか {} 件の情報流\n{shown}{tail}", rest.len()),
+                    Lang::En => format!("{} more flows\n{shown}{tail}", rest.len()),
+                },
+                rest.len(),
+            ));
         }
     }
     crate::summarise::summarise(d, lang)
@@ -634,8 +642,25 @@ fn cluster_style(id: &str) -> (&'static str, &'static str, &'static str) {
 /// Renders the diagram as a standalone SVG, laid out by [`crate::layout`]: clusters for
 /// locations and network zones, boxes for assets, rounded boxes for networks, and edges with
 /// their labels in boxes of their own.
-pub fn render_svg(d: &Diagram) -> String {
-    let layout = layout::lay_out(d);
+/// What is drawn around the layout: the title above it, the legend and any note below it, and
+/// the size of the whole drawing. The legend runs in as many columns as the drawing is wide.
+struct Frame<'d> {
+    link_legend: Vec<(ConnectionKind, &'static str)>,
+    /// The organisations whose colour outlines a node of this diagram: (name, colour).
+    organisations: Vec<(&'d str, &'static str)>,
+    note: Option<&'static str>,
+    title_lines: Vec<String>,
+    title_height: f64,
+    legend_column_width: f64,
+    legend_rows: usize,
+    width: f64,
+    height: f64,
+}
+
+/// Height of one legend row.
+const LEGEND_ROW: f64 = 20.0;
+
+fn frame<'d>(d: &'d Diagram, layout: &layout::Layout<'_>) -> Frame<'d> {
     let link_legend: Vec<(ConnectionKind, &str)> = [
         (ConnectionKind::Internet, "インターネット / internet"),
         (
@@ -657,6 +682,12 @@ pub fn render_svg(d: &Diagram) -> String {
                 .any(|e| e.link.is_some() && link_style(e.link) == style)
     })
     .collect();
+    let organisations: Vec<(&str, &'static str)> = d
+        .legend
+        .iter()
+        .filter(|(_, _, colour)| d.nodes.iter().any(|n| n.colour == *colour))
+        .map(|(_, name, colour)| (name.as_str(), *colour))
+        .collect();
     let note = match layout.omitted {
         layout::Omitted::Nothing => None,
         layout::Omitted::EdgeLabels => Some(
@@ -666,16 +697,28 @@ pub fn render_svg(d: &Diagram) -> String {
             Some("図が大きいため線を省略しています / edges left out: the diagram is too large")
         }
     };
-    let legend_rows = d.legend.len() + link_legend.len() + usize::from(note.is_some());
     let title_lines = layout::wrap(&d.title, (layout.width - 40.0).max(560.0), 16.0);
     let title_height = title_lines.len() as f64 * 22.0;
-    let legend_width = d
-        .legend
+    // Swatch, gap and text, and space before the next column.
+    let legend_column_width = link_legend
         .iter()
-        .map(|(_, name, _)| layout::text_width(name, 12.0))
-        .chain(note.map(|n| layout::text_width(n, 12.0)))
-        .fold(380.0, f64::max)
-        + 60.0;
+        .map(|(_, name)| layout::text_width(name, 12.0))
+        .chain(
+            organisations
+                .iter()
+                .map(|(name, _)| layout::text_width(name, 12.0)),
+        )
+        .fold(0.0, f64::max)
+        + 42.0
+        + 24.0;
+    let items = link_legend.len() + organisations.len();
+    let columns =
+        (((layout.width - 20.0) / legend_column_width).floor() as usize).clamp(1, items.max(1));
+    let legend_rows = items.div_ceil(columns) + usize::from(note.is_some());
+    let legend_width = note
+        .map(|n| layout::text_width(n, 12.0) + 60.0)
+        .unwrap_or(0.0)
+        .max(legend_column_width + 20.0);
     let width = layout.width.max(legend_width).max(
         title_lines
             .iter()
@@ -683,7 +726,46 @@ pub fn render_svg(d: &Diagram) -> String {
             .fold(0.0, f64::max)
             + 40.0,
     );
-    let height = title_height + layout.height + 20.0 * legend_rows as f64 + 10.0;
+    let height = title_height + layout.height + LEGEND_ROW * legend_rows as f64 + 10.0;
+    Frame {
+        link_legend,
+        organisations,
+        note,
+        title_lines,
+        title_height,
+        legend_column_width,
+        legend_rows: legend_rows - usize::from(note.is_some()),
+        width,
+        height,
+    }
+}
+
+/// The printable area a diagram gets in the PDF and the printed HTML report, in CSS px: a
+/// landscape A4 page's text width (269 mm) by the height a figure may take in the printed HTML
+/// (145 mm; the PDF allows 158 mm).
+const PRINT_AREA: (f64, f64) = (1017.0, 548.0);
+
+/// How much the whole drawing — title and legend included — is scaled to fit a landscape A4
+/// page in print. Node text is 9 pt × this, edge labels 7.5 pt × this.
+pub fn print_scale(d: &Diagram) -> f64 {
+    let layout = layout::lay_out(d);
+    let f = frame(d, &layout);
+    (PRINT_AREA.0 / f.width).min(PRINT_AREA.1 / f.height)
+}
+
+pub fn render_svg(d: &Diagram) -> String {
+    let layout = layout::lay_out(d);
+    let Frame {
+        link_legend,
+        organisations,
+        note,
+        title_lines,
+        title_height,
+        legend_column_width,
+        legend_rows,
+        width,
+        height,
+    } = frame(d, &layout);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -796,29 +878,40 @@ pub fn render_svg(d: &Diagram) -> String {
         s.push_str("</g>\n");
     }
     s.push_str("</g>\n");
-    let mut ly = title_height - 22.0 + layout.height;
-    for (kind, name) in &link_legend {
+    let top = title_height - 22.0 + layout.height;
+    // Column by column, each `legend_rows` high.
+    let at = |i: usize| {
+        let (column, row) = (i / legend_rows.max(1), i % legend_rows.max(1));
+        (
+            20.0 + column as f64 * legend_column_width,
+            top + row as f64 * LEGEND_ROW,
+        )
+    };
+    for (i, (kind, name)) in link_legend.iter().enumerate() {
         let (colour, dash) = link_style(Some(*kind));
         let dash = dash.map_or(String::new(), |d| format!(r#" stroke-dasharray="{d}""#));
+        let (x, y) = at(i);
         let _ = writeln!(
             s,
-            r##"<g class="legend"><line x1="20" y1="{:.0}" x2="34" y2="{:.0}" stroke="{colour}" stroke-width="3"{dash}/><text x="42" y="{:.0}">{name}</text></g>"##,
-            ly + 7.0,
-            ly + 7.0,
-            ly + 12.0
+            r##"<g class="legend"><line x1="{x:.0}" y1="{:.0}" x2="{:.0}" y2="{:.0}" stroke="{colour}" stroke-width="3"{dash}/><text x="{:.0}" y="{:.0}">{name}</text></g>"##,
+            y + 7.0,
+            x + 14.0,
+            y + 7.0,
+            x + 22.0,
+            y + 12.0
         );
-        ly += 20.0;
     }
-    for (_, name, colour) in &d.legend {
+    for (i, (name, colour)) in organisations.iter().enumerate() {
+        let (x, y) = at(link_legend.len() + i);
         let _ = writeln!(
             s,
-            r##"<g class="legend"><rect x="20" y="{:.0}" width="14" height="14" fill="#fff" stroke="{colour}" stroke-width="3"/><text x="42" y="{:.0}">{}</text></g>"##,
-            ly,
-            ly + 12.0,
+            r##"<g class="legend"><rect x="{x:.0}" y="{y:.0}" width="14" height="14" fill="#fff" stroke="{colour}" stroke-width="3"/><text x="{:.0}" y="{:.0}">{}</text></g>"##,
+            x + 22.0,
+            y + 12.0,
             xml(name)
         );
-        ly += 20.0;
     }
+    let ly = top + legend_rows as f64 * LEGEND_ROW;
     if let Some(note) = note {
         let _ = writeln!(
             s,

@@ -11,9 +11,10 @@ use sansho_core::vocab::Vocabulary;
 use sansho_core::vocab::{Rank, TreatmentNeed};
 use sansho_core::{Assessment, Lang};
 
-use crate::diagram;
+use crate::diagram::{self, Diagram};
 use crate::labels::{self, t};
 use crate::package;
+use crate::zones;
 
 pub struct Table<'a> {
     pub id: &'static str,
@@ -277,24 +278,59 @@ pub struct Labels {
     pub generated: String,
 }
 
+/// A diagram as a figure, followed by the parts that make it readable in print when it is too
+/// large for one A4 page (see [`crate::zones`]).
+fn add_figures(figures: &mut Vec<Figure>, id: String, title: String, d: &Diagram, lang: Lang) {
+    let parts = zones::printable_parts(d, lang);
+    let whole = if parts.is_empty() {
+        title.clone()
+    } else {
+        format!(
+            "{title} {}",
+            t(
+                lang,
+                "（全体。拠点ごとの詳細は続く図）",
+                "(whole; each site in detail follows)"
+            )
+        )
+    };
+    figures.push(Figure {
+        id: id.clone(),
+        title: whole,
+        svg: diagram::render_svg(d),
+    });
+    for (k, (part, diagram)) in parts.into_iter().enumerate() {
+        figures.push(Figure {
+            id: format!("{id}-{}", k + 1),
+            title: format!("{title} — {part}"),
+            svg: diagram::render_svg(&diagram),
+        });
+    }
+}
+
 pub fn build(a: &Assessment, lang: Lang) -> Report<'_> {
     let l = move |ja: &'static str, en: &'static str| t(lang, ja, en);
-    let mut figures = vec![Figure {
-        id: "fig-configuration".into(),
-        title: l("全体構成図", "Overall configuration").into(),
-        svg: diagram::render_svg(&diagram::configuration(a, lang)),
-    }];
+    let mut figures = Vec::new();
+    add_figures(
+        &mut figures,
+        "fig-configuration".into(),
+        l("全体構成図", "Overall configuration").into(),
+        &diagram::configuration(a, lang),
+        lang,
+    );
     for phase in [Phase::Development, Phase::Operation, Phase::Termination] {
         if a.flows.iter().any(|f| f.phase == phase) {
-            figures.push(Figure {
-                id: format!("fig-flows-{}", phase.name()),
-                title: format!(
+            add_figures(
+                &mut figures,
+                format!("fig-flows-{}", phase.name()),
+                format!(
                     "{} — {}",
                     l("情報流図", "Information flows"),
                     labels::phase(phase, lang)
                 ),
-                svg: diagram::render_svg(&diagram::flows(a, phase, lang)),
-            });
+                &diagram::flows(a, phase, lang),
+                lang,
+            );
         }
     }
     let threat_name = move |id: &str| {

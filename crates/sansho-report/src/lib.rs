@@ -30,6 +30,7 @@ mod summarise;
 pub mod terminal;
 pub mod text;
 pub mod xlsx;
+pub mod zones;
 
 use std::io::Write;
 

@@ -122,7 +122,10 @@ pub fn summarise(d: Diagram, lang: Lang) -> Diagram {
         }
         let key = (from, to, e.directed, e.link);
         match at.get(&key) {
-            Some(&k) => merged[k].1 += 1,
+            Some(&k) => {
+                merged[k].1 += 1;
+                merged[k].0.flows += e.flows;
+            }
             None => {
                 at.insert(key, merged.len());
                 merged.push((
@@ -132,6 +135,7 @@ pub fn summarise(d: Diagram, lang: Lang) -> Diagram {
                         label: e.label.clone(),
                         directed: e.directed,
                         link: e.link,
+                        flows: e.flows,
                     },
                     1,
                 ));
@@ -299,6 +303,7 @@ mod tests {
             label: None,
             directed: false,
             link: None,
+            flows: 0,
         }
     }
 

@@ -8,8 +8,11 @@ mod common;
 
 use sansho_core::vocab::Phase;
 use sansho_core::{Assessment, Lang};
+use std::collections::HashSet;
+
 use sansho_report::diagram::{self, Diagram};
 use sansho_report::layout::{self, Layout, Rect};
+use sansho_report::zones;
 
 fn inside_drawing(layout: &Layout<'_>, r: &Rect) -> bool {
     r.x >= -0.5
@@ -235,4 +238,93 @@ fn long_and_hostile_names_wrap_inside_their_boxes() {
         node.text.rect
     );
     assert!(node.text.lines.len() > 20);
+}
+
+/// A diagram too large to read on a printed A4 page is followed by pages that are: each prints
+/// at [`zones::READABLE_SCALE`] or larger (or holds a single edge), passes the layout checks,
+/// and together they draw every node and every edge of the whole. Returns the number of pages.
+fn check_printable(d: &Diagram, what: &str) -> usize {
+    let parts = zones::printable_parts(d, Lang::Ja);
+    if parts.is_empty() {
+        assert!(zones::readable_on_a4(d), "{what}: unreadable, yet not cut");
+        return 0;
+    }
+    let mut nodes: HashSet<&str> = HashSet::new();
+    let mut edges: HashSet<(&str, &str, Option<&str>)> = HashSet::new();
+    for (name, part) in &parts {
+        let what = format!("{what} — {name}");
+        assert!(
+            part.edges.len() <= 1 || zones::readable_on_a4(part),
+            "{what}: prints at {:.2}",
+            diagram::print_scale(part)
+        );
+        check(part, &what);
+        nodes.extend(part.nodes.iter().map(|n| n.id.as_str()));
+        edges.extend(
+            part.edges
+                .iter()
+                .map(|e| (e.from.as_str(), e.to.as_str(), e.label.as_deref())),
+        );
+    }
+    for n in &d.nodes {
+        assert!(nodes.contains(n.id.as_str()), "{what}: {} on no page", n.id);
+    }
+    for e in &d.edges {
+        let key = (e.from.as_str(), e.to.as_str(), e.label.as_deref());
+        assert!(edges.contains(&key), "{what}: {key:?} on no page");
+    }
+    parts.len()
+}
+
+fn all_diagrams(a: &Assessment) -> Vec<Diagram> {
+    let mut all = vec![diagram::configuration(a, Lang::Ja)];
+    for phase in [Phase::Development, Phase::Operation, Phase::Termination] {
+        all.push(diagram::flows(a, phase, Lang::Ja));
+    }
+    all.retain(|d| !d.nodes.is_empty());
+    all
+}
+
+#[test]
+fn the_examples_large_diagrams_print_as_readable_site_pages() {
+    let a = common::example();
+    let all = all_diagrams(&a);
+    let pages: Vec<usize> = all.iter().map(|d| check_printable(d, &d.title)).collect();
+    // The configuration and the operation phase's flows are far too large for one page.
+    assert!(!zones::readable_on_a4(&all[0]) && pages[0] > 2, "{pages:?}");
+    assert!(!zones::readable_on_a4(&all[2]) && pages[2] > 2, "{pages:?}");
+    // The overview comes first: one box per site, the links between them kept.
+    let (name, overview) = &zones::printable_parts(&all[0], Lang::Ja)[0];
+    assert_eq!(name, "拠点の概観");
+    assert!(
+        overview
+            .nodes
+            .iter()
+            .any(|n| n.label.starts_with("ひので内科クリニック\n（機器 ")),
+        "{:?}",
+        overview.nodes.iter().map(|n| &n.label).collect::<Vec<_>>()
+    );
+    // A site's page shows where its VPN leads: the data centre's device at the far end.
+    let parts = zones::printable_parts(&all[0], Lang::Ja);
+    let clinic: Vec<&Diagram> = parts
+        .iter()
+        .filter(|(name, _)| name.starts_with("ひので内科クリニック"))
+        .map(|(_, d)| d)
+        .collect();
+    assert!(!clinic.is_empty());
+    assert!(
+        clinic.iter().any(|d| d
+            .nodes
+            .iter()
+            .any(|n| n.label.contains("DC境界ファイアウォール"))),
+        "the far end of the clinic's VPN is drawn on its page"
+    );
+}
+
+#[test]
+fn a_generated_thousand_flow_models_large_diagrams_print_as_readable_site_pages() {
+    let a = common::from_text(&sansho_gen::hospital(1_000));
+    for d in all_diagrams(&a) {
+        check_printable(&d, &d.title);
+    }
 }
