@@ -24,8 +24,10 @@ enum Cell {
     Rank(Rank),
 }
 
-fn text(s: impl AsRef<str>) -> Cell {
-    Cell::Text(s.as_ref().to_owned())
+/// A text cell. Owned strings are moved, not copied: the writer keeps each cell's text as its
+/// own, so a large workbook would otherwise copy every text twice.
+fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
 }
 
 struct Sheet<'a> {
@@ -160,15 +162,15 @@ impl Formats {
 }
 
 /// A cell text within Excel's limit; a longer one is cut with a note, never refused.
-fn within_cell_limit(text: &str) -> std::borrow::Cow<'_, str> {
+fn within_cell_limit(text: String) -> String {
     const NOTE: &str = "… (truncated)";
     if text.len() <= MAX_CELL_CHARS || text.chars().count() <= MAX_CELL_CHARS {
-        return text.into();
+        return text;
     }
     let keep = MAX_CELL_CHARS - NOTE.chars().count();
     let mut cut: String = text.chars().take(keep).collect();
     cut.push_str(NOTE);
-    cut.into()
+    cut
 }
 
 /// What every printed page of every sheet carries: the system's name and the document control at
@@ -266,36 +268,31 @@ fn write_sheet(
             };
             last_row += 1;
             let mut lines = 1;
-            for (c, cell) in row.iter().enumerate() {
+            for (c, cell) in row.into_iter().enumerate() {
                 let col = c as u16;
                 match cell {
                     Cell::Text(s) => {
                         let s = within_cell_limit(s);
-                        if looks_like_formula(&s) {
-                            ws.write_string_with_format(
-                                last_row,
-                                col,
-                                s.as_ref(),
-                                &formats.quoted,
-                            )?;
-                        } else {
-                            ws.write_string(last_row, col, s.as_ref())?;
-                        }
                         if last_row <= SIZED_ROWS
                             && let Some(w) = widths.get(c)
                         {
                             lines = lines.max(wrapped_lines(&s, *w));
                         }
+                        if looks_like_formula(&s) {
+                            ws.write_string_with_format(last_row, col, s, &formats.quoted)?;
+                        } else {
+                            ws.write_string(last_row, col, s)?;
+                        }
                     }
                     Cell::Number(n) => {
-                        ws.write_number(last_row, col, *n)?;
+                        ws.write_number(last_row, col, n)?;
                     }
                     Cell::Rank(rank) => {
                         ws.write_string_with_format(
                             last_row,
                             col,
                             rank.as_str(),
-                            formats.rank(*rank),
+                            formats.rank(rank),
                         )?;
                     }
                 }
@@ -383,7 +380,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
         ],
         vec![
             text(l("対象事業者", "Provider")),
-            text(a.system.provider.name.clone()),
+            text(&*a.system.provider.name),
         ],
         vec![
             text(l("準拠する版", "Editions")),
@@ -521,10 +518,10 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
             let reasons = narrator.reasons(r, lang);
             vec![
                 text(r.id.clone()),
-                text(r.flow.clone()),
+                text(&*r.flow),
                 text(r.phase.label().get(lang)),
                 text(r.segment.label().get(lang)),
-                text(r.element.name.clone()),
+                text(&*r.element.name),
                 text(threat_name(&r.threat)),
                 text(r.scenario.text(lang)),
                 text(reasons.at_stake.clone()),
@@ -745,7 +742,7 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
         ],
         rows: Box::new(a.configuration.responsibilities.iter().map(move |r| {
             vec![
-                text(r.organization.name.clone()),
+                text(&*r.organization.name),
                 text(if r.assets.is_empty() {
                     l("管理する全機器", "all it manages").to_owned()
                 } else {
