@@ -1,8 +1,9 @@
 //! Diagrams too large to read on a printed page, cut into pages that are: an overview with each
-//! site as one box (the network zones and their links kept), and one detail per site with its
-//! devices, the links they use and what lies directly at the other end of each.
+//! site as one box (the network zones and their links kept), then each site's devices, the links
+//! they use and what lies at the far end of those links, over as many pages as it takes.
 //!
 //! The whole diagram stays the first figure (on screen it can be zoomed); the parts follow it.
+//! Every page is laid out to be measured, so the cost is a few layouts of small diagrams a page.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -71,7 +72,6 @@ pub fn printable_parts(d: &Diagram, lang: Lang) -> Vec<(String, Diagram)> {
     for page in pages {
         parts.push((page.titles.join(t(lang, "・", ", ")), page.diagram(d)));
     }
-
     parts
 }
 
