@@ -854,11 +854,15 @@ fn stage_outputs(
     // The workbook is the longest writer, and it ends on one core (its packager compresses the
     // sheets one after another). The other writers yield the processor to it, so that they run
     // on the core its packaging leaves idle instead of before it.
-    let workbook_written = outputs
-        .iter()
-        .any(|o| o.format == sansho_report::Format::Xlsx);
+    let is_workbook = |o: &sansho_report::Output| o.format == sansho_report::Format::Xlsx;
+    let workbook_written = outputs.iter().any(is_workbook);
+    // Taken in this order: the workbook first, by a worker that has not yielded.
+    let order: Vec<usize> = (0..outputs.len())
+        .filter(|&i| is_workbook(&outputs[i]))
+        .chain((0..outputs.len()).filter(|&i| !is_workbook(&outputs[i])))
+        .collect();
     let stage_one = |output: sansho_report::Output| -> anyhow::Result<(usize, fs::Staged)> {
-        if workbook_written && output.format != sansho_report::Format::Xlsx {
+        if workbook_written && !is_workbook(&output) {
             yield_to_the_workbook();
         }
         let path = dir.join(output.file_name());
@@ -873,10 +877,10 @@ fn stage_outputs(
                 scope.spawn(|| -> anyhow::Result<Vec<(usize, fs::Staged)>> {
                     let mut done = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&output) = outputs.get(i) else {
+                        let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             return Ok(done);
                         };
+                        let output = outputs[i];
                         let (_, file) = stage_one(output)?;
                         done.push((i, file));
                     }
