@@ -815,7 +815,8 @@ async fn more_operations(backend: Backend) {
         )
         .await;
     editor
-        .fill("#inc-detected", &format!("{today}T09:00"))
+        // Midnight of today in Japan is never in the future; 09:00 is, until 09:00 in Japan.
+        .fill("#inc-detected", &format!("{today}T00:00"))
         .await;
     editor.click("input[name='harm:confidentiality']").await;
     editor.click(&format!("input[name='also:{second}']")).await;
