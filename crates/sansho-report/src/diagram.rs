@@ -115,7 +115,7 @@ fn asset_node(
         .managed_by
         .as_deref()
         .and_then(|o| colours.get(o).copied())
-        .unwrap_or("#546e7a");
+        .unwrap_or(NEUTRAL_COLOUR);
     Node {
         id: asset.id.clone(),
         label: asset.name.clone(),
@@ -130,6 +130,18 @@ fn asset_node(
 /// leased lines and VPNs. Location ids cannot contain `:`.
 const INTERNET_ZONE: &str = "zone:internet";
 const SECURE_ZONE: &str = "zone:secure";
+
+/// Whether a group is a network zone (the internet, closed networks), which holds links, not
+/// devices.
+pub(crate) fn is_network_zone(group: &str) -> bool {
+    group.starts_with("zone:")
+}
+
+/// Outline of a box no organisation manages, and of a site drawn as one box.
+pub(crate) const NEUTRAL_COLOUR: &str = "#546e7a";
+
+/// Node kind of a whole site drawn as one box (an overview's).
+pub(crate) const SITE_KIND: &str = "site";
 
 /// Whether a connection crosses between sites (drawn in a network zone) rather than inside one.
 fn wide_area(kind: ConnectionKind) -> bool {
@@ -639,9 +651,6 @@ fn cluster_style(id: &str) -> (&'static str, &'static str, &'static str) {
     }
 }
 
-/// Renders the diagram as a standalone SVG, laid out by [`crate::layout`]: clusters for
-/// locations and network zones, boxes for assets, rounded boxes for networks, and edges with
-/// their labels in boxes of their own.
 /// What is drawn around the layout: the title above it, the legend and any note below it, and
 /// the size of the whole drawing. The legend runs in as many columns as the drawing is wide.
 struct Frame<'d> {
@@ -685,7 +694,13 @@ fn frame<'d>(d: &'d Diagram, layout: &layout::Layout<'_>) -> Frame<'d> {
     let organisations: Vec<(&str, &'static str)> = d
         .legend
         .iter()
-        .filter(|(_, _, colour)| d.nodes.iter().any(|n| n.colour == *colour))
+        // Links are coloured by kind, and a site drawn as one box is neutral: only devices
+        // carry an organisation's colour.
+        .filter(|(_, _, colour)| {
+            d.nodes
+                .iter()
+                .any(|n| n.link.is_none() && n.kind != SITE_KIND && n.colour == *colour)
+        })
         .map(|(_, name, colour)| (name.as_str(), *colour))
         .collect();
     let note = match layout.omitted {
@@ -714,7 +729,8 @@ fn frame<'d>(d: &'d Diagram, layout: &layout::Layout<'_>) -> Frame<'d> {
     let items = link_legend.len() + organisations.len();
     let columns =
         (((layout.width - 20.0) / legend_column_width).floor() as usize).clamp(1, items.max(1));
-    let legend_rows = items.div_ceil(columns) + usize::from(note.is_some());
+    // Rows of swatches; the note, if any, takes one more below them.
+    let legend_rows = items.div_ceil(columns);
     let legend_width = note
         .map(|n| layout::text_width(n, 12.0) + 60.0)
         .unwrap_or(0.0)
@@ -726,7 +742,10 @@ fn frame<'d>(d: &'d Diagram, layout: &layout::Layout<'_>) -> Frame<'d> {
             .fold(0.0, f64::max)
             + 40.0,
     );
-    let height = title_height + layout.height + LEGEND_ROW * legend_rows as f64 + 10.0;
+    let height = title_height
+        + layout.height
+        + LEGEND_ROW * (legend_rows + usize::from(note.is_some())) as f64
+        + 10.0;
     Frame {
         link_legend,
         organisations,
@@ -734,7 +753,7 @@ fn frame<'d>(d: &'d Diagram, layout: &layout::Layout<'_>) -> Frame<'d> {
         title_lines,
         title_height,
         legend_column_width,
-        legend_rows: legend_rows - usize::from(note.is_some()),
+        legend_rows,
         width,
         height,
     }
@@ -753,6 +772,9 @@ pub fn print_scale(d: &Diagram) -> f64 {
     (PRINT_AREA.0 / f.width).min(PRINT_AREA.1 / f.height)
 }
 
+/// Renders the diagram as a standalone SVG, laid out by [`crate::layout`]: clusters for
+/// locations and network zones, boxes for assets, rounded boxes for networks, and edges with
+/// their labels in boxes of their own.
 pub fn render_svg(d: &Diagram) -> String {
     let layout = layout::lay_out(d);
     let Frame {

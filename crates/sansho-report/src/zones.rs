@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sansho_core::Lang;
 
-use crate::diagram::{self, Diagram, Edge, Node};
+use crate::diagram::{self, Diagram, Edge, Node, is_network_zone};
 use crate::labels::t;
 
 /// A diagram printed at this scale or larger on landscape A4 is readable as it is: node text
@@ -42,9 +42,10 @@ pub fn printable_parts(d: &Diagram, lang: Lang) -> Vec<(String, Diagram)> {
             overview(d, lang),
         ));
     }
+    let index = Index::of(d);
     let mut pages: Vec<Page> = Vec::new();
     for (site, name) in sites {
-        let (edges, alone) = site_edges(d, site);
+        let (edges, alone) = site_edges(d, &index, site);
         let chunks = cut(d, &edges, &alone);
         let count = chunks.len();
         for (k, (edges, alone)) in chunks.into_iter().enumerate() {
@@ -100,91 +101,91 @@ impl<'a> Page<'a> {
     }
 }
 
+/// What every site's detail asks of the diagram, made once.
+struct Index<'a> {
+    group_of: HashMap<&'a str, &'a str>,
+    /// Position of each group in the diagram's order, from 1.
+    group_rank: HashMap<&'a str, usize>,
+    links: HashSet<&'a str>,
+    with_edges: HashSet<&'a str>,
+}
+
+impl<'a> Index<'a> {
+    fn of(d: &'a Diagram) -> Index<'a> {
+        Index {
+            group_of: d
+                .nodes
+                .iter()
+                .filter_map(|n| Some((n.id.as_str(), n.group.as_deref()?)))
+                .collect(),
+            group_rank: d
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(i, (id, _))| (id.as_str(), i + 1))
+                .collect(),
+            links: d
+                .nodes
+                .iter()
+                .filter(|n| n.kind == "link")
+                .map(|n| n.id.as_str())
+                .collect(),
+            with_edges: d
+                .edges
+                .iter()
+                .flat_map(|e| [e.from.as_str(), e.to.as_str()])
+                .collect(),
+        }
+    }
+
+    /// Position of the group a node lies in; last for a node in none.
+    fn rank_of(&self, node: &str) -> usize {
+        self.group_of
+            .get(node)
+            .and_then(|g| self.group_rank.get(g).copied())
+            .unwrap_or(usize::MAX)
+    }
+}
+
 /// The edges a site's detail draws — those touching its devices, and those of the links outside
 /// it that its devices use, so a clinic's detail shows where its VPN leads — ordered: inside
-/// the site first, then by the site or zone at the other end. Also the site's devices with
-/// no edge at all.
-fn site_edges<'a>(d: &'a Diagram, site: &str) -> (Vec<usize>, Vec<&'a str>) {
-    let group_of: HashMap<&str, Option<&str>> = d
-        .nodes
-        .iter()
-        .map(|n| (n.id.as_str(), n.group.as_deref()))
-        .collect();
-    let inside = |id: &str| group_of.get(id).copied().flatten() == Some(site);
-    let links: HashSet<&str> = d
-        .nodes
-        .iter()
-        .filter(|n| n.kind == "link")
-        .map(|n| n.id.as_str())
-        .collect();
-    let is_link = |id: &str| links.contains(id);
+/// the site first, then by the site or zone at the other end, an edge beyond a link right after
+/// the edges into that link. Also the site's devices with no edge at all.
+fn site_edges<'a>(d: &'a Diagram, index: &Index<'a>, site: &str) -> (Vec<usize>, Vec<&'a str>) {
+    let inside = |id: &str| index.group_of.get(id) == Some(&site);
     let touches = |e: &Edge| inside(&e.from) || inside(&e.to);
     let links_used: HashSet<&str> = d
         .edges
         .iter()
         .filter(|e| touches(e))
         .flat_map(|e| [e.from.as_str(), e.to.as_str()])
-        .filter(|id| !inside(id) && is_link(id))
+        .filter(|id| !inside(id) && index.links.contains(id))
         .collect();
-    let group_rank: HashMap<&str, usize> = d
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, (id, _))| (id.as_str(), i + 1))
-        .collect();
-    // 0 for an edge inside the site, else the position of the group at its other end.
-    let other_end = |e: &Edge| {
+    let beyond_link = |e: &'a Edge| -> Option<&'a str> {
         [e.from.as_str(), e.to.as_str()]
             .into_iter()
-            .filter(|id| !inside(id))
-            .map(|id| {
-                group_of
-                    .get(id)
-                    .copied()
-                    .flatten()
-                    .and_then(|g| group_rank.get(g).copied())
-                    .unwrap_or(usize::MAX)
-            })
-            .min()
-            .unwrap_or(0)
+            .find(|id| links_used.contains(id))
     };
-    let mut edges: Vec<usize> = d
-        .edges
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| {
-            touches(e) || links_used.contains(e.from.as_str()) || links_used.contains(e.to.as_str())
-        })
-        .map(|(i, _)| i)
-        .collect();
-    // An edge beyond a link follows the edges into that link.
-    let key = |e: &Edge| {
-        if touches(e) {
-            (other_end(e), 0)
-        } else {
-            let link = if links_used.contains(e.from.as_str()) {
-                &e.from
-            } else {
-                &e.to
-            };
-            let zone = group_of.get(link.as_str()).copied().flatten();
-            (
-                zone.and_then(|g| group_rank.get(g).copied())
-                    .unwrap_or(usize::MAX),
-                1,
-            )
+    let key = |e: &'a Edge| match beyond_link(e) {
+        Some(link) if !touches(e) => (index.rank_of(link), 1),
+        _ => {
+            let other_end = [e.from.as_str(), e.to.as_str()]
+                .into_iter()
+                .filter(|id| !inside(id))
+                .map(|id| index.rank_of(id))
+                .min()
+                .unwrap_or(0);
+            (other_end, 0)
         }
     };
-    edges.sort_by_key(|&i| key(&d.edges[i]));
-    let with_edges: HashSet<&str> = d
-        .edges
-        .iter()
-        .flat_map(|e| [e.from.as_str(), e.to.as_str()])
+    let mut edges: Vec<usize> = (0..d.edges.len())
+        .filter(|&i| touches(&d.edges[i]) || beyond_link(&d.edges[i]).is_some())
         .collect();
+    edges.sort_by_key(|&i| key(&d.edges[i]));
     let alone = d
         .nodes
         .iter()
-        .filter(|n| inside(&n.id) && !with_edges.contains(n.id.as_str()))
+        .filter(|n| inside(&n.id) && !index.with_edges.contains(n.id.as_str()))
         .map(|n| n.id.as_str())
         .collect();
     (edges, alone)
@@ -258,12 +259,6 @@ fn part(d: &Diagram, edges: &[usize], alone: &[&str]) -> Diagram {
     }
 }
 
-/// Network zones (the internet, closed networks) hold links, not devices: they stay in the
-/// overview and are seen from every site's detail.
-fn is_network_zone(group: &str) -> bool {
-    group.starts_with("zone:")
-}
-
 /// Each site as one box saying how many devices it holds; links between sites kept as they
 /// are; edges between the same two boxes merged, with the number of flows they carry.
 pub fn overview(d: &Diagram, lang: Lang) -> Diagram {
@@ -287,9 +282,9 @@ pub fn overview(d: &Diagram, lang: Lang) -> Diagram {
                     Lang::Ja => format!("{name}\n（機器 {n} 台）"),
                     Lang::En => format!("{name}\n({n} assets)"),
                 },
-                kind: "site".to_owned(),
+                kind: diagram::SITE_KIND.to_owned(),
                 group: None,
-                colour: "#546e7a",
+                colour: diagram::NEUTRAL_COLOUR,
                 link: None,
             }),
             None if is_network_zone(id) => out.groups.push((id.clone(), name.clone())),
@@ -309,7 +304,7 @@ pub fn overview(d: &Diagram, lang: Lang) -> Diagram {
         }
     }
     // Merged edges, in the order their first member appears.
-    let mut merged: Vec<(Edge, usize)> = Vec::new();
+    let mut merged: Vec<Edge> = Vec::new();
     let mut at: HashMap<(String, String, bool), usize> = HashMap::new();
     for e in &d.edges {
         let (Some(from), Some(to)) = (moved.get(e.from.as_str()), moved.get(e.to.as_str())) else {
@@ -321,8 +316,7 @@ pub fn overview(d: &Diagram, lang: Lang) -> Diagram {
         let key = (from.clone(), to.clone(), e.directed);
         match at.get(&key) {
             Some(&k) => {
-                let (edge, count) = &mut merged[k];
-                *count += e.flows;
+                let edge = &mut merged[k];
                 edge.flows += e.flows;
                 // Links of different kinds merged into one edge are drawn plainly.
                 if edge.link != e.link {
@@ -331,31 +325,23 @@ pub fn overview(d: &Diagram, lang: Lang) -> Diagram {
             }
             None => {
                 at.insert(key, merged.len());
-                merged.push((
-                    Edge {
-                        from: from.clone(),
-                        to: to.clone(),
-                        label: e.label.clone(),
-                        directed: e.directed,
-                        link: e.link,
-                        flows: e.flows,
-                    },
-                    e.flows,
-                ));
+                merged.push(Edge {
+                    from: from.clone(),
+                    to: to.clone(),
+                    ..e.clone()
+                });
             }
         }
     }
-    out.edges = merged
-        .into_iter()
-        .map(|(mut e, flows)| {
-            if flows > 0 {
-                e.label = Some(match lang {
-                    Lang::Ja => format!("情報流 {flows} 件"),
-                    Lang::En => format!("{flows} flows"),
-                });
-            }
-            e
-        })
-        .collect();
+    // An edge that stands for flows says how many; a configuration link keeps its name.
+    for e in &mut merged {
+        if e.flows > 0 {
+            e.label = Some(match lang {
+                Lang::Ja => format!("情報流 {} 件", e.flows),
+                Lang::En => format!("{} flows", e.flows),
+            });
+        }
+    }
+    out.edges = merged;
     out
 }

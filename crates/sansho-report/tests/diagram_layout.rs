@@ -304,6 +304,8 @@ fn the_examples_large_diagrams_print_as_readable_site_pages() {
         "{:?}",
         overview.nodes.iter().map(|n| &n.label).collect::<Vec<_>>()
     );
+    // Its boxes are sites, not devices: the legend names no organisation's colour.
+    assert!(!diagram::render_svg(overview).contains("株式会社あおぞらインフラサービス"));
     // A site's page shows where its VPN leads: the data centre's device at the far end.
     let parts = zones::printable_parts(&all[0], Lang::Ja);
     let clinic: Vec<&Diagram> = parts
