@@ -9,7 +9,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sansho_core::KnowledgeBase;
 use sansho_core::load::ParseCache;
 use sansho_store::audit::{AuditEntry, Checkpoint};
-use sansho_store::{Change, Event, OrgId, Store, Time, VersionId};
+use sansho_store::{Change, EngagementId, Event, OrgId, Store, Time, VersionId};
 
 use crate::service::operations::ModelFacts;
 
@@ -19,6 +19,11 @@ use crate::keys::ServerKeys;
 
 /// A checkpoint is signed after this many entries (and at every agreement and export).
 const CHECKPOINT_EVERY: u64 = 64;
+
+/// Agreements are signed into the chain at once: a checkpoint follows each.
+fn is_agreement(change: &Change) -> bool {
+    matches!(change, Change::RecordAgreement(_) | Change::Countersign(_))
+}
 
 #[derive(Clone)]
 pub struct AppState {
@@ -100,7 +105,7 @@ impl AppState {
     /// Makes a state change with its audit entry, and signs the chain head when due.
     pub async fn record(&self, change: Change, event: Event) -> Result<AuditEntry, AppError> {
         self.refuse_if_sealed(&change).await?;
-        let checkpoint_now = matches!(change, Change::RecordAgreement(_) | Change::Countersign(_));
+        let checkpoint_now = is_agreement(&change);
         let applied = self.store.apply(change, event).await?;
         let entry = applied.entry;
         if checkpoint_now || entry.seq % CHECKPOINT_EVERY == 0 {
@@ -110,18 +115,20 @@ impl AppState {
     }
 
     /// Makes several state changes atomically, each with its audit entry, and signs the chain
-    /// head when it passed a checkpoint interval.
+    /// head when it passed a checkpoint interval or holds an agreement.
     pub async fn record_all(
         &self,
         changes: Vec<(Change, Event)>,
     ) -> Result<Vec<AuditEntry>, AppError> {
+        let mut checkpoint_now = false;
         for (change, _) in &changes {
             self.refuse_if_sealed(change).await?;
+            checkpoint_now |= is_agreement(change);
         }
         let applied = self.store.apply_all(changes).await?;
         let entries: Vec<AuditEntry> = applied.into_iter().map(|a| a.entry).collect();
         if let (Some(first), Some(last)) = (entries.first(), entries.last())
-            && (first.seq..=last.seq).any(|seq| seq % CHECKPOINT_EVERY == 0)
+            && (checkpoint_now || (first.seq..=last.seq).any(|seq| seq % CHECKPOINT_EVERY == 0))
         {
             self.checkpoint(last).await?;
         }
@@ -135,17 +142,21 @@ impl AppState {
         let Some(engagement) = change.agreement_side_of() else {
             return Ok(());
         };
-        let records = self.store.op_records(engagement).await?;
-        let sealed = records.iter().any(|r| {
-            matches!(&r.body, sansho_store::operations::OpBody::ContractEnd(c) if c.sealed_at.is_some())
-        });
-        if sealed {
+        if self.is_sealed(engagement).await? {
             return Err(AppError::conflict(
                 "この契約は終了し、記録は封印されています。レビュー・質問・合意は記録できません",
                 "the contract has ended and its records are sealed: no review, question or agreement can be recorded",
             ));
         }
         Ok(())
+    }
+
+    /// Whether the engagement's contract end is sealed.
+    pub async fn is_sealed(&self, engagement: &EngagementId) -> Result<bool, AppError> {
+        let records = self.store.op_records(engagement).await?;
+        Ok(records.iter().any(|r| {
+            matches!(&r.body, sansho_store::operations::OpBody::ContractEnd(c) if c.sealed_at.is_some())
+        }))
     }
 
     /// Signs `entry` as the chain head.

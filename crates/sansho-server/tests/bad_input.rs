@@ -108,6 +108,37 @@ async fn api_bodies_that_are_wrong_are_refused_and_change_nothing() {
         )
         .await;
     assert_eq!(status, 400);
+    // Minutes refused for a wrong date leave no attachment behind (the attachment is recorded
+    // with the minutes, in one transaction, or not at all).
+    let minutes = format!("/api/v1/engagements/{}/minutes", demo.engagement);
+    for held_on in ["2026-13-01", "昨日"] {
+        let (status, body) = api
+            .post(
+                &minutes,
+                &json!({"held_on": held_on, "attendees": "院長", "agenda": "議題", "decisions": "決定",
+                        "attachments": [{"filename": "memo.txt", "content_base64": "bWVtbw=="}]}),
+            )
+            .await;
+        assert_eq!(status, 400, "{held_on}: {body}");
+    }
+    // An attachment that is not base64 stops the minutes too.
+    let (status, _) = api
+        .post(
+            &minutes,
+            &json!({"held_on": "2026-11-20", "attendees": "院長", "agenda": "議題", "decisions": "決定",
+                    "attachments": [{"filename": "a.txt", "content_base64": "bWVtbw=="}, {"filename": "b.txt", "content_base64": "%%%"}]}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let engagement = sansho_store::EngagementId::new(&demo.engagement);
+    assert!(
+        server
+            .store()
+            .attachments(&engagement)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(head(&server).await, before, "nothing was recorded");
 }
 

@@ -1531,6 +1531,58 @@ async fn a_contract_ended_with_evidence_and_sealed(backend: Backend) {
         page.contains("封印済み") && !page.contains("/operations/ledger/seed"),
         "no forms once sealed"
     );
+
+    // Publishing goes on for the clinics still under contract: the sealed engagement takes no
+    // new version and does not stop the publication.
+    let editor_api = support::Api::new(&server.url, &editor.token("publish").await);
+    let mut bundle = support::example_bundle();
+    let decisions = bundle["files"]["decisions.yaml"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    bundle["files"]["decisions.yaml"] =
+        serde_json::Value::String(format!("{decisions}\n# 契約終了後の改訂\n"));
+    let (status, published) = editor_api.post("/api/v1/versions", &bundle).await;
+    assert_eq!(status, 201, "{published}");
+    let shared_with = |published: &serde_json::Value| -> Vec<String> {
+        published["engagements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["engagement"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        shared_with(&published),
+        std::slice::from_ref(&other),
+        "{published}"
+    );
+    // The same files again share the version with whoever lacks it, as after a publication
+    // cut short: here a clinic engaged since.
+    let approver_api = support::Api::new(&server.url, &approver.token("write").await);
+    let system = server
+        .store()
+        .engagement(&EngagementId::new(&other))
+        .await
+        .unwrap()
+        .unwrap()
+        .system;
+    let (status, created) = approver_api
+        .post(
+            "/api/v1/engagements",
+            &serde_json::json!({"system": system.to_string(), "new_institution": "みさき歯科", "contract_form": "individual"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (status, again) = editor_api.post("/api/v1/versions", &bundle).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["existing"], true, "{again}");
+    assert_eq!(again["version"], published["version"]);
+    assert_eq!(
+        shared_with(&again),
+        [created["id"].as_str().unwrap().to_owned()],
+        "{again}"
+    );
     let export = sansho_server::service::export::audit(&server.state)
         .await
         .unwrap();

@@ -555,14 +555,13 @@ pub async fn record_minutes(
                     format!("attachment {} is not base64", a.filename),
                 ))
             })?;
-        let upload = Upload {
+        attachments.push(Upload {
             filename: a.filename,
             media_type: a
                 .media_type
                 .unwrap_or_else(|| "application/octet-stream".into()),
             bytes,
-        };
-        attachments.push(review::attach(&state, &e, upload).await.map_err(fail)?);
+        });
     }
     let input = MinutesInput {
         held_on: body.held_on,

@@ -60,6 +60,9 @@ pub async fn create(
         Some(s) if s.provider == auth.org.id => s,
         _ => return Err(AppError::NotFound),
     };
+    // A new institution is registered in the same transaction as the engagement, so a request
+    // cut short leaves no institution without its engagement.
+    let mut changes = Vec::with_capacity(2);
     let institution = match institution {
         InstitutionChoice::Existing(id) => {
             // Only institutions this provider already works with, so an id from elsewhere
@@ -94,9 +97,7 @@ pub async fn create(
                 &[&org.id],
                 serde_json::json!({"name": name, "kind": "institution"}),
             );
-            state
-                .record(Change::CreateOrganization(org.clone()), event)
-                .await?;
+            changes.push((Change::CreateOrganization(org.clone()), event));
             org
         }
     };
@@ -115,8 +116,7 @@ pub async fn create(
         &[&institution.id],
         serde_json::json!({"engagement": id, "system": system.key, "institution": institution.name, "contract_form": contract_form.as_str()}),
     );
-    state
-        .record(Change::CreateEngagement(engagement), event)
-        .await?;
+    changes.push((Change::CreateEngagement(engagement), event));
+    state.record_all(changes).await?;
     Ok(id)
 }

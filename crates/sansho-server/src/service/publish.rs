@@ -275,6 +275,9 @@ pub async fn publish(
     let id = VersionId::new(version_digest(state, &system.id, &bundle));
     if let Some(existing) = state.store.version(&id).await? {
         let items = state.store.review_items(&id).await?.len();
+        // A publication cut short after its version was stored is finished here.
+        let engagements =
+            share_with_engagements(state, auth, &system, &existing, &assessment).await?;
         return Ok(Published {
             system: system.id.to_string(),
             version: existing.id.to_string(),
@@ -282,7 +285,7 @@ pub async fn publish(
             existing: true,
             items,
             warnings,
-            engagements: Vec::new(),
+            engagements,
         });
     }
 
@@ -385,19 +388,7 @@ pub async fn publish(
         )
         .await?;
 
-    // Every institution engaged on the system gets the new version.
-    let mut engagements = Vec::new();
-    for e in state.store.engagements_of(&org.id).await? {
-        if e.system != system.id {
-            continue;
-        }
-        let outcome = share::share(state, &auth.0, &e, &version, Some(&assessment)).await?;
-        engagements.push(SharedWith {
-            engagement: e.id.to_string(),
-            institution: e.institution.to_string(),
-            needs_agreement: outcome.needs_agreement,
-        });
-    }
+    let engagements = share_with_engagements(state, auth, &system, &version, &assessment).await?;
     Ok(Published {
         system: system.id.to_string(),
         version: id.to_string(),
@@ -407,4 +398,42 @@ pub async fn publish(
         warnings,
         engagements,
     })
+}
+
+/// Shares `version` with every engagement on its system that has neither it nor a newer
+/// version. An engagement whose contract end is sealed takes nothing more. Sharing is one
+/// transaction per engagement, so publishing the same files again finishes what a publication
+/// cut short left undone.
+async fn share_with_engagements(
+    state: &AppState,
+    auth: &Allowed<Publish>,
+    system: &System,
+    version: &Version,
+    assessment: &Assessment,
+) -> Result<Vec<SharedWith>, AppError> {
+    let mut shared = Vec::new();
+    for e in state.store.engagements_of(&auth.org.id).await? {
+        if e.system != system.id || state.is_sealed(&e.id).await? {
+            continue;
+        }
+        let mut has_it_or_newer = false;
+        for s in state.store.shares(&e.id).await? {
+            has_it_or_newer |= s.version == version.id
+                || state
+                    .store
+                    .version(&s.version)
+                    .await?
+                    .is_some_and(|v| v.number > version.number);
+        }
+        if has_it_or_newer {
+            continue;
+        }
+        let outcome = share::share(state, &auth.0, &e, version, Some(assessment)).await?;
+        shared.push(SharedWith {
+            engagement: e.id.to_string(),
+            institution: e.institution.to_string(),
+            needs_agreement: outcome.needs_agreement,
+        });
+    }
+    Ok(shared)
 }

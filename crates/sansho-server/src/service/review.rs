@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sansho_core::diff::ChangeReport;
 use sansho_store::records::*;
-use sansho_store::{AttachmentId, Change, MessageId, MinutesId, Time, VersionId};
+use sansho_store::{AttachmentId, Change, Event, MessageId, MinutesId, Time, VersionId};
 use serde::Serialize;
 
 use crate::access::{Discuss, Engaged, Permission, Review as ReviewPermission};
@@ -383,12 +383,12 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// Stores an attachment of the engagement.
-pub async fn attach(
+/// An attachment of the engagement, checked and ready to record with what it belongs to.
+fn attachment_change(
     state: &AppState,
     e: &Engaged<Discuss>,
     upload: Upload,
-) -> Result<AttachmentId, AppError> {
+) -> Result<(AttachmentId, (Change, Event)), AppError> {
     if upload.bytes.len() > state.config.limits.attachment_bytes {
         return Err(AppError::TooLarge {
             limit: state.config.limits.attachment_bytes,
@@ -415,16 +415,11 @@ pub async fn attach(
         "attachment.added",
         serde_json::json!({"attachment": id, "filename": filename, "sha256": attachment.sha256, "size": attachment.size}),
     );
-    state
-        .record(
-            Change::AddAttachment {
-                attachment,
-                bytes: upload.bytes,
-            },
-            event,
-        )
-        .await?;
-    Ok(id)
+    let change = Change::AddAttachment {
+        attachment,
+        bytes: upload.bytes,
+    };
+    Ok((id, (change, event)))
 }
 
 /// What minutes say.
@@ -435,10 +430,11 @@ pub struct MinutesInput {
     pub decisions: String,
     pub version: Option<VersionId>,
     pub item_keys: Vec<String>,
-    pub attachments: Vec<AttachmentId>,
+    pub attachments: Vec<Upload>,
 }
 
-/// Records minutes of a meeting (議事録).
+/// Records minutes of a meeting (議事録) with their attachments, in one transaction: a request
+/// refused or cut short leaves no attachment behind.
 pub async fn record_minutes(
     state: &AppState,
     e: &Engaged<Discuss>,
@@ -467,11 +463,12 @@ pub async fn record_minutes(
             "choose the version of the items",
         ));
     }
-    for a in &input.attachments {
-        match state.store.attachment(a).await? {
-            Some(att) if att.engagement == e.engagement.id => {}
-            _ => return Err(AppError::NotFound),
-        }
+    let mut changes = Vec::with_capacity(input.attachments.len() + 1);
+    let mut attachments = Vec::with_capacity(input.attachments.len());
+    for upload in input.attachments {
+        let (id, change) = attachment_change(state, e, upload)?;
+        attachments.push(id);
+        changes.push(change);
     }
     let minutes = Minutes {
         id: MinutesId::new(secret::id()),
@@ -482,7 +479,7 @@ pub async fn record_minutes(
         agenda,
         decisions,
         item_keys: input.item_keys,
-        attachments: input.attachments,
+        attachments,
         recorded_by: e.auth.user.id.clone(),
         at: Time::now(),
     };
@@ -491,7 +488,8 @@ pub async fn record_minutes(
         "minutes.recorded",
         serde_json::json!({"minutes": id, "held_on": minutes.held_on, "items": minutes.item_keys, "attachments": minutes.attachments, "digest": digest(&minutes)}),
     );
-    state.record(Change::RecordMinutes(minutes), event).await?;
+    changes.push((Change::RecordMinutes(minutes), event));
+    state.record_all(changes).await?;
     Ok(id)
 }
 

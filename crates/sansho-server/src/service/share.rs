@@ -143,23 +143,25 @@ pub async fn share(
             "base": share.base, "changed_items": changed.len(),
         }),
     );
-    state
-        .record(
-            Change::ShareVersion {
-                share,
-                change_report: report,
-            },
-            event,
-        )
-        .await?;
+    let shared = (
+        Change::ShareVersion {
+            share,
+            change_report: report,
+        },
+        event,
+    );
 
     let Some(base) = base_agreement.filter(|_| changed.is_empty()) else {
+        state.record_all(vec![shared]).await?;
         return Ok(ShareOutcome {
             needs_agreement: true,
             carried: None,
         });
     };
-    // Nothing the institution agreed to changed: its agreement carries, on the record.
+    // Nothing the institution agreed to changed: its agreement carries, on the record, in the
+    // same transaction as the share (a share cut short never leaves a version waiting for an
+    // agreement that should have carried). Like a signature, the carry binds the chain as it
+    // stood when it was made.
     let head = state
         .store
         .audit_head()
@@ -195,7 +197,7 @@ pub async fn share(
     );
     let id = carried.id.clone();
     state
-        .record(Change::RecordAgreement(carried), event)
+        .record_all(vec![shared, (Change::RecordAgreement(carried), event)])
         .await?;
     Ok(ShareOutcome {
         needs_agreement: false,

@@ -440,12 +440,8 @@ pub async fn record_minutes(
         crate::web::FileForm::read(&e.auth, &mut form, state.config.limits.attachment_bytes)
             .await
             .map_err(fail)?;
-    let upload = form.upload.take();
+    let attachments: Vec<_> = form.upload.take().into_iter().collect();
     let one = |k: &str| form.one(k);
-    let mut attachments = Vec::new();
-    if let Some(upload) = upload {
-        attachments.push(review::attach(&state, &e, upload).await.map_err(fail)?);
-    }
     let version = Some(one("version"))
         .filter(|v| !v.is_empty())
         .map(VersionId::new);
