@@ -2,6 +2,8 @@
 # Starts a throwaway PostgreSQL server on loopback for the tests and prints its URL.
 #   scripts/postgres.sh start DIR   → prints postgres://postgres@127.0.0.1:PORT
 #   scripts/postgres.sh stop DIR
+#   scripts/postgres.sh crash DIR     → stops it as a crash would (immediate: no checkpoint)
+#   scripts/postgres.sh restart DIR   → starts it again on the same port (crash recovery)
 # Uses the initdb/pg_ctl of the machine (Debian's postgresql package, installed when missing and
 # running as root). The server listens on 127.0.0.1 only and trusts local connections: it holds
 # nothing but scratch databases, and lives only as long as the test run.
@@ -56,18 +58,27 @@ case "$cmd" in
     [ "$(id -u)" = 0 ] && { id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres; chown postgres "$dir"; }
     as_owner "$initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
-    port=$(free_port)
+    free_port >"$dir/port"
+    "$0" restart "$dir"
+    ;;
+  restart)
+    pg_ctl=$(find_bin pg_ctl)
+    port=$(cat "$dir/port")
     as_owner "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
       -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgres://postgres@127.0.0.1:$port"
+    ;;
+  crash)
+    pg_ctl=$(find_bin pg_ctl)
+    as_owner "$pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
     ;;
   stop)
     pg_ctl=$(find_bin pg_ctl)
     [ -d "$dir/data" ] && as_owner "$pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     ;;
   *)
-    echo "usage: scripts/postgres.sh start|stop DIR" >&2
+    echo "usage: scripts/postgres.sh start|stop|crash|restart DIR" >&2
     exit 2
     ;;
 esac

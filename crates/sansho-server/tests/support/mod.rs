@@ -55,9 +55,19 @@ impl Server {
         name: &str,
         adjust: impl FnOnce(&mut Config),
     ) -> Server {
-        let _ = rustls::crypto::CryptoProvider::install_default(sansho_server::tls::provider());
         let dir = tempfile::tempdir().unwrap();
         let database = database(backend, name, dir.path()).await;
+        Self::start_on(database, dir, adjust).await
+    }
+
+    /// A server on `database`, its keys in `dir` (laid out as `sansho serve --data DIR`
+    /// expects).
+    pub async fn start_on(
+        database: Database,
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Server {
+        let _ = rustls::crypto::CryptoProvider::install_default(sansho_server::tls::provider());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let mut config = Config::new(addr, dir.path().to_owned());
