@@ -219,3 +219,49 @@ fn rules_doc_is_fresh() {
         "stale docs/rules.md: run SANSHO_BLESS=1 cargo test -p sansho-core --test example rules_doc"
     );
 }
+
+/// `examples/sansho-server`: a deployment of sansho's own server, assessed by sansho. It passes
+/// every guideline rule with no error or warning, leaves no residual S or A risk, and states for
+/// each risk it accepts or shares why.
+#[test]
+fn the_server_deployment_example_passes_sanshos_own_rules() {
+    let kb = sansho_core::kb::load::builtin().as_ref().unwrap();
+    let entry = repo().join("examples/sansho-server/sansho.yaml");
+    let (_, assessment, diagnostics) = sansho_core::assess(
+        &entry.to_string_lossy(),
+        &common::DiskProvider,
+        kb,
+        &Limits::default(),
+    );
+    let serious = |s: Severity| matches!(s, Severity::Error | Severity::Warning);
+    let problems: Vec<_> = diagnostics.iter().filter(|d| serious(d.severity)).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    let a = assessment.unwrap();
+    let findings: Vec<_> = a.findings.iter().filter(|f| serious(f.severity)).collect();
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert!(a.flows.len() >= 30, "{} flows", a.flows.len());
+    let phases: BTreeSet<Phase> = a.flows.iter().map(|f| f.phase).collect();
+    assert_eq!(phases.len(), 3, "build, operation and contract end");
+    assert!(a.risks.iter().any(|r| r.inherent.rank == Rank::A));
+    assert!(a.risks.iter().all(|r| r.residual.rank < Rank::A));
+    for risk in &a.risks {
+        if matches!(
+            risk.status,
+            sansho_core::result::Status::Accepted | sansho_core::result::Status::Shared
+        ) {
+            // An acceptance gives its reason, who accepted and when; a share its rationale.
+            let treatment = risk.treatment.as_ref();
+            let acceptance = treatment.and_then(|t| t.acceptance.as_ref());
+            let reason = acceptance
+                .filter(|a| a.by.is_some() && a.date.is_some())
+                .and_then(|a| a.reason.as_deref())
+                .or_else(|| treatment.and_then(|t| t.rationale.as_deref()));
+            assert!(
+                reason.is_some_and(|r| r.chars().count() > 20),
+                "{} is {:?} without a reason",
+                risk.id,
+                risk.status
+            );
+        }
+    }
+}
