@@ -87,6 +87,12 @@ pub struct Limits {
     pub text_chars: usize,
     /// Loading an uploaded model: the command line's own limits.
     pub model: sansho_core::load::Limits,
+    /// How long a client may take to send a request's headers, and how long an idle
+    /// connection stays open: a client that sends slowly must not hold a connection forever.
+    pub header_read: std::time::Duration,
+    /// How long a whole request may take, its body and the answer included. Publishing a large
+    /// model is the longest request.
+    pub request: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -96,6 +102,8 @@ impl Default for Limits {
             attachment_bytes: 16 << 20,
             text_chars: 20_000,
             model: sansho_core::load::Limits::default(),
+            header_read: std::time::Duration::from_secs(30),
+            request: std::time::Duration::from_secs(300),
         }
     }
 }

@@ -44,6 +44,8 @@ pub enum AppError {
     TooLarge { limit: usize },
     /// Too many attempts (429).
     TooManyRequests,
+    /// The request took longer than the server allows (408): a client sending slowly.
+    TimedOut { seconds: u64 },
     /// A failure of the server itself (500), logged.
     Internal(String),
 }
@@ -73,6 +75,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,6 +91,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::TooLarge { .. } => "too_large",
             AppError::TooManyRequests => "too_many_requests",
+            AppError::TimedOut { .. } => "timed_out",
             AppError::Internal(_) => "internal",
         }
     }
@@ -123,6 +127,10 @@ impl AppError {
             AppError::TooManyRequests => (
                 "試行回数が多すぎます。しばらく待ってからやり直してください".into(),
                 "too many attempts: wait a while and try again".into(),
+            ),
+            AppError::TimedOut { seconds } => (
+                format!("要求の送信が {seconds} 秒以内に終わりませんでした。通信環境を確認してやり直してください"),
+                format!("the request was not sent within {seconds} s: check the connection and try again"),
             ),
             AppError::Internal(_) => (
                 "サーバーで問題が発生しました。時間をおいてやり直し、続く場合は管理者に連絡してください".into(),

@@ -58,16 +58,39 @@ pub fn app(state: AppState) -> axum::Router {
 /// Serves `app` on `listener` until the process ends: plain HTTP, or TLS when configured.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     let tls = state.config.tls.clone();
+    let header_read = state.config.limits.header_read;
     let router = app(state);
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let listener = listener.into_std()?;
     match tls {
         None => {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await?;
+            let mut server = axum_server::from_tcp(listener)?;
+            slow_clients_time_out(server.http_builder(), header_read);
+            server.serve(service).await?;
         }
-        Some(files) => tls::serve(listener, router, &files).await?,
+        Some(files) => {
+            let mut server = axum_server::from_tcp_rustls(listener, tls::rustls_config(&files)?)?;
+            slow_clients_time_out(server.http_builder(), header_read);
+            server.serve(service).await?;
+        }
     }
     Ok(())
+}
+
+/// A client must send a request's headers within `header_read`, and an HTTP/2 connection that
+/// stops answering pings is closed: otherwise each slow or silent client holds a connection and
+/// its task for as long as it likes.
+fn slow_clients_time_out(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    header_read: std::time::Duration,
+) {
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_read);
+    builder
+        .http2()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .keep_alive_interval(header_read)
+        .keep_alive_timeout(header_read);
 }

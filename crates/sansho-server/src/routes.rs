@@ -185,7 +185,35 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(
             state.config.limits.bundle_bytes + (1 << 20),
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_deadline,
+        ))
         .with_state(state)
+}
+
+/// A request that takes longer than the limit, however slowly its client sends the body, is
+/// answered 408 and its work dropped: a change not yet committed rolls back, as every change is
+/// one transaction.
+async fn request_deadline(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let limit = state.config.limits.request;
+    let path = request.uri().path().to_owned();
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => Failure {
+            error: AppError::TimedOut {
+                seconds: limit.as_secs(),
+            },
+            api: path.starts_with("/api/"),
+            lang: sansho_core::Lang::Ja,
+            path,
+        }
+        .into_response(),
+    }
 }
 
 async fn stylesheet() -> impl IntoResponse {

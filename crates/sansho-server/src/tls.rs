@@ -2,7 +2,6 @@
 //! ask: TLS 1.3 and TLS 1.2 only, and for 1.2 only ECDHE with AES-GCM; no CBC, no RSA key
 //! exchange, no older protocol. Behind a reverse proxy that terminates TLS, leave it off.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -58,16 +57,9 @@ pub fn config(files: &TlsFiles) -> anyhow::Result<ServerConfig> {
     Ok(config)
 }
 
-/// Serves `router` over TLS on `listener`.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: axum::Router,
-    files: &TlsFiles,
-) -> anyhow::Result<()> {
-    let config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config(files)?));
-    let listener = listener.into_std()?;
-    axum_server::from_tcp_rustls(listener, config)?
-        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
-        .await?;
-    Ok(())
+/// The configuration `axum_server` serves TLS with.
+pub fn rustls_config(files: &TlsFiles) -> anyhow::Result<axum_server::tls_rustls::RustlsConfig> {
+    Ok(axum_server::tls_rustls::RustlsConfig::from_config(
+        Arc::new(config(files)?),
+    ))
 }

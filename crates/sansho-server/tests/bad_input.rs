@@ -653,3 +653,63 @@ async fn a_second_factor_cannot_be_replaced_with_the_password_alone() {
             .is_none()
     );
 }
+
+/// Reads what the server sends until it closes the connection (or 10 s pass).
+async fn until_closed(stream: &mut tokio::net::TcpStream) -> (String, std::time::Duration) {
+    use tokio::io::AsyncReadExt as _;
+    let started = std::time::Instant::now();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buffer))
+            .await
+        {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
+            Err(_) => panic!("the server still holds the connection after 10 s"),
+        }
+    }
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_cut_off() {
+    use tokio::io::AsyncWriteExt as _;
+    let server = Server::start_with(Backend::Sqlite, "slow", |c| {
+        c.limits.header_read = std::time::Duration::from_secs(1);
+        c.limits.request = std::time::Duration::from_secs(2);
+    })
+    .await;
+    let address = server.url.trim_start_matches("http://").to_owned();
+
+    // Headers never finished (slowloris): the connection is closed once `header_read` passes.
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(b"GET /login HTTP/1.1\r\nHost: sansho\r\n")
+        .await
+        .unwrap();
+    let (_, took) = until_closed(&mut stream).await;
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+
+    // A body sent slowly: answered 408, in Japanese, once `request` passes; nothing recorded.
+    let before = head(&server).await;
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(
+            b"POST /login HTTP/1.1\r\nHost: sansho\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=",
+        )
+        .await
+        .unwrap();
+    let (answer, took) = until_closed(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("2 秒以内に終わりませんでした"), "{answer}");
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    assert_eq!(head(&server).await, before);
+
+    // The server goes on answering everyone else.
+    let r = reqwest::get(format!("{}/login", server.url)).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
