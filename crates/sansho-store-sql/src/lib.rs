@@ -1218,6 +1218,17 @@ macro_rules! sql_store {
                     row.map(|r| r.try_get::<Vec<u8>, _>("content").map_err(db_error)).transpose()
                 }
 
+                async fn put_blob(&self, sha256: &str, bytes: &[u8]) -> R<()> {
+                    sqlx::query("INSERT INTO blobs (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
+                        .bind(sha256)
+                        .bind(signed(bytes.len() as u64))
+                        .bind(bytes)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db_error)?;
+                    Ok(())
+                }
+
                 async fn review_items(&self, v: &VersionId) -> R<Vec<ReviewItem>> {
                     all(&self.pool, "SELECT * FROM review_items WHERE version_id = $1 ORDER BY position", &[v.as_str()], review_item).await
                 }

@@ -533,6 +533,14 @@ pub async fn run(store: Arc<dyn Store>) {
         items: vec![item.clone()],
     };
     apply(s, publish(&version), Some(&editor.id), &[&provider.id]).await;
+    // Content stored ahead of the change that names it, as the server stores reports: once,
+    // whatever the number of times it is put.
+    let ahead = b"stored ahead".to_vec();
+    let ahead_sha = sha256_hex(&ahead);
+    assert_eq!(s.blob(&ahead_sha).await.unwrap(), None);
+    s.put_blob(&ahead_sha, &ahead).await.unwrap();
+    s.put_blob(&ahead_sha, &ahead).await.unwrap();
+    assert_eq!(s.blob(&ahead_sha).await.unwrap(), Some(ahead));
     let dup = s.apply(publish(&version), event(None, &[], "x")).await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
     assert_eq!(s.version(&version.id).await.unwrap(), Some(version.clone()));

@@ -87,6 +87,13 @@ pub trait Store: Send + Sync + 'static {
     async fn versions_of(&self, system: &SystemId) -> Result<Vec<Version>>;
     async fn version_files(&self, version: &VersionId) -> Result<Vec<VersionFile>>;
     async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
+    /// Stores content under its SHA-256 ahead of the change that refers to it, in a transaction
+    /// of its own (nothing if it is there already). Not audited: content is named by its hash,
+    /// and the audited record that names it is what counts. A version's reports are hundreds
+    /// of megabytes at 10,000 flows; written inside the audited change, they held every other
+    /// write (and, through the pool, every page) for seconds. Content left unreferenced by a
+    /// change that never came is inert.
+    async fn put_blob(&self, sha256: &str, bytes: &[u8]) -> Result<()>;
     async fn review_items(&self, version: &VersionId) -> Result<Vec<ReviewItem>>;
 
     // Engagements and what happens in them.

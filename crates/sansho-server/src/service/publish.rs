@@ -186,7 +186,7 @@ async fn assess(
     let parses = state.parses_of(provider);
     let limits = state.config.limits.model.clone();
     let bundle = bundle.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
+    let outcome = crate::background::run("assessment", move || {
         let mut provider = MemoryProvider::new();
         for (path, content) in &bundle.files {
             provider = provider.with(path, content.as_bytes().to_vec());
@@ -197,8 +197,7 @@ async fn assess(
             diagnostics.iter().map(|d| problem(d, &sources)).collect();
         (assessment, problems)
     })
-    .await
-    .map_err(|e| AppError::Internal(format!("assessment task: {e}")))?;
+    .await?;
     match outcome {
         (Some(a), problems) => Ok((a, problems)),
         (None, problems) => Err(AppError::InvalidModel(problems)),
@@ -211,7 +210,7 @@ async fn render(
     date: String,
 ) -> Result<Vec<(FileRole, String, Vec<u8>)>, AppError> {
     let assessment = assessment.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::background::run("render", move || {
         let options = sansho_report::Options {
             lang: Lang::Ja,
             document_date: Some(date),
@@ -230,8 +229,7 @@ async fn render(
         }
         Ok(out)
     })
-    .await
-    .map_err(|e| AppError::Internal(format!("render task: {e}")))?
+    .await?
 }
 
 /// Publishes `bundle` for the provider of `auth`.
@@ -348,10 +346,11 @@ pub async fn publish(
         },
         documents_digest,
     };
-    let blobs: Vec<(String, Vec<u8>)> = files
-        .into_iter()
-        .map(|(_, _, bytes)| (sha256_hex(&bytes), bytes))
-        .collect();
+    // The files' content goes in first, each in a short transaction of its own, so the audited
+    // change below holds the write lock only for its rows, not for hundreds of megabytes.
+    for (_, _, bytes) in files {
+        state.store.put_blob(&sha256_hex(&bytes), &bytes).await?;
+    }
     let review_items: Vec<ReviewItem> = drafts
         .iter()
         .enumerate()
@@ -381,7 +380,7 @@ pub async fn publish(
             Change::PublishVersion {
                 version: version.clone(),
                 files: version_files,
-                blobs,
+                blobs: Vec::new(),
                 items: review_items,
             },
             event,
