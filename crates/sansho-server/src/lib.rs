@@ -16,6 +16,7 @@
 pub mod access;
 mod api;
 pub mod auth;
+pub mod background;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -299,6 +299,10 @@ async fn run_server(run: Run, place: Where) -> anyhow::Result<ExitCode> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Publications are assessed and rendered below the priority of the threads answering pages.
+    if sansho_server::background::lower_model_work_priority().is_err() {
+        eprintln!("sansho: model work runs at the normal priority (rayon's pool existed already)");
+    }
     let listener = tokio::net::TcpListener::bind(run.listen)
         .await
         .with_context(|| format!("cannot listen on {}", run.listen))?;

@@ -430,7 +430,7 @@ pub async fn model_facts(
     }
     let kb = state.kb;
     let limits = state.config.limits.model.clone();
-    let facts = tokio::task::spawn_blocking(move || {
+    let facts = crate::background::run("model-facts", move || {
         let loaded = sansho_core::load::load(&version.entry, &provider, kb, &limits);
         match loaded.model {
             Some(model) => Ok(ModelFacts::of(version, &model)),
@@ -440,8 +440,7 @@ pub async fn model_facts(
             ))),
         }
     })
-    .await
-    .map_err(|x| AppError::Internal(format!("loading task: {x}")))??;
+    .await??;
     let facts = std::sync::Arc::new(facts);
     state
         .model_facts

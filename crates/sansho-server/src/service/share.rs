@@ -42,11 +42,11 @@ pub async fn assessment_of(state: &AppState, version: &VersionId) -> Result<Asse
         .blob(&file.sha256)
         .await?
         .ok_or_else(|| AppError::Internal(format!("blob {} missing", file.sha256)))?;
-    let assessment =
-        tokio::task::spawn_blocking(move || serde_json::from_slice::<Assessment>(&bytes))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(format!("stored result unreadable: {e}")))?;
+    let assessment = crate::background::run("read-result", move || {
+        serde_json::from_slice::<Assessment>(&bytes)
+    })
+    .await?
+    .map_err(|e| AppError::Internal(format!("stored result unreadable: {e}")))?;
     Ok(assessment)
 }
 
@@ -125,9 +125,8 @@ pub async fn share(
                 None => assessment_of(state, &version.id).await?,
             };
             let report =
-                tokio::task::spawn_blocking(move || sansho_core::diff::compare(&old, &new))
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                crate::background::run("compare", move || sansho_core::diff::compare(&old, &new))
+                    .await?;
             let bytes =
                 serde_json::to_vec(&report).map_err(|e| AppError::Internal(e.to_string()))?;
             share.change_report = Some(sha256_hex(&bytes));
