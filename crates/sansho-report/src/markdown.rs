@@ -209,12 +209,18 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
         t(lang, "内容", "message"),
         t(lang, "条項", "clauses")
     )?;
-    let untreated_open = a.risks.iter().filter(|r| r.status == Status::Open).count();
+    let open = a.risks.iter().filter(|r| r.status == Status::Open);
+    let untreated_open = open.clone().count();
+    let untreated_required = open
+        .filter(|r| r.treatment_need == TreatmentNeed::Required)
+        .count();
+    let mut shown = 0;
     for f in a
         .findings
         .iter()
         .filter(|f| f.code.is_rule() || f.code.as_str() != "P001")
     {
+        shown += 1;
         let place = f.span.map_or("-".to_owned(), |s| {
             format!(
                 "{}:{}",
@@ -231,15 +237,20 @@ pub fn write(a: &Assessment, lang: Lang, out: &mut dyn Write) -> std::io::Result
             cell(&f.references.join("; "))
         )?;
     }
-    writeln!(
-        out,
-        "\n{}: {untreated_open}",
-        t(
-            lang,
-            "未対応のリスク (P001 を含む) の件数",
-            "Open risks (incl. P001)"
-        )
-    )?;
+    if shown == 0 {
+        writeln!(out, "| - | - | {} | - |", t(lang, "指摘なし", "none"))?;
+    }
+    // Open risks are counted, not listed here: each is a row of the risk treatment list.
+    match lang {
+        Lang::Ja => writeln!(
+            out,
+            "\n対策も対応の決定もないリスク: {untreated_open} 件 (うち対応必須のランク (P001): {untreated_required} 件。一件ずつはリスク対応一覧に記載)"
+        )?,
+        Lang::En => writeln!(
+            out,
+            "\nRisks with no control and no decision: {untreated_open} ({untreated_required} of a rank that must be treated, P001; each is a row of the risk treatment list)"
+        )?,
+    }
 
     writeln!(
         out,
