@@ -16,15 +16,21 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn example() -> Assessment {
+/// Assesses a bundled example with the built-in knowledge base, from the repository's files.
+fn assess_example(dir: &str) -> (Option<Assessment>, Vec<sansho_core::Diagnostic>) {
     let kb = sansho_core::kb::load::builtin().as_ref().unwrap();
-    let entry = repo().join("examples/ehr-saas/sansho.yaml");
+    let entry = repo().join("examples").join(dir).join("sansho.yaml");
     let (_, assessment, diagnostics) = sansho_core::assess(
         &entry.to_string_lossy(),
         &common::DiskProvider,
         kb,
         &Limits::default(),
     );
+    (assessment, diagnostics)
+}
+
+fn example() -> Assessment {
+    let (assessment, diagnostics) = assess_example("ehr-saas");
     assert!(
         diagnostics.iter().all(|d| d.severity != Severity::Error),
         "{diagnostics:#?}"
@@ -225,14 +231,7 @@ fn rules_doc_is_fresh() {
 /// each risk it accepts or shares why.
 #[test]
 fn the_server_deployment_example_passes_sanshos_own_rules() {
-    let kb = sansho_core::kb::load::builtin().as_ref().unwrap();
-    let entry = repo().join("examples/sansho-server/sansho.yaml");
-    let (_, assessment, diagnostics) = sansho_core::assess(
-        &entry.to_string_lossy(),
-        &common::DiskProvider,
-        kb,
-        &Limits::default(),
-    );
+    let (assessment, diagnostics) = assess_example("sansho-server");
     let serious = |s: Severity| matches!(s, Severity::Error | Severity::Warning);
     let problems: Vec<_> = diagnostics.iter().filter(|d| serious(d.severity)).collect();
     assert!(problems.is_empty(), "{problems:#?}");

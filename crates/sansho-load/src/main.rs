@@ -180,6 +180,12 @@ fn text_of(page: &str, id: &str) -> Option<String> {
 }
 
 impl Session {
+    /// Opens a page and takes its CSRF token, as the next form on it will send.
+    async fn csrf_of_page(&self, path: &str) -> anyhow::Result<String> {
+        let page = self.get(path).send().await?.text().await?;
+        csrf_of(&page).with_context(|| format!("{path} has no CSRF field"))
+    }
+
     fn get(&self, path: &str) -> reqwest::RequestBuilder {
         self.client
             .get(format!("{}{path}", self.base))
@@ -255,8 +261,7 @@ async fn login(
         csrf: String::new(),
         address,
     };
-    let page = session.get("/login").send().await?.text().await?;
-    session.csrf = csrf_of(&page).context("the login page has a CSRF field")?;
+    session.csrf = session.csrf_of_page("/login").await?;
     let start = Instant::now();
     let r = session
         .post(
@@ -273,8 +278,7 @@ async fn login(
     if r.status().as_u16() != 303 {
         bail!("{}: password step answered {}", person.email, r.status());
     }
-    let page = session.get("/login/mfa").send().await?.text().await?;
-    session.csrf = csrf_of(&page).context("the second-factor page has a CSRF field")?;
+    session.csrf = session.csrf_of_page("/login/mfa").await?;
     let code =
         sansho_server::auth::totp::code_now_base32(&person.totp_base32).context("a TOTP secret")?;
     let start = Instant::now();
@@ -286,8 +290,7 @@ async fn login(
     if r.status().as_u16() != 303 {
         bail!("{}: second factor answered {}", person.email, r.status());
     }
-    let page = session.get("/").send().await?.text().await?;
-    session.csrf = csrf_of(&page).context("the home page has a CSRF field")?;
+    session.csrf = session.csrf_of_page("/").await?;
     Ok(session)
 }
 

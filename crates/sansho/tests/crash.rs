@@ -138,50 +138,48 @@ async fn write_once(kind: Writer, setup: &Setup, n: u64) -> Result<Option<String
         Ok(r) => Ok(r.status().as_u16()),
         Err(_) => Err(()),
     };
+    // A JSON body posted with a token, as the API's clients send it.
+    let api = |who: &support::Api, path: String, body: serde_json::Value| {
+        who.client
+            .post(format!("{base}{path}"))
+            .bearer_auth(&who.token)
+            .json(&body)
+            .timeout(timeout)
+            .send()
+    };
     Ok(match kind {
         Writer::Message => {
             let text = format!("crash-message-{n}");
-            let r = setup
-                .editor
-                .client
-                .post(format!(
-                    "{base}/api/v1/engagements/{engagement}/versions/{version}/messages"
-                ))
-                .bearer_auth(&setup.editor.token)
-                .json(&json!({"body": text}))
-                .timeout(timeout)
-                .send()
-                .await;
+            let r = api(
+                &setup.editor,
+                format!("/api/v1/engagements/{engagement}/versions/{version}/messages"),
+                json!({"body": text}),
+            )
+            .await;
             (status(r).await? == 201).then_some(text)
         }
         Writer::Minutes => {
             let text = format!("crash-minutes-{n}");
-            let r = setup
-                .editor
-                .client
-                .post(format!("{base}/api/v1/engagements/{engagement}/minutes"))
-                .bearer_auth(&setup.editor.token)
-                .json(&json!({
+            let r = api(
+                &setup.editor,
+                format!("/api/v1/engagements/{engagement}/minutes"),
+                json!({
                     "held_on": "2026-11-20", "attendees": "院長、提供事業者", "agenda": text,
                     "decisions": "記録する",
                     "attachments": [{"filename": format!("{text}.txt"), "media_type": "text/plain", "content_base64": MEMO}]
-                }))
-                .timeout(timeout)
-                .send()
-                .await;
+                }),
+            )
+            .await;
             (status(r).await? == 201).then_some(text)
         }
         Writer::Engagement => {
             let text = format!("クラッシュ試験病院 {n}");
-            let r = setup
-                .approver
-                .client
-                .post(format!("{base}/api/v1/engagements"))
-                .bearer_auth(&setup.approver.token)
-                .json(&json!({"system": setup.system, "new_institution": text, "contract_form": "individual"}))
-                .timeout(timeout)
-                .send()
-                .await;
+            let r = api(
+                &setup.approver,
+                "/api/v1/engagements".to_owned(),
+                json!({"system": setup.system, "new_institution": text, "contract_form": "individual"}),
+            )
+            .await;
             (status(r).await? == 201).then_some(text)
         }
         Writer::LedgerItem => {
