@@ -173,18 +173,22 @@ pub struct Failure {
     pub path: String,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// What the API answers when it refuses a request: both languages, and for a model with errors
+/// the same diagnostics as `sansho check`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    pub error: ProblemDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message_ja: String,
-    message_en: String,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemDetail {
+    /// `bad_request`, `invalid_model`, `unauthenticated`, `forbidden`, `csrf`, `not_found`,
+    /// `conflict`, `too_large`, `too_many_requests`, `timed_out` or `internal`.
+    pub code: String,
+    pub message_ja: String,
+    pub message_en: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    problems: Option<&'a [ModelProblem]>,
+    pub problems: Option<Vec<ModelProblem>>,
 }
 
 impl IntoResponse for Failure {
@@ -196,12 +200,12 @@ impl IntoResponse for Failure {
         let (ja, en) = self.error.message();
         if self.api {
             let problems = match &self.error {
-                AppError::InvalidModel(p) => Some(p.as_slice()),
+                AppError::InvalidModel(p) => Some(p.clone()),
                 _ => None,
             };
-            let body = ErrorBody {
-                error: ErrorDetail {
-                    code: self.error.code(),
+            let body = Problem {
+                error: ProblemDetail {
+                    code: self.error.code().to_owned(),
                     message_ja: ja,
                     message_en: en,
                     problems,

@@ -6,14 +6,15 @@ use utoipa::openapi::path::{
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::{ResponseBuilder, ResponsesBuilder};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref,
-    Required, ServerBuilder,
+    RefOr, Required, Schema, ServerBuilder,
 };
 
 use crate::api;
-use crate::error::ModelProblem;
+use crate::error::{ModelProblem, Problem, ProblemDetail};
 use crate::routes::{self, Who};
 use crate::service::publish::{Bundle, Published, SharedWith};
 
@@ -24,6 +25,8 @@ pub fn document(public_url: &str) -> OpenApi {
         .schema_from::<Published>()
         .schema_from::<SharedWith>()
         .schema_from::<ModelProblem>()
+        .schema_from::<Problem>()
+        .schema_from::<ProblemDetail>()
         .schema_from::<api::Me>()
         .schema_from::<api::OrgDto>()
         .schema_from::<api::VersionDto>()
@@ -65,7 +68,12 @@ pub fn document(public_url: &str) -> OpenApi {
                     ParameterBuilder::new()
                         .name(name)
                         .parameter_in(ParameterIn::Path)
-                        .required(Required::True),
+                        .required(Required::True)
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .min_length(Some(1)),
+                        )),
                 );
             }
         }
@@ -82,28 +90,39 @@ pub fn document(public_url: &str) -> OpenApi {
                     .build(),
             ));
         }
-        let success = match route.reply {
-            Some(reply) => ResponseBuilder::new()
-                .description("OK")
-                .content(
+        let mut responses = ResponsesBuilder::new();
+        for status in route.success {
+            let success = match (status, route.reply) {
+                (204, _) | (_, None) => ResponseBuilder::new().description("OK"),
+                (_, Some(reply)) => ResponseBuilder::new().description("OK").content(
                     "application/json",
                     ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name(reply)))
+                        .schema(Some(reply_schema(reply)))
                         .build(),
-                )
-                .build(),
-            None => ResponseBuilder::new().description("OK").build(),
-        };
-        let mut responses = ResponsesBuilder::new().response("200", success);
+                ),
+            };
+            responses = responses.response(status.to_string(), success.build());
+        }
         for (code, what) in [
             ("400", "Bad request (Japanese and English message)"),
             ("401", "No or invalid token"),
             ("403", "The role or token scope does not allow it"),
             ("404", "Not found (or another tenant's)"),
+            ("408", "The request took longer than the server's limit"),
             ("409", "Not allowed in the current state"),
+            ("413", "The body is larger than the server's limit"),
             ("422", "The model has errors (file:line:col)"),
+            ("429", "Too many requests from this address"),
         ] {
-            responses = responses.response(code, ResponseBuilder::new().description(what).build());
+            responses = responses.response(
+                code,
+                ResponseBuilder::new().description(what).content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                ),
+            );
         }
         operation = operation.responses(responses.build());
         if matches!(route.who, Who::Roles(_)) {
@@ -128,4 +147,15 @@ pub fn document(public_url: &str) -> OpenApi {
         .paths(paths.build())
         .components(Some(components))
         .build()
+}
+
+/// The schema of a success reply named in the route table: `Name` or `Name[]` (a list).
+fn reply_schema(reply: &str) -> RefOr<Schema> {
+    match reply.strip_suffix("[]") {
+        Some(item) => ArrayBuilder::new()
+            .items(Ref::from_schema_name(item))
+            .build()
+            .into(),
+        None => Ref::from_schema_name(reply).into(),
+    }
 }

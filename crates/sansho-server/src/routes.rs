@@ -44,8 +44,10 @@ pub struct Route {
     pub summary: &'static str,
     /// For API routes: the request body's schema, if any.
     pub body: Option<&'static str>,
-    /// For API routes: the success response's schema, if any.
+    /// For API routes: the success response's schema, if any; `Name[]` is a list of them.
     pub reply: Option<&'static str>,
+    /// For API routes: the statuses of success (200 unless the table says otherwise).
+    pub success: &'static [u16],
 }
 
 impl Route {
@@ -55,7 +57,7 @@ impl Route {
 }
 
 macro_rules! routes {
-    ($( $method:ident $path:literal => $handler:expr, $who:expr, $summary:literal $(, body = $body:literal)? $(, reply = $reply:literal)? ;)*) => {
+    ($( $method:ident $path:literal => $handler:expr, $who:expr, $summary:literal $(, body = $body:literal)? $(, reply = $reply:literal)? $(, success = $success:expr)? ;)*) => {
         /// The table, with each route's handler.
         pub fn table() -> Vec<(Route, MethodRouter<AppState>)> {
             vec![$(
@@ -67,12 +69,15 @@ macro_rules! routes {
                         summary: $summary,
                         body: None $(.or(Some($body)))?,
                         reply: None $(.or(Some($reply)))?,
+                        success: routes!(@success $($success)?),
                     },
                     routes!(@method $method, $handler),
                 ),
             )*]
         }
     };
+    (@success) => { &[200] };
+    (@success $s:expr) => { $s };
     (@method GET, $h:expr) => { get($h) };
     (@method POST, $h:expr) => { post($h) };
 }
@@ -149,24 +154,24 @@ routes! {
     GET "/audit" => web::admin::audit, roles::<ReadAudit>(), "The audit log of one's organisation";
     GET "/api/openapi.json" => api::openapi, Who::Public, "This API's OpenAPI document";
     GET "/api/v1/me" => api::me, roles::<Read>(), "Who the token belongs to", reply = "Me";
-    POST "/api/v1/versions" => api::publish, roles::<Publish>(), "Publish a model bundle", body = "Bundle", reply = "Published";
-    GET "/api/v1/systems" => api::systems, roles::<Read>(), "The provider's systems and versions", reply = "SystemDto";
-    GET "/api/v1/engagements" => api::engagements_list, roles::<Read>(), "Engagements of one's organisation", reply = "EngagementDto";
-    POST "/api/v1/engagements" => api::create_engagement, roles::<Approve>(), "Create an engagement", body = "NewEngagement", reply = "Created";
+    POST "/api/v1/versions" => api::publish, roles::<Publish>(), "Publish a model bundle (201; 200 when the same files were published before)", body = "Bundle", reply = "Published", success = &[201, 200];
+    GET "/api/v1/systems" => api::systems, roles::<Read>(), "The provider's systems and versions", reply = "SystemDto[]";
+    GET "/api/v1/engagements" => api::engagements_list, roles::<Read>(), "Engagements of one's organisation", reply = "EngagementDto[]";
+    POST "/api/v1/engagements" => api::create_engagement, roles::<Approve>(), "Create an engagement", body = "NewEngagement", reply = "Created", success = &[201];
     GET "/api/v1/engagements/{engagement}" => api::engagement, roles::<Read>(), "An engagement", reply = "EngagementDetail";
-    POST "/api/v1/engagements/{engagement}/shares" => api::share, roles::<ProviderWork>(), "Share a version", body = "ShareRequest", reply = "ShareResult";
-    GET "/api/v1/engagements/{engagement}/messages" => api::messages, roles::<Read>(), "Questions and answers", reply = "MessageDto";
-    POST "/api/v1/engagements/{engagement}/minutes" => api::record_minutes, roles::<Discuss>(), "Record minutes", body = "MinutesRequest", reply = "Created";
+    POST "/api/v1/engagements/{engagement}/shares" => api::share, roles::<ProviderWork>(), "Share a version", body = "ShareRequest", reply = "ShareResult", success = &[201];
+    GET "/api/v1/engagements/{engagement}/messages" => api::messages, roles::<Read>(), "Questions and answers", reply = "MessageDto[]";
+    POST "/api/v1/engagements/{engagement}/minutes" => api::record_minutes, roles::<Discuss>(), "Record minutes", body = "MinutesRequest", reply = "Created", success = &[201];
     GET "/api/v1/engagements/{engagement}/operations" => api::operations, roles::<Read>(), "The engagement's operational records with their digests";
     GET "/api/v1/engagements/{engagement}/facts" => api::facts, roles::<Read>(), "What the records establish, for the next assessment (sansho assess --facts)";
     GET "/api/v1/engagements/{engagement}/export" => api::export_engagement, roles::<Read>(), "The engagement's record with its hashes";
     GET "/api/v1/engagements/{engagement}/versions/{version}" => api::review_view, roles::<Read>(), "Review of a version", reply = "ReviewDto";
-    POST "/api/v1/engagements/{engagement}/versions/{version}/reviews" => api::record_verdict, roles::<Review>(), "Record a verdict", body = "VerdictRequest";
-    POST "/api/v1/engagements/{engagement}/versions/{version}/acknowledgement" => api::acknowledge, roles::<Review>(), "Acknowledge the stated risks (約款)";
-    POST "/api/v1/engagements/{engagement}/versions/{version}/messages" => api::post_message, roles::<Discuss>(), "Ask or answer", body = "MessageRequest", reply = "Created";
-    POST "/api/v1/engagements/{engagement}/versions/{version}/agreement" => api::sign, roles::<Sign>(), "Agree", body = "SignRequest", reply = "Created";
+    POST "/api/v1/engagements/{engagement}/versions/{version}/reviews" => api::record_verdict, roles::<Review>(), "Record a verdict", body = "VerdictRequest", success = &[204];
+    POST "/api/v1/engagements/{engagement}/versions/{version}/acknowledgement" => api::acknowledge, roles::<Review>(), "Acknowledge the stated risks (約款)", success = &[204];
+    POST "/api/v1/engagements/{engagement}/versions/{version}/messages" => api::post_message, roles::<Discuss>(), "Ask or answer", body = "MessageRequest", reply = "Created", success = &[201];
+    POST "/api/v1/engagements/{engagement}/versions/{version}/agreement" => api::sign, roles::<Sign>(), "Agree", body = "SignRequest", reply = "Created", success = &[201];
     GET "/api/v1/engagements/{engagement}/agreements/{agreement}" => api::agreement_get, roles::<Read>(), "An agreement", reply = "AgreementDto";
-    POST "/api/v1/engagements/{engagement}/agreements/{agreement}/countersign" => api::countersign, roles::<Approve>(), "Countersign";
+    POST "/api/v1/engagements/{engagement}/agreements/{agreement}/countersign" => api::countersign, roles::<Approve>(), "Countersign", success = &[204];
 }
 
 /// The router: the table, the stylesheet, and the layers every response passes.

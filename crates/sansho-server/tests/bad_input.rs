@@ -551,8 +551,9 @@ async fn the_openapi_document_lists_exactly_the_api_routes() {
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     for (route, _) in sansho_server::routes::table() {
         for schema in route.body.iter().chain(route.reply.iter()) {
+            let schema = schema.trim_end_matches("[]");
             assert!(
-                schemas.contains_key(*schema),
+                schemas.contains_key(schema),
                 "{} names {schema}, which the document lacks",
                 route.path
             );

@@ -172,16 +172,73 @@ pub async fn engagements_list(State(state): State<AppState>, auth: Allowed<Read>
         .collect::<Vec<_>>())
 }
 
+/// The contract forms, for the document (the handler parses the name itself to answer a wrong
+/// one in both languages).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ContractFormName {
+    Individual,
+    Yakkan,
+}
+
+/// The verdicts, for the document.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum VerdictName {
+    Agree,
+    Discuss,
+    Return,
+}
+
+/// Text a person typed, as `check_text` takes it: no control characters but tabs and line ends.
+const TEXT_PATTERN: &str = r"^(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*$";
+
+/// Typed text that is not blank, for the document.
+fn required_text() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(format!(r"^(?=[\s\S]*\S){}", &TEXT_PATTERN[1..])))
+        .build()
+}
+
+/// Typed text that may be empty, for the document.
+fn optional_text() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(TEXT_PATTERN))
+        .build()
+}
+
+/// `true`, the only value an agreement accepts, for the document.
+pub struct Confirmation;
+
+impl utoipa::PartialSchema for Confirmation {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Boolean)
+            .enum_values(Some([true]))
+            .into()
+    }
+}
+
+impl ToSchema for Confirmation {}
+
 #[derive(Deserialize, ToSchema)]
 pub struct NewEngagement {
+    #[schema(min_length = 1)]
     pub system: String,
     /// An institution this provider already works with.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub institution: Option<String>,
     /// Or the name of a new institution to register.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub new_institution: Option<String>,
-    /// `individual` or `yakkan`.
+    /// `individual` (個別契約) or `yakkan` (約款).
+    #[schema(value_type = ContractFormName, inline)]
     pub contract_form: String,
 }
 
@@ -317,6 +374,7 @@ pub async fn engagement(State(state): State<AppState>, e: Engaged<Read>) -> ApiR
 
 #[derive(Deserialize, ToSchema)]
 pub struct ShareRequest {
+    #[schema(min_length = 1)]
     pub version: String,
 }
 
@@ -360,8 +418,9 @@ pub struct ReviewDto {
     pub settled: bool,
     pub base: Option<VersionDto>,
     pub risks_acknowledged_at: Option<String>,
-    /// sansho-core's change report against the base (the last agreed version).
-    #[schema(value_type = Object)]
+    /// sansho-core's change report against the base (the last agreed version); null for the
+    /// first version shared.
+    #[schema(value_type = Option<Object>)]
     pub change: Option<serde_json::Value>,
     pub agreement: Option<AgreementDto>,
     pub items: Vec<ItemDto>,
@@ -406,11 +465,14 @@ pub async fn review_view(
 
 #[derive(Deserialize, ToSchema)]
 pub struct VerdictRequest {
+    #[schema(min_length = 1)]
     pub item: String,
     /// `agree` (合意), `discuss` (要協議) or `return` (差戻し).
+    #[schema(value_type = VerdictName, inline)]
     pub verdict: String,
     /// Required unless the verdict is `agree`.
     #[serde(default)]
+    #[schema(schema_with = optional_text)]
     pub comment: String,
 }
 
@@ -454,6 +516,7 @@ pub async fn acknowledge(
 pub struct MessageRequest {
     #[serde(default)]
     pub item: Option<String>,
+    #[schema(schema_with = required_text)]
     pub body: String,
 }
 
@@ -517,19 +580,28 @@ pub async fn messages(State(state): State<AppState>, e: Engaged<Read>) -> ApiRes
 
 #[derive(Deserialize, ToSchema)]
 pub struct AttachmentUpload {
+    #[schema(schema_with = required_text)]
     pub filename: String,
     #[serde(default)]
     pub media_type: Option<String>,
-    /// The file, base64.
+    /// The file, base64 (standard alphabet, padded).
+    #[schema(
+        min_length = 4,
+        pattern = "^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$|^[A-Za-z0-9+/]{2}==$|^[A-Za-z0-9+/]{3}=$"
+    )]
     pub content_base64: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct MinutesRequest {
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub held_on: String,
+    #[schema(schema_with = required_text)]
     pub attendees: String,
+    #[schema(schema_with = required_text)]
     pub agenda: String,
+    #[schema(schema_with = required_text)]
     pub decisions: String,
     #[serde(default)]
     pub version: Option<String>,
@@ -581,6 +653,7 @@ pub async fn record_minutes(
 #[derive(Deserialize, ToSchema)]
 pub struct SignRequest {
     /// Must be `true`: the signatory confirms having read the statement.
+    #[schema(value_type = Confirmation, inline)]
     pub confirm: bool,
 }
 

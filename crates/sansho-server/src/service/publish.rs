@@ -21,11 +21,34 @@ use crate::state::AppState;
 /// What `sansho publish` uploads: the model's files as text, by path relative to the entry.
 #[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct Bundle {
-    /// The entry file, e.g. `sansho.yaml`.
+    /// The entry file, e.g. `sansho.yaml`; one of `files`.
+    #[schema(min_length = 1)]
     pub entry: String,
-    /// Every file of the model: path → content.
+    /// Every file of the model: path relative to the entry (`.yaml`, `.yml` or `.json`) →
+    /// content.
+    #[schema(schema_with = bundle_files_schema)]
     pub files: BTreeMap<String, String>,
 }
+
+/// At least one file, each named by a relative path of `.yaml`, `.yml` or `.json` (no `..`, no
+/// drive, no empty segment), each content text: what `check_bundle` requires, for the document.
+fn bundle_files_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .min_properties(Some(1))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(BUNDLE_PATH_PATTERN)),
+        ))
+        .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build()
+}
+
+/// A relative path of segments that are neither empty, `.` nor `..`, without `:` or control
+/// characters, ending in `.yaml`, `.yml` or `.json`.
+const BUNDLE_PATH_PATTERN: &str = r"^(?!.*[/\\]{2})(?!(?:.*[/\\])?\.{1,2}(?:[/\\]|$))[^/\\:\x00-\x1f\x7f-\x9f][^:\x00-\x1f\x7f-\x9f]*\.(?:yaml|yml|json)$";
 
 /// What a publication did.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
