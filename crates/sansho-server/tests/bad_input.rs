@@ -714,3 +714,127 @@ async fn slow_clients_are_cut_off() {
     let r = reqwest::get(format!("{}/login", server.url)).await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
+
+/// Attachment names and declared types are not trusted: a path keeps only its last component,
+/// names that would show differently from what is saved are refused, a long name keeps its
+/// extension, and a declared type never decides how the file is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachment_names_and_types_cannot_trick_a_reader() {
+    let server = Server::start(Backend::Sqlite, "attachment-names").await;
+    let demo = server.demo().await;
+    let editor = login(&server.url, user(&demo, Role::ProviderEditor), 0).await;
+    let api = Api::new(&server.url, &editor.token("write").await);
+    let minutes = format!("/api/v1/engagements/{}/minutes", demo.engagement);
+    let engagement = sansho_store::EngagementId::new(&demo.engagement);
+    let with = |filename: &str, media_type: &str| {
+        json!({"held_on": "2026-11-20", "attendees": "院長", "agenda": "議題", "decisions": "決定",
+               "attachments": [{"filename": filename, "media_type": media_type,
+                                "content_base64": "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="}]})
+    };
+
+    // Refused, and nothing recorded: names with nothing left, line breaks or header injection,
+    // and invisible or direction-changing characters.
+    let before = head(&server).await;
+    for (name, says) in [
+        ("../", "名前がありません"),
+        ("..", "名前がありません"),
+        ("C:\\Users\\", "名前がありません"),
+        (" . ", "名前がありません"),
+        ("a\r\nSet-Cookie: x=1.txt", "改行"),
+        ("a\u{7}b.txt", "制御文字"),
+        ("a\nb.txt", "改行"),
+        ("invoice\u{202E}fdp.exe", "U+202E"),
+        ("report\u{200B}.pdf", "U+200B"),
+        ("\u{2067}payroll.pdf", "U+2067"),
+    ] {
+        let (status, body) = api.post(&minutes, &with(name, "text/plain")).await;
+        assert_eq!(status, 400, "{name:?}: {body}");
+        let message = body["error"]["message_ja"].as_str().unwrap();
+        assert!(message.contains(says), "{name:?}: {message}");
+    }
+    assert_eq!(head(&server).await, before, "nothing was recorded");
+    assert!(
+        server
+            .store()
+            .attachments(&engagement)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Kept, under a name that is only a name, and with only a plain declared type.
+    let long = format!("{}.pdf", "議".repeat(300));
+    for (name, declared, kept_name, kept_type) in [
+        (
+            "../../etc/passwd.txt",
+            "text/plain",
+            "passwd.txt".to_owned(),
+            "text/plain",
+        ),
+        (
+            "C:\\Users\\me\\議事録.pdf",
+            "application/pdf",
+            "議事録.pdf".into(),
+            "application/pdf",
+        ),
+        (
+            "notes.txt. . ",
+            "TEXT/HTML; charset=utf-8",
+            "notes.txt".into(),
+            "text/html",
+        ),
+        (
+            "page.html",
+            "text/html\r\nX-Injected: 1",
+            "page.html".into(),
+            "application/octet-stream",
+        ),
+        (
+            "image.svg",
+            "image/svg+xml<script>",
+            "image.svg".into(),
+            "application/octet-stream",
+        ),
+        (
+            &long,
+            "application/pdf",
+            format!("{}.pdf", "議".repeat(196)),
+            "application/pdf",
+        ),
+    ] {
+        let (status, body) = api.post(&minutes, &with(name, declared)).await;
+        assert_eq!(status, 201, "{name:?}: {body}");
+        let stored = server.store().attachments(&engagement).await.unwrap();
+        let a = stored.last().unwrap();
+        assert_eq!(a.filename, kept_name, "{name:?}");
+        assert_eq!(a.media_type, kept_type, "{declared:?}");
+        // Served as a download of bytes, whatever the name or the declared type says.
+        let r = editor
+            .get(&format!(
+                "/engagements/{}/attachments/{}",
+                demo.engagement, a.id
+            ))
+            .await;
+        assert_eq!(r.status().as_u16(), 200);
+        let headers = r.headers();
+        assert_eq!(headers["content-type"], "application/octet-stream");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        let disposition = headers["content-disposition"].to_str().unwrap();
+        assert!(
+            disposition.starts_with("attachment; filename*=UTF-8''")
+                && !disposition.contains('/')
+                && !disposition.contains('\\'),
+            "{disposition}"
+        );
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("sandbox")
+        );
+        assert_eq!(
+            r.bytes().await.unwrap().as_ref(),
+            b"<script>alert(1)</script>"
+        );
+    }
+}

@@ -14,7 +14,7 @@ use sansho_store::{Change, Event, OpId, Time, UserId};
 use crate::access::{Engaged, Permission};
 use crate::auth::secret;
 use crate::error::AppError;
-use crate::service::review::{self, Upload, check_text};
+use crate::service::review::{self, Upload, attachment_name, check_text};
 use crate::state::AppState;
 
 impl From<Refusal> for AppError {
@@ -1087,12 +1087,7 @@ pub async fn close_incident<P: Permission>(
 /// A certificate or receipt as evidence: a PDF, PNG or JPEG whose bytes are what its name says,
 /// within the attachment limit. Anything else is refused before anything is stored.
 fn evidence_file(state: &AppState, upload: &Upload) -> Result<(String, &'static str), AppError> {
-    let filename = check_text(state, "ファイル名", "the file name", &upload.filename, true)?;
-    let filename: String = filename
-        .chars()
-        .filter(|c| !matches!(c, '/' | '\\' | '\n' | '\t'))
-        .take(200)
-        .collect();
+    let filename = attachment_name(state, &upload.filename)?;
     let lower = filename.to_lowercase();
     let (expected, media_type): (&[u8], &'static str) = if lower.ends_with(".pdf") {
         (b"%PDF-", "application/pdf")

@@ -383,6 +383,89 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// The longest file name kept, in characters; a longer one is shortened before its extension.
+const FILE_NAME_CHARS: usize = 200;
+
+/// The name an uploaded file is kept under: its last path component (browsers and scripts may
+/// send a whole path), without the trailing dots and spaces Windows drops. Refused: nothing left,
+/// `.` or `..`, control characters, and the invisible characters that change how a name is
+/// shown — a right-to-left override makes `report\u{202E}fdp.exe` look like `reportexe.pdf`.
+pub fn attachment_name(state: &AppState, raw: &str) -> Result<String, AppError> {
+    let text = check_text(state, "ファイル名", "the file name", raw, true)?;
+    if text.contains('\n') || text.contains('\t') {
+        return Err(AppError::bad(
+            "ファイル名に改行やタブが含まれています。取り除いてください",
+            "the file name contains a line break or a tab; remove it",
+        ));
+    }
+    if let Some(c) = text.chars().find(|c| is_invisible_format(*c)) {
+        return Err(AppError::bad(
+            format!(
+                "ファイル名に表示の向きを変える文字や見えない文字 (U+{:04X}) が含まれています。取り除いてから添付してください",
+                u32::from(c)
+            ),
+            format!(
+                "the file name contains an invisible or direction-changing character (U+{:04X}); remove it and attach the file again",
+                u32::from(c)
+            ),
+        ));
+    }
+    let last = text.rsplit(['/', '\\']).next().unwrap_or_default();
+    let name = last.trim().trim_end_matches(['.', ' ']);
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(AppError::bad(
+            format!(
+                "ファイル名 {text:?} にはファイルの名前がありません。名前のあるファイルを添付してください"
+            ),
+            format!("the file name {text:?} names no file; attach a file with a name"),
+        ));
+    }
+    Ok(shortened(name, FILE_NAME_CHARS))
+}
+
+/// Bidirectional controls and zero-width characters: nothing a file name needs, and each can
+/// make the name shown differ from the name saved.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// `name` within `limit` characters, its extension (up to 16 characters) kept.
+fn shortened(name: &str, limit: usize) -> String {
+    if name.chars().count() <= limit {
+        return name.to_owned();
+    }
+    let extension = name
+        .rfind('.')
+        .map(|i| &name[i..])
+        .filter(|e| e.chars().count() <= 16)
+        .unwrap_or("");
+    let stem = &name[..name.len() - extension.len()];
+    let keep = limit - extension.chars().count();
+    stem.chars().take(keep).chain(extension.chars()).collect()
+}
+
+/// The media type the uploader declared, kept only as a plain `type/subtype` (lower case,
+/// parameters dropped); anything else is `application/octet-stream`. It is a label: files are
+/// always served as downloads of `application/octet-stream`, whatever was declared.
+fn declared_media_type(declared: &str) -> String {
+    let essence = declared
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.len() <= 64
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
+    match essence.split_once('/') {
+        Some((kind, sub)) if token(kind) && token(sub) => essence,
+        _ => "application/octet-stream".to_owned(),
+    }
+}
+
 /// An attachment of the engagement, checked and ready to record with what it belongs to.
 fn attachment_change(
     state: &AppState,
@@ -394,17 +477,12 @@ fn attachment_change(
             limit: state.config.limits.attachment_bytes,
         });
     }
-    let filename = check_text(state, "ファイル名", "the file name", &upload.filename, true)?;
-    let filename: String = filename
-        .chars()
-        .filter(|c| !matches!(c, '/' | '\\' | '\n' | '\t'))
-        .take(200)
-        .collect();
+    let filename = attachment_name(state, &upload.filename)?;
     let attachment = Attachment {
         id: AttachmentId::new(secret::id()),
         engagement: e.engagement.id.clone(),
         filename: filename.clone(),
-        media_type: upload.media_type.chars().take(100).collect(),
+        media_type: declared_media_type(&upload.media_type),
         sha256: sha256_hex(&upload.bytes),
         size: upload.bytes.len() as u64,
         uploaded_by: e.auth.user.id.clone(),
