@@ -838,3 +838,102 @@ async fn attachment_names_and_types_cannot_trick_a_reader() {
         );
     }
 }
+
+/// The token of the password step stops working when the second factor passes: the session
+/// continues under a new token and CSRF token. A token planted in the browser before the login
+/// (session fixation), or seen during the password step, is worth nothing afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_token_changes_when_the_second_factor_passes() {
+    let server = Server::start(Backend::Sqlite, "fixation").await;
+    let demo = server.demo().await;
+    let reviewer = user(&demo, Role::InstitutionReviewer);
+    // A client that keeps no cookies: every cookie is sent by hand, as an attacker would plant it.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let set_cookie = |r: &reqwest::Response, name: &str| -> Option<String> {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix(&format!("{name}=")))
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+    };
+    let planted = "sansho_session=s_planted-by-an-attacker";
+    let r = client
+        .get(format!("{}/login", server.url))
+        .header("cookie", planted)
+        .send()
+        .await
+        .unwrap();
+    let prelogin = set_cookie(&r, "sansho_csrf").unwrap();
+    let page = r.text().await.unwrap();
+    let r = client
+        .post(format!("{}/login", server.url))
+        .header("cookie", format!("{planted}; sansho_csrf={prelogin}"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("next", "/"),
+            ("email", reviewer.email.as_str()),
+            ("password", reviewer.password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let waiting = set_cookie(&r, "sansho_session").expect("the password step sets a session");
+    assert_ne!(
+        format!("sansho_session={waiting}"),
+        planted,
+        "a planted token is never adopted"
+    );
+    let waiting_cookie = format!("sansho_session={waiting}");
+    let page = client
+        .get(format!("{}/login/mfa", server.url))
+        .header("cookie", &waiting_cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = client
+        .post(format!("{}/login/mfa", server.url))
+        .header("cookie", &waiting_cookie)
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("next", "/"),
+            ("code", support::code(reviewer, 0).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let complete = set_cookie(&r, "sansho_session").expect("the second factor sets a new session");
+    assert_ne!(
+        complete, waiting,
+        "the token changes with the second factor"
+    );
+    let home = |cookie: String| {
+        let client = client.clone();
+        let url = format!("{}/", server.url);
+        async move {
+            client
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(home(format!("sansho_session={complete}")).await, 200);
+    assert_eq!(
+        home(waiting_cookie).await,
+        303,
+        "the password step's token leads back to the login"
+    );
+    assert_eq!(home(planted.to_owned()).await, 303);
+}

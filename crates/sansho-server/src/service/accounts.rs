@@ -150,7 +150,7 @@ pub async fn second_factor(
     session: &Session,
     user: &User,
     code: &str,
-) -> Result<(), AppError> {
+) -> Result<Completed, AppError> {
     if state.login_limiter.check_key(&client.ip).is_err() {
         return Err(AppError::TooManyRequests);
     }
@@ -205,11 +205,65 @@ pub async fn second_factor(
         recovery_code: recovery,
         security_key: None,
     };
-    state.record(change, event).await.map_err(|e| match e {
-        AppError::Conflict { .. } => wrong_code(),
-        other => other,
-    })?;
-    Ok(())
+    complete_login(state, client, session, user, vec![(change, event)])
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict { .. } => wrong_code(),
+            other => other,
+        })
+}
+
+/// A login completed: the new session's token (for the cookie) and CSRF token (for the page
+/// that answers).
+pub struct Completed {
+    pub token: String,
+    pub csrf: String,
+}
+
+/// Completes a login: the second factor's changes and, in the same transaction, the session
+/// that waited for it replaced by a new one under a new token and CSRF token. Whatever token
+/// existed before the second factor — one planted in the browser, or seen during the password
+/// step — is worth nothing after it (session fixation). Returns the new token for the cookie.
+pub async fn complete_login(
+    state: &AppState,
+    client: &Client,
+    waiting: &Session,
+    user: &User,
+    mut changes: Vec<(Change, Event)>,
+) -> Result<Completed, AppError> {
+    let token = secret::token("s_");
+    let csrf = secret::token("");
+    let now = Time::now();
+    let complete = Session {
+        id_hash: secret::hash(&token),
+        user: user.id.clone(),
+        created_at: now,
+        last_seen_at: now,
+        mfa_at: Some(now),
+        csrf_token: csrf.clone(),
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+        ended_at: None,
+    };
+    let event = |action: &str| {
+        system_event(
+            client,
+            action,
+            Some(&user.id),
+            &[&user.org],
+            serde_json::json!({}),
+        )
+    };
+    changes.push((
+        Change::SessionEnded {
+            session: waiting.id_hash.clone(),
+            at: now,
+        },
+        event("session.replaced"),
+    ));
+    changes.push((Change::SessionStarted(complete), event("session.started")));
+    state.record_all(changes).await?;
+    Ok(Completed { token, csrf })
 }
 
 fn wrong_code() -> AppError {
@@ -264,7 +318,7 @@ pub async fn enrol(
     user: &User,
     sealed: &str,
     code: &str,
-) -> Result<Vec<String>, AppError> {
+) -> Result<(Vec<String>, Completed), AppError> {
     // Enrolment is for a user without a second factor: one who has one cannot replace it
     // with only a password.
     if user.totp_secret.is_some() {
@@ -292,16 +346,14 @@ pub async fn enrol(
         &[&user.org],
         serde_json::json!({"method": "totp"}),
     );
-    state
-        .record(
-            Change::EnrolTotp {
-                user: user.id.clone(),
-                secret: state.keys.seal(&raw),
-                recovery_code_hashes: hashes,
-            },
-            event,
-        )
-        .await?;
+    let enrolled = (
+        Change::EnrolTotp {
+            user: user.id.clone(),
+            secret: state.keys.seal(&raw),
+            recovery_code_hashes: hashes,
+        },
+        event,
+    );
     let event = system_event(
         client,
         "login.completed",
@@ -309,20 +361,19 @@ pub async fn enrol(
         &[&user.org],
         serde_json::json!({}),
     );
-    state
-        .record(
-            Change::MfaPassed {
-                session: session.id_hash.clone(),
-                user: user.id.clone(),
-                at: now,
-                totp_step: Some(step),
-                recovery_code: None,
-                security_key: None,
-            },
-            event,
-        )
-        .await?;
-    Ok(codes)
+    let passed = (
+        Change::MfaPassed {
+            session: session.id_hash.clone(),
+            user: user.id.clone(),
+            at: now,
+            totp_step: Some(step),
+            recovery_code: None,
+            security_key: None,
+        },
+        event,
+    );
+    let completed = complete_login(state, client, session, user, vec![enrolled, passed]).await?;
+    Ok((codes, completed))
 }
 
 pub async fn logout(

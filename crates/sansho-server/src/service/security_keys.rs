@@ -270,7 +270,7 @@ pub async fn finish_login(
     user: &User,
     sealed: &str,
     credential: &PublicKeyCredential,
-) -> Result<(), AppError> {
+) -> Result<crate::service::accounts::Completed, AppError> {
     if state.login_limiter.check_key(&client.ip).is_err() {
         return Err(AppError::TooManyRequests);
     }
@@ -313,14 +313,10 @@ pub async fn finish_login(
         recovery_code: None,
         security_key: Some((key.id.clone(), credential_json)),
     };
-    state
-        .record(
-            change,
-            event(
-                "login.completed",
-                serde_json::json!({"method": "security_key", "key": key.id}),
-            ),
-        )
-        .await?;
-    Ok(())
+    let passed = event(
+        "login.completed",
+        serde_json::json!({"method": "security_key", "key": key.id}),
+    );
+    crate::service::accounts::complete_login(state, client, session, user, vec![(change, passed)])
+        .await
 }

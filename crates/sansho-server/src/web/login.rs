@@ -233,14 +233,24 @@ pub async fn mfa(
     let outcome = match &form.sealed {
         Some(sealed) => accounts::enrol(&state, &client, &session, &user, sealed, &form.code)
             .await
-            .map(Some),
+            .map(|(codes, completed)| (Some(codes), completed)),
         None => accounts::second_factor(&state, &client, &session, &user, &form.code)
             .await
-            .map(|_| None),
+            .map(|completed| (None, completed)),
+    };
+    // The session is a new one from here: its cookie replaces the one of the password step.
+    let session_cookie_of = |completed: &accounts::Completed| {
+        cookie(&state, session_cookie(&state), &completed.token, None)
     };
     match outcome {
-        Ok(Some(codes)) => render(client.lang, &RecoveryPage { l, t, next, codes }),
-        Ok(None) => Ok(see_other(&next)),
+        Ok((Some(codes), completed)) => {
+            l.csrf = completed.csrf.clone();
+            Ok(with_cookie(
+                render(client.lang, &RecoveryPage { l, t, next, codes })?,
+                session_cookie_of(&completed),
+            ))
+        }
+        Ok((None, completed)) => Ok(with_cookie(see_other(&next), session_cookie_of(&completed))),
         Err(
             e @ (AppError::BadRequest { .. }
             | AppError::TooManyRequests
@@ -462,7 +472,7 @@ pub async fn key_login(
     else {
         return Err(client.fail_json(AppError::Unauthenticated));
     };
-    security_keys::finish_login(
+    let completed = security_keys::finish_login(
         &state,
         &client,
         &session,
@@ -472,5 +482,8 @@ pub async fn key_login(
     )
     .await
     .map_err(|e| client.fail_json(e))?;
-    Ok(axum::Json(serde_json::json!({"next": safe_next(&answer.next)})).into_response())
+    Ok(with_cookie(
+        axum::Json(serde_json::json!({"next": safe_next(&answer.next)})).into_response(),
+        cookie(&state, session_cookie(&state), &completed.token, None),
+    ))
 }

@@ -390,6 +390,16 @@ pub fn action_label(t: Tr, action: &str) -> String {
             "ログイン (リカバリーコード使用)",
             "login with a recovery code",
         ),
+        (
+            "session.replaced",
+            "ログイン途中のセッションの終了",
+            "session of the password step ended",
+        ),
+        (
+            "session.started",
+            "セッションの開始 (二要素認証後)",
+            "session started after the second factor",
+        ),
         ("login.failed", "ログイン失敗", "login failed"),
         ("login.locked", "アカウントのロック", "account locked"),
         ("logout", "ログアウト", "logout"),
