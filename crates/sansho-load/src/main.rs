@@ -254,6 +254,8 @@ async fn login(
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(120))
+        // The server closes connections idle for 30 s; a think time that long opens a new one.
+        .pool_idle_timeout(Duration::from_secs(20))
         .build()?;
     let mut session = Session {
         client,

@@ -4,6 +4,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod tenant;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -133,9 +135,15 @@ pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(IDLE_CONNECTION)
         .build()
         .unwrap()
 }
+
+/// How long a client keeps an idle connection for reuse: well below the server's 30 s, after
+/// which the server closes it. A request sent on a connection the server is closing at that
+/// moment fails without an answer, as with any HTTP server that closes idle connections.
+pub const IDLE_CONNECTION: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The value of the first `name="csrf"` field of a page.
 pub fn csrf_of(page: &str) -> String {
@@ -302,7 +310,10 @@ pub struct Api {
 impl Api {
     pub fn new(base: &str, token: &str) -> Api {
         Api {
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .pool_idle_timeout(IDLE_CONNECTION)
+                .build()
+                .unwrap(),
             base: base.to_owned(),
             token: token.to_owned(),
         }
