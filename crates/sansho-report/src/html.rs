@@ -27,6 +27,8 @@ pub struct Table<'a> {
     pub row_count: usize,
     /// Said under the table.
     pub note: String,
+    /// Said in the table when it has no rows.
+    pub none: String,
     rows: Rows<'a>,
 }
 
@@ -74,6 +76,7 @@ impl<'a> Table<'a> {
             paged,
             row_count,
             note: String::new(),
+            none: String::new(),
             rows,
         }
     }
@@ -92,6 +95,7 @@ impl<'a> Table<'a> {
             paged: rows.len() > INLINE_ROWS,
             row_count: rows.len(),
             note: String::new(),
+            none: String::new(),
             rows: Rows::Held(rows),
         }
     }
@@ -113,6 +117,7 @@ impl<'a> Table<'a> {
         let headers = table.headers.into_iter().map(String::from).collect();
         let mut made = Table::held(table.id, table.title, headers, rows);
         made.note = table.note.unwrap_or_default();
+        made.none = table.none.unwrap_or_default();
         made
     }
 

@@ -295,6 +295,14 @@ fn plain_table(out: &mut dyn Write, table: &package::PlainTable) -> std::io::Res
         let row: Vec<String> = row.iter().map(|c| cell(c)).collect();
         writeln!(out, "| {} |", row.join(" | "))?;
     }
+    if let (true, Some(none)) = (table.rows.is_empty(), &table.none) {
+        writeln!(
+            out,
+            "| {} |{}",
+            cell(none),
+            " |".repeat(headers.len().saturating_sub(1))
+        )?;
+    }
     if let Some(note) = &table.note {
         writeln!(out, "\n{}", cell(note))?;
     }

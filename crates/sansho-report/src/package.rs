@@ -18,6 +18,9 @@ pub(crate) struct PlainTable {
     pub rows: Vec<Vec<String>>,
     /// Said under the table (where the figures come from, why rows are missing).
     pub note: Option<String>,
+    /// Said in the table when it has no rows: an empty table leaves the reader asking whether
+    /// something is missing.
+    pub none: Option<String>,
 }
 
 /// Document control (文書管理), as (label, text): what the model states, and that it states
@@ -123,6 +126,10 @@ pub(crate) fn legal_records(a: &Assessment, lang: Lang) -> PlainTable {
         })
         .collect();
     PlainTable {
+        none: Some(l(
+            "該当なし (このシステムに法定保存文書として保存する記録はありません)",
+            "none (the system keeps no legally kept record)",
+        )),
         id: "legal-records",
         sheet: t(lang, "制度上の要求事項", "Institutional requirements"),
         title: l(
@@ -178,6 +185,10 @@ pub(crate) fn certifications(a: &Assessment, lang: Lang) -> PlainTable {
         })
         .collect();
     PlainTable {
+        none: Some(l(
+            "該当なし (モデルに第三者認証・監査の記載はありません)",
+            "none (the model states no certification or audit)",
+        )),
         id: "certifications",
         sheet: t(lang, "認証・監査", "Certifications"),
         title: l("第三者認証・監査", "Certifications and audits"),
@@ -222,6 +233,7 @@ pub(crate) fn scales(a: &Assessment, lang: Lang) -> Vec<PlainTable> {
             })
             .collect(),
         note: note.clone(),
+        none: None,
     };
     vec![
         table(
@@ -261,6 +273,7 @@ pub(crate) fn matrix(a: &Assessment, lang: Lang) -> PlainTable {
             })
             .collect(),
         note: Some(a.matrix.source.get(lang).to_owned()),
+        none: None,
     }
 }
 

@@ -354,6 +354,9 @@ fn plain_sheet<'a>(table: package::PlainTable) -> Sheet<'a> {
                 .collect()
         })
         .collect();
+    if let (true, Some(none)) = (rows.is_empty(), table.none) {
+        rows.push(vec![text(none)]);
+    }
     if let Some(note) = table.note {
         rows.push(vec![text(note)]);
     }

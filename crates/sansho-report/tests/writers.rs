@@ -617,3 +617,37 @@ fn every_printed_sheet_names_the_system_the_document_control_and_the_page() {
         setups[0]
     );
 }
+
+/// A table with nothing to list says so in every format, rather than standing empty: the
+/// server's own deployment keeps no legally kept record.
+#[test]
+fn an_empty_table_says_there_is_nothing_to_list() {
+    let a = common::bundled("sansho-server");
+    assert!(a.configuration.legal_records.is_empty());
+    let none = "該当なし (このシステムに法定保存文書として保存する記録はありません)";
+
+    let mut bytes = Vec::new();
+    html::write(&a, Lang::Ja, &mut bytes).unwrap();
+    let page = String::from_utf8(bytes).unwrap();
+    let section = &page[page.find("<section id=\"legal-records\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains(">0 件<"), "the count says none");
+    assert!(
+        section.contains(&format!(
+            "<tfoot><tr><td class=\"none\" colspan=\"7\">{none}</td>"
+        )),
+        "{section}"
+    );
+
+    let mut bytes = Vec::new();
+    markdown::write(&a, Lang::Ja, &mut bytes).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        text.contains(&format!("| {none} | | | | | | |")),
+        "markdown"
+    );
+
+    let mut book = workbook(&a, Lang::Ja);
+    let sheet = book.worksheet_range("制度上の要求事項").unwrap();
+    assert_eq!(sheet.get((1, 0)), Some(&Data::String(none.to_owned())));
+}

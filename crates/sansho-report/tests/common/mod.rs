@@ -24,7 +24,14 @@ pub fn kb() -> &'static sansho_core::KnowledgeBase {
 }
 
 pub fn example() -> Assessment {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/ehr-saas");
+    bundled("ehr-saas")
+}
+
+/// A bundled example of `examples/`, assessed.
+pub fn bundled(name: &str) -> Assessment {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
     let (_, a, d) = sansho_core::assess(
         "sansho.yaml",
         &DiskProvider { root },
