@@ -746,6 +746,9 @@ async fn attachment_names_and_types_cannot_trick_a_reader() {
         ("invoice\u{202E}fdp.exe", "U+202E"),
         ("report\u{200B}.pdf", "U+200B"),
         ("\u{2067}payroll.pdf", "U+2067"),
+        ("soft\u{AD}hyphen.pdf", "U+00AD"),
+        ("tag\u{E0041}.pdf", "U+E0041"),
+        ("line\u{2028}separator.pdf", "改行"),
     ] {
         let (status, body) = api.post(&minutes, &with(name, "text/plain")).await;
         assert_eq!(status, 400, "{name:?}: {body}");

@@ -392,7 +392,7 @@ const FILE_NAME_CHARS: usize = 200;
 /// shown — a right-to-left override makes `report\u{202E}fdp.exe` look like `reportexe.pdf`.
 pub fn attachment_name(state: &AppState, raw: &str) -> Result<String, AppError> {
     let text = check_text(state, "ファイル名", "the file name", raw, true)?;
-    if text.contains('\n') || text.contains('\t') {
+    if text.contains(['\n', '\t', '\u{2028}', '\u{2029}']) {
         return Err(AppError::bad(
             "ファイル名に改行やタブが含まれています。取り除いてください",
             "the file name contains a line break or a tab; remove it",
@@ -420,13 +420,20 @@ pub fn attachment_name(state: &AppState, raw: &str) -> Result<String, AppError> 
             format!("the file name {text:?} names no file; attach a file with a name"),
         ));
     }
-    Ok(shortened(name, FILE_NAME_CHARS))
+    // Shortening may leave a dot or a space at the end again.
+    Ok(shortened(name, FILE_NAME_CHARS)
+        .trim_end_matches(['.', ' '])
+        .to_owned())
 }
 
-/// Bidirectional controls and zero-width characters: nothing a file name needs, and each can
-/// make the name shown differ from the name saved.
+/// Bidirectional controls, zero-width and other invisible format characters (Unicode's
+/// category Cf): nothing a file name needs, and each can make the name shown differ from the
+/// name saved.
 fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+        | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}')
 }
 
 /// `name` within `limit` characters, its extension (up to 16 characters) kept.
