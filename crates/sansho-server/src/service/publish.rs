@@ -48,7 +48,10 @@ fn bundle_files_schema() -> utoipa::openapi::schema::Object {
 
 /// A relative path of segments that are neither empty, `.` nor `..`, without `:` or control
 /// characters, ending in `.yaml`, `.yml` or `.json`.
-const BUNDLE_PATH_PATTERN: &str = r"^(?!.*[/\\]{2})(?!(?:.*[/\\])?\.{1,2}(?:[/\\]|$))[^/\\:\x00-\x1f\x7f-\x9f][^:\x00-\x1f\x7f-\x9f]*\.(?:yaml|yml|json)$";
+/// Written for both Python's and ECMA's engines: `[\s\S]` for any character (`.` stops at line
+/// ends in one of them) and `(?![\s\S])` for the end (`$` also matches before a final line end
+/// in Python).
+const BUNDLE_PATH_PATTERN: &str = r"^(?![\s\S]*[/\\]{2})(?!(?:[\s\S]*[/\\])?\.{1,2}(?:[/\\]|(?![\s\S])))[^/\\:\x00-\x1f\x7f-\x9f][^:\x00-\x1f\x7f-\x9f]*\.(?:yaml|yml|json)(?![\s\S])";
 
 /// What a publication did.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
