@@ -385,8 +385,18 @@ async fn writes_survive_kills(
         acknowledged.institutions.len(),
         acknowledged.ledger_items.len(),
     );
+    // Not a count per kill: how many writes fit between two kills depends on the machine. What
+    // must hold is that every kind of write kept being acknowledged through the kills.
     assert!(
-        acknowledged.messages.len() >= rounds() && acknowledged.ledger_items.len() >= rounds(),
+        [
+            acknowledged.messages.len(),
+            acknowledged.minutes.len(),
+            acknowledged.institutions.len(),
+            acknowledged.ledger_items.len(),
+        ]
+        .iter()
+        .all(|n| *n > 0)
+            && total >= rounds(),
         "the writers kept writing between the kills"
     );
     assert!(
