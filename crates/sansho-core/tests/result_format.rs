@@ -1,6 +1,8 @@
 //! The JSON result format: shared values written once (format 2), and results of format 1 still
 //! read. `fixtures/result-format-1.json` was written by `sansho assess --format json` of format 1
-//! from `fixtures/generated-3-flows.yaml` (`sansho generate --flows 3`), and is kept as written.
+//! from `fixtures/generated-3-flows.yaml` (`sansho generate --flows 3`), and is kept as written
+//! but for its 想定リスク texts, which follow the knowledge base's wording (the T2 clause was
+//! reworded after it was written).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 
