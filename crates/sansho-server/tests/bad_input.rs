@@ -11,15 +11,6 @@ use sansho_store::records::Role;
 use serde_json::{Value, json};
 use support::{Api, Backend, Server, browser, csrf_of, login, user};
 
-async fn head(server: &Server) -> u64 {
-    server
-        .store()
-        .audit_head()
-        .await
-        .unwrap()
-        .map_or(0, |e| e.seq)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_bodies_that_are_wrong_are_refused_and_change_nothing() {
     let server = Server::start_with(Backend::Sqlite, "bad-api", |c| {
@@ -30,7 +21,7 @@ async fn api_bodies_that_are_wrong_are_refused_and_change_nothing() {
     let demo = server.demo().await;
     let editor = login(&server.url, user(&demo, Role::ProviderEditor), 0).await;
     let api = Api::new(&server.url, &editor.token("write").await);
-    let before = head(&server).await;
+    let before = server.audit_head().await;
     let url = format!("{}/api/v1/versions", server.url);
 
     // Malformed JSON.
@@ -139,7 +130,7 @@ async fn api_bodies_that_are_wrong_are_refused_and_change_nothing() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(head(&server).await, before, "nothing was recorded");
+    assert_eq!(server.audit_head().await, before, "nothing was recorded");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,7 +139,7 @@ async fn an_invalid_model_gets_the_command_lines_diagnostics() {
     let demo = server.demo().await;
     let editor = login(&server.url, user(&demo, Role::ProviderEditor), 0).await;
     let api = Api::new(&server.url, &editor.token("publish").await);
-    let before = head(&server).await;
+    let before = server.audit_head().await;
     let mut bundle = support::example_bundle();
     let flows = bundle["files"]["flows-operation.yaml"]
         .as_str()
@@ -221,7 +212,7 @@ async fn an_invalid_model_gets_the_command_lines_diagnostics() {
     let first = &body["error"]["problems"][0];
     assert_eq!(first["file"], "decisions.yaml", "{body}");
     assert!(first["line"].as_u64().unwrap() >= 2);
-    assert_eq!(head(&server).await, before, "nothing was recorded");
+    assert_eq!(server.audit_head().await, before, "nothing was recorded");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -696,7 +687,7 @@ async fn slow_clients_are_cut_off() {
     assert!(took < std::time::Duration::from_secs(5), "{took:?}");
 
     // A body sent slowly: answered 408, in Japanese, once `request` passes; nothing recorded.
-    let before = head(&server).await;
+    let before = server.audit_head().await;
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
     stream
         .write_all(
@@ -708,7 +699,7 @@ async fn slow_clients_are_cut_off() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("2 秒以内に終わりませんでした"), "{answer}");
     assert!(took < std::time::Duration::from_secs(5), "{took:?}");
-    assert_eq!(head(&server).await, before);
+    assert_eq!(server.audit_head().await, before);
 
     // The server goes on answering everyone else.
     let r = reqwest::get(format!("{}/login", server.url)).await.unwrap();
@@ -734,7 +725,7 @@ async fn attachment_names_and_types_cannot_trick_a_reader() {
 
     // Refused, and nothing recorded: names with nothing left, line breaks or header injection,
     // and invisible or direction-changing characters.
-    let before = head(&server).await;
+    let before = server.audit_head().await;
     for (name, says) in [
         ("../", "名前がありません"),
         ("..", "名前がありません"),
@@ -755,7 +746,7 @@ async fn attachment_names_and_types_cannot_trick_a_reader() {
         let message = body["error"]["message_ja"].as_str().unwrap();
         assert!(message.contains(says), "{name:?}: {message}");
     }
-    assert_eq!(head(&server).await, before, "nothing was recorded");
+    assert_eq!(server.audit_head().await, before, "nothing was recorded");
     assert!(
         server
             .store()

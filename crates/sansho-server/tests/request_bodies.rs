@@ -283,15 +283,6 @@ fn multipart(
     (format!("multipart/form-data; boundary={boundary}"), out)
 }
 
-async fn head(server: &Server) -> u64 {
-    server
-        .store()
-        .audit_head()
-        .await
-        .unwrap()
-        .map_or(0, |e| e.seq)
-}
-
 async fn send(tenant: &Tenant, role: &str, path: &str, api: bool, body: &Body) -> u16 {
     let (client, url, mut request);
     if api {
@@ -368,7 +359,7 @@ async fn no_request_body_breaks_the_server_or_half_records() {
         let mut reached = false;
         for _ in 0..cases {
             let body = strategy.new_tree(&mut runner).unwrap().current();
-            let before = head(&server).await;
+            let before = server.audit_head().await;
             let status = send(&tenant, role, &path, api, &body).await;
             sent += 1;
             assert!(
@@ -377,7 +368,7 @@ async fn no_request_body_breaks_the_server_or_half_records() {
             );
             if status >= 400 {
                 assert_eq!(
-                    head(&server).await,
+                    server.audit_head().await,
                     before,
                     "POST {path} as {role} was refused ({status}) yet recorded something: {body:?}"
                 );
@@ -391,13 +382,7 @@ async fn no_request_body_breaks_the_server_or_half_records() {
             "POST {path} as {role}: every body was refused for access, none reached the handler"
         );
     }
-    let verification = sansho_server::maintenance::verify_store(
-        server.store().as_ref(),
-        &server.state.keys.public_key_hex(),
-    )
-    .await
-    .unwrap();
-    assert!(verification.is_intact(), "{verification:?}");
+    server.assert_record_verifies().await;
     println!("{sent} bodies sent, {accepted} accepted, the rest refused with 4xx");
     assert!(sent > 0 && accepted < sent);
 }
@@ -449,7 +434,7 @@ async fn every_state_changing_route_refuses_a_forged_request() {
         };
         let url = format!("{}{path}", session.base);
         let (json_body, fields) = valid_body(route.path, ids);
-        let before = head(&server).await;
+        let before = server.audit_head().await;
         if route.is_api() {
             let r = session
                 .client
@@ -514,7 +499,11 @@ async fn every_state_changing_route_refuses_a_forged_request() {
                 );
             }
         }
-        assert_eq!(head(&server).await, before, "POST {path}: nothing recorded");
+        assert_eq!(
+            server.audit_head().await,
+            before,
+            "POST {path}: nothing recorded"
+        );
         checked += 1;
     }
     assert!(checked > 40, "{checked} routes checked");

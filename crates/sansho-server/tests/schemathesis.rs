@@ -110,16 +110,7 @@ async fn schemathesis_finds_nothing_for_any_role() {
             failed.push(role.as_str());
         }
     }
-    let verification = sansho_server::maintenance::verify_store(
-        server.store().as_ref(),
-        &server.state.keys.public_key_hex(),
-    )
-    .await
-    .unwrap();
-    assert!(
-        verification.is_intact(),
-        "the record verifies after the run: {verification:?}"
-    );
+    server.assert_record_verifies().await;
     assert!(
         failed.is_empty(),
         "schemathesis found failures as {failed:?} (its report is printed above)"

@@ -119,19 +119,7 @@ pub async fn login(
         failed(state, client, &user, "password").await?;
         return Err(wrong_login());
     }
-    let token = secret::token("s_");
-    let now = Time::now();
-    let session = Session {
-        id_hash: secret::hash(&token),
-        user: user.id.clone(),
-        created_at: now,
-        last_seen_at: now,
-        mfa_at: None,
-        csrf_token: secret::token(""),
-        ip: client.ip.clone(),
-        user_agent: client.user_agent.clone(),
-        ended_at: None,
-    };
+    let (token, session) = new_session(client, &user, None);
     let event = system_event(
         client,
         "login.password_ok",
@@ -213,6 +201,25 @@ pub async fn second_factor(
         })
 }
 
+/// A session of `user` from `client` under a new token (returned; only its hash is kept), with
+/// its own CSRF token; `mfa_at` when the second factor has passed.
+fn new_session(client: &Client, user: &User, mfa_at: Option<Time>) -> (String, Session) {
+    let token = secret::token("s_");
+    let now = mfa_at.unwrap_or_else(Time::now);
+    let session = Session {
+        id_hash: secret::hash(&token),
+        user: user.id.clone(),
+        created_at: now,
+        last_seen_at: now,
+        mfa_at,
+        csrf_token: secret::token(""),
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+        ended_at: None,
+    };
+    (token, session)
+}
+
 /// A login completed: the new session's token (for the cookie) and CSRF token (for the page
 /// that answers).
 pub struct Completed {
@@ -231,20 +238,9 @@ pub async fn complete_login(
     user: &User,
     mut changes: Vec<(Change, Event)>,
 ) -> Result<Completed, AppError> {
-    let token = secret::token("s_");
-    let csrf = secret::token("");
     let now = Time::now();
-    let complete = Session {
-        id_hash: secret::hash(&token),
-        user: user.id.clone(),
-        created_at: now,
-        last_seen_at: now,
-        mfa_at: Some(now),
-        csrf_token: csrf.clone(),
-        ip: client.ip.clone(),
-        user_agent: client.user_agent.clone(),
-        ended_at: None,
-    };
+    let (token, complete) = new_session(client, user, Some(now));
+    let csrf = complete.csrf_token.clone();
     let event = |action: &str| {
         system_event(
             client,

@@ -27,6 +27,11 @@ pub fn cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -
     HeaderValue::from_str(&c).unwrap_or(HeaderValue::from_static("sansho=; Path=/"))
 }
 
+/// The cookie that carries a session's token.
+fn session_cookie_for(state: &AppState, token: &str) -> HeaderValue {
+    cookie(state, session_cookie(state), token, None)
+}
+
 fn with_cookie(mut response: Response, value: HeaderValue) -> Response {
     response.headers_mut().append(header::SET_COOKIE, value);
     response
@@ -103,7 +108,7 @@ pub async fn login(
             );
             Ok(with_cookie(
                 see_other(&next),
-                cookie(&state, session_cookie(&state), &token, None),
+                session_cookie_for(&state, &token),
             ))
         }
         Err(e @ (AppError::BadRequest { .. } | AppError::TooManyRequests)) => {
@@ -239,18 +244,18 @@ pub async fn mfa(
             .map(|completed| (None, completed)),
     };
     // The session is a new one from here: its cookie replaces the one of the password step.
-    let session_cookie_of = |completed: &accounts::Completed| {
-        cookie(&state, session_cookie(&state), &completed.token, None)
-    };
     match outcome {
         Ok((Some(codes), completed)) => {
             l.csrf = completed.csrf.clone();
             Ok(with_cookie(
                 render(client.lang, &RecoveryPage { l, t, next, codes })?,
-                session_cookie_of(&completed),
+                session_cookie_for(&state, &completed.token),
             ))
         }
-        Ok((None, completed)) => Ok(with_cookie(see_other(&next), session_cookie_of(&completed))),
+        Ok((None, completed)) => Ok(with_cookie(
+            see_other(&next),
+            session_cookie_for(&state, &completed.token),
+        )),
         Err(
             e @ (AppError::BadRequest { .. }
             | AppError::TooManyRequests
@@ -385,7 +390,7 @@ pub async fn accept_invitation(
                 .map_err(|e| client.fail(e))?;
             Ok(with_cookie(
                 see_other("/login/mfa?next=/"),
-                cookie(&state, session_cookie(&state), &session, None),
+                session_cookie_for(&state, &session),
             ))
         }
         Err(e @ AppError::BadRequest { .. }) => {
@@ -484,6 +489,6 @@ pub async fn key_login(
     .map_err(|e| client.fail_json(e))?;
     Ok(with_cookie(
         axum::Json(serde_json::json!({"next": safe_next(&answer.next)})).into_response(),
-        cookie(&state, session_cookie(&state), &completed.token, None),
+        session_cookie_for(&state, &completed.token),
     ))
 }

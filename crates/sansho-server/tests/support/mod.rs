@@ -95,6 +95,30 @@ impl Server {
         &self.state.store
     }
 
+    /// The sequence number of the last audit entry (0 before any): a refused request must
+    /// leave it where it was.
+    pub async fn audit_head(&self) -> u64 {
+        self.store()
+            .audit_head()
+            .await
+            .unwrap()
+            .map_or(0, |e| e.seq)
+    }
+
+    /// Checks the whole record (the chain and every record) against this server's key.
+    pub async fn assert_record_verifies(&self) {
+        let verification = sansho_server::maintenance::verify_store(
+            self.store().as_ref(),
+            &self.state.keys.public_key_hex(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            verification.is_intact(),
+            "the record verifies: {verification:?}"
+        );
+    }
+
     /// Sets up the demo: the example published and shared with a demo clinic.
     pub async fn demo(&self) -> Demo {
         sansho_server::demo::demo(&self.state).await.unwrap()
