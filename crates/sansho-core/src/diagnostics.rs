@@ -217,6 +217,7 @@ codes! {
     ControlUnused = "P009", "control-unused", Note, "A control that applies to no risk of the model.";
     AvoidWithoutChange = "P010", "avoid-without-change", Warning, "A risk marked avoided whose flow is still in the model.";
     RiskMaterialised = "P011", "risk-materialised", Warning, "An incident in the operational records materialised this risk: its likelihood is to be revisited.";
+    DecisionControlOffThreat = "P012", "decision-control-off-threat", Warning, "A decision names a control that does not counter the threat of risks it treats: applied if the decision names that threat, left out otherwise, and reported.";
     // clauses, severity and rank are data in kb/rules.yaml.
     // AUTH: user authentication (PGL 5.1.5(イ)①).
     // LOG: log retention (PGL 5.1.5(イ)②).

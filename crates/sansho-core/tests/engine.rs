@@ -357,6 +357,89 @@ fn first_matching_decision_applies_and_conflicts_are_reported() {
     assert!(f.message.en.contains("applies to none"), "{}", f.message.en);
 }
 
+/// Controls for the decision tests: one per threat, none in scope of any risk by `applies_to`.
+const DECIDED_CONTROLS: &str = "controls:
+  - {id: C-AUTH, name: 認証, category: technical, owner: acme, applies_to: [vpn], counters: [T1], effect: {likelihood: 1, impact: 0}}
+  - {id: C-AV, name: ウイルス対策, category: technical, owner: acme, applies_to: [vpn], counters: [T4], effect: {likelihood: 1, impact: 0}}
+  - {id: C-QUAKE, name: 免震, category: physical, owner: acme, applies_to: [vpn], counters: [T11], effect: {likelihood: 1, impact: 0}}
+";
+
+#[test]
+fn a_decision_over_several_threats_applies_each_control_only_where_it_counters() {
+    let text = format!(
+        "{BASE}{DECIDED_CONTROLS}decisions:\n  - risk: OP-01/entry/terminal/*\n    treatment: reduce\n    controls: [C-AUTH, C-AV, C-QUAKE]\n"
+    );
+    let a = assess(&text);
+    let named = |id: &str| -> Vec<String> {
+        let risk = risk(&a, id);
+        assert_eq!(risk.status, Status::Reduced, "{id}");
+        let treatment = risk.treatment.as_ref().unwrap();
+        treatment.controls.iter().map(|c| c.id.clone()).collect()
+    };
+    assert_eq!(named("OP-01/entry/terminal/T1"), ["C-AUTH"]);
+    assert_eq!(named("OP-01/entry/terminal/T4"), ["C-AV"]);
+    assert!(named("OP-01/entry/terminal/T3").is_empty());
+    // C-QUAKE counters none of the decided threats: it lowers nothing, and the reader is told.
+    let off: Vec<&Diagnostic> = a
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::DecisionControlOffThreat)
+        .collect();
+    assert_eq!(off.len(), 1, "{off:#?}");
+    assert_eq!(off[0].element.as_deref(), Some("C-QUAKE"));
+    assert!(
+        off[0].message.en.contains("lowers none"),
+        "{}",
+        off[0].message.en
+    );
+}
+
+#[test]
+fn a_decision_naming_its_threat_applies_its_controls_and_reports_the_mismatch() {
+    let text = format!(
+        "{BASE}{DECIDED_CONTROLS}decisions:\n  - risk: \"*/entry/terminal/T4\"\n    treatment: reduce\n    controls: [C-AV, C-AUTH]\n"
+    );
+    let a = assess(&text);
+    let t4 = risk(&a, "OP-01/entry/terminal/T4");
+    let applied: Vec<&str> = t4
+        .treatment
+        .as_ref()
+        .unwrap()
+        .controls
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(applied, ["C-AUTH", "C-AV"]);
+    // Both lower the likelihood by one (never below 1).
+    assert_eq!(
+        t4.residual.likelihood,
+        t4.inherent.likelihood.saturating_sub(2).max(1)
+    );
+    let off: Vec<&Diagnostic> = a
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::DecisionControlOffThreat)
+        .collect();
+    assert_eq!(off.len(), 1, "{off:#?}");
+    assert_eq!(off[0].element.as_deref(), Some("C-AUTH"));
+    assert!(
+        off[0]
+            .message
+            .en
+            .contains("does not declare that it counters T4"),
+        "{}",
+        off[0].message.en
+    );
+    assert!(
+        off[0]
+            .hint
+            .as_ref()
+            .unwrap()
+            .en
+            .contains("add T4 to its counters")
+    );
+}
+
 #[test]
 fn unused_controls_are_noted() {
     let text = format!(

@@ -572,10 +572,22 @@ fn score_risk(
         }
     }
     if let Some(d) = decision {
-        for &c in &model.decisions[d].controls {
-            if !applied.iter().any(|(x, _)| *x == c) {
-                applied.push((c, ControlVia::Decision));
+        let names_threat = model.decisions[d].names_threat();
+        for (position, &c) in model.decisions[d].controls.iter().enumerate() {
+            let counters = model.controls[c].counters.contains(&threat.id);
+            // A decision over several threats lowers each risk only with the controls that
+            // counter its threat; one naming the threat is taken at its word, and reported.
+            if !counters && !names_threat {
+                continue;
             }
+            counts.decision_control(d, position);
+            if applied.iter().any(|(x, _)| *x == c) {
+                continue;
+            }
+            if !counters {
+                counts.off_threat(d, c, threat_ix, risk_ix);
+            }
+            applied.push((c, ControlVia::Decision));
         }
     }
     applied.sort_by_key(|(c, _)| *c);

@@ -16,6 +16,10 @@ use crate::text::Localized;
 use crate::vocab::{OrganizationRole, TreatmentOption};
 use crate::vocab::{Rank, TreatmentNeed};
 
+/// A decision (index), a control it names, and the index of a threat the control does not
+/// counter.
+pub type OffThreat = (usize, ControlIx, usize);
+
 /// How often each decision and control applied, counted while risks are scored.
 pub struct Tally {
     pub decision_hits: Vec<usize>,
@@ -24,6 +28,11 @@ pub struct Tally {
     pub control_hits: Vec<usize>,
     /// (applied decision, overridden decision) → (risks affected, one example risk id).
     pub conflicts: BTreeMap<(usize, usize), (usize, String)>,
+    /// (decision, control it names, threat index) where the control does not counter the
+    /// threat → (risks it lowered, one example risk id).
+    pub off_threat: BTreeMap<OffThreat, (usize, String)>,
+    /// For each decision, the risks each control it names lowered (in the decision's order).
+    pub decision_controls: Vec<Vec<usize>>,
 }
 
 /// The counts of a [`Tally`] while risks are scored on several threads at once.
@@ -33,6 +42,12 @@ pub struct Counts {
     control_hits: Vec<AtomicUsize>,
     /// (applied, overridden) → (risks affected, index of the first such risk in model order).
     conflicts: Mutex<BTreeMap<(usize, usize), (usize, usize)>>,
+    /// (decision, control, threat) → (risks affected, index of the first such risk).
+    off_threat: Mutex<BTreeMap<OffThreat, (usize, usize)>>,
+    /// Risks lowered by each (decision, named control), flattened: decision `d`'s controls
+    /// start at `decision_control_start[d]`.
+    decision_control_hits: Vec<AtomicUsize>,
+    decision_control_start: Vec<usize>,
 }
 
 impl Counts {
@@ -43,7 +58,36 @@ impl Counts {
             decision_applied: zeros(model.decisions.len()),
             control_hits: zeros(model.controls.len()),
             conflicts: Mutex::new(BTreeMap::new()),
+            off_threat: Mutex::new(BTreeMap::new()),
+            decision_control_hits: zeros(model.decisions.iter().map(|d| d.controls.len()).sum()),
+            decision_control_start: model
+                .decisions
+                .iter()
+                .scan(0, |start, d| {
+                    let this = *start;
+                    *start += d.controls.len();
+                    Some(this)
+                })
+                .collect(),
         }
+    }
+
+    /// Decision `decision` lowered a risk with the control at `position` in its list.
+    pub fn decision_control(&self, decision: usize, position: usize) {
+        self.decision_control_hits[self.decision_control_start[decision] + position]
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Decision `decision` lowered risk number `risk` of threat `threat` with `control`, which
+    /// does not declare that threat among those it counters.
+    pub fn off_threat(&self, decision: usize, control: ControlIx, threat: usize, risk: usize) {
+        let mut off = self
+            .off_threat
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let entry = off.entry((decision, control, threat)).or_insert((0, risk));
+        entry.0 += 1;
+        entry.1 = entry.1.min(risk);
     }
 
     /// The decisions that match risk number `risk`, in model order (the first one applies).
@@ -75,7 +119,16 @@ impl Counts {
     pub fn into_tally(self, risks: &[Risk]) -> Tally {
         let plain =
             |counts: Vec<AtomicUsize>| counts.into_iter().map(AtomicUsize::into_inner).collect();
+        let example = |first: usize| risks.get(first).map(|r| r.id.clone()).unwrap_or_default();
+        let per_pair: Vec<usize> = plain(self.decision_control_hits);
+        let mut starts = self.decision_control_start.iter().peekable();
+        let mut decision_controls = Vec::with_capacity(self.decision_control_start.len());
+        while let Some(&start) = starts.next() {
+            let end = starts.peek().map_or(per_pair.len(), |&&next| next);
+            decision_controls.push(per_pair[start..end].to_vec());
+        }
         Tally {
+            decision_controls,
             decision_hits: plain(self.decision_hits),
             decision_applied: plain(self.decision_applied),
             control_hits: plain(self.control_hits),
@@ -84,15 +137,14 @@ impl Counts {
                 .into_inner()
                 .unwrap_or_else(PoisonError::into_inner)
                 .into_iter()
-                .map(|(key, (count, first))| {
-                    (
-                        key,
-                        (
-                            count,
-                            risks.get(first).map(|r| r.id.clone()).unwrap_or_default(),
-                        ),
-                    )
-                })
+                .map(|(key, (count, first))| (key, (count, example(first))))
+                .collect(),
+            off_threat: self
+                .off_threat
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .into_iter()
+                .map(|(key, (count, first))| (key, (count, example(first))))
                 .collect(),
         }
     }
@@ -122,8 +174,72 @@ pub fn findings(
         out.extend(part);
     }
     decision_findings(model, risks, tally, &mut out);
+    off_threat_findings(model, kb, tally, &mut out);
     incident_findings(model, risks, &mut out);
     out
+}
+
+/// Controls a decision names for risks of a threat they do not declare to counter: the
+/// decision lowers those risks with them all the same, so the reader is told, with what would
+/// make the model say what is meant.
+fn off_threat_findings(
+    model: &Model,
+    kb: &KnowledgeBase,
+    tally: &Tally,
+    out: &mut Vec<Diagnostic>,
+) {
+    for ((decision, control, threat), (count, example)) in &tally.off_threat {
+        let (decision, control) = (&model.decisions[*decision], &model.controls[*control]);
+        let (pattern, id) = (&decision.risk, &control.id);
+        let threat = kb.threats.get(*threat).map_or("", |t| t.id.as_str());
+        out.push(
+            Diagnostic::new(
+                Code::DecisionControlOffThreat,
+                loc!(
+                    "決定 `{pattern}` が挙げる対策 {id} は脅威 {threat} に効く対策として宣言されていませんが、決定に従って {threat} のリスク {count} 件 (例: {example}) を下げています",
+                    "decision `{pattern}` names control {id}, which does not declare that it counters {threat}, yet lowers {count} of its risks (e.g. {example}) because the decision says so"
+                ),
+                Some(decision.span),
+            )
+            .with_related(control.span, loc!("対策", "the control"))
+            .with_element(id.clone())
+            .with_hint(loc!(
+                "対策が {threat} に効くなら対策の counters に {threat} を加え、効かないなら決定の controls から外してください",
+                "if the control counters {threat}, add {threat} to its counters; if not, remove it from the decision's controls"
+            )),
+        );
+    }
+    // A decision over several threats leaves out, per risk, the controls that do not counter
+    // its threat; one that lowers none of the decision's risks does nothing the reader sees.
+    for (d, decision) in model.decisions.iter().enumerate() {
+        let applied = tally.decision_applied[d];
+        if applied == 0 || decision.names_threat() {
+            continue;
+        }
+        for (&c, &lowered) in decision.controls.iter().zip(&tally.decision_controls[d]) {
+            if lowered > 0 {
+                continue;
+            }
+            let (pattern, control) = (&decision.risk, &model.controls[c]);
+            let (id, counters) = (&control.id, control.counters.join(", "));
+            out.push(
+                Diagnostic::new(
+                    Code::DecisionControlOffThreat,
+                    loc!(
+                        "決定 `{pattern}` が挙げる対策 {id} は、この決定が対応する {applied} 件のリスクのどの脅威にも効く対策として宣言されていないため (効く脅威: {counters})、どのリスクも下げていません",
+                        "decision `{pattern}` names control {id}, which counters none of the threats of the {applied} risks the decision treats (it counters {counters}), so it lowers none of them"
+                    ),
+                    Some(decision.span),
+                )
+                .with_related(control.span, loc!("対策", "the control"))
+                .with_element(id.clone())
+                .with_hint(loc!(
+                    "対策がこれらのリスクの脅威に効くなら対策の counters に加え、効かないなら決定の controls から外してください。脅威を限る決定 (…/T1 など) では、決定に挙げた対策がそのまま適用されます",
+                    "if the control counters these risks' threats, add them to its counters; if not, remove it from the decision's controls. A decision that names one threat (…/T1) applies its controls as they are"
+                )),
+            );
+        }
+    }
 }
 
 /// Risks that an incident of the operational records materialised: evidence to revisit their

@@ -401,6 +401,19 @@ pub struct Decision {
     pub span: Span,
 }
 
+impl Decision {
+    /// Whether the pattern names the threat of every risk it matches: it has no `*`, or its
+    /// last part (after the last `/`; ids never contain one) has none. Such a decision's
+    /// controls apply to its risks even if they do not declare the threat in `counters`; a
+    /// decision over several threats applies each control only to the threats it counters.
+    pub fn names_threat(&self) -> bool {
+        match self.risk.rsplit_once('/') {
+            Some((_, threat)) => !threat.contains('*'),
+            None => !self.risk.contains('*'),
+        }
+    }
+}
+
 /// A validated model.
 #[derive(Clone, Debug)]
 pub struct Model {
