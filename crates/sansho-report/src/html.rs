@@ -29,7 +29,79 @@ pub struct Table<'a> {
     pub note: String,
     /// Said in the table when it has no rows.
     pub none: String,
+    /// What each column holds, for its width: known for the rows drawn in the page; a paged
+    /// table's script learns it from its JSON block.
+    columns: Vec<ColumnKind>,
     rows: Rows<'a>,
+}
+
+/// Widest text, in ems, that a column kept on one line may hold: a date (6 em) or a few words.
+const SHORT_CELL_EM: f64 = 7.0;
+/// A column with a text wider than this, in ems, holds sentences (想定リスク, 対策).
+const LONG_CELL_EM: f64 = 24.0;
+
+/// What a column holds, for the width the browser gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ColumnKind {
+    /// Only short texts (dates, states, ranks, counts): kept on one line, so that a wide
+    /// neighbour cannot squeeze it to a character per line.
+    Short,
+    /// Sentences: given a floor of width, so that a neighbour with a long word cannot squeeze
+    /// it into a column of two words per line.
+    Long,
+    /// Words and names: a smaller floor, since Japanese text may break between any two
+    /// characters and would otherwise give way to every other column.
+    Plain,
+}
+
+impl ColumnKind {
+    fn class(self) -> &'static str {
+        match self {
+            ColumnKind::Short => "short",
+            ColumnKind::Long => "long",
+            ColumnKind::Plain => "plain",
+        }
+    }
+}
+
+/// The widest non-empty text of each column so far, in ems, updated row by row.
+#[derive(Default)]
+struct ColumnMeasure(Vec<Option<f64>>);
+
+impl ColumnMeasure {
+    fn see(&mut self, row: &[Cell]) {
+        if self.0.len() < row.len() {
+            self.0.resize(row.len(), None);
+        }
+        for (widest, cell) in self.0.iter_mut().zip(row) {
+            if cell.text.is_empty() {
+                continue;
+            }
+            let width = crate::layout::text_width(&cell.text, 1.0);
+            *widest = Some(widest.map_or(width, |w| w.max(width)));
+        }
+    }
+
+    fn kinds(&self) -> Vec<ColumnKind> {
+        self.0
+            .iter()
+            .map(|widest| match widest {
+                // An empty column takes no more room than its header needs.
+                None => ColumnKind::Short,
+                Some(w) if *w <= SHORT_CELL_EM => ColumnKind::Short,
+                Some(w) if *w > LONG_CELL_EM => ColumnKind::Long,
+                _ => ColumnKind::Plain,
+            })
+            .collect()
+    }
+
+    fn of(rows: &[Vec<Cell>]) -> Vec<ColumnKind> {
+        let mut measure = ColumnMeasure::default();
+        for row in rows {
+            measure.see(row);
+        }
+        measure.kinds()
+    }
 }
 
 /// Calls the visitor with each row in turn.
@@ -69,6 +141,10 @@ impl<'a> Table<'a> {
         } else {
             Rows::Held(items().map(row).collect())
         };
+        let columns = match &rows {
+            Rows::Held(held) => ColumnMeasure::of(held),
+            Rows::Streamed(_) => Vec::new(),
+        };
         Table {
             id,
             title,
@@ -77,6 +153,7 @@ impl<'a> Table<'a> {
             row_count,
             note: String::new(),
             none: String::new(),
+            columns,
             rows,
         }
     }
@@ -96,6 +173,7 @@ impl<'a> Table<'a> {
             row_count: rows.len(),
             note: String::new(),
             none: String::new(),
+            columns: ColumnMeasure::of(&rows),
             rows: Rows::Held(rows),
         }
     }
@@ -119,6 +197,16 @@ impl<'a> Table<'a> {
         made.note = table.note.unwrap_or_default();
         made.none = table.none.unwrap_or_default();
         made
+    }
+
+    /// The class of a cell drawn in the page, in column `column`.
+    pub fn cell_class(&self, column: &usize, cell: &Cell) -> String {
+        let kind = self.columns.get(*column).map_or("", |k| k.class());
+        match (cell.class.is_empty(), kind.is_empty()) {
+            (_, true) => cell.class.to_owned(),
+            (true, false) => kind.to_owned(),
+            (false, false) => format!("{} {kind}", cell.class),
+        }
     }
 
     /// The rows drawn in the page: all rows of a small table, none of a paged one.
@@ -160,10 +248,12 @@ impl<'a> Table<'a> {
         // `<` only occurs inside JSON strings; escaped, no `</script>` can end the block.
         let mut out = EscapeLessThan(out);
         let mut rank_columns = vec![false; self.headers.len()];
+        let mut measure = ColumnMeasure::default();
         let mut first = true;
         let mut visit = |row: &[Cell]| -> std::io::Result<()> {
             out.write_all(if first { b"{\"rows\":[" } else { b"," })?;
             first = false;
+            measure.see(row);
             let mut texts = Vec::with_capacity(row.len());
             for (c, cell) in row.iter().enumerate() {
                 if cell.class.starts_with("rank")
@@ -183,8 +273,18 @@ impl<'a> Table<'a> {
         let rank_columns: Vec<usize> = (0..rank_columns.len())
             .filter(|&c| rank_columns[c])
             .collect();
+        let kinds = measure.kinds();
+        let of_kind = |kind: ColumnKind| -> Vec<usize> {
+            (0..kinds.len()).filter(|&c| kinds[c] == kind).collect()
+        };
         write!(out, "],\"rank_columns\":")?;
         serde_json::to_writer(&mut out, &rank_columns)?;
+        write!(out, ",\"short_columns\":")?;
+        serde_json::to_writer(&mut out, &of_kind(ColumnKind::Short))?;
+        write!(out, ",\"long_columns\":")?;
+        serde_json::to_writer(&mut out, &of_kind(ColumnKind::Long))?;
+        write!(out, ",\"plain_columns\":")?;
+        serde_json::to_writer(&mut out, &of_kind(ColumnKind::Plain))?;
         write!(out, "}}")
     }
 }

@@ -32,6 +32,11 @@ struct Run {
 
 /// Opens `page` in headless Chromium; returns the DOM after scripts ran and console errors.
 fn open(page: &Path, screenshot: Option<&Path>) -> Run {
+    open_in_window(page, screenshot, None)
+}
+
+/// [`open`], with the DOM laid out in a window `size` wide and high (Chromium's default else).
+fn open_in_window(page: &Path, screenshot: Option<&Path>, size: Option<(u32, u32)>) -> Run {
     let profile = tempfile::tempdir().unwrap();
     let mut args: Vec<String> = [
         "--headless",
@@ -50,8 +55,12 @@ fn open(page: &Path, screenshot: Option<&Path>) -> Run {
     .to_vec();
     args.push(format!("--user-data-dir={}", profile.path().display()));
     let url = format!("file://{}", page.display());
+    let mut dump_args = args.clone();
+    if let Some((width, height)) = size {
+        dump_args.push(format!("--window-size={width},{height}"));
+    }
     let dom = Command::new(chromium())
-        .args(&args)
+        .args(&dump_args)
         .arg("--dump-dom")
         .arg(&url)
         .output()
@@ -255,6 +264,64 @@ fn large_tables_are_paged_sorted_and_filtered_over_all_rows() {
     assert!(matching > 0);
     assert_eq!(steps[3][..3], ["filtered", "1 / 1", &matching.to_string()]);
     assert_eq!(steps[3][4], format!("{matching} 件"));
+}
+
+#[test]
+fn no_table_cell_is_squeezed_to_a_character_per_line() {
+    let a = common::example();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let page = write_report(&a, Lang::Ja, out, "example-report-columns.html");
+    // Every cell of every table, laid out in a laptop's window: count its lines (the distinct
+    // tops of its text's line boxes) and record the cells that break too often.
+    let html = std::fs::read_to_string(&page).unwrap().replace(
+        "</body>",
+        r#"<script>
+"use strict";
+(function () {
+  var found = [], measured = 0;
+  document.querySelectorAll("table.data th, table.data td").forEach(function (cell) {
+    var text = cell.textContent.trim();
+    if (text.length < 2) { return; }
+    var range = document.createRange();
+    range.selectNodeContents(cell);
+    var tops = new Set();
+    Array.prototype.forEach.call(range.getClientRects(), function (r) {
+      if (r.width > 0) { tops.add(Math.round(r.top)); }
+    });
+    measured += 1;
+    var where = cell.closest("table").id + ": " + text + " (" + tops.size + " lines)";
+    if (text.length / tops.size < 2) { found.push("squeezed " + where); }
+    var oneLine = cell.classList.contains("short") || /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(text);
+    if (oneLine && tops.size > 1) { found.push("broken " + where); }
+  });
+  var log = document.createElement("pre");
+  log.id = "columns-log";
+  log.textContent = measured + "\n" + found.join("\n");
+  document.body.appendChild(log);
+})();
+</script></body>"#,
+    );
+    let page = out.join("example-report-columns-measured.html");
+    std::fs::write(&page, html).unwrap();
+    let run = open_in_window(
+        &page,
+        Some(&out.join("example-report-columns.png")),
+        Some((1280, 900)),
+    );
+    assert!(run.console_errors.is_empty(), "{:#?}", run.console_errors);
+    let log = run
+        .dom
+        .split("<pre id=\"columns-log\">")
+        .nth(1)
+        .unwrap()
+        .split("</pre>")
+        .next()
+        .unwrap();
+    let mut lines = log.lines();
+    let measured: usize = lines.next().unwrap().parse().unwrap();
+    assert!(measured > 5_000, "only {measured} cells measured");
+    let found: Vec<&str> = lines.collect();
+    assert!(found.is_empty(), "{found:#?}");
 }
 
 /// Prints a page to PDF with headless Chromium, as a reader's "print to PDF" does.
