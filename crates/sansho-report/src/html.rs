@@ -74,10 +74,18 @@ impl ColumnMeasure {
             self.0.resize(row.len(), None);
         }
         for (widest, cell) in self.0.iter_mut().zip(row) {
-            if cell.text.is_empty() {
+            // Past the long bound a column's kind cannot change: a million-row table's
+            // sentences are not measured again, nor any text further than that bound.
+            if cell.text.is_empty() || widest.is_some_and(|w| w > LONG_CELL_EM) {
                 continue;
             }
-            let width = crate::layout::text_width(&cell.text, 1.0);
+            let mut width = 0.0;
+            for c in cell.text.chars() {
+                width += crate::layout::advance(c, 1.0);
+                if width > LONG_CELL_EM {
+                    break;
+                }
+            }
             *widest = Some(widest.map_or(width, |w| w.max(width)));
         }
     }

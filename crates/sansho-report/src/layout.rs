@@ -171,7 +171,7 @@ impl Layout<'_> {
 
 /// Approximate advance of `c` for a font of `size` px: CJK and other wide characters are a
 /// full em, ASCII a little over half.
-fn advance(c: char, size: f64) -> f64 {
+pub(crate) fn advance(c: char, size: f64) -> f64 {
     if c.is_ascii() {
         size * 0.6
     } else {
