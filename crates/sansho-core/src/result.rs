@@ -369,6 +369,10 @@ pub struct Treatment {
     /// The decision that applies (its risk pattern and place in the model).
     pub decision: Option<DecisionRef>,
     pub controls: Vec<AppliedControl>,
+    /// Controls the decision names that are not applied to this risk: the decision covers
+    /// several threats, and these do not counter this risk's (ids, in the decision's order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_applied: Vec<String>,
     pub requests: Vec<RequestInfo>,
     pub acceptance: Option<AcceptanceInfo>,
     pub rationale: Option<String>,

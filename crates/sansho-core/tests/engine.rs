@@ -377,6 +377,12 @@ fn a_decision_over_several_threats_applies_each_control_only_where_it_counters()
         treatment.controls.iter().map(|c| c.id.clone()).collect()
     };
     assert_eq!(named("OP-01/entry/terminal/T1"), ["C-AUTH"]);
+    // The others are named in the treatment as not applied, for the explanation.
+    let t1 = risk(&a, "OP-01/entry/terminal/T1")
+        .treatment
+        .as_ref()
+        .unwrap();
+    assert_eq!(t1.not_applied, ["C-AV", "C-QUAKE"]);
     assert_eq!(named("OP-01/entry/terminal/T4"), ["C-AV"]);
     assert!(named("OP-01/entry/terminal/T3").is_empty());
     // C-QUAKE counters none of the decided threats: it lowers nothing, and the reader is told.

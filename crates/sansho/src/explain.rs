@@ -359,6 +359,21 @@ pub fn explain_risk(
                     c.references.join("; ")
                 ));
             }
+            for id in &tr.not_applied {
+                line(format!(
+                    "  {}",
+                    match lang {
+                        Lang::Ja => format!(
+                            "対策 {id} は決定に挙げられていますが、{} に効く対策として宣言されていないため、このリスクには適用していません",
+                            risk.threat
+                        ),
+                        Lang::En => format!(
+                            "control {id} is named by the decision but not applied: it does not declare that it counters {}",
+                            risk.threat
+                        ),
+                    }
+                ));
+            }
             for r in &tr.requests {
                 line(format!(
                     "  {}: {}{}",

@@ -737,6 +737,15 @@ fn treatment(
                 }
             })
             .collect(),
+        not_applied: d
+            .map(|d| {
+                d.controls
+                    .iter()
+                    .filter(|c| !applied.iter().any(|(x, _)| x == *c))
+                    .map(|&c| model.controls[c].id.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
         requests: d
             .map(|d| {
                 d.requests
