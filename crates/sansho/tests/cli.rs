@@ -169,6 +169,19 @@ fn init_writes_a_starter_that_assesses_cleanly() {
         "{out}"
     );
     insta::assert_snapshot!("starter_summary", out);
+    // Its decisions name several controls for every threat of a step; the explanation of a
+    // ransomware risk says which of them do not apply to it, and why.
+    let (code, out, _) = stdout(sansho().current_dir(dir.path()).args([
+        "explain",
+        "OP-APP-01/entry/ehr-terminal/T4",
+        "sansho.yaml",
+    ]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("対策 C-EDR "), "{out}");
+    assert!(
+        out.contains("対策 C-MFA は決定に挙げられていますが、T4 に効く対策として宣言されていないため、このリスクには適用していません"),
+        "{out}"
+    );
     // A second init refuses to overwrite.
     let (code, _, err) = stdout(sansho().current_dir(dir.path()).args(["init"]));
     assert_eq!(code, 2);
