@@ -272,7 +272,8 @@ fn no_table_cell_is_squeezed_to_a_character_per_line() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let page = write_report(&a, Lang::Ja, out, "example-report-columns.html");
     // Every cell of every table, laid out in a laptop's window: count its lines (the distinct
-    // tops of its text's line boxes) and record the cells that break too often.
+    // tops of its text's line boxes) and record the cells that break too often, and whether
+    // the page is wider than the window.
     let html = std::fs::read_to_string(&page).unwrap().replace(
         "</body>",
         r#"<script>
@@ -296,6 +297,10 @@ fn no_table_cell_is_squeezed_to_a_character_per_line() {
   });
   var log = document.createElement("pre");
   log.id = "columns-log";
+  var page = document.documentElement;
+  if (page.scrollWidth > window.innerWidth) {
+    found.push("the page scrolls sideways: " + page.scrollWidth + " px in a window of " + window.innerWidth);
+  }
   log.textContent = measured + "\n" + found.join("\n");
   document.body.appendChild(log);
 })();
