@@ -95,7 +95,7 @@ pub(crate) fn system_facts(a: &Assessment, lang: Lang) -> Vec<(String, String)> 
 pub(crate) fn legal_records(a: &Assessment, lang: Lang) -> PlainTable {
     let l = |ja: &'static str, en: &'static str| t(lang, ja, en).to_owned();
     let missing = l("対策なし", "no control");
-    let rows = a
+    let rows: Vec<Vec<String>> = a
         .configuration
         .legal_records
         .iter()
@@ -145,11 +145,14 @@ pub(crate) fn legal_records(a: &Assessment, lang: Lang) -> PlainTable {
             t(lang, "保存性", "Preservability"),
             t(lang, "電子署名・タイムスタンプ", "Signature and time-stamp"),
         ],
+        // How to read the principles' columns; said only when there are rows to read.
+        note: (!rows.is_empty()).then(|| {
+            l(
+                "各原則の欄は、その記録または記録を保持する機器に適用され、その原則を確保すると宣言された対策です。",
+                "Each principle lists the controls that apply to the record or to a device holding it and declare that principle.",
+            )
+        }),
         rows,
-        note: Some(l(
-            "各原則の欄は、その記録または記録を保持する機器に適用され、その原則を確保すると宣言された対策です。",
-            "Each principle lists the controls that apply to the record or to a device holding it and declare that principle.",
-        )),
     }
 }
 

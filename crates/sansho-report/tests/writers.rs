@@ -633,6 +633,10 @@ fn an_empty_table_says_there_is_nothing_to_list() {
     let section = &section[..section.find("</section>").unwrap()];
     assert!(section.contains(">0 件<"), "the count says none");
     assert!(
+        !section.contains("各原則の欄は"),
+        "no note on how to read columns that hold nothing"
+    );
+    assert!(
         section.contains(&format!(
             "<tfoot><tr><td class=\"none\" colspan=\"7\">{none}</td>"
         )),
