@@ -251,7 +251,8 @@ impl<'a> Table<'a> {
     }
 
     /// Writes the rows as the JSON block the page script reads: `{"rows": [[text, ...], ...],
-    /// "rank_columns": [...]}`.
+    /// "rank_columns": [...], "short_columns": [...], "long_columns": [...],
+    /// "plain_columns": [...]}` (column indices).
     fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
         // `<` only occurs inside JSON strings; escaped, no `</script>` can end the block.
         let mut out = EscapeLessThan(out);
