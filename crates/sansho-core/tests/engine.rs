@@ -357,6 +357,14 @@ fn first_matching_decision_applies_and_conflicts_are_reported() {
     assert!(f.message.en.contains("applies to none"), "{}", f.message.en);
 }
 
+/// The P012 findings of an assessment.
+fn off_threat(a: &Assessment) -> Vec<&Diagnostic> {
+    a.findings
+        .iter()
+        .filter(|f| f.code == Code::DecisionControlOffThreat)
+        .collect()
+}
+
 /// Controls for the decision tests: one per threat, none in scope of any risk by `applies_to`.
 const DECIDED_CONTROLS: &str = "controls:
   - {id: C-AUTH, name: 認証, category: technical, owner: acme, applies_to: [vpn], counters: [T1], effect: {likelihood: 1, impact: 0}}
@@ -386,11 +394,7 @@ fn a_decision_over_several_threats_applies_each_control_only_where_it_counters()
     assert_eq!(named("OP-01/entry/terminal/T4"), ["C-AV"]);
     assert!(named("OP-01/entry/terminal/T3").is_empty());
     // C-QUAKE counters none of the decided threats: it lowers nothing, and the reader is told.
-    let off: Vec<&Diagnostic> = a
-        .findings
-        .iter()
-        .filter(|f| f.code == Code::DecisionControlOffThreat)
-        .collect();
+    let off = off_threat(&a);
     assert_eq!(off.len(), 1, "{off:#?}");
     assert_eq!(off[0].element.as_deref(), Some("C-QUAKE"));
     assert!(
@@ -421,11 +425,7 @@ fn a_decision_naming_its_threat_applies_its_controls_and_reports_the_mismatch() 
         t4.residual.likelihood,
         t4.inherent.likelihood.saturating_sub(2).max(1)
     );
-    let off: Vec<&Diagnostic> = a
-        .findings
-        .iter()
-        .filter(|f| f.code == Code::DecisionControlOffThreat)
-        .collect();
+    let off = off_threat(&a);
     assert_eq!(off.len(), 1, "{off:#?}");
     assert_eq!(off[0].element.as_deref(), Some("C-AUTH"));
     assert!(

@@ -94,6 +94,20 @@ fn open_in_window(page: &Path, screenshot: Option<&Path>, size: Option<(u32, u32
     }
 }
 
+impl Run {
+    /// The text a test's script wrote into `<pre id="{id}">`.
+    fn logged(&self, id: &str) -> &str {
+        let start = format!("<pre id=\"{id}\">");
+        self.dom
+            .split(start.as_str())
+            .nth(1)
+            .unwrap_or_else(|| panic!("the page's script wrote no {id}"))
+            .split("</pre>")
+            .next()
+            .unwrap()
+    }
+}
+
 fn write_report(a: &sansho_core::Assessment, lang: Lang, dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
     let mut bytes = Vec::new();
@@ -228,14 +242,7 @@ fn large_tables_are_paged_sorted_and_filtered_over_all_rows() {
     std::fs::write(&page, html).unwrap();
     let run = open(&page, Some(&out.join("large-report.png")));
     assert!(run.console_errors.is_empty(), "{:#?}", run.console_errors);
-    let log = run
-        .dom
-        .split("<pre id=\"reader-log\">")
-        .nth(1)
-        .unwrap()
-        .split("</pre>")
-        .next()
-        .unwrap();
+    let log = run.logged("reader-log");
     let steps: Vec<Vec<&str>> = log.lines().map(|l| l.split('|').collect()).collect();
     let pages = a.risks.len().div_ceil(100);
     let total = format!("{} 件", a.risks.len());
@@ -314,14 +321,7 @@ fn no_table_cell_is_squeezed_to_a_character_per_line() {
         Some((1280, 900)),
     );
     assert!(run.console_errors.is_empty(), "{:#?}", run.console_errors);
-    let log = run
-        .dom
-        .split("<pre id=\"columns-log\">")
-        .nth(1)
-        .unwrap()
-        .split("</pre>")
-        .next()
-        .unwrap();
+    let log = run.logged("columns-log");
     let mut lines = log.lines();
     let measured: usize = lines.next().unwrap().parse().unwrap();
     assert!(measured > 5_000, "only {measured} cells measured");
