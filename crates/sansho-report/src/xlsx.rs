@@ -3,7 +3,8 @@
 //! records a decision. Every text that could start a formula is stored as text with Excel's
 //! quote prefix, so opening or editing the file never evaluates model strings.
 
-use std::io::Write;
+use std::collections::HashSet;
+use std::io::{Cursor, Write};
 use std::sync::{Mutex, PoisonError};
 
 use rust_xlsxwriter::{
@@ -13,6 +14,7 @@ use rust_xlsxwriter::{
 use sansho_core::vocab::ControlCategory;
 use sansho_core::vocab::{Rank, TreatmentNeed};
 use sansho_core::{Assessment, Lang};
+use zip::{ZipArchive, ZipWriter};
 
 use crate::labels::{self, t};
 use crate::package;
@@ -215,24 +217,21 @@ impl PageText {
 /// continuation sheets named `name (2)`, `name (3)` ... The workbook is only locked to create
 /// each worksheet, so sheets can be written on several threads.
 fn write_sheet(
-    workbook: &Mutex<Workbook>,
+    workbook: &mut Workbook,
     sheet: Sheet<'_>,
     formats: &Formats,
     page: &PageText,
-) -> Result<Vec<Worksheet>, XlsxError> {
+) -> Result<Vec<(Worksheet, BookEntry)>, XlsxError> {
     let mut rows = sheet.rows.peekable();
     let mut part = 1;
     let mut done = Vec::new();
     loop {
-        let mut ws = workbook
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .new_worksheet_with_constant_memory()?;
-        if part == 1 {
-            ws.set_name(sheet.name)?;
+        let mut ws = workbook.new_worksheet_with_constant_memory()?;
+        let name = if part == 1 {
+            sheet.name.to_owned()
         } else {
-            ws.set_name(format!("{} ({part})", sheet.name))?;
-        }
+            format!("{} ({part})", sheet.name)
+        };
         // Column widths are decided before the rows are written, from the first rows, so that
         // each row can be given the height its wrapped text needs as it is streamed.
         let sample: Vec<Vec<Cell>> = rows.by_ref().take(WIDTH_SAMPLE).collect();
@@ -310,7 +309,6 @@ fn write_sheet(
         let total: f64 = widths.iter().sum();
         let last_col = sheet.headers.len().saturating_sub(1) as u16;
         ws.set_freeze_panes(1, 0)?;
-        ws.autofilter(0, 0, last_row.max(1), last_col)?;
         for (col, choices, prompt) in &sheet.dropdowns {
             let validation = DataValidation::new()
                 .allow_list_strings(choices)?
@@ -325,14 +323,20 @@ fn write_sheet(
         // printed at a fixed scale that keeps 11 pt text at 8.8 pt, over as many pages across
         // as it needs, with the first column (the id) and the header row on every page:
         // fitting a 300-character-wide sheet to one page would print it at 3-4 pt.
-        if total <= PRINT_WIDTH_PER_PAGE {
+        let fits_page = total <= PRINT_WIDTH_PER_PAGE;
+        if fits_page {
             ws.set_print_fit_to_pages(1, 0);
         } else {
             ws.set_print_scale(PRINT_SCALE);
-            ws.set_repeat_columns(0, 0)?;
         }
-        ws.set_repeat_rows(0, 0)?;
-        done.push(ws);
+        let entry = BookEntry {
+            name,
+            filter_to_row: last_row.max(1),
+            last_col,
+            repeat_id_column: !fits_page,
+        };
+        entry.apply(&mut ws)?;
+        done.push((ws, entry));
         if rows.peek().is_none() {
             return Ok(done);
         }
@@ -761,7 +765,6 @@ fn sheets(a: &Assessment, lang: Lang) -> Vec<Sheet<'_>> {
     out
 }
 
-/// Writes the workbook.
 /// The document properties: title, and a creation date that comes from the model (or the
 /// caller), never from the clock, so the same model gives the same bytes.
 fn properties(a: &Assessment, options: &crate::Options) -> DocProperties {
@@ -782,58 +785,197 @@ fn properties(a: &Assessment, options: &crate::Options) -> DocProperties {
     }
 }
 
+/// Writes the workbook.
 pub fn write(a: &Assessment, options: &crate::Options, out: &mut dyn Write) -> std::io::Result<()> {
     let lang = options.lang;
-    let mut workbook = Workbook::new();
-    workbook.set_properties(&properties(a, options));
-    // Deflate at level 6 took a third of the time for large workbooks; level 1 is about twice as
-    // fast for files about a third larger (docs/PERFORMANCE.md).
-    workbook.set_zip_compression_level(1);
     let formats = Formats::new();
     let page = PageText::new(a, lang);
-    // Formats get their style index on first use; sheets are written in parallel, so they are
-    // registered here in a fixed order, or the styles would be numbered differently each run.
-    for format in formats.all() {
-        workbook.register_format(format);
-    }
     // Sheets are written on all cores, the largest taken first (popped from the end); the
-    // workbook keeps their own order.
+    // workbook keeps their own order. Each is compressed by the thread that wrote it, as soon as
+    // it is written: one packager compressing every sheet in turn at the end left the other
+    // cores idle for a third of a large workbook's time (docs/PERFORMANCE.md).
     let mut pending: Vec<(usize, Sheet<'_>)> = sheets(a, lang).into_iter().enumerate().collect();
     pending.sort_by_key(|(_, sheet)| sheet.rows.size_hint().1.unwrap_or(usize::MAX));
     let pending = Mutex::new(pending);
-    let workbook = Mutex::new(workbook);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut written: Vec<(usize, Result<Vec<Worksheet>, XlsxError>)> =
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let next = pending.lock().unwrap_or_else(PoisonError::into_inner).pop();
-                            let Some((i, sheet)) = next else { break done };
-                            done.push((i, write_sheet(&workbook, sheet, &formats, &page)));
-                        }
-                    })
+    let mut packed: Vec<(usize, Result<PackedSheet, XlsxError>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let next = pending.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                        let Some((i, sheet)) = next else { break done };
+                        done.push((i, pack_sheet(sheet, &formats, &page, i == 0)));
+                    }
                 })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| {
-                    w.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
-    written.sort_by_key(|(i, _)| *i);
-    let mut workbook = workbook
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner);
-    for (_, worksheets) in written {
-        for ws in worksheets.map_err(std::io::Error::other)? {
-            workbook.push_worksheet(ws);
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    packed.sort_by_key(|(i, _)| *i);
+    let packed = packed
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(std::io::Error::other)?;
+    // The workbook's own parts (sheet list, defined names, styles, properties) come from a
+    // workbook of empty sheets with the same names and workbook-level settings.
+    let mut book = new_workbook(&formats);
+    book.set_properties(&properties(a, options));
+    for entry in packed.iter().flat_map(|p| &p.entries) {
+        entry
+            .apply(book.add_worksheet())
+            .map_err(std::io::Error::other)?;
+    }
+    let book = book.save_to_buffer().map_err(std::io::Error::other)?;
+    assemble(book, packed, out)
+}
+
+/// What a part of a sheet sets at the workbook's level: its name, and its filter and print
+/// titles, which Excel keeps as the workbook's defined names. Applied to the sheet as it is
+/// written and to its empty stand-in in the workbook the package's own parts come from.
+struct BookEntry {
+    name: String,
+    filter_to_row: u32,
+    last_col: u16,
+    /// A sheet wider than a page repeats its first column (the id) on every page.
+    repeat_id_column: bool,
+}
+
+impl BookEntry {
+    fn apply(&self, ws: &mut Worksheet) -> Result<(), XlsxError> {
+        ws.set_name(&self.name)?;
+        ws.autofilter(0, 0, self.filter_to_row, self.last_col)?;
+        if self.repeat_id_column {
+            ws.set_repeat_columns(0, 0)?;
+        }
+        ws.set_repeat_rows(0, 0)?;
+        Ok(())
+    }
+}
+
+/// One sheet (all its parts) written as a workbook of its own, compressed.
+struct PackedSheet {
+    entries: Vec<BookEntry>,
+    zip: Vec<u8>,
+}
+
+/// Names the empty sheet that keeps a packed sheet from being the one Excel shows selected.
+const PLACEHOLDER_SHEET: &str = "sansho-placeholder";
+
+/// A workbook whose formats are registered in one fixed order. Formats get their style index on
+/// first use, so every workbook written for one report numbers its styles alike, and each run
+/// numbers them the same.
+fn new_workbook(formats: &Formats) -> Workbook {
+    let mut workbook = Workbook::new();
+    // Deflate at level 6 took a third of the time for large workbooks; level 1 is about twice as
+    // fast for files about a third larger (docs/PERFORMANCE.md).
+    workbook.set_zip_compression_level(1);
+    for format in formats.all() {
+        workbook.register_format(format);
+    }
+    workbook
+}
+
+fn pack_sheet(
+    sheet: Sheet<'_>,
+    formats: &Formats,
+    page: &PageText,
+    first: bool,
+) -> Result<PackedSheet, XlsxError> {
+    let mut book = new_workbook(formats);
+    let mut entries = Vec::new();
+    for (ws, entry) in write_sheet(&mut book, sheet, formats, page)? {
+        book.push_worksheet(ws);
+        entries.push(entry);
+    }
+    // A workbook's active sheet is marked selected in its XML, and the first sheet is active
+    // unless another is: only the package's first sheet may carry that mark, or Excel would open
+    // the workbook with sheets grouped, where an edit changes all of them.
+    if !first {
+        book.add_worksheet()
+            .set_name(PLACEHOLDER_SHEET)?
+            .set_active(true);
+    }
+    Ok(PackedSheet {
+        entries,
+        zip: book.save_to_buffer()?,
+    })
+}
+
+/// The number n of a package part `xl/worksheets/sheet{n}.xml`.
+fn worksheet_number(part: &str) -> Option<usize> {
+    part.strip_prefix("xl/worksheets/sheet")?
+        .strip_suffix(".xml")?
+        .parse()
+        .ok()
+}
+
+fn read_part(zip: &mut ZipArchive<Cursor<Vec<u8>>>, name: &str) -> zip::result::ZipResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name(name)?, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// The package: every part of `book` in its order, its sheets replaced by the packed sheets'
+/// parts, copied compressed as they are.
+fn assemble(book: Vec<u8>, sheets: Vec<PackedSheet>, out: &mut dyn Write) -> std::io::Result<()> {
+    let invariant = |what: String| std::io::Error::other(format!("workbook packaging: {what}"));
+    let mut book = ZipArchive::new(Cursor::new(book))?;
+    let book_parts: HashSet<String> = book
+        .file_names()
+        .map(|name| name.map(String::from))
+        .collect::<Result<_, _>>()?;
+    let styles = read_part(&mut book, "xl/styles.xml")?;
+    // The package's sheet n (from 1) is sheet j (from 1) of packed workbook s.
+    let mut places = Vec::new();
+    let mut sources = Vec::new();
+    for (s, packed) in sheets.into_iter().enumerate() {
+        let mut zip = ZipArchive::new(Cursor::new(packed.zip))?;
+        // A sheet's cells refer to styles by number, and a sheet part refers to no other part:
+        // both hold by construction, and are checked so a change in the writer cannot produce
+        // a package with wrong colours or dangling references.
+        if read_part(&mut zip, "xl/styles.xml")? != styles {
+            return Err(invariant(format!(
+                "sheet {} numbers its styles differently",
+                s + 1
+            )));
+        }
+        for name in zip.file_names() {
+            let name = name?;
+            if worksheet_number(&name).is_none() && !book_parts.contains(&*name) {
+                return Err(invariant(format!(
+                    "sheet {} has a part {name} of its own",
+                    s + 1
+                )));
+            }
+        }
+        places.extend((1..=packed.entries.len()).map(|j| (s, j)));
+        sources.push(zip);
+    }
+    let mut package = ZipWriter::new_stream(out);
+    for n in 0..book.len() {
+        let part = book.by_index_raw(n)?;
+        let name = part.name()?.into_owned();
+        match worksheet_number(&name) {
+            Some(number) => {
+                let &(s, j) = places
+                    .get(number.wrapping_sub(1))
+                    .ok_or_else(|| invariant(format!("no sheet for {name}")))?;
+                let sheet =
+                    sources[s].by_name_raw(format!("xl/worksheets/sheet{j}.xml").as_bytes())?;
+                package.raw_copy_file_rename(sheet, name)?;
+            }
+            None => package.raw_copy_file(part)?,
         }
     }
-    let bytes = workbook.save_to_buffer().map_err(std::io::Error::other)?;
-    out.write_all(&bytes)
+    package.finish()?;
+    Ok(())
 }

@@ -618,6 +618,89 @@ fn every_printed_sheet_names_the_system_the_document_control_and_the_page() {
     );
 }
 
+/// The workbook's package is put together from sheets written and compressed on several
+/// threads: every part it declares is in it, every cell's style is one the package defines
+/// (ranks keep their fill), only the first sheet is selected (several would open grouped, where
+/// an edit changes them all), and the same result gives the same bytes.
+#[test]
+fn the_workbook_package_is_whole_and_the_same_on_every_run() {
+    use std::io::Read;
+    let a = common::example();
+    let write = || {
+        let mut bytes = Vec::new();
+        xlsx::write(&a, &sansho_report::Options::new(Lang::Ja), &mut bytes).unwrap();
+        bytes
+    };
+    let bytes = write();
+    assert!(bytes == write(), "the same result gives the same bytes");
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut parts = std::collections::BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut xml = String::new();
+        part.read_to_string(&mut xml).unwrap();
+        parts.insert(name, xml);
+    }
+    let quoted_after = |xml: &str, key: &str| -> Vec<String> {
+        xml.split(key)
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    for part in quoted_after(&parts["[Content_Types].xml"], "PartName=\"/") {
+        assert!(parts.contains_key(&part), "{part} is declared but missing");
+    }
+    for target in quoted_after(&parts["xl/_rels/workbook.xml.rels"], "Target=\"") {
+        assert!(parts.contains_key(&format!("xl/{target}")), "{target}");
+    }
+    let sheets: Vec<&String> = (1..)
+        .map_while(|n| parts.get(&format!("xl/worksheets/sheet{n}.xml")))
+        .collect();
+    assert_eq!(sheets.len(), 14);
+    assert_eq!(parts["xl/workbook.xml"].matches("<sheet ").count(), 14);
+    let selected: Vec<usize> = (0..sheets.len())
+        .filter(|&i| sheets[i].contains("tabSelected=\"1\""))
+        .collect();
+    assert_eq!(selected, [0], "only the first sheet is selected");
+    assert!(parts.values().all(|xml| !xml.contains("placeholder")));
+    assert_eq!(
+        parts.keys().filter(|k| k.contains("worksheets/")).count(),
+        14
+    );
+
+    let styles = &parts["xl/styles.xml"];
+    let cell_styles = styles
+        .split("<cellXfs")
+        .nth(1)
+        .unwrap()
+        .split("</cellXfs>")
+        .next()
+        .unwrap();
+    let fills = quoted_after(cell_styles, " fillId=\"");
+    assert!(fills.len() > 4, "{cell_styles}");
+    for sheet in &sheets {
+        for style in quoted_after(sheet, " s=\"") {
+            let style: usize = style.parse().unwrap();
+            assert!(style < fills.len(), "style {style} of {}", fills.len());
+        }
+    }
+    // The rank cells of the risk sheet are filled with their rank's colour.
+    let risks = sheets
+        .iter()
+        .find(|x| x.contains(">想定リスク<"))
+        .expect("the risk sheet");
+    let rank_cells = risks
+        .split("<c ")
+        .filter(|cell| cell.contains("<t>S</t>") || cell.contains("<t>A</t>"))
+        .collect::<Vec<_>>();
+    assert!(!rank_cells.is_empty());
+    for cell in rank_cells {
+        let style: usize = quoted_after(cell, "s=\"")[0].parse().unwrap();
+        assert_ne!(fills[style], "0", "a rank cell without its fill: {cell}");
+    }
+}
+
 /// A table with nothing to list says so in every format, rather than standing empty: the
 /// server's own deployment keeps no legally kept record.
 #[test]
