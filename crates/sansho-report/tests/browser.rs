@@ -278,9 +278,9 @@ fn no_table_cell_is_squeezed_to_a_character_per_line() {
     let a = common::example();
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let page = write_report(&a, Lang::Ja, out, "example-report-columns.html");
-    // Every cell of every table, laid out in a laptop's window: count its lines (the distinct
-    // tops of its text's line boxes) and record the cells that break too often, and whether
-    // the page is wider than the window.
+    // Every cell of every table, laid out in a laptop's window and in a narrower one: count its
+    // lines (the distinct tops of its text's line boxes) and record the cells that break too
+    // often, whether the page is wider than the window, and how many tables scroll in their box.
     let html = std::fs::read_to_string(&page).unwrap().replace(
         "</body>",
         r#"<script>
@@ -308,25 +308,40 @@ fn no_table_cell_is_squeezed_to_a_character_per_line() {
   if (page.scrollWidth > window.innerWidth) {
     found.push("the page scrolls sideways: " + page.scrollWidth + " px in a window of " + window.innerWidth);
   }
-  log.textContent = measured + "\n" + found.join("\n");
+  var scrolling = document.querySelectorAll(".table-box.scroll").length;
+  log.textContent = measured + " " + scrolling + "\n" + found.join("\n");
   document.body.appendChild(log);
 })();
 </script></body>"#,
     );
     let page = out.join("example-report-columns-measured.html");
     std::fs::write(&page, html).unwrap();
-    let run = open_in_window(
-        &page,
-        Some(&out.join("example-report-columns.png")),
-        Some((1280, 900)),
-    );
-    assert!(run.console_errors.is_empty(), "{:#?}", run.console_errors);
-    let log = run.logged("columns-log");
-    let mut lines = log.lines();
-    let measured: usize = lines.next().unwrap().parse().unwrap();
-    assert!(measured > 5_000, "only {measured} cells measured");
-    let found: Vec<&str> = lines.collect();
-    assert!(found.is_empty(), "{found:#?}");
+    for (width, tables_scrolling) in [(1280, 0..=0), (1000, 1..=usize::MAX)] {
+        let run = open_in_window(
+            &page,
+            Some(&out.join(format!("example-report-columns-{width}.png"))),
+            Some((width, 900)),
+        );
+        assert!(run.console_errors.is_empty(), "{:#?}", run.console_errors);
+        let log = run.logged("columns-log");
+        let mut lines = log.lines();
+        let counts: Vec<usize> = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert!(counts[0] > 5_000, "only {} cells measured", counts[0]);
+        // At 1,280 px every table fits, and keeps its header row sticky; at 1,000 px the wide
+        // ones scroll in their box, and the page does not.
+        assert!(
+            tables_scrolling.contains(&counts[1]),
+            "{} tables scroll at {width} px",
+            counts[1]
+        );
+        let found: Vec<&str> = lines.collect();
+        assert!(found.is_empty(), "at {width} px: {found:#?}");
+    }
 }
 
 /// Prints a page to PDF with headless Chromium, as a reader's "print to PDF" does.
