@@ -214,8 +214,7 @@ impl PageText {
 }
 
 /// Writes a sheet row by row (Excel's constant-memory layout); rows beyond Excel's limit go on
-/// continuation sheets named `name (2)`, `name (3)` ... The workbook is only locked to create
-/// each worksheet, so sheets can be written on several threads.
+/// continuation sheets named `name (2)`, `name (3)` ... in `workbook`, the sheet's own.
 fn write_sheet(
     workbook: &mut Workbook,
     sheet: Sheet<'_>,
@@ -861,7 +860,10 @@ impl BookEntry {
     }
 }
 
-/// One sheet (all its parts) written as a workbook of its own, compressed.
+/// One sheet (all its parts) written as a workbook of its own, compressed. Its XML is the same
+/// as in one workbook of all sheets: rust_xlsxwriter writes nothing into a sheet that depends on
+/// the sheet's place in the workbook, except the ids of conditional formats, which sansho does
+/// not use (they would repeat across sheets packed this way).
 struct PackedSheet {
     entries: Vec<BookEntry>,
     zip: Vec<u8>,
@@ -937,7 +939,9 @@ fn assemble(book: Vec<u8>, sheets: Vec<PackedSheet>, out: &mut dyn Write) -> std
     // The package's sheet n (from 1) is sheet j (from 1) of packed workbook s.
     let mut places = Vec::new();
     let mut sources = Vec::new();
+    let mut capacity = 0;
     for (s, packed) in sheets.into_iter().enumerate() {
+        capacity += packed.zip.len();
         let mut zip = ZipArchive::new(Cursor::new(packed.zip))?;
         // A sheet's cells refer to styles by number, and a sheet part refers to no other part:
         // both hold by construction, and are checked so a change in the writer cannot produce
@@ -960,7 +964,10 @@ fn assemble(book: Vec<u8>, sheets: Vec<PackedSheet>, out: &mut dyn Write) -> std
         places.extend((1..=packed.entries.len()).map(|j| (s, j)));
         sources.push(zip);
     }
-    let mut package = ZipWriter::new_stream(out);
+    // A seekable writer, so each copied part's local header carries its sizes: zip's streaming
+    // writer marks a raw copy's sizes as following its data without writing them there, which
+    // readers that follow the local headers (`unzip -t`, Java's ZipInputStream) reject.
+    let mut package = ZipWriter::new(Cursor::new(Vec::with_capacity(capacity)));
     for n in 0..book.len() {
         let part = book.by_index_raw(n)?;
         let name = part.name()?.into_owned();
@@ -976,6 +983,6 @@ fn assemble(book: Vec<u8>, sheets: Vec<PackedSheet>, out: &mut dyn Write) -> std
             None => package.raw_copy_file(part)?,
         }
     }
-    package.finish()?;
-    Ok(())
+    drop(sources);
+    out.write_all(package.finish()?.get_ref())
 }

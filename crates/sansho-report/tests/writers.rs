@@ -618,6 +618,45 @@ fn every_printed_sheet_names_the_system_the_document_control_and_the_page() {
     );
 }
 
+/// Readers that stream a zip (`unzip -t`, Java's ZipInputStream) follow the local headers, not
+/// the central directory: each part's header, its data, the data descriptor if the header says
+/// one follows, then the next part's header, and after the last part the central directory.
+fn local_headers_are_chained(bytes: &[u8]) {
+    let u16_at = |o: usize| u16::from_le_bytes([bytes[o], bytes[o + 1]]);
+    let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap()) as usize;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut at = 0;
+    for i in 0..archive.len() {
+        let part = archive.by_index_raw(i).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let header = part.header_start() as usize;
+        assert_eq!(header, at, "{name} starts where the part before it ends");
+        assert_eq!(&bytes[at..at + 4], b"PK\x03\x04", "{name}");
+        let size = part.compressed_size() as usize;
+        at = part.data_start().unwrap() as usize + size;
+        if u16_at(header + 6) & 0x8 != 0 {
+            assert_eq!(
+                &bytes[at..at + 4],
+                b"PK\x07\x08",
+                "{name}: its data descriptor"
+            );
+            assert_eq!(
+                u32_at(at + 8),
+                size,
+                "{name}: the size in its data descriptor"
+            );
+            at += 16;
+        } else {
+            assert_eq!(
+                u32_at(header + 18),
+                size,
+                "{name}: the size in its local header"
+            );
+        }
+    }
+    assert_eq!(&bytes[at..at + 4], b"PK\x01\x02", "the central directory");
+}
+
 /// The workbook's package is put together from sheets written and compressed on several
 /// threads: every part it declares is in it, every cell's style is one the package defines
 /// (ranks keep their fill), only the first sheet is selected (several would open grouped, where
@@ -633,6 +672,7 @@ fn the_workbook_package_is_whole_and_the_same_on_every_run() {
     };
     let bytes = write();
     assert!(bytes == write(), "the same result gives the same bytes");
+    local_headers_are_chained(&bytes);
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let mut parts = std::collections::BTreeMap::new();
     for i in 0..archive.len() {

@@ -851,9 +851,10 @@ fn stage_outputs(
         .map_or(1, |n| n.get())
         .min(outputs.len())
         .max(1);
-    // The workbook is the longest writer, and it ends on one core (its packager compresses the
-    // sheets one after another). The other writers yield the processor to it, so that they run
-    // on the core its packaging leaves idle instead of before it.
+    // The workbook is the longest writer, and ends on one core: its largest sheet (the risk list)
+    // is written and compressed by one thread while the other sheets finish sooner. The other
+    // writers yield the processor to it, so that they run on the cores its sheets leave idle
+    // instead of delaying it.
     let is_workbook = |o: &sansho_report::Output| o.format == sansho_report::Format::Xlsx;
     let workbook_written = outputs.iter().any(is_workbook);
     // Taken in this order: the workbook first, by a worker that has not yielded.
