@@ -936,7 +936,7 @@ fn assemble(book: Vec<u8>, sheets: Vec<PackedSheet>, out: &mut dyn Write) -> std
         .map(|name| name.map(String::from))
         .collect::<Result<_, _>>()?;
     let styles = read_part(&mut book, "xl/styles.xml")?;
-    // The package's sheet n (from 1) is sheet j (from 1) of packed workbook s.
+    // The package's sheet n (from 1) is sheet j (from 1) of the k sheets of packed workbook s.
     let mut places = Vec::new();
     let mut sources = Vec::new();
     let mut capacity = 0;
@@ -961,8 +961,9 @@ fn assemble(book: Vec<u8>, sheets: Vec<PackedSheet>, out: &mut dyn Write) -> std
                 )));
             }
         }
-        places.extend((1..=packed.entries.len()).map(|j| (s, j)));
-        sources.push(zip);
+        let k = packed.entries.len();
+        places.extend((1..=k).map(|j| (s, j, k)));
+        sources.push(Some(zip));
     }
     // A seekable writer, so each copied part's local header carries its sizes: zip's streaming
     // writer marks a raw copy's sizes as following its data without writing them there, which
@@ -973,16 +974,22 @@ fn assemble(book: Vec<u8>, sheets: Vec<PackedSheet>, out: &mut dyn Write) -> std
         let name = part.name()?.into_owned();
         match worksheet_number(&name) {
             Some(number) => {
-                let &(s, j) = places
+                let &(s, j, k) = places
                     .get(number.wrapping_sub(1))
                     .ok_or_else(|| invariant(format!("no sheet for {name}")))?;
-                let sheet =
-                    sources[s].by_name_raw(format!("xl/worksheets/sheet{j}.xml").as_bytes())?;
+                let source = sources[s]
+                    .as_mut()
+                    .ok_or_else(|| invariant(format!("{name} comes after its workbook's last")))?;
+                let sheet = source.by_name_raw(format!("xl/worksheets/sheet{j}.xml").as_bytes())?;
                 package.raw_copy_file_rename(sheet, name)?;
+                // A packed workbook's sheets are copied in their order; once its last is in the
+                // package, its buffer is freed.
+                if j == k {
+                    sources[s] = None;
+                }
             }
             None => package.raw_copy_file(part)?,
         }
     }
-    drop(sources);
     out.write_all(package.finish()?.get_ref())
 }
