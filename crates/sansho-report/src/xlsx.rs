@@ -939,9 +939,7 @@ fn assemble(book: Vec<u8>, sheets: Vec<PackedSheet>, out: &mut dyn Write) -> std
     // The package's sheet n (from 1) is sheet j (from 1) of the k sheets of packed workbook s.
     let mut places = Vec::new();
     let mut sources = Vec::new();
-    let mut capacity = 0;
     for (s, packed) in sheets.into_iter().enumerate() {
-        capacity += packed.zip.len();
         let mut zip = ZipArchive::new(Cursor::new(packed.zip))?;
         // A sheet's cells refer to styles by number, and a sheet part refers to no other part:
         // both hold by construction, and are checked so a change in the writer cannot produce
@@ -965,10 +963,10 @@ fn assemble(book: Vec<u8>, sheets: Vec<PackedSheet>, out: &mut dyn Write) -> std
         places.extend((1..=k).map(|j| (s, j, k)));
         sources.push(Some(zip));
     }
-    // A seekable writer, so each copied part's local header carries its sizes: zip's streaming
-    // writer marks a raw copy's sizes as following its data without writing them there, which
-    // readers that follow the local headers (`unzip -t`, Java's ZipInputStream) reject.
-    let mut package = ZipWriter::new(Cursor::new(Vec::with_capacity(capacity)));
+    // Written as it is assembled. Each part's sizes follow its data (a data descriptor), which
+    // zip writes for raw copies from 9.8.2 on (Cargo.toml): readers that follow the local
+    // headers (`unzip -t`, Java's ZipInputStream) need it.
+    let mut package = ZipWriter::new_stream(out);
     for n in 0..book.len() {
         let part = book.by_index_raw(n)?;
         let name = part.name()?.into_owned();
@@ -991,5 +989,6 @@ fn assemble(book: Vec<u8>, sheets: Vec<PackedSheet>, out: &mut dyn Write) -> std
             None => package.raw_copy_file(part)?,
         }
     }
-    out.write_all(package.finish()?.get_ref())
+    package.finish()?;
+    Ok(())
 }
