@@ -519,23 +519,29 @@ fn without(text: &str, open: &str, close: &str) -> String {
     kept
 }
 
+/// Every part of a workbook's package by name, in the package's order, as text.
+fn package_parts(bytes: &[u8]) -> Vec<(String, String)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut part = archive.by_index(i).unwrap();
+            let mut xml = String::new();
+            part.read_to_string(&mut xml).unwrap();
+            (part.name().unwrap().into_owned(), xml)
+        })
+        .collect()
+}
+
 /// The XML of the workbook's parts whose names start with `prefix`.
 fn workbook_parts(a: &sansho_core::Assessment, prefix: &str) -> Vec<String> {
-    use std::io::Read;
     let mut bytes = Vec::new();
     xlsx::write(a, &sansho_report::Options::new(Lang::Ja), &mut bytes).unwrap();
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let mut parts = Vec::new();
-    for i in 0..archive.len() {
-        let mut file = archive.by_index(i).unwrap();
-        if !file.name().unwrap().starts_with(prefix) {
-            continue;
-        }
-        let mut xml = String::new();
-        file.read_to_string(&mut xml).unwrap();
-        parts.push(xml);
-    }
-    parts
+    package_parts(&bytes)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with(prefix))
+        .map(|(_, xml)| xml)
+        .collect()
 }
 
 /// The header and footer of each sheet of a workbook, from its XML.
@@ -663,7 +669,6 @@ fn local_headers_are_chained(bytes: &[u8]) {
 /// an edit changes them all), and the same result gives the same bytes.
 #[test]
 fn the_workbook_package_is_whole_and_the_same_on_every_run() {
-    use std::io::Read;
     let a = common::example();
     let write = || {
         let mut bytes = Vec::new();
@@ -673,15 +678,8 @@ fn the_workbook_package_is_whole_and_the_same_on_every_run() {
     let bytes = write();
     assert!(bytes == write(), "the same result gives the same bytes");
     local_headers_are_chained(&bytes);
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let mut parts = std::collections::BTreeMap::new();
-    for i in 0..archive.len() {
-        let mut part = archive.by_index(i).unwrap();
-        let name = part.name().unwrap().into_owned();
-        let mut xml = String::new();
-        part.read_to_string(&mut xml).unwrap();
-        parts.insert(name, xml);
-    }
+    let parts: std::collections::BTreeMap<String, String> =
+        package_parts(&bytes).into_iter().collect();
     let quoted_after = |xml: &str, key: &str| -> Vec<String> {
         xml.split(key)
             .skip(1)
