@@ -67,8 +67,18 @@ impl Template {
             .any(|p| matches!(p, Piece::Slot(i) if !ELEMENT_ONLY.contains(&SLOTS[*i])))
     }
 
+    fn uses_information(&self) -> bool {
+        self.pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Slot(i) if SLOTS[*i] == "information"))
+    }
+
     pub(crate) fn fill(&self, slots: &Slots) -> String {
-        let mut out = String::new();
+        let len = self.pieces.iter().map(|piece| match piece {
+            Piece::Text(text) => text.len(),
+            Piece::Slot(i) => slots[*i].len(),
+        });
+        let mut out = String::with_capacity(len.sum());
         for piece in &self.pieces {
             match piece {
                 Piece::Text(text) => out.push_str(text),
@@ -79,33 +89,34 @@ impl Template {
     }
 }
 
-/// Both languages of a template, parsed.
+/// Both languages of a template, parsed, with what they use found once: they are asked for
+/// every risk.
 #[derive(Clone, Debug)]
 pub(crate) struct LocalizedTemplate {
     pub ja: Template,
     pub en: Template,
+    uses_flow: bool,
+    uses_information: bool,
 }
 
 impl LocalizedTemplate {
     pub(crate) fn parse(text: &Localized) -> Result<LocalizedTemplate, String> {
+        let (ja, en) = (Template::parse(&text.ja)?, Template::parse(&text.en)?);
         Ok(LocalizedTemplate {
-            ja: Template::parse(&text.ja)?,
-            en: Template::parse(&text.en)?,
+            uses_flow: ja.uses_flow() || en.uses_flow(),
+            uses_information: ja.uses_information() || en.uses_information(),
+            ja,
+            en,
         })
     }
 
     pub(crate) fn uses_flow(&self) -> bool {
-        self.ja.uses_flow() || self.en.uses_flow()
+        self.uses_flow
     }
 
     /// Whether `{information}` is used: it differs between the threats of one segment.
     pub(crate) fn uses_information(&self) -> bool {
-        let uses = |t: &Template| {
-            t.pieces
-                .iter()
-                .any(|p| matches!(p, Piece::Slot(i) if SLOTS[*i] == "information"))
-        };
-        uses(&self.ja) || uses(&self.en)
+        self.uses_information
     }
 
     pub(crate) fn fill(&self, ja: &Slots, en: &Slots) -> Localized {
