@@ -59,19 +59,46 @@ pub fn is_forbidden(c: char) -> bool {
 /// Whether any byte could start a tag, an escape that yields a forbidden character, or a
 /// forbidden character itself.
 fn needs_events(bytes: &[u8]) -> bool {
-    bytes.iter().enumerate().any(|(i, &b)| match b {
-        b'!' | b'\\' | 0x7f => true,
-        b'\t' | b'\n' | b'\r' => false,
-        0..=0x1f => true,
+    // Read before every model is parsed: a table lookup per byte, and the few bytes it flags
+    // looked at closely, keep this at a few percent of the parse.
+    let mut rest = bytes;
+    while let Some(at) = rest.iter().position(|&b| SUSPECT[usize::from(b)]) {
+        let here = &rest[at..];
+        if starts_suspect(here) {
+            return true;
+        }
+        rest = &here[1..];
+    }
+    false
+}
+
+/// Bytes that may start what [`needs_events`] looks for.
+const SUSPECT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = !matches!(b as u8, b'\t' | b'\n' | b'\r');
+        b += 1;
+    }
+    table[b'!' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[0x7f] = true;
+    table[0xc2] = true;
+    table[0xe2] = true;
+    table
+};
+
+/// Whether `bytes`, which starts with a [`SUSPECT`] byte, starts a tag, an escape or a forbidden
+/// character.
+fn starts_suspect(bytes: &[u8]) -> bool {
+    match bytes {
         // U+0080–U+009F are C2 80–C2 9F in UTF-8.
-        0xc2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
+        [0xc2, next, ..] => (0x80..=0x9f).contains(next),
+        [0xc2] => false,
         // U+202A–U+202E are E2 80 AA–AE; U+2066–U+2069 are E2 81 A6–A9.
-        0xe2 => matches!(
-            (bytes.get(i + 1), bytes.get(i + 2)),
-            (Some(0x80), Some(0xaa..=0xae)) | (Some(0x81), Some(0xa6..=0xa9))
-        ),
-        _ => false,
-    })
+        [0xe2, rest @ ..] => matches!(rest, [0x80, 0xaa..=0xae, ..] | [0x81, 0xa6..=0xa9, ..]),
+        _ => true,
+    }
 }
 
 fn span(file: FileId, pos: Pos) -> Option<Span> {
@@ -135,6 +162,61 @@ mod tests {
             "name: 受付端末\n  - a: \"quoted\"\n".as_bytes()
         ));
         assert!(codes("a: b\n").is_empty());
+    }
+
+    /// The byte-by-byte definition the table scan must agree with.
+    fn needs_events_bytewise(bytes: &[u8]) -> bool {
+        bytes.iter().enumerate().any(|(i, &b)| match b {
+            b'!' | b'\\' | 0x7f => true,
+            b'\t' | b'\n' | b'\r' => false,
+            0..=0x1f => true,
+            0xc2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
+            0xe2 => matches!(
+                (bytes.get(i + 1), bytes.get(i + 2)),
+                (Some(0x80), Some(0xaa..=0xae)) | (Some(0x81), Some(0xa6..=0xa9))
+            ),
+            _ => false,
+        })
+    }
+
+    #[test]
+    fn the_table_scan_agrees_with_the_bytewise_definition() {
+        // Every byte alone and before every byte, every E2 sequence, and texts that hold them
+        // amid ordinary Japanese (whose lead bytes are E3–E9), at the end or cut short.
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for a in 0..=255u8 {
+            cases.push(vec![a]);
+            for b in 0..=255u8 {
+                cases.push(vec![a, b]);
+            }
+        }
+        for b in 0x78..=0x88u8 {
+            for c in 0x98..=0xb0u8 {
+                cases.push(vec![0xe2, b, c]);
+            }
+        }
+        let plain = "受付端末 → 医事 … name: x\n".as_bytes();
+        for tail in [
+            &b"\xe2\x80\xae"[..],
+            b"\xe2\x80",
+            b"\xc2",
+            b"\xc2\x85",
+            b"!",
+            b"ok",
+        ] {
+            let mut text = plain.repeat(3);
+            text.extend_from_slice(tail);
+            cases.push(text.clone());
+            text.extend_from_slice(plain);
+            cases.push(text);
+        }
+        for case in &cases {
+            assert_eq!(
+                needs_events(case),
+                needs_events_bytewise(case),
+                "{case:02x?}"
+            );
+        }
     }
 
     #[test]
