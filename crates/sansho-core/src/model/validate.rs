@@ -182,12 +182,18 @@ impl Ctx<'_> {
     ) -> Option<ElementRef> {
         let here = span(file, reference.pos);
         let value = &reference.value;
-        let expected_ja: Vec<&str> = expected.iter().map(|k| k.names().0).collect();
-        let expected_en: Vec<&str> = expected.iter().map(|k| k.names().1).collect();
-        let (ja_list, en_list) = (expected_ja.join(" / "), expected_en.join(" / "));
+        // Named only in the messages: a model of 100,000 flows resolves millions of references.
+        let lists = || {
+            let names = |language: fn((&'static str, &'static str)) -> &'static str| {
+                let names: Vec<&str> = expected.iter().map(|k| language(k.names())).collect();
+                names.join(" / ")
+            };
+            (names(|n| n.0), names(|n| n.1))
+        };
         match self.ids.get(value) {
             Some(entry) if expected.contains(&entry.kind()) => Some(entry.element),
             Some(entry) => {
+                let (ja_list, en_list) = lists();
                 let (ja_kind, en_kind) = entry.kind().names();
                 let mut d = Diagnostic::new(
                     Code::WrongReferenceKind,
@@ -204,6 +210,7 @@ impl Ctx<'_> {
                 None
             }
             None => {
+                let (ja_list, en_list) = lists();
                 let candidates: Vec<&str> = self
                     .ids
                     .iter()
