@@ -59,18 +59,11 @@ impl Template {
         Ok(Template { pieces })
     }
 
-    /// Whether a slot of the flow (Where, Who, What, How) is used, not only the element's.
-    fn uses_flow(&self) -> bool {
-        const ELEMENT_ONLY: [&str; 2] = ["element", "information"];
+    /// Whether a slot whose name passes `test` is used.
+    fn uses(&self, test: impl Fn(&str) -> bool) -> bool {
         self.pieces
             .iter()
-            .any(|p| matches!(p, Piece::Slot(i) if !ELEMENT_ONLY.contains(&SLOTS[*i])))
-    }
-
-    fn uses_information(&self) -> bool {
-        self.pieces
-            .iter()
-            .any(|p| matches!(p, Piece::Slot(i) if SLOTS[*i] == "information"))
+            .any(|p| matches!(p, Piece::Slot(i) if test(SLOTS[*i])))
     }
 
     pub(crate) fn fill(&self, slots: &Slots) -> String {
@@ -102,9 +95,13 @@ pub(crate) struct LocalizedTemplate {
 impl LocalizedTemplate {
     pub(crate) fn parse(text: &Localized) -> Result<LocalizedTemplate, String> {
         let (ja, en) = (Template::parse(&text.ja)?, Template::parse(&text.en)?);
+        let either = |test: fn(&str) -> bool| ja.uses(test) || en.uses(test);
+        // The flow's slots (Where, Who, What, How), not only the element's.
+        let uses_flow = either(|slot| !matches!(slot, "element" | "information"));
+        let uses_information = either(|slot| slot == "information");
         Ok(LocalizedTemplate {
-            uses_flow: ja.uses_flow() || en.uses_flow(),
-            uses_information: ja.uses_information() || en.uses_information(),
+            uses_flow,
+            uses_information,
             ja,
             en,
         })
@@ -211,6 +208,20 @@ mod tests {
             Template::parse("slots: none").unwrap().fill(&slots),
             "slots: none"
         );
+    }
+
+    #[test]
+    fn a_template_knows_which_slots_it_uses_in_either_language() {
+        let parse = |ja: &str, en: &str| LocalizedTemplate::parse(&Localized::new(ja, en)).unwrap();
+        let element_only = parse("{element}の{information}", "the {information} on {element}");
+        assert!(!element_only.uses_flow());
+        assert!(element_only.uses_information());
+        let flow_in_english_only = parse("{element}で", "{who} on {element}");
+        assert!(flow_in_english_only.uses_flow());
+        assert!(!flow_in_english_only.uses_information());
+        for slot in ["where", "who", "what", "how"] {
+            assert!(parse(&format!("{{{slot}}}"), "").uses_flow(), "{slot}");
+        }
     }
 
     #[test]

@@ -184,11 +184,8 @@ impl Ctx<'_> {
         let value = &reference.value;
         // Named only in the messages: a model of 100,000 flows resolves millions of references.
         let lists = || {
-            let names = |language: fn((&'static str, &'static str)) -> &'static str| {
-                let names: Vec<&str> = expected.iter().map(|k| language(k.names())).collect();
-                names.join(" / ")
-            };
-            (names(|n| n.0), names(|n| n.1))
+            let (ja, en): (Vec<&str>, Vec<&str>) = expected.iter().map(|k| k.names()).unzip();
+            (ja.join(" / "), en.join(" / "))
         };
         match self.ids.get(value) {
             Some(entry) if expected.contains(&entry.kind()) => Some(entry.element),
