@@ -39,6 +39,55 @@ fn pieces_give_the_same_values_and_positions_as_one_parse() {
 }
 
 #[test]
+fn the_deep_shape_gives_the_same_values_and_positions_as_one_parse() {
+    let text = sansho_gen::deep(5_000);
+    assert!(text.len() > 1 << 20);
+    let (split, whole) = both(&text);
+    assert!(whole.starts_with("Ok("));
+    assert_eq!(split, whole);
+}
+
+/// Pieces of nothing but one-line flows are read without the YAML parser
+/// (`load::flow_lines`); flows written in any other way go to the parser. Either way the values
+/// and positions are those of one parse.
+#[test]
+fn flows_outside_the_one_line_form_read_as_in_one_parse() {
+    let variants = [
+        ", description: yes",
+        ", description: null",
+        ", description: \"a, b # c\"",
+        ", description: 受付で閲覧",
+        ",  approval: planning-manager",
+        ", evidence: certificate  ",
+        ", volume: bulk",
+    ];
+    let mut flows = 0;
+    let text: String = large_model()
+        .lines()
+        .map(|line| match line.strip_suffix('}') {
+            Some(flow) if flow.starts_with("  - {id: clinic-") && flow.contains("phase: ") => {
+                flows += 1;
+                let variant = variants[flows % variants.len()];
+                // Every seventh of these flows in the form, the others not.
+                if flows % 7 == 0 {
+                    format!("{flow}, approval: manager}}\n")
+                } else {
+                    format!("{flow}{variant}}}\n")
+                }
+            }
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    let (split, whole) = both(&text);
+    assert!(
+        whole.starts_with("Ok("),
+        "{}",
+        &whole[..300.min(whole.len())]
+    );
+    assert_eq!(split, whole);
+}
+
+#[test]
 fn an_alias_across_pieces_falls_back_to_one_parse() {
     // The anchor is near the top, the alias near the end: they land in different pieces.
     let text = large_model()

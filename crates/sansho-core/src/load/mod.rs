@@ -6,6 +6,7 @@
 
 mod cache;
 pub mod document;
+mod flow_lines;
 mod hygiene;
 mod split;
 pub mod structure;

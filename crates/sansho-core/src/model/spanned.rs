@@ -60,28 +60,46 @@ fn shifted(value: u64, base: i64) -> u32 {
     u32::try_from(value.saturating_add(base)).unwrap_or(u32::MAX)
 }
 
+/// The position in its file of a value at `line` (1-based; 0 for unknown), `column` (1-based),
+/// `offset` and `len` (bytes) of the text being parsed on this thread; see [`with_base`].
+fn in_file(line: u64, column: u64, offset: Option<u64>, len: Option<u64>) -> Pos {
+    let (line_base, byte_base) = BASE.get();
+    Pos {
+        // Line 0 means "unknown" and stays so.
+        line: match line {
+            0 => 0,
+            line => shifted(line, line_base),
+        },
+        column: u32::try_from(column).unwrap_or(u32::MAX),
+        offset: offset.map_or(0, |o| shifted(o, byte_base)),
+        len: len.and_then(|l| u32::try_from(l).ok()).unwrap_or(0),
+    }
+}
+
+/// [`in_file`] for a value read without the YAML parser (`load::flow_lines`).
+pub(crate) fn pos_in_text(line: usize, column: usize, offset: usize, len: usize) -> Pos {
+    let wide = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    in_file(
+        wide(line),
+        wide(column),
+        Some(wide(offset)),
+        Some(wide(len)),
+    )
+}
+
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
         let location = spanned.referenced;
         let span = location.span();
-        let (line_base, byte_base) = BASE.get();
-        let pos = Pos {
-            // Line 0 means "unknown" and stays so.
-            line: match location.line() {
-                0 => 0,
-                line => shifted(line, line_base),
-            },
-            column: u32::try_from(location.column()).unwrap_or(u32::MAX),
-            offset: span.byte_offset().map_or(0, |o| shifted(o, byte_base)),
-            len: span
-                .byte_len()
-                .and_then(|l| u32::try_from(l).ok())
-                .unwrap_or(0),
-        };
         Ok(Sp {
             value: spanned.value,
-            pos,
+            pos: in_file(
+                location.line(),
+                location.column(),
+                span.byte_offset(),
+                span.byte_len(),
+            ),
         })
     }
 }
