@@ -23,6 +23,18 @@ fn both(text: &str) -> (String, String) {
     (format!("{split:?}"), format!("{whole:?}"))
 }
 
+/// The model parses, and the split parse reads it exactly as one parse does; one parse's text.
+fn read_alike(text: &str) -> String {
+    let (split, whole) = both(text);
+    assert!(
+        whole.starts_with("Ok("),
+        "{}",
+        &whole[..300.min(whole.len())]
+    );
+    assert_eq!(split, whole);
+    whole
+}
+
 fn large_model() -> String {
     // About 1.7 MB: large enough to be split.
     let text = sansho_gen::hospital(5_000);
@@ -32,19 +44,14 @@ fn large_model() -> String {
 
 #[test]
 fn pieces_give_the_same_values_and_positions_as_one_parse() {
-    let text = large_model();
-    let (split, whole) = both(&text);
-    assert!(whole.starts_with("Ok("));
-    assert_eq!(split, whole);
+    read_alike(&large_model());
 }
 
 #[test]
 fn the_deep_shape_gives_the_same_values_and_positions_as_one_parse() {
     let text = sansho_gen::deep(5_000);
     assert!(text.len() > 1 << 20);
-    let (split, whole) = both(&text);
-    assert!(whole.starts_with("Ok("));
-    assert_eq!(split, whole);
+    read_alike(&text);
 }
 
 /// Pieces of nothing but one-line flows are read without the YAML parser
@@ -78,13 +85,7 @@ fn flows_outside_the_one_line_form_read_as_in_one_parse() {
             _ => format!("{line}\n"),
         })
         .collect();
-    let (split, whole) = both(&text);
-    assert!(
-        whole.starts_with("Ok("),
-        "{}",
-        &whole[..300.min(whole.len())]
-    );
-    assert_eq!(split, whole);
+    read_alike(&text);
 }
 
 #[test]
@@ -99,13 +100,7 @@ fn an_alias_across_pieces_falls_back_to_one_parse() {
         &text[..last],
         &text[last + "how: [transfer, log]".len()..]
     );
-    let (split, whole) = both(&text);
-    assert!(
-        whole.starts_with("Ok("),
-        "{}",
-        &whole[..200.min(whole.len())]
-    );
-    assert_eq!(split, whole);
+    read_alike(&text);
 }
 
 #[test]
@@ -131,12 +126,6 @@ fn quoted_texts_spanning_cuts_are_read_whole() {
             _ => format!("{line}\n"),
         })
         .collect();
-    let (split, whole) = both(&text);
-    assert!(
-        whole.starts_with("Ok("),
-        "{}",
-        &whole[..300.min(whole.len())]
-    );
-    assert_eq!(split, whole);
+    let whole = read_alike(&text);
     assert!(!whole.contains("\"not-a-flow\""));
 }
