@@ -119,14 +119,6 @@ pub fn write(
     )?;
     writeln!(out)?;
 
-    let mut ranked: Vec<&Risk> = a.risks.iter().collect();
-    // Highest remaining rank first, then highest inherent, then model order (stable sort).
-    ranked.sort_by(|x, y| {
-        y.residual
-            .rank
-            .cmp(&x.residual.rank)
-            .then(y.inherent.rank.cmp(&x.inherent.rank))
-    });
     writeln!(
         out,
         "{} ({}):",
@@ -137,20 +129,8 @@ pub fn write(
         )
     )?;
     // The same threat on the same element recurs in every flow through it: show it once.
-    let mut groups: Vec<(&Risk, usize)> = Vec::new();
-    let mut seen: std::collections::HashMap<(&str, &str, Rank), usize> =
-        std::collections::HashMap::new();
-    for risk in &ranked {
-        let key = (&*risk.element.id, &*risk.threat, risk.residual.rank);
-        match seen.get(&key) {
-            Some(&i) => groups[i].1 += 1,
-            None => {
-                seen.insert(key, groups.len());
-                groups.push((risk, 1));
-            }
-        }
-    }
-    for (risk, count) in groups.iter().take(top) {
+    let groups = highest_groups(&a.risks, top);
+    for (risk, count) in &groups {
         let others = if *count > 1 {
             if ja {
                 format!(" (他 {} 件の情報流)", count - 1)
@@ -244,9 +224,11 @@ fn section(
         render::severity_word(Severity::Note, lang),
         count(Severity::Note)
     )?;
-    let mut sorted: Vec<&&Diagnostic> = findings.iter().collect();
-    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    for f in sorted.iter().take(shown) {
+    // The most severe first, in model order within a severity: a stable sort, without sorting.
+    let most_severe_first = [Severity::Error, Severity::Warning, Severity::Note]
+        .into_iter()
+        .flat_map(|s| findings.iter().filter(move |f| f.severity == s));
+    for f in most_severe_first.take(shown) {
         writeln!(
             out,
             "  {}[{}] {}: {}",
@@ -256,12 +238,102 @@ fn section(
             f.message.get(lang)
         )?;
     }
-    if sorted.len() > shown {
-        let more = sorted.len() - shown;
+    if findings.len() > shown {
+        let more = findings.len() - shown;
         match lang {
             Lang::Ja => writeln!(out, "  … ほか {more} 件 (--format json ですべて出力)")?,
             Lang::En => writeln!(out, "  … {more} more (--format json lists them all)")?,
         }
     }
     Ok(())
+}
+
+/// The first `top` groups of risks that share element, threat and residual rank, with the size of
+/// each: in the order of the highest residual rank, then the highest inherent rank, then the
+/// model's order.
+///
+/// Linear in the risks: they are put in order by counting (25 pairs of ranks), and only the
+/// groups shown are kept and counted. A model of 100,000 flows has about two million risks.
+fn highest_groups(risks: &[Risk], top: usize) -> Vec<(&Risk, usize)> {
+    let ranks = Rank::ALL.len();
+    // S first: ranks are declared from D up to S.
+    let highest_first = |rank: Rank| Rank::S as usize - rank as usize;
+    let mut by_ranks: Vec<Vec<&Risk>> = vec![Vec::new(); ranks * ranks];
+    for risk in risks {
+        let slot = highest_first(risk.residual.rank) * ranks + highest_first(risk.inherent.rank);
+        by_ranks[slot].push(risk);
+    }
+    type Key<'a> = (&'a str, &'a str, Rank);
+    let mut groups: Vec<(&Risk, usize)> = Vec::new();
+    let mut index: foldhash::HashMap<Key<'_>, usize> = foldhash::HashMap::default();
+    for risk in by_ranks.into_iter().flatten() {
+        let key = (&*risk.element.id, &*risk.threat, risk.residual.rank);
+        match index.get(&key) {
+            Some(&i) => groups[i].1 += 1,
+            None if groups.len() < top => {
+                index.insert(key, groups.len());
+                groups.push((risk, 1));
+            }
+            None => {}
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)] // Tests fail loudly on purpose.
+    use super::*;
+    use sansho_core::load::{Limits, MemoryProvider};
+
+    /// The grouping as it was first written: a stable sort of every risk, then every group.
+    fn by_sorting(risks: &[Risk], top: usize) -> Vec<(&str, usize)> {
+        let mut ranked: Vec<&Risk> = risks.iter().collect();
+        ranked.sort_by(|x, y| {
+            (y.residual.rank, y.inherent.rank).cmp(&(x.residual.rank, x.inherent.rank))
+        });
+        let mut groups: Vec<(&Risk, usize)> = Vec::new();
+        let mut seen: std::collections::HashMap<(&str, &str, Rank), usize> =
+            std::collections::HashMap::new();
+        for risk in ranked {
+            let key = (&*risk.element.id, &*risk.threat, risk.residual.rank);
+            match seen.get(&key) {
+                Some(&i) => groups[i].1 += 1,
+                None => {
+                    seen.insert(key, groups.len());
+                    groups.push((risk, 1));
+                }
+            }
+        }
+        groups
+            .into_iter()
+            .take(top)
+            .map(|(r, n)| (r.id.as_str(), n))
+            .collect()
+    }
+
+    #[test]
+    fn highest_groups_are_those_of_a_stable_sort() {
+        let kb = sansho_core::kb::load::builtin()
+            .as_ref()
+            .expect("the built-in knowledge base loads");
+        let provider =
+            MemoryProvider::new().with("m/sansho.yaml", sansho_gen::hospital(400).into_bytes());
+        let (_, assessment, diagnostics) =
+            sansho_core::assess("m/sansho.yaml", &provider, kb, &Limits::default());
+        let a = assessment.unwrap_or_else(|| panic!("the model assesses: {diagnostics:?}"));
+        let everything = by_sorting(&a.risks, usize::MAX);
+        // The comparison means something only if groups recur and ranks differ.
+        assert!(everything.iter().any(|(_, n)| *n > 1));
+        let residual: std::collections::BTreeSet<Rank> =
+            a.risks.iter().map(|r| r.residual.rank).collect();
+        assert!(residual.len() >= 3, "residual ranks {residual:?}");
+        for top in [0, 1, 10, 100, everything.len(), usize::MAX] {
+            let found: Vec<(&str, usize)> = highest_groups(&a.risks, top)
+                .into_iter()
+                .map(|(r, n)| (r.id.as_str(), n))
+                .collect();
+            assert_eq!(found, by_sorting(&a.risks, top), "top {top}");
+        }
+    }
 }
