@@ -150,9 +150,9 @@ fn parse_model_text(
             max_aliases: limits.max_aliases / pieces.len(),
             ..limits.clone()
         };
-        // Pieces of nothing but one-line flows are read without the YAML parser.
+        // Pieces of nothing but one-line flows or assets are read without the YAML parser.
         let parse_piece = |piece: &str| {
-            super::flow_lines::parse(piece, piece_limits.max_depth).or_else(|| {
+            super::one_line::parse(piece, piece_limits.max_depth).or_else(|| {
                 serde_saphyr::from_str_with_options::<RawFile>(piece, options(piece, &piece_limits))
                     .ok()
             })

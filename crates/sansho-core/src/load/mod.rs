@@ -6,8 +6,8 @@
 
 mod cache;
 pub mod document;
-mod flow_lines;
 mod hygiene;
+mod one_line;
 mod split;
 pub mod structure;
 pub mod tree;

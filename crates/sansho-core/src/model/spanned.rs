@@ -76,7 +76,7 @@ fn in_file(line: u64, column: u64, offset: Option<u64>, len: Option<u64>) -> Pos
     }
 }
 
-/// [`in_file`] for a value read without the YAML parser (`load::flow_lines`).
+/// [`in_file`] for a value read without the YAML parser (`load::one_line`).
 pub(crate) fn pos_in_text(line: usize, column: usize, offset: usize, len: usize) -> Pos {
     let wide = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
     in_file(
