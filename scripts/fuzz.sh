@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz every way input reaches sansho: the loader, the diagnostic renderer, each report writer,
-# the knowledge-base loader, `diff` on JSON results and include resolution.
+# the knowledge-base loader, `diff` on JSON results and include resolution; and the one-line
+# reader against the YAML parser.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (default: 60 seconds for each target)
 #
@@ -16,7 +17,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(load_model render_diagnostics writers kb_override diff_json includes)
+  targets=(load_model render_diagnostics writers kb_override diff_json includes one_line)
 fi
 scratch="$PWD/target/fuzz-corpus"
 cd fuzz

@@ -210,6 +210,17 @@ fn options(text: &str, limits: &Limits) -> serde_saphyr::Options {
     }
 }
 
+/// A piece of a split file read both ways: by the one-line reader (`None` where it leaves the
+/// piece to the parser) and by the YAML parser, under `limits`. For the differential fuzz target
+/// `one_line`, which holds the first equal to the second whenever the reader reads anything.
+#[doc(hidden)]
+pub fn piece_both_ways(piece: &str, limits: &Limits) -> (Option<RawFile>, Option<RawFile>) {
+    (
+        super::one_line::parse(piece, limits.max_depth),
+        serde_saphyr::from_str_with_options::<RawFile>(piece, options(piece, limits)).ok(),
+    )
+}
+
 /// Parses `text` as `T`. Returns the value, or every problem found.
 pub fn parse<T: DeserializeOwned>(
     file: FileId,

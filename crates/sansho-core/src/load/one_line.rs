@@ -475,6 +475,25 @@ mod tests {
         }
     }
 
+    /// The fuzz target `one_line` starts from these; they must lie inside the form, or the
+    /// fuzzer would seldom reach the reading it is there to check.
+    #[test]
+    fn the_fuzz_seeds_are_read_here() {
+        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/one_line");
+        let mut read = 0;
+        for entry in std::fs::read_dir(seeds).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let (choice, rest) = bytes.split_first().unwrap();
+            let section = if choice % 2 == 0 { FLOWS } else { ASSETS };
+            let piece = format!("{section}{}", std::str::from_utf8(rest).unwrap());
+            let fast = parse(&piece, 64);
+            assert!(fast.is_some(), "{piece}");
+            assert_eq!(format!("{fast:?}"), parsed(&piece));
+            read += 1;
+        }
+        assert!(read >= 3);
+    }
+
     #[test]
     fn every_way_out_of_the_flow_form_goes_to_the_parser() {
         let base = "{id: f, phase: operation, layer: application, where: site, which: pc, \
