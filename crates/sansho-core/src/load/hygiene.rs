@@ -6,6 +6,7 @@
 //! A byte scan decides whether a file needs looking at; only then are its YAML events read, so
 //! ordinary files cost one pass over their bytes.
 
+use rayon::prelude::*;
 use serde_saphyr::granit_parser::{Event, Parser};
 
 use super::tree::pos_of;
@@ -56,18 +57,38 @@ pub fn is_forbidden(c: char) -> bool {
         | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Texts of at least two of these are scanned on all cores, a piece of this size at a time.
+const SCAN_PIECE: usize = 1 << 20;
+
 /// Whether any byte could start a tag, an escape that yields a forbidden character, or a
 /// forbidden character itself.
 fn needs_events(bytes: &[u8]) -> bool {
+    if bytes.len() < 2 * SCAN_PIECE {
+        return starts_within(bytes, 0..bytes.len());
+    }
+    // A large model is scanned before it is parsed on all cores: here too, or it waits on one.
+    (0..bytes.len().div_ceil(SCAN_PIECE))
+        .into_par_iter()
+        .any(|piece| {
+            let start = piece * SCAN_PIECE;
+            starts_within(bytes, start..bytes.len().min(start + SCAN_PIECE))
+        })
+}
+
+/// Whether what [`needs_events`] looks for starts within `range` of `bytes`; it may end past it.
+fn starts_within(bytes: &[u8], range: std::ops::Range<usize>) -> bool {
     // Read before every model is parsed: a table lookup per byte, and the few bytes it flags
     // looked at closely, keep this at a few percent of the parse.
-    let mut rest = bytes;
-    while let Some(at) = rest.iter().position(|&b| SUSPECT[usize::from(b)]) {
-        let here = &rest[at..];
-        if starts_suspect(here) {
+    let mut at = range.start;
+    while let Some(found) = bytes[at..range.end]
+        .iter()
+        .position(|&b| SUSPECT[usize::from(b)])
+    {
+        let here = at + found;
+        if starts_suspect(&bytes[here..]) {
             return true;
         }
-        rest = &here[1..];
+        at = here + 1;
     }
     false
 }
@@ -177,6 +198,35 @@ mod tests {
             ),
             _ => false,
         })
+    }
+
+    #[test]
+    fn a_large_text_is_scanned_across_its_pieces() {
+        // Japanese text (lead bytes E3–E9) over several pieces, with each kind of sequence laid
+        // across a boundary between pieces, and at the very end.
+        let ordinary = "受付端末".repeat(3 * SCAN_PIECE / 12 + 1).into_bytes();
+        assert!(!needs_events(&ordinary));
+        let sequences: [&[u8]; 4] = [b"\xe2\x80\xae", b"\xc2\x85", b"!", b"\x1b"];
+        for sequence in sequences {
+            for boundary in [SCAN_PIECE, 2 * SCAN_PIECE] {
+                for back in 0..sequence.len() {
+                    let mut text = ordinary.clone();
+                    let at = boundary - back;
+                    text[at..at + sequence.len()].copy_from_slice(sequence);
+                    assert!(needs_events(&text), "{sequence:x?} at {at}");
+                    assert_eq!(needs_events(&text), needs_events_bytewise(&text));
+                }
+            }
+            let mut text = ordinary.clone();
+            let end = text.len() - sequence.len();
+            text[end..].copy_from_slice(sequence);
+            assert!(needs_events(&text), "{sequence:x?} at the end");
+        }
+        // Cut short at the end: not a forbidden character.
+        let mut text = ordinary.clone();
+        let end = text.len() - 2;
+        text[end..].copy_from_slice(b"\xe2\x80");
+        assert!(!needs_events(&text));
     }
 
     #[test]
