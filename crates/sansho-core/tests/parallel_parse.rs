@@ -54,6 +54,29 @@ fn the_deep_shape_gives_the_same_values_and_positions_as_one_parse() {
     read_alike(&text);
 }
 
+/// The large model with each item whose line starts `  - {id: clinic-` and holds `marker`
+/// extended: every seventh by `in_form` (still the one-line form), the others by `variants` in
+/// turn (mostly outside it). Also how many items were extended.
+fn with_variants(marker: &str, in_form: &str, variants: &[&str]) -> (String, usize) {
+    let mut items = 0;
+    let text = large_model()
+        .lines()
+        .map(|line| match line.strip_suffix('}') {
+            Some(item) if item.starts_with("  - {id: clinic-") && item.contains(marker) => {
+                items += 1;
+                let extra = if items % 7 == 0 {
+                    in_form
+                } else {
+                    variants[items % variants.len()]
+                };
+                format!("{item}{extra}}}\n")
+            }
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    (text, items)
+}
+
 /// Pieces of nothing but one-line flows are read without the YAML parser
 /// (`load::one_line`); flows written in any other way go to the parser. Either way the values
 /// and positions are those of one parse.
@@ -68,23 +91,8 @@ fn flows_outside_the_one_line_form_read_as_in_one_parse() {
         ", evidence: certificate  ",
         ", volume: bulk",
     ];
-    let mut flows = 0;
-    let text: String = large_model()
-        .lines()
-        .map(|line| match line.strip_suffix('}') {
-            Some(flow) if flow.starts_with("  - {id: clinic-") && flow.contains("phase: ") => {
-                flows += 1;
-                let variant = variants[flows % variants.len()];
-                // Every seventh of these flows in the form, the others not.
-                if flows % 7 == 0 {
-                    format!("{flow}, approval: manager}}\n")
-                } else {
-                    format!("{flow}{variant}}}\n")
-                }
-            }
-            _ => format!("{line}\n"),
-        })
-        .collect();
+    let (text, flows) = with_variants("phase: ", ", approval: manager", &variants);
+    assert!(flows > 1_000);
     read_alike(&text);
 }
 
@@ -99,25 +107,8 @@ fn assets_outside_the_one_line_form_read_as_in_one_parse() {
         ",  taken_out: true",
         ", regenerable: true ",
     ];
-    let mut assets = 0;
-    let text: String = large_model()
-        .lines()
-        .map(|line| match line.strip_suffix('}') {
-            Some(asset)
-                if asset.starts_with("  - {id: clinic-") && asset.contains("kind: terminal") =>
-            {
-                assets += 1;
-                let variant = variants[assets % variants.len()];
-                // Every seventh of these assets in the form, the others not.
-                if assets % 7 == 0 {
-                    format!("{asset}, taken_out: true, description: 受付の 端末}}\n")
-                } else {
-                    format!("{asset}{variant}}}\n")
-                }
-            }
-            _ => format!("{line}\n"),
-        })
-        .collect();
+    let in_form = ", taken_out: true, description: 受付の 端末";
+    let (text, assets) = with_variants("kind: terminal", in_form, &variants);
     assert!(assets > 1_000);
     read_alike(&text);
 }

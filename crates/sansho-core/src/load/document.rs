@@ -152,10 +152,8 @@ fn parse_model_text(
         };
         // Pieces of nothing but one-line flows or assets are read without the YAML parser.
         let parse_piece = |piece: &str| {
-            super::one_line::parse(piece, piece_limits.max_depth).or_else(|| {
-                serde_saphyr::from_str_with_options::<RawFile>(piece, options(piece, &piece_limits))
-                    .ok()
-            })
+            super::one_line::parse(piece, piece_limits.max_depth)
+                .or_else(|| parse_piece_yaml(piece, &piece_limits))
         };
         let parsed = super::split::parse(
             pieces,
@@ -217,8 +215,13 @@ fn options(text: &str, limits: &Limits) -> serde_saphyr::Options {
 pub fn piece_both_ways(piece: &str, limits: &Limits) -> (Option<RawFile>, Option<RawFile>) {
     (
         super::one_line::parse(piece, limits.max_depth),
-        serde_saphyr::from_str_with_options::<RawFile>(piece, options(piece, limits)).ok(),
+        parse_piece_yaml(piece, limits),
     )
+}
+
+/// A piece of a split file as the YAML parser reads it; `None` if it does not parse alone.
+fn parse_piece_yaml(piece: &str, limits: &Limits) -> Option<RawFile> {
+    serde_saphyr::from_str_with_options::<RawFile>(piece, options(piece, limits)).ok()
 }
 
 /// Parses `text` as `T`. Returns the value, or every problem found.
