@@ -180,7 +180,9 @@ pub fn assess(model: &Model, kb: &KnowledgeBase, sources: &Sources) -> Assessmen
 
 /// The stable risk id: `flow/segment/element/threat`.
 pub fn risk_id(flow: &str, segment: SegmentKind, element: &str, threat: &str) -> String {
-    format!("{flow}/{}/{element}/{threat}", segment.as_str())
+    // Allocated once at its length: `format!` would start from nothing and grow the string three
+    // or four times, for every one of a large model's million risks.
+    [flow, "/", segment.as_str(), "/", element, "/", threat].concat()
 }
 
 /// Matches a decision pattern against a risk id; `*` matches any run of characters.

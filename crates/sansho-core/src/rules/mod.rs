@@ -110,8 +110,8 @@ impl Ctx<'_> {
     /// warning, never a pass.
     pub fn unknown(&mut self, element: &str, span: Option<Span>, state: Localized) {
         let detail = Localized::new(
-            format!("判断に必要な情報がありません — {}", state.ja),
-            format!("cannot be decided — {}", state.en),
+            ["判断に必要な情報がありません — ", state.ja.as_str()].concat(),
+            ["cannot be decided — ", state.en.as_str()].concat(),
         );
         self.emit(element, span, detail, true);
     }
@@ -160,9 +160,10 @@ impl Ctx<'_> {
                 .push(Diagnostic::new(code, detail, span).with_element(element));
             return;
         };
+        // Allocated once at their length (a large model has hundreds of thousands of findings).
         let message = Localized::new(
-            format!("{}: {}", declaration.title.ja, detail.ja),
-            format!("{}: {}", declaration.title.en, detail.en),
+            [declaration.title.ja.as_str(), ": ", detail.ja.as_str()].concat(),
+            [declaration.title.en.as_str(), ": ", detail.en.as_str()].concat(),
         );
         let mut d = Diagnostic::new(code, message, span).with_element(element);
         if unknown {
