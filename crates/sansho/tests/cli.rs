@@ -587,6 +587,30 @@ fn watch_reassesses_on_save_and_reports_what_changed() {
 }
 
 #[test]
+fn watch_notices_a_save_that_renames_a_new_file_into_place() {
+    // Editors that save safely write a new file and rename it over the old one: no write to the
+    // watched file, only a rename into its name.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("sansho.yaml");
+    let starter =
+        std::fs::read_to_string(repo().join("crates/sansho/templates/starter.yaml")).unwrap();
+    std::fs::write(&model, &starter).unwrap();
+    let watching = Watching::start(&model);
+    watching.until("保存されるたびに再評価します");
+    let exposed = starter.replacen("exposure: internal", "exposure: internet", 1);
+    assert_ne!(exposed, starter);
+    let written = dir.path().join(".sansho.yaml.swp");
+    std::fs::write(&written, &exposed).unwrap();
+    std::fs::rename(&written, &model).unwrap();
+    let changed = watching.until("再合意が必要な変更です");
+    assert!(
+        changed.contains("sansho.yaml が変更されました"),
+        "{changed}"
+    );
+    assert!(changed.contains("ランクが変わったリスク"), "{changed}");
+}
+
+#[test]
 fn watch_notices_an_include_that_appears_later() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("sansho.yaml");
